@@ -1,0 +1,163 @@
+//! Rendering and reducer costs at 50k pods: the frame of the pods view with a filter, the
+//! re-ordering after a filter change, and the bytes and write() calls one changed row costs.
+//!
+//! `cargo bench --bench render` (criterion); the byte counts print first.
+
+use std::hint::black_box;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use opsdeck::app::terminal::{FrameWriter, draw as draw_frame};
+use opsdeck::cluster::model::{ClusterMsg, Resource, Rows, SourceEvent};
+use opsdeck::cluster::rows::{Health, PodRow};
+use opsdeck::cluster::source::Namespaces;
+use opsdeck::config::keymap::Keymap;
+use opsdeck::core::msg::Msg;
+use opsdeck::core::state::{Connection, State};
+use opsdeck::core::update::{prepare, update};
+use opsdeck::core::view::View;
+use opsdeck::ui::draw::draw;
+use opsdeck::ui::symbols::UNICODE;
+use opsdeck::ui::theme::Theme;
+use ratatui::backend::{CrosstermBackend, TestBackend};
+use ratatui::layout::Rect;
+use ratatui::{Terminal, TerminalOptions, Viewport};
+
+const NOW: i64 = 1_795_608_000;
+
+fn pod(i: usize) -> PodRow {
+    let status = if i.is_multiple_of(97) {
+        "CrashLoopBackOff"
+    } else {
+        "Running"
+    };
+    PodRow {
+        namespace: format!("contentgen-{}", i / 2_500),
+        name: format!("article-generator-6d4b7c9f8-{i:06}"),
+        workload: Some("article-generator".into()),
+        status: status.into(),
+        ready: u16::from(status == "Running"),
+        containers: 1,
+        restarts: (i % 5) as u32,
+        last_restart: None,
+        node: format!("pool-general-{}", i % 450),
+        ip: format!("10.{}.{}.{}", i / 65_536, (i / 256) % 256, i % 256),
+        created: NOW - 3_600,
+        container_names: vec!["worker".into()],
+        health: if status == "Running" {
+            Health::Ok
+        } else {
+            Health::Bad
+        },
+    }
+}
+
+fn state_with_pods(n: usize, width: u16, height: u16) -> State {
+    let mut state = State::new(
+        Connection::default(),
+        Namespaces::All,
+        Keymap::default_keymap(),
+        NOW,
+    );
+    let msg = |event| {
+        Msg::Cluster(ClusterMsg {
+            resource: Resource::Pods,
+            scope: String::new(),
+            event,
+        })
+    };
+    update(&mut state, msg(SourceEvent::ListStarted));
+    update(
+        &mut state,
+        msg(SourceEvent::Applied(Rows::Pods((0..n).map(pod).collect()))),
+    );
+    update(&mut state, msg(SourceEvent::ListDone));
+    update(&mut state, Msg::Resized { width, height });
+    state
+        .stack
+        .push(opsdeck::core::view::Screen::of(View::Pods));
+    prepare(&mut state);
+    state
+}
+
+/// Bytes and write() calls for one pod whose status changes, after a full first frame.
+fn one_changed_row(width: u16, height: u16) -> (u64, u64, u64) {
+    let mut state = state_with_pods(50_000, width, height);
+    state.pods.filter = "article".into();
+    prepare(&mut state);
+    let frames = FrameWriter::new(Vec::new());
+    let backend = CrosstermBackend::new(frames.clone());
+    let options = TerminalOptions {
+        viewport: Viewport::Fixed(Rect::new(0, 0, width, height)),
+    };
+    let mut terminal = Terminal::with_options(backend, options).expect("terminal");
+    let theme = Theme::default_for(false);
+    draw_frame(&mut terminal, &frames, |f| {
+        draw(f, &state, &theme, &UNICODE)
+    })
+    .expect("frame");
+    let (w0, b0) = frames.counters();
+    let slot = state.pods.rows[3];
+    let mut changed = state.cluster.pods.get(slot).expect("row").clone();
+    changed.status = "CrashLoopBackOff".into();
+    changed.health = Health::Bad;
+    changed.ready = 0;
+    changed.restarts += 1;
+    update(
+        &mut state,
+        Msg::Cluster(ClusterMsg {
+            resource: Resource::Pods,
+            scope: String::new(),
+            event: SourceEvent::Applied(Rows::Pods(vec![changed])),
+        }),
+    );
+    prepare(&mut state);
+    draw_frame(&mut terminal, &frames, |f| {
+        draw(f, &state, &theme, &UNICODE)
+    })
+    .expect("frame");
+    let (w1, b1) = frames.counters();
+    (b0, b1 - b0, w1 - w0)
+}
+
+fn benches(c: &mut Criterion) {
+    for (w, h) in [(80, 24), (200, 50)] {
+        let (first, bytes, writes) = one_changed_row(w, h);
+        println!("{w}x{h}: first frame {first} B; one changed row {bytes} B in {writes} write()");
+    }
+
+    let theme = Theme::default_for(false);
+    for (w, h) in [(80u16, 24u16), (200, 50)] {
+        let mut state = state_with_pods(50_000, w, h);
+        state.pods.filter = "generator".into();
+        prepare(&mut state);
+        let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("terminal");
+        c.bench_function(&format!("frame_pods_50k_filtered_{w}x{h}"), |b| {
+            b.iter(|| {
+                terminal
+                    .draw(|f| draw(f, black_box(&state), &theme, &UNICODE))
+                    .expect("frame");
+            })
+        });
+    }
+
+    let mut state = state_with_pods(50_000, 200, 50);
+    let mut flip = false;
+    c.bench_function("filter_change_50k", |b| {
+        b.iter(|| {
+            flip = !flip;
+            state.pods.filter = if flip {
+                "crash".into()
+            } else {
+                "pool-general-1".into()
+            };
+            prepare(black_box(&mut state));
+        })
+    });
+}
+
+criterion_group! {
+    name = render;
+    config = Criterion::default().sample_size(30);
+    targets = benches
+}
+criterion_main!(render);

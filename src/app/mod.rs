@@ -1,0 +1,201 @@
+//! The event loop: one task owns the terminal; it selects over keys, source messages, a tick
+//! and signals, drains what is pending, runs the effects, and draws only when something changed
+//! (at most 30 frames a second).
+
+pub mod terminal;
+
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use color_eyre::eyre::{Result, WrapErr};
+use crossterm::event::{Event, EventStream};
+use futures::StreamExt;
+use kube::Client;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use crate::cluster::logs::spawn_log_follow;
+use crate::cluster::source::{Namespaces, spawn_watches};
+use crate::core::msg::{Effect, Msg};
+use crate::core::state::State;
+use crate::core::update::{prepare, update};
+use crate::ui::draw::draw;
+use crate::ui::symbols::Symbols;
+use crate::ui::theme::Theme;
+
+const FRAME_GAP: Duration = Duration::from_millis(33);
+/// Messages handled between two looks at the keyboard, so input stays responsive in a flood.
+const DRAIN_LIMIT: usize = 256;
+
+pub struct Ui {
+    pub theme: Theme,
+    pub symbols: Symbols,
+    /// Benchmark log (`OPSDECK_TIMINGS`): when the first pod rows were drawn, and every frame.
+    pub timings: Option<std::fs::File>,
+}
+
+/// The tasks that feed State, and how to stop them.
+struct Sources {
+    client: Client,
+    tx: mpsc::Sender<Msg>,
+    watches: CancellationToken,
+    logs: Option<CancellationToken>,
+}
+
+impl Sources {
+    fn start(client: Client, namespaces: &Namespaces, tx: mpsc::Sender<Msg>) -> Self {
+        let watches = CancellationToken::new();
+        spawn_watches(&client, namespaces, tx.clone(), &watches);
+        Sources {
+            client,
+            tx,
+            watches,
+            logs: None,
+        }
+    }
+
+    /// Returns false when the app should quit.
+    fn run(&mut self, effect: Effect) -> bool {
+        match effect {
+            Effect::Quit => return false,
+            Effect::StopLogs => {
+                if let Some(t) = self.logs.take() {
+                    t.cancel();
+                }
+            }
+            Effect::FollowLogs { target, session } => {
+                let token = CancellationToken::new();
+                spawn_log_follow(
+                    self.client.clone(),
+                    target,
+                    session,
+                    self.tx.clone(),
+                    token.clone(),
+                );
+                self.logs = Some(token);
+            }
+            Effect::Rewatch(namespaces) => {
+                self.watches.cancel();
+                self.watches = CancellationToken::new();
+                spawn_watches(&self.client, &namespaces, self.tx.clone(), &self.watches);
+            }
+        }
+        true
+    }
+
+    fn stop(&mut self) {
+        self.watches.cancel();
+        if let Some(t) = self.logs.take() {
+            t.cancel();
+        }
+    }
+}
+
+fn unix_now() -> i64 {
+    jiff::Timestamp::now().as_second()
+}
+
+/// Runs the console until the user quits or the terminal goes away.
+pub async fn run(client: Client, mut state: State, ui: Ui) -> Result<()> {
+    let mut terminal = terminal::enter().wrap_err("cannot set up the terminal")?;
+    let result = event_loop(&mut terminal, client, &mut state, &ui).await;
+    terminal::restore();
+    result
+}
+
+async fn event_loop(
+    terminal: &mut terminal::Tui,
+    client: Client,
+    state: &mut State,
+    ui: &Ui,
+) -> Result<()> {
+    let started = Instant::now();
+    let (tx, mut rx) = mpsc::channel::<Msg>(1024);
+    let mut sources = Sources::start(client, &state.namespaces, tx);
+    let mut keys = EventStream::new();
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut hangup = signal(SignalKind::hangup())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let size = terminal.terminal.size()?;
+    update(
+        state,
+        Msg::Resized {
+            width: size.width,
+            height: size.height,
+        },
+    );
+    let mut last_frame = Instant::now() - FRAME_GAP;
+    let mut first_rows_logged = false;
+
+    loop {
+        let frame_due = tokio::time::Instant::from_std(last_frame + FRAME_GAP);
+        let mut msgs = Vec::new();
+        tokio::select! {
+            ev = keys.next() => match ev {
+                Some(Ok(Event::Key(k))) => msgs.push(Msg::Key(k)),
+                Some(Ok(Event::Resize(w, h))) => msgs.push(Msg::Resized { width: w, height: h }),
+                Some(Ok(_)) => {}
+                // The terminal is gone (SSH dropped): leave at once, never linger as an orphan.
+                Some(Err(_)) | None => break,
+            },
+            Some(msg) = rx.recv() => {
+                msgs.push(msg);
+                while msgs.len() < DRAIN_LIMIT {
+                    match rx.try_recv() {
+                        Ok(m) => msgs.push(m),
+                        Err(_) => break,
+                    }
+                }
+            }
+            _ = tick.tick() => {
+                msgs.push(Msg::Ticked(unix_now()));
+                // tmux can resize without telling us: the tick re-reads the size.
+                if let Ok(s) = terminal.terminal.size()
+                    && (s.width, s.height) != (state.width, state.height)
+                {
+                    msgs.push(Msg::Resized { width: s.width, height: s.height });
+                }
+            }
+            _ = tokio::time::sleep_until(frame_due), if state.dirty => {
+                prepare(state);
+                let frame = terminal::draw(&mut terminal.terminal, &terminal.frames, |f| {
+                    draw(f, state, &ui.theme, &ui.symbols)
+                });
+                if frame.is_err() {
+                    break; // the terminal cannot be written to any more
+                }
+                state.dirty = false;
+                last_frame = Instant::now();
+                let rows = state.cluster.pods.len();
+                if !first_rows_logged && rows > 0 {
+                    first_rows_logged = true;
+                    log_timing(ui, "first_pod_rows_drawn", started.elapsed(), rows);
+                }
+                log_timing(ui, "frame", started.elapsed(), rows);
+            }
+            _ = hangup.recv() => break,
+            _ = terminate.recv() => break,
+            _ = interrupt.recv() => break,
+        }
+        let mut quit = false;
+        for msg in msgs {
+            for effect in update(state, msg) {
+                quit |= !sources.run(effect);
+            }
+        }
+        if quit {
+            break;
+        }
+    }
+    sources.stop();
+    Ok(())
+}
+
+fn log_timing(ui: &Ui, what: &str, elapsed: Duration, rows: usize) {
+    if let Some(mut file) = ui.timings.as_ref() {
+        let _ = writeln!(file, "{what} {:.3} {rows}", elapsed.as_secs_f64());
+    }
+}

@@ -1,0 +1,340 @@
+//! The cluster's projected state and its reducer: rows per resource, each source's load state,
+//! and the figures derived across resources (restarts per workload, pods per node).
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::rows::{EventRow, HpaRow, NodeRow, PodRow, WorkloadRow};
+use super::store::{Keyed, Store};
+
+/// The resources opsdeck watches; each has its own watch task(s) and load state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+pub enum Resource {
+    Deployments,
+    StatefulSets,
+    Pods,
+    Nodes,
+    Hpas,
+    Events,
+    Namespaces,
+}
+
+impl Resource {
+    pub const ALL: [Resource; 7] = [
+        Resource::Deployments,
+        Resource::StatefulSets,
+        Resource::Pods,
+        Resource::Nodes,
+        Resource::Hpas,
+        Resource::Events,
+        Resource::Namespaces,
+    ];
+
+    pub fn plural(self) -> &'static str {
+        match self {
+            Resource::Deployments => "deployments",
+            Resource::StatefulSets => "statefulsets",
+            Resource::Pods => "pods",
+            Resource::Nodes => "nodes",
+            Resource::Hpas => "horizontalpodautoscalers",
+            Resource::Events => "events",
+            Resource::Namespaces => "namespaces",
+        }
+    }
+
+    /// Distinguishes watches that feed one store (see `Keyed::tag`).
+    pub fn tag(self) -> &'static str {
+        match self {
+            Resource::Deployments => "deploy",
+            Resource::StatefulSets => "sts",
+            _ => "",
+        }
+    }
+
+    pub fn cluster_scoped(self) -> bool {
+        matches!(self, Resource::Nodes | Resource::Namespaces)
+    }
+}
+
+/// Rows decoded by a source, batched.
+#[derive(Clone, Debug)]
+pub enum Rows {
+    Workloads(Vec<WorkloadRow>),
+    Pods(Vec<PodRow>),
+    Nodes(Vec<NodeRow>),
+    Hpas(Vec<HpaRow>),
+    Events(Vec<EventRow>),
+    Namespaces(Vec<String>),
+}
+
+#[derive(Clone, Debug)]
+pub enum SourceEvent {
+    ListStarted,
+    Applied(Rows),
+    Deleted(Vec<String>),
+    ListDone,
+    /// The watch failed; it retries after `retry_in` (None: it gave up, e.g. forbidden).
+    Failed {
+        reason: String,
+        retry_in: Option<std::time::Duration>,
+    },
+}
+
+/// One message from one watch: which resource, which namespace ("" = all or cluster-scoped).
+#[derive(Clone, Debug)]
+pub struct ClusterMsg {
+    pub resource: Resource,
+    pub scope: String,
+    pub event: SourceEvent,
+}
+
+/// Every pane shows one of these in its title.
+#[derive(Clone, Debug, PartialEq, Eq, Default, serde::Serialize)]
+pub enum LoadState {
+    #[default]
+    Loading,
+    Live,
+    Stale {
+        since: i64,
+        reason: String,
+    },
+}
+
+impl Keyed for WorkloadRow {
+    fn key(&self) -> String {
+        format!("{}/{}/{}", self.kind.short(), self.namespace, self.name)
+    }
+    fn scope(&self) -> &str {
+        &self.namespace
+    }
+    fn tag(&self) -> &'static str {
+        self.kind.short()
+    }
+}
+
+impl Keyed for PodRow {
+    fn key(&self) -> String {
+        format!("{}/{}", self.namespace, self.name)
+    }
+    fn scope(&self) -> &str {
+        &self.namespace
+    }
+}
+
+impl Keyed for NodeRow {
+    fn key(&self) -> String {
+        self.name.clone()
+    }
+    fn scope(&self) -> &str {
+        ""
+    }
+}
+
+impl Keyed for HpaRow {
+    fn key(&self) -> String {
+        format!("{}/{}", self.namespace, self.name)
+    }
+    fn scope(&self) -> &str {
+        &self.namespace
+    }
+}
+
+impl Keyed for EventRow {
+    fn key(&self) -> String {
+        format!("{}/{}", self.namespace, self.name)
+    }
+    fn scope(&self) -> &str {
+        &self.namespace
+    }
+}
+
+/// Events are bounded: a long incident must not grow memory without end.
+pub const MAX_EVENTS: usize = 2_000;
+
+#[derive(Debug, Default)]
+pub struct ClusterModel {
+    pub workloads: Store<WorkloadRow>,
+    pub pods: Store<PodRow>,
+    pub nodes: Store<NodeRow>,
+    pub hpas: Store<HpaRow>,
+    pub events: Store<EventRow>,
+    /// Namespaces seen in the cluster (for the picker).
+    pub namespaces: Vec<String>,
+    /// Load state per (resource, scope).
+    pub sources: BTreeMap<(Resource, String), LoadState>,
+    /// Derived: restarts summed over each workload's pods, keyed "namespace/name".
+    pub restarts_by_workload: HashMap<String, u32>,
+    /// Derived: pods per node.
+    pub pods_by_node: HashMap<String, usize>,
+    derived_at: u64,
+}
+
+impl ClusterModel {
+    /// Applies one source message. Returns true when anything visible changed.
+    pub fn apply(&mut self, msg: ClusterMsg, now: i64) -> bool {
+        let ClusterMsg {
+            resource,
+            scope,
+            event,
+        } = msg;
+        match event {
+            SourceEvent::ListStarted => {
+                let tag = resource.tag();
+                self.for_store(resource, |s| s.begin_list(tag, &scope))
+            }
+            SourceEvent::ListDone => {
+                let tag = resource.tag();
+                self.for_store(resource, |s| s.end_list(tag, &scope));
+                self.sources.insert((resource, scope), LoadState::Live);
+            }
+            SourceEvent::Applied(rows) => {
+                self.apply_rows(rows);
+                // Rows flowing again after a failure: the source is back.
+                let state = self.sources.entry((resource, scope)).or_default();
+                if matches!(state, LoadState::Stale { .. }) {
+                    *state = LoadState::Live;
+                }
+            }
+            SourceEvent::Deleted(keys) => {
+                for key in keys {
+                    self.for_store(resource, |s| s.remove(&key));
+                }
+            }
+            SourceEvent::Failed { reason, retry_in } => {
+                let reason = match retry_in {
+                    Some(d) => format!("{reason}, retrying in {}s", d.as_secs().max(1)),
+                    None => reason,
+                };
+                let since = match self.sources.get(&(resource, scope.clone())) {
+                    Some(LoadState::Stale { since, .. }) => *since,
+                    _ => now,
+                };
+                self.sources
+                    .insert((resource, scope), LoadState::Stale { since, reason });
+            }
+        }
+        true
+    }
+
+    fn apply_rows(&mut self, rows: Rows) {
+        match rows {
+            Rows::Workloads(v) => v.into_iter().for_each(|r| self.workloads.upsert(r)),
+            Rows::Pods(v) => v.into_iter().for_each(|r| self.pods.upsert(r)),
+            Rows::Nodes(v) => v.into_iter().for_each(|r| self.nodes.upsert(r)),
+            Rows::Hpas(v) => v.into_iter().for_each(|r| self.hpas.upsert(r)),
+            Rows::Events(v) => {
+                v.into_iter().for_each(|r| self.events.upsert(r));
+                self.trim_events();
+            }
+            Rows::Namespaces(v) => {
+                for ns in v {
+                    if let Err(at) = self.namespaces.binary_search(&ns) {
+                        self.namespaces.insert(at, ns);
+                    }
+                }
+            }
+        }
+    }
+
+    fn trim_events(&mut self) {
+        let excess = self.events.len().saturating_sub(MAX_EVENTS);
+        if excess == 0 {
+            return;
+        }
+        let mut by_age: Vec<(i64, String)> = self
+            .events
+            .iter()
+            .map(|(_, e)| (e.last_seen, e.key()))
+            .collect();
+        by_age.sort();
+        for (_, key) in by_age.into_iter().take(excess) {
+            self.events.remove(&key);
+        }
+    }
+
+    fn for_store(&mut self, resource: Resource, f: impl Fn(&mut dyn ListScoped)) {
+        match resource {
+            Resource::Deployments | Resource::StatefulSets => f(&mut self.workloads),
+            Resource::Pods => f(&mut self.pods),
+            Resource::Nodes => f(&mut self.nodes),
+            Resource::Hpas => f(&mut self.hpas),
+            Resource::Events => f(&mut self.events),
+            Resource::Namespaces => {}
+        }
+    }
+
+    /// Forget every row and source state (the watched namespaces changed).
+    pub fn reset(&mut self) {
+        self.workloads.clear();
+        self.pods.clear();
+        self.hpas.clear();
+        self.events.clear();
+        self.sources.clear();
+    }
+
+    /// Recomputes the cross-resource figures when pods changed since the last call.
+    pub fn refresh_derived(&mut self) {
+        if self.derived_at == self.pods.revision {
+            return;
+        }
+        self.derived_at = self.pods.revision;
+        self.restarts_by_workload.clear();
+        self.pods_by_node.clear();
+        for (_, pod) in self.pods.iter() {
+            if let Some(w) = &pod.workload {
+                *self
+                    .restarts_by_workload
+                    .entry(format!("{}/{}", pod.namespace, w))
+                    .or_default() += pod.restarts;
+            }
+            if !pod.node.is_empty() {
+                *self.pods_by_node.entry(pod.node.clone()).or_default() += 1;
+            }
+        }
+    }
+
+    /// The worst load state among a resource's watches (one per namespace).
+    pub fn load_state(&self, resources: &[Resource]) -> LoadState {
+        let mut worst = None::<&LoadState>;
+        let mut any = false;
+        for ((r, _), state) in &self.sources {
+            if !resources.contains(r) {
+                continue;
+            }
+            any = true;
+            worst = match (worst, state) {
+                (_, s @ LoadState::Stale { .. }) => Some(s),
+                (Some(w @ LoadState::Stale { .. }), _) => Some(w),
+                (_, s @ LoadState::Loading) => Some(s),
+                (Some(w), _) => Some(w),
+                (None, s) => Some(s),
+            };
+        }
+        if !any {
+            return LoadState::Loading;
+        }
+        worst.cloned().unwrap_or_default()
+    }
+
+    pub fn warning_count(&self) -> usize {
+        self.events.iter().filter(|(_, e)| e.warning).count()
+    }
+}
+
+/// The list-lifecycle operations every store shares, as a trait object for `for_store`.
+trait ListScoped {
+    fn begin_list(&mut self, tag: &'static str, scope: &str);
+    fn end_list(&mut self, tag: &'static str, scope: &str);
+    fn remove(&mut self, key: &str);
+}
+
+impl<R: Keyed> ListScoped for Store<R> {
+    fn begin_list(&mut self, tag: &'static str, scope: &str) {
+        Store::begin_list(self, tag, scope)
+    }
+    fn end_list(&mut self, tag: &'static str, scope: &str) {
+        Store::end_list(self, tag, scope)
+    }
+    fn remove(&mut self, key: &str) {
+        Store::remove(self, key)
+    }
+}

@@ -1,0 +1,265 @@
+//! Keymaps as data: layers of `key = "action"` in TOML, the default embedded, a user's file
+//! merged over it. The help screen is generated from the same table.
+
+use std::collections::BTreeMap;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use crate::core::action::Action;
+
+pub const DEFAULT_KEYMAP: &str = include_str!("../../keymaps/default.toml");
+pub const BUILTIN_KEYMAPS: &[(&str, &str)] = &[
+    ("default", DEFAULT_KEYMAP),
+    ("vim", include_str!("../../keymaps/vim.toml")),
+    ("emacs", include_str!("../../keymaps/emacs.toml")),
+];
+
+/// Bindings apply in the current view's layer first, then `global`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Layer {
+    Global,
+    Table,
+    Logs,
+}
+
+impl Layer {
+    fn from_name(s: &str) -> Option<Layer> {
+        match s {
+            "global" => Some(Layer::Global),
+            "table" => Some(Layer::Table),
+            "logs" => Some(Layer::Logs),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Layer::Global => "global",
+            Layer::Table => "table",
+            Layer::Logs => "logs",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Key {
+    pub code: KeyCodeOrd,
+    pub ctrl: bool,
+    pub alt: bool,
+}
+
+/// `KeyCode` with an order, so bindings print sorted in the help.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum KeyCodeOrd {
+    Char(char),
+    Named(&'static str),
+}
+
+const NAMED: &[(&str, KeyCode)] = &[
+    ("esc", KeyCode::Esc),
+    ("enter", KeyCode::Enter),
+    ("tab", KeyCode::Tab),
+    ("backtab", KeyCode::BackTab),
+    ("backspace", KeyCode::Backspace),
+    ("up", KeyCode::Up),
+    ("down", KeyCode::Down),
+    ("left", KeyCode::Left),
+    ("right", KeyCode::Right),
+    ("home", KeyCode::Home),
+    ("end", KeyCode::End),
+    ("pgup", KeyCode::PageUp),
+    ("pgdn", KeyCode::PageDown),
+    ("delete", KeyCode::Delete),
+    ("space", KeyCode::Char(' ')),
+];
+
+impl Key {
+    pub fn parse(spec: &str) -> Result<Key, String> {
+        let mut ctrl = false;
+        let mut alt = false;
+        let mut rest = spec;
+        loop {
+            if let Some(r) = rest.strip_prefix("ctrl-") {
+                ctrl = true;
+                rest = r;
+            } else if let Some(r) = rest.strip_prefix("alt-") {
+                alt = true;
+                rest = r;
+            } else {
+                break;
+            }
+        }
+        let code = if let Some((name, _)) = NAMED.iter().find(|(n, _)| *n == rest) {
+            if *name == "space" {
+                KeyCodeOrd::Char(' ')
+            } else {
+                KeyCodeOrd::Named(name)
+            }
+        } else {
+            let mut chars = rest.chars();
+            match (chars.next(), chars.next()) {
+                (Some(c), None) => KeyCodeOrd::Char(c),
+                _ => return Err(format!("unknown key {spec:?}")),
+            }
+        };
+        Ok(Key { code, ctrl, alt })
+    }
+
+    pub fn from_event(ev: &KeyEvent) -> Option<Key> {
+        let code = match ev.code {
+            KeyCode::Char(c) => KeyCodeOrd::Char(c),
+            other => KeyCodeOrd::Named(NAMED.iter().find(|(_, k)| *k == other)?.0),
+        };
+        Some(Key {
+            code,
+            ctrl: ev.modifiers.contains(KeyModifiers::CONTROL),
+            alt: ev.modifiers.contains(KeyModifiers::ALT),
+        })
+    }
+
+    pub fn label(&self) -> String {
+        let base = match self.code {
+            KeyCodeOrd::Char(' ') => "space".to_string(),
+            KeyCodeOrd::Char(c) => c.to_string(),
+            KeyCodeOrd::Named(n) => n.to_string(),
+        };
+        format!(
+            "{}{}{base}",
+            if self.ctrl { "ctrl-" } else { "" },
+            if self.alt { "alt-" } else { "" }
+        )
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Keymap {
+    pub layers: BTreeMap<Layer, BTreeMap<Key, Action>>,
+}
+
+impl Keymap {
+    /// The embedded default keymap.
+    pub fn default_keymap() -> Keymap {
+        let mut km = Keymap::default();
+        // The embedded file is tested below; a broken one would fail every build's tests.
+        let _ = km.merge_toml(DEFAULT_KEYMAP);
+        km
+    }
+
+    /// A built-in keymap by name ("default", "vim", "emacs"), merged over the default.
+    pub fn builtin(name: &str) -> Option<Keymap> {
+        let (_, text) = BUILTIN_KEYMAPS.iter().find(|(n, _)| *n == name)?;
+        let mut km = Keymap::default_keymap();
+        let _ = km.merge_toml(text);
+        Some(km)
+    }
+
+    /// Merges a TOML keymap over this one. Returns warnings (unknown keys or actions), which
+    /// leave the rest of the file in force.
+    pub fn merge_toml(&mut self, text: &str) -> Result<Vec<String>, String> {
+        let table: toml::Table = toml::from_str(text).map_err(|e| e.to_string())?;
+        let mut warnings = Vec::new();
+        for (layer_name, bindings) in table {
+            let Some(layer) = Layer::from_name(&layer_name) else {
+                warnings.push(format!("unknown keymap layer [{layer_name}]"));
+                continue;
+            };
+            let Some(bindings) = bindings.as_table() else {
+                warnings.push(format!(
+                    "[{layer_name}] must be a table of key = \"action\""
+                ));
+                continue;
+            };
+            for (key, action) in bindings {
+                let key = match Key::parse(key) {
+                    Ok(k) => k,
+                    Err(e) => {
+                        warnings.push(format!("[{layer_name}] {e}"));
+                        continue;
+                    }
+                };
+                let entry = self.layers.entry(layer).or_default();
+                match action.as_str() {
+                    Some("none") => {
+                        entry.remove(&key);
+                    }
+                    Some(name) => match name.parse::<Action>() {
+                        Ok(a) => {
+                            entry.insert(key, a);
+                        }
+                        Err(e) => warnings.push(format!("[{layer_name}] {}: {e}", key.label())),
+                    },
+                    None => warnings.push(format!(
+                        "[{layer_name}] {}: action must be a string",
+                        key.label()
+                    )),
+                }
+            }
+        }
+        Ok(warnings)
+    }
+
+    pub fn lookup(&self, layer: Layer, ev: &KeyEvent) -> Option<Action> {
+        let key = Key::from_event(ev)?;
+        // Shifted letters arrive as uppercase chars with SHIFT set; the char already says it.
+        [layer, Layer::Global]
+            .iter()
+            .find_map(|l| self.layers.get(l)?.get(&key).copied())
+    }
+
+    /// The keys bound to an action in a layer, for hints ("? help").
+    pub fn keys_for(&self, layer: Layer, action: Action) -> Vec<String> {
+        self.layers
+            .get(&layer)
+            .map(|m| {
+                m.iter()
+                    .filter(|(_, a)| **a == action)
+                    .map(|(k, _)| k.label())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(c: char) -> KeyEvent {
+        KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
+    }
+
+    #[test]
+    fn every_shipped_keymap_parses_without_warnings() {
+        for (name, text) in BUILTIN_KEYMAPS {
+            let mut km = Keymap::default();
+            let warnings = km.merge_toml(text).expect("keymap parses");
+            assert!(warnings.is_empty(), "{name}: {warnings:?}");
+        }
+    }
+
+    #[test]
+    fn default_is_k9s_like() {
+        let km = Keymap::default_keymap();
+        assert_eq!(km.lookup(Layer::Table, &key(':')), Some(Action::Command));
+        assert_eq!(km.lookup(Layer::Table, &key('/')), Some(Action::Filter));
+        assert_eq!(km.lookup(Layer::Table, &key('j')), Some(Action::Down));
+        assert_eq!(
+            km.lookup(Layer::Logs, &key('f')),
+            Some(Action::ToggleFollow)
+        );
+        let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        assert_eq!(km.lookup(Layer::Logs, &ctrl_c), Some(Action::Quit));
+    }
+
+    #[test]
+    fn user_file_overrides_and_warns_on_unknown_action() {
+        let mut km = Keymap::default_keymap();
+        let warnings = km
+            .merge_toml("[table]\nx = \"down\"\nj = \"none\"\ny = \"explode\"\n")
+            .expect("parses");
+        assert_eq!(km.lookup(Layer::Table, &key('x')), Some(Action::Down));
+        assert_eq!(km.lookup(Layer::Table, &key('j')), None);
+        assert_eq!(warnings.len(), 1);
+        assert!(warnings[0].contains("explode"));
+    }
+}

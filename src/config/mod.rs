@@ -1,0 +1,277 @@
+//! The TOML config file (DESIGN.md's format): typed, unknown keys refused, every error naming
+//! file:line:col and, for a misspelt key, the nearest known one.
+
+pub mod keymap;
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub kubernetes: KubernetesConfig,
+    pub prometheus: Option<Endpoint>,
+    pub opencost: Option<Endpoint>,
+    pub platform: Option<Endpoint>,
+    #[serde(default, rename = "queue")]
+    pub queues: Vec<QueueConfig>,
+    pub slo: Option<PathsConfig>,
+    pub budget: Option<BudgetConfig>,
+    pub runbooks: Option<PathsConfig>,
+    pub audit: Option<AuditConfig>,
+    #[serde(default)]
+    pub ui: UiConfig,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct KubernetesConfig {
+    /// Namespaces to watch; empty = the context's namespace. "all" = every namespace.
+    #[serde(default)]
+    pub namespaces: Vec<String>,
+    #[serde(default, rename = "context")]
+    pub contexts: Vec<ContextConfig>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ContextConfig {
+    pub name: String,
+    #[serde(default)]
+    pub production: bool,
+    #[serde(default)]
+    pub readonly: bool,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Endpoint {
+    pub url: String,
+    /// Name of an environment variable holding a bearer token (never the token itself).
+    pub token_env: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct QueueConfig {
+    pub name: String,
+    pub kind: QueueKind,
+    pub url: String,
+    /// "namespace/deployment" that drains the queue.
+    pub consumer: Option<String>,
+    pub password_env: Option<String>,
+    pub group: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum QueueKind {
+    Celery,
+    Rq,
+    Stream,
+    Rabbitmq,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PathsConfig {
+    pub paths: Vec<PathBuf>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct BudgetConfig {
+    pub llm_daily_usd: Option<f64>,
+    pub llm_monthly_usd: Option<f64>,
+    pub infra_monthly_usd: Option<f64>,
+    pub cost_per_article_usd: Option<f64>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AuditConfig {
+    pub path: PathBuf,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct UiConfig {
+    /// A built-in keymap name (default, vim, emacs) or a path to a TOML keymap.
+    pub keymap: Option<String>,
+    /// A built-in theme name (default, mono) or a path to a TOML theme.
+    pub theme: Option<String>,
+    pub ascii: Option<bool>,
+    pub no_color: Option<bool>,
+}
+
+/// A config error with its place in the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.file, self.line, self.column, self.message
+        )
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// 1-based line and column of a byte offset.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+/// Adds "did you mean `x`?" to serde's "unknown field `y`, expected one of ...".
+fn suggest(message: &str) -> String {
+    let first_line = message.lines().next().unwrap_or(message).trim().to_string();
+    let Some(rest) = first_line.strip_prefix("unknown field `") else {
+        return first_line;
+    };
+    let Some((field, expected)) = rest.split_once('`') else {
+        return first_line;
+    };
+    let nearest = expected
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(|k| (strsim::levenshtein(field, k), k))
+        .filter(|(d, _)| *d <= 3)
+        .min();
+    match nearest {
+        Some((_, k)) => format!("{first_line}; did you mean `{k}`?"),
+        None => first_line,
+    }
+}
+
+impl Config {
+    pub fn parse(text: &str, file: &str) -> Result<Config, ConfigError> {
+        toml::from_str(text).map_err(|e| {
+            let (line, column) = e.span().map_or((1, 1), |s| line_col(text, s.start));
+            ConfigError {
+                file: file.to_string(),
+                line,
+                column,
+                message: suggest(e.message()),
+            }
+        })
+    }
+
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+            file: path.display().to_string(),
+            line: 0,
+            column: 0,
+            message: e.to_string(),
+        })?;
+        let mut config = Config::parse(&text, &path.display().to_string())?;
+        config.resolve_paths(path.parent().unwrap_or(Path::new(".")));
+        Ok(config)
+    }
+
+    /// Relative paths in the file are relative to the file, not to where opsdeck runs.
+    fn resolve_paths(&mut self, base: &Path) {
+        let fix = |p: &mut PathBuf| {
+            if p.is_relative() && !p.starts_with("~") {
+                *p = base.join(&*p);
+            }
+        };
+        for list in [self.slo.as_mut(), self.runbooks.as_mut()]
+            .into_iter()
+            .flatten()
+        {
+            list.paths.iter_mut().for_each(fix);
+        }
+        if let Some(a) = self.audit.as_mut() {
+            fix(&mut a.path);
+        }
+    }
+
+    /// The default file under the XDG config dir (~/.config/opsdeck/config.toml).
+    pub fn default_path() -> Option<PathBuf> {
+        directories::ProjectDirs::from("", "", "opsdeck")
+            .map(|d| d.config_dir().join("config.toml"))
+    }
+
+    /// Settings for one context, if the file names it.
+    pub fn context(&self, name: &str) -> Option<&ContextConfig> {
+        self.kubernetes.contexts.iter().find(|c| c.name == name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn design_md_example_parses() {
+        let text = r#"
+[kubernetes]
+namespaces = ["contentgen"]
+[[kubernetes.context]]
+name = "prod-eu"
+production = true
+readonly = false
+[prometheus]
+url = "http://127.0.0.1:9090"
+[[queue]]
+name = "articles"
+kind = "celery"
+url = "redis://127.0.0.1:6379/0"
+consumer = "contentgen/article-generator"
+[slo]
+paths = ["slos/"]
+[budget]
+llm_daily_usd = 50
+cost_per_article_usd = 1.50
+[audit]
+path = "~/.local/share/opsdeck/audit.jsonl"
+"#;
+        let c = Config::parse(text, "c.toml").expect("parses");
+        assert_eq!(c.kubernetes.namespaces, vec!["contentgen"]);
+        assert!(c.context("prod-eu").is_some_and(|c| c.production));
+        assert_eq!(c.queues[0].kind, QueueKind::Celery);
+    }
+
+    #[test]
+    fn unknown_key_names_line_column_and_nearest() {
+        let text = "[kubernetes]\nnamespace = [\"a\"]\n";
+        let err = Config::parse(text, "opsdeck.toml").expect_err("unknown key");
+        assert_eq!((err.line, err.column), (2, 1));
+        assert!(
+            err.message.contains("did you mean `namespaces`?"),
+            "{}",
+            err.message
+        );
+        assert!(
+            err.to_string()
+                .starts_with("opsdeck.toml:2:1: unknown field `namespace`")
+        );
+    }
+
+    #[test]
+    fn wrong_type_is_located() {
+        let text = "[ui]\nascii = \"yes\"\n";
+        let err = Config::parse(text, "f.toml").expect_err("bad type");
+        assert_eq!(err.line, 2);
+        assert!(err.message.contains("bool"), "{}", err.message);
+    }
+
+    #[test]
+    fn line_col_counts_characters() {
+        assert_eq!(line_col("ab\ncdé\nx", 7), (2, 4));
+    }
+}

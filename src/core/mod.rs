@@ -1,0 +1,8 @@
+//! The console's brain: State, Msg, Effect, the pure update, navigation and the command line.
+
+pub mod action;
+pub mod msg;
+pub mod state;
+pub mod table;
+pub mod update;
+pub mod view;

@@ -1,0 +1,144 @@
+//! The whole console state: plain data, changed only by `update`.
+
+use std::collections::BTreeSet;
+
+use tui_textarea::TextArea;
+
+use super::table::TableState;
+use super::view::{Screen, View};
+use crate::cluster::logs::{LogBuffer, LogTarget};
+use crate::cluster::model::{ClusterModel, LoadState};
+use crate::cluster::source::Namespaces;
+use crate::config::keymap::Keymap;
+
+/// What the header says about where opsdeck is connected.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Connection {
+    pub context: String,
+    pub cluster_url: String,
+    pub production: bool,
+}
+
+/// Input mode: keys go to the keymap, or to a text field, or to an overlay.
+#[derive(Debug, Default)]
+pub enum Mode {
+    #[default]
+    Normal,
+    Command(TextArea<'static>),
+    Filter(TextArea<'static>),
+    Help,
+    NamespacePicker {
+        cursor: usize,
+        chosen: BTreeSet<String>,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct LogsView {
+    pub target: LogTarget,
+    pub session: u64,
+    pub buffer: LogBuffer,
+    /// Stick to the newest line.
+    pub follow: bool,
+    /// First shown line when not following.
+    pub top: usize,
+    pub wrap: bool,
+    pub state: LoadState,
+}
+
+#[derive(Debug)]
+pub struct State {
+    /// Unix seconds, advanced by ticks; ages are computed against it.
+    pub now: i64,
+    pub connection: Connection,
+    pub namespaces: Namespaces,
+    pub cluster: ClusterModel,
+    /// Navigation; never empty, the last entry is on screen.
+    pub stack: Vec<Screen>,
+    pub overview: TableState,
+    pub workloads: TableState,
+    pub pods: TableState,
+    pub nodes: TableState,
+    pub hpas: TableState,
+    pub events: TableState,
+    pub logs: Option<LogsView>,
+    pub mode: Mode,
+    pub keymap: Keymap,
+    /// A one-line message in the footer (errors from the command line, warnings).
+    pub flash: Option<String>,
+    pub width: u16,
+    pub height: u16,
+    /// Something visible changed since the last frame.
+    pub dirty: bool,
+    next_log_session: u64,
+}
+
+impl State {
+    pub fn new(connection: Connection, namespaces: Namespaces, keymap: Keymap, now: i64) -> Self {
+        State {
+            now,
+            connection,
+            namespaces,
+            cluster: ClusterModel::default(),
+            stack: vec![Screen::of(View::Overview)],
+            overview: TableState::default(),
+            workloads: TableState::default(),
+            pods: TableState::default(),
+            nodes: TableState::default(),
+            hpas: TableState::default(),
+            events: TableState::default(),
+            logs: None,
+            mode: Mode::Normal,
+            keymap,
+            flash: None,
+            width: 80,
+            height: 24,
+            dirty: true,
+            next_log_session: 1,
+        }
+    }
+
+    pub fn screen(&self) -> &Screen {
+        // The stack is never empty: `back` stops at the root.
+        self.stack.last().unwrap_or(&ROOT)
+    }
+
+    pub fn view(&self) -> View {
+        self.screen().view
+    }
+
+    pub fn table(&self, view: View) -> Option<&TableState> {
+        Some(match view {
+            View::Overview => &self.overview,
+            View::Workloads => &self.workloads,
+            View::Pods => &self.pods,
+            View::Nodes => &self.nodes,
+            View::Hpas => &self.hpas,
+            View::Events => &self.events,
+            View::Logs => return None,
+        })
+    }
+
+    pub fn table_mut(&mut self, view: View) -> Option<&mut TableState> {
+        Some(match view {
+            View::Overview => &mut self.overview,
+            View::Workloads => &mut self.workloads,
+            View::Pods => &mut self.pods,
+            View::Nodes => &mut self.nodes,
+            View::Hpas => &mut self.hpas,
+            View::Events => &mut self.events,
+            View::Logs => return None,
+        })
+    }
+
+    pub fn take_log_session(&mut self) -> u64 {
+        let s = self.next_log_session;
+        self.next_log_session += 1;
+        s
+    }
+}
+
+static ROOT: Screen = Screen {
+    view: View::Overview,
+    pod_scope: None,
+};

@@ -1,0 +1,585 @@
+//! The reducer: `update(&mut State, Msg) -> Vec<Effect>`. Pure: no I/O, no clock, no awaits.
+
+use std::cmp::Ordering;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
+use tui_textarea::TextArea;
+
+use super::action::Action;
+use super::msg::{Effect, Msg};
+use super::state::{LogsView, Mode, State};
+use super::table::{TableState, matches};
+use super::view::{PodScope, Screen, View};
+use crate::cluster::logs::{LogBuffer, LogEvent, LogMsg, LogTarget};
+use crate::cluster::model::LoadState;
+use crate::cluster::source::Namespaces;
+use crate::cluster::store::{Keyed, Store};
+use crate::config::keymap::Layer;
+use crate::ui::layout::table_rows;
+
+pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Key(key) if key.kind != KeyEventKind::Release => {
+            state.dirty = true;
+            prepare(state);
+            let effects = on_key(state, key);
+            prepare(state);
+            effects
+        }
+        Msg::Key(_) => vec![],
+        Msg::Resized { width, height } => {
+            state.width = width;
+            state.height = height;
+            state.dirty = true;
+            vec![]
+        }
+        Msg::Ticked(now) => {
+            // Ages are shown to 10 s; redraw only when they can have changed.
+            if now / 10 != state.now / 10 {
+                state.dirty = true;
+            }
+            state.now = now;
+            vec![]
+        }
+        Msg::Cluster(m) => {
+            state.dirty |= state.cluster.apply(m, state.now);
+            vec![]
+        }
+        Msg::Logs(m) => {
+            on_logs(state, m);
+            vec![]
+        }
+    }
+}
+
+fn on_logs(state: &mut State, msg: LogMsg) {
+    let Some(logs) = state.logs.as_mut() else {
+        return;
+    };
+    if logs.session != msg.session {
+        return; // lines of a pod no longer shown
+    }
+    match msg.event {
+        LogEvent::Lines(lines) => {
+            for line in lines {
+                logs.buffer.push(line);
+            }
+            logs.state = LoadState::Live;
+        }
+        LogEvent::Failed { reason, retry_in } => {
+            logs.state = LoadState::Stale {
+                since: state.now,
+                reason: format!("{reason}, retrying in {}s", retry_in.as_secs().max(1)),
+            };
+        }
+    }
+    state.dirty = true;
+}
+
+fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    match std::mem::take(&mut state.mode) {
+        Mode::Normal => {
+            let layer = if state.view() == View::Logs {
+                Layer::Logs
+            } else {
+                Layer::Table
+            };
+            match state.keymap.lookup(layer, &key) {
+                Some(action) => {
+                    state.flash = None;
+                    perform(state, action)
+                }
+                None => vec![],
+            }
+        }
+        Mode::Help => vec![], // any key closes the help
+        Mode::Command(mut input) => match key.code {
+            KeyCode::Enter => run_command(state, input.lines().join(" ").trim()),
+            KeyCode::Esc => vec![],
+            _ => {
+                input.input(key);
+                state.mode = Mode::Command(input);
+                vec![]
+            }
+        },
+        Mode::Filter(mut input) => {
+            match key.code {
+                KeyCode::Enter => {}
+                KeyCode::Esc => set_filter(state, ""),
+                _ => {
+                    input.input(key);
+                    let text = input.lines().join(" ");
+                    set_filter(state, &text);
+                    state.mode = Mode::Filter(input);
+                }
+            }
+            vec![]
+        }
+        Mode::NamespacePicker { cursor, chosen } => picker_key(state, key, cursor, chosen),
+    }
+}
+
+fn perform(state: &mut State, action: Action) -> Vec<Effect> {
+    let view = state.view();
+    let page = table_rows(view, state.width, state.height);
+    match action {
+        Action::Quit => return vec![Effect::Quit],
+        Action::Back => return back(state),
+        Action::Help => state.mode = Mode::Help,
+        Action::Command => state.mode = Mode::Command(text_input("")),
+        Action::Filter => {
+            let current = current_filter(state);
+            state.mode = Mode::Filter(text_input(&current));
+        }
+        Action::Up => move_selection(state, -1),
+        Action::Down => move_selection(state, 1),
+        Action::PageUp => move_selection(state, -(page as isize)),
+        Action::PageDown => move_selection(state, page as isize),
+        Action::Top => move_selection(state, isize::MIN / 2),
+        Action::Bottom => move_selection(state, isize::MAX / 2),
+        Action::Open => return open(state),
+        Action::Logs => return open_selected_pod_logs(state),
+        Action::ToggleFollow => {
+            if let Some(l) = state.logs.as_mut() {
+                l.follow = !l.follow;
+                l.top = l.buffer.visible_len().saturating_sub(page);
+            }
+        }
+        Action::ToggleWrap => {
+            if let Some(l) = state.logs.as_mut() {
+                l.wrap = !l.wrap;
+            }
+        }
+        Action::Namespaces => {
+            let chosen = match &state.namespaces {
+                Namespaces::All => Default::default(),
+                Namespaces::Only(list) => list.iter().cloned().collect(),
+            };
+            state.mode = Mode::NamespacePicker { cursor: 0, chosen };
+        }
+        Action::Goto(v) => return goto(state, v),
+    }
+    vec![]
+}
+
+fn text_input(initial: &str) -> TextArea<'static> {
+    let mut t = TextArea::new(vec![initial.to_string()]);
+    t.move_cursor(tui_textarea::CursorMove::End);
+    t
+}
+
+fn current_filter(state: &State) -> String {
+    match state.view() {
+        View::Logs => state
+            .logs
+            .as_ref()
+            .map(|l| l.buffer.filter().to_string())
+            .unwrap_or_default(),
+        v => state.table(v).map(|t| t.filter.clone()).unwrap_or_default(),
+    }
+}
+
+fn set_filter(state: &mut State, text: &str) {
+    match state.view() {
+        View::Logs => {
+            if let Some(l) = state.logs.as_mut() {
+                l.buffer.set_filter(text);
+            }
+        }
+        v => {
+            if let Some(t) = state.table_mut(v) {
+                t.filter = text.to_string();
+                t.selected = 0;
+                t.offset = 0;
+            }
+        }
+    }
+}
+
+fn back(state: &mut State) -> Vec<Effect> {
+    if !current_filter(state).is_empty() {
+        set_filter(state, "");
+        return vec![];
+    }
+    if state.stack.len() <= 1 {
+        return vec![];
+    }
+    let left = state.stack.pop().map(|s| s.view);
+    if left == Some(View::Logs) {
+        state.logs = None;
+        return vec![Effect::StopLogs];
+    }
+    vec![]
+}
+
+fn goto(state: &mut State, view: View) -> Vec<Effect> {
+    let leaving_logs = state.view() == View::Logs;
+    state.stack.truncate(1);
+    if view != View::Overview {
+        state.stack.push(Screen::of(view));
+    }
+    if leaving_logs {
+        state.logs = None;
+        return vec![Effect::StopLogs];
+    }
+    vec![]
+}
+
+fn move_selection(state: &mut State, delta: isize) {
+    let view = state.view();
+    let page = table_rows(view, state.width, state.height);
+    if view == View::Logs {
+        if let Some(l) = state.logs.as_mut() {
+            scroll_logs(l, delta, page);
+        }
+        return;
+    }
+    if let Some(t) = state.table_mut(view) {
+        t.move_by(delta);
+        t.scroll_into_view(page);
+    }
+}
+
+/// Scrolling up leaves follow mode; reaching the bottom re-enters it.
+fn scroll_logs(l: &mut LogsView, delta: isize, page: usize) {
+    let len = l.buffer.visible_len();
+    let max_top = len.saturating_sub(page);
+    let top = if l.follow {
+        max_top
+    } else {
+        l.top.min(max_top)
+    };
+    let new_top = (top as isize + delta).clamp(0, max_top as isize) as usize;
+    l.top = new_top;
+    l.follow = new_top >= max_top && delta > 0;
+}
+
+fn open(state: &mut State) -> Vec<Effect> {
+    let view = state.view();
+    match view {
+        View::Overview | View::Workloads => {
+            let table = state.table(view).and_then(TableState::selected_slot);
+            if let Some(w) = table.and_then(|s| state.cluster.workloads.get(s)) {
+                let scope = PodScope::Workload {
+                    namespace: w.namespace.clone(),
+                    name: w.name.clone(),
+                };
+                push_pods(state, scope);
+            }
+        }
+        View::Nodes => {
+            if let Some(n) = state
+                .nodes
+                .selected_slot()
+                .and_then(|s| state.cluster.nodes.get(s))
+            {
+                let scope = PodScope::Node(n.name.clone());
+                push_pods(state, scope);
+            }
+        }
+        View::Hpas => {
+            if let Some(h) = state
+                .hpas
+                .selected_slot()
+                .and_then(|s| state.cluster.hpas.get(s))
+            {
+                let name = h.target.split('/').nth(1).unwrap_or_default().to_string();
+                let scope = PodScope::Workload {
+                    namespace: h.namespace.clone(),
+                    name,
+                };
+                push_pods(state, scope);
+            }
+        }
+        View::Events => {
+            let event = state
+                .events
+                .selected_slot()
+                .and_then(|s| state.cluster.events.get(s));
+            if let Some(e) = event {
+                let (kind, name) = e.object.split_once('/').unwrap_or(("", ""));
+                let key = format!("{}/{name}", e.namespace);
+                if kind == "Pod" && state.cluster.pods.find(&key).is_some() {
+                    let (ns, name) = (e.namespace.clone(), name.to_string());
+                    return open_logs(state, ns, name, None);
+                }
+                if matches!(kind, "Deployment" | "StatefulSet") {
+                    let scope = PodScope::Workload {
+                        namespace: e.namespace.clone(),
+                        name: name.to_string(),
+                    };
+                    push_pods(state, scope);
+                }
+            }
+        }
+        View::Pods => return open_selected_pod_logs(state),
+        View::Logs => {}
+    }
+    vec![]
+}
+
+fn push_pods(state: &mut State, scope: PodScope) {
+    state.pods.selected = 0;
+    state.pods.offset = 0;
+    state.pods.filter.clear();
+    state.stack.push(Screen {
+        view: View::Pods,
+        pod_scope: Some(scope),
+    });
+}
+
+fn open_selected_pod_logs(state: &mut State) -> Vec<Effect> {
+    if state.view() != View::Pods {
+        return vec![];
+    }
+    let Some(pod) = state
+        .pods
+        .selected_slot()
+        .and_then(|s| state.cluster.pods.get(s))
+    else {
+        return vec![];
+    };
+    let (ns, name) = (pod.namespace.clone(), pod.name.clone());
+    let container = (pod.container_names.len() > 1).then(|| pod.container_names[0].clone());
+    open_logs(state, ns, name, container)
+}
+
+fn open_logs(
+    state: &mut State,
+    namespace: String,
+    pod: String,
+    container: Option<String>,
+) -> Vec<Effect> {
+    let session = state.take_log_session();
+    let target = LogTarget {
+        namespace,
+        pod,
+        container,
+    };
+    state.logs = Some(LogsView {
+        target: target.clone(),
+        session,
+        buffer: LogBuffer::default(),
+        follow: true,
+        top: 0,
+        wrap: false,
+        state: LoadState::Loading,
+    });
+    state.stack.push(Screen::of(View::Logs));
+    vec![Effect::StopLogs, Effect::FollowLogs { target, session }]
+}
+
+fn run_command(state: &mut State, line: &str) -> Vec<Effect> {
+    let mut words = line.split_whitespace();
+    let Some(cmd) = words.next() else {
+        return vec![];
+    };
+    let rest: Vec<&str> = words.collect();
+    match cmd {
+        "q" | "q!" | "quit" | "exit" => vec![Effect::Quit],
+        "help" | "?" => {
+            state.mode = Mode::Help;
+            vec![]
+        }
+        "ns" | "namespace" | "namespaces" if rest.is_empty() => perform(state, Action::Namespaces),
+        "ns" | "namespace" | "namespaces" => rewatch(state, Namespaces::parse(&rest.join(","))),
+        "logs" | "log" => open_selected_pod_logs(state),
+        word => match View::from_command(word) {
+            Some(view) => {
+                let effects = goto(state, view);
+                if !rest.is_empty() {
+                    set_filter(state, &rest.join(" "));
+                }
+                effects
+            }
+            None => {
+                state.flash = Some(format!("unknown command :{word} (? shows the keys)"));
+                vec![]
+            }
+        },
+    }
+}
+
+fn rewatch(state: &mut State, namespaces: Namespaces) -> Vec<Effect> {
+    if namespaces == state.namespaces {
+        return vec![];
+    }
+    state.namespaces = namespaces.clone();
+    state.cluster.reset();
+    for v in [
+        View::Overview,
+        View::Workloads,
+        View::Pods,
+        View::Hpas,
+        View::Events,
+    ] {
+        if let Some(t) = state.table_mut(v) {
+            *t = TableState::default();
+        }
+    }
+    let mut effects = goto(state, View::Overview);
+    effects.push(Effect::Rewatch(namespaces));
+    effects
+}
+
+/// The namespace picker: "all" first, then every namespace seen; space toggles, enter applies.
+fn picker_key(
+    state: &mut State,
+    key: KeyEvent,
+    mut cursor: usize,
+    mut chosen: std::collections::BTreeSet<String>,
+) -> Vec<Effect> {
+    let count = state.cluster.namespaces.len() + 1;
+    match key.code {
+        KeyCode::Esc => return vec![],
+        KeyCode::Enter => {
+            let ns = if chosen.is_empty() {
+                Namespaces::All
+            } else {
+                Namespaces::Only(chosen.into_iter().collect())
+            };
+            return rewatch(state, ns);
+        }
+        KeyCode::Up | KeyCode::Char('k') => cursor = cursor.saturating_sub(1),
+        KeyCode::Down | KeyCode::Char('j') => cursor = (cursor + 1).min(count - 1),
+        KeyCode::Char(' ') => {
+            if cursor == 0 {
+                chosen.clear();
+            } else if let Some(ns) = state.cluster.namespaces.get(cursor - 1)
+                && !chosen.remove(ns)
+            {
+                chosen.insert(ns.clone());
+            }
+        }
+        _ => {}
+    }
+    state.mode = Mode::NamespacePicker { cursor, chosen };
+    vec![]
+}
+
+/// Brings derived data up to date before a frame: cross-resource figures and each table's
+/// display order. Cheap when nothing changed (fingerprints match).
+pub fn prepare(state: &mut State) {
+    state.cluster.refresh_derived();
+    let scope = state.screen().pod_scope.clone();
+    let c = &state.cluster;
+
+    // Overview: worst first.
+    rebuild(
+        &mut state.overview,
+        &c.workloads,
+        c.workloads.revision,
+        String::new(),
+        |w, f| matches(&w.name, f) || matches(&w.namespace, f),
+        |a, b| {
+            b.health
+                .cmp(&a.health)
+                .then_with(|| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)))
+        },
+    );
+
+    rebuild(
+        &mut state.workloads,
+        &c.workloads,
+        c.workloads.membership,
+        String::new(),
+        |w, f| {
+            matches(&w.name, f)
+                || matches(&w.namespace, f)
+                || matches(w.rollout.label().as_str(), f)
+        },
+        |a, b| (&a.namespace, a.kind, &a.name).cmp(&(&b.namespace, b.kind, &b.name)),
+    );
+
+    let scope_key = scope.as_ref().map(PodScope::label).unwrap_or_default();
+    let pods_rev = if state.pods.filter.is_empty() {
+        c.pods.membership
+    } else {
+        c.pods.revision
+    };
+    rebuild(
+        &mut state.pods,
+        &c.pods,
+        pods_rev,
+        scope_key,
+        |p, f| {
+            let in_scope = match &scope {
+                Some(PodScope::Workload { namespace, name }) => {
+                    &p.namespace == namespace && p.workload.as_deref() == Some(name)
+                }
+                Some(PodScope::Node(n)) => &p.node == n,
+                None => true,
+            };
+            in_scope
+                && (matches(&p.name, f)
+                    || matches(&p.status, f)
+                    || matches(&p.node, f)
+                    || matches(&p.namespace, f))
+        },
+        |a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)),
+    );
+
+    rebuild(
+        &mut state.nodes,
+        &c.nodes,
+        c.nodes.membership,
+        String::new(),
+        |n, f| matches(&n.name, f) || matches(&n.status, f),
+        |a, b| a.name.cmp(&b.name),
+    );
+
+    rebuild(
+        &mut state.hpas,
+        &c.hpas,
+        c.hpas.membership,
+        String::new(),
+        |h, f| matches(&h.name, f) || matches(&h.namespace, f),
+        |a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)),
+    );
+
+    rebuild(
+        &mut state.events,
+        &c.events,
+        c.events.revision,
+        String::new(),
+        |e, f| matches(&e.reason, f) || matches(&e.object, f) || matches(&e.message, f),
+        |a, b| {
+            b.last_seen
+                .cmp(&a.last_seen)
+                .then_with(|| a.name.cmp(&b.name))
+        },
+    );
+
+    let (w, h) = (state.width, state.height);
+    for view in [
+        View::Overview,
+        View::Workloads,
+        View::Pods,
+        View::Nodes,
+        View::Hpas,
+        View::Events,
+    ] {
+        if let Some(t) = state.table_mut(view) {
+            t.scroll_into_view(table_rows(view, w, h));
+        }
+    }
+}
+
+fn rebuild<R: Keyed>(
+    table: &mut TableState,
+    store: &Store<R>,
+    revision: u64,
+    scope_key: String,
+    keep: impl Fn(&R, &str) -> bool,
+    order: impl Fn(&R, &R) -> Ordering,
+) {
+    let fingerprint = (revision, table.filter.clone(), scope_key);
+    if table.built_from.as_ref() == Some(&fingerprint) {
+        return;
+    }
+    let needle = table.filter.to_lowercase();
+    let mut rows: Vec<(usize, &R)> = store.iter().filter(|(_, r)| keep(r, &needle)).collect();
+    rows.sort_by(|a, b| order(a.1, b.1));
+    table.set_rows(rows.into_iter().map(|(slot, _)| slot).collect());
+    table.built_from = Some(fingerprint);
+}

@@ -1,0 +1,11 @@
+//! opsdeck: a terminal operations console for an AI content platform on Kubernetes.
+//!
+//! Data flows one way: sources -> Msg -> `update(&mut State)` -> `draw(&State)`.
+#![cfg_attr(not(test), deny(clippy::unwrap_used))]
+
+pub mod app;
+pub mod cluster;
+pub mod config;
+pub mod core;
+pub mod sim;
+pub mod ui;

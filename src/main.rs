@@ -1,0 +1,412 @@
+//! The command line: opsdeck | demo | sim | snapshot | check.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use color_eyre::eyre::{Result, eyre};
+use kube::Client;
+use kube::config::{KubeConfigOptions, Kubeconfig};
+
+use opsdeck::app::{self, Ui, terminal};
+use opsdeck::cluster::connect::{KubeTarget, connect};
+use opsdeck::cluster::snapshot;
+use opsdeck::cluster::source::Namespaces;
+use opsdeck::config::Config;
+use opsdeck::config::keymap::Keymap;
+use opsdeck::core::state::{Connection, State};
+use opsdeck::sim::{self, Scenario, SimOptions};
+use opsdeck::ui::symbols::{self, Symbols};
+use opsdeck::ui::theme::Theme;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "opsdeck",
+    version,
+    about = "Terminal operations console for an AI content platform on Kubernetes"
+)]
+struct Cli {
+    /// Config file (default: ~/.config/opsdeck/config.toml when it exists).
+    #[arg(long, global = true, env = "OPSDECK_CONFIG")]
+    config: Option<PathBuf>,
+    /// Kubeconfig file (default: $KUBECONFIG, then ~/.kube/config, as kubectl).
+    #[arg(long, global = true)]
+    kubeconfig: Option<PathBuf>,
+    /// Kubeconfig context (default: its current-context).
+    #[arg(long, global = true)]
+    context: Option<String>,
+    /// Namespaces to watch: a comma-separated list, or "all".
+    #[arg(long, short = 'n', global = true)]
+    namespace: Option<String>,
+    /// Draw with ASCII only (default: Unicode when the locale is UTF-8).
+    #[arg(long, global = true)]
+    ascii: bool,
+    /// No colours (also: the NO_COLOR environment variable).
+    #[arg(long, global = true)]
+    no_color: bool,
+    /// Theme: a built-in name (default, mono) or a TOML file.
+    #[arg(long, global = true)]
+    theme: Option<String>,
+    /// Keymap: a built-in name (default, vim, emacs) or a TOML file merged over the default.
+    #[arg(long, global = true)]
+    keymap: Option<String>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// The console on the embedded simulated platform.
+    Demo {
+        #[arg(long, value_parser = parse_scenario)]
+        scenario: Option<Scenario>,
+        /// Scale the platform to about this many pods.
+        #[arg(long)]
+        pods: Option<usize>,
+    },
+    /// The simulated platform alone, in the foreground, until SIGINT/SIGTERM.
+    Sim {
+        #[arg(long, default_value = "127.0.0.1:0")]
+        listen: std::net::SocketAddr,
+        #[arg(long, value_parser = parse_scenario)]
+        scenario: Option<Scenario>,
+        #[arg(long)]
+        pods: Option<usize>,
+        /// Write a kubeconfig for kubectl and opsdeck here.
+        #[arg(long)]
+        kubeconfig_out: Option<PathBuf>,
+        /// Write an opsdeck config pointing at every endpoint the sim serves.
+        #[arg(long)]
+        config_out: Option<PathBuf>,
+        /// Resources that answer 403 Forbidden (comma-separated plurals, for testing RBAC).
+        #[arg(long, value_delimiter = ',')]
+        forbid: Vec<String>,
+    },
+    /// Wait for the first full sync, print every pane once, exit.
+    Snapshot {
+        #[arg(long, value_enum, default_value = "text")]
+        output: Output,
+        /// Give up waiting for the sync after this many seconds.
+        #[arg(long, default_value = "60")]
+        timeout: u64,
+    },
+    /// Validate config files: errors name file:line:col; exit 1 on any error.
+    Check { files: Vec<PathBuf> },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum Output {
+    Text,
+    Json,
+}
+
+fn parse_scenario(s: &str) -> Result<Scenario, String> {
+    s.parse::<Scenario>().map_err(|e| e.to_string())
+}
+
+fn main() -> ExitCode {
+    // reqwest/kube need a rustls crypto provider before the first client exists.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    if color_eyre::install().is_err() {
+        eprintln!("opsdeck: cannot install the error reporter");
+    }
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("opsdeck: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(dispatch(cli));
+    // Watches and log streams may still be in flight; do not wait for them.
+    runtime.shutdown_timeout(Duration::from_millis(200));
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("opsdeck: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn dispatch(cli: Cli) -> Result<ExitCode> {
+    match &cli.command {
+        Some(Command::Check { files }) => Ok(check(&cli, files)),
+        Some(Command::Sim {
+            listen,
+            scenario,
+            pods,
+            kubeconfig_out,
+            config_out,
+            forbid,
+        }) => {
+            let opts = SimOptions {
+                listen: *listen,
+                scenario: *scenario,
+                pods: *pods,
+                forbidden: forbid.clone(),
+            };
+            run_sim(opts, kubeconfig_out.as_deref(), config_out.as_deref()).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Demo { scenario, pods }) => {
+            terminal::require_tty().map_err(|e| eyre!(e))?;
+            let sim = sim::start(SimOptions {
+                scenario: *scenario,
+                pods: *pods,
+                ..SimOptions::default()
+            })
+            .await?;
+            let client = sim_client(&sim.kubeconfig_yaml()).await?;
+            let config = load_config(&cli)?;
+            let namespaces = cli
+                .namespace
+                .as_deref()
+                .map(Namespaces::parse)
+                .unwrap_or(Namespaces::All);
+            let connection = Connection {
+                context: format!(
+                    "demo{}",
+                    scenario
+                        .map(|s| format!(":{}", s.name()))
+                        .unwrap_or_default()
+                ),
+                cluster_url: sim.url(),
+                production: false,
+            };
+            let result = console(&cli, &config, client, connection, namespaces).await;
+            sim.stop().await;
+            result.map(|_| ExitCode::SUCCESS)
+        }
+        Some(Command::Snapshot { output, timeout }) => {
+            let config = load_config(&cli)?;
+            let conn = connect(&kube_target(&cli)).await?;
+            let namespaces = pick_namespaces(&cli, &config, &conn.default_namespace);
+            let snap = snapshot::take(
+                conn.client,
+                conn.context,
+                namespaces,
+                Duration::from_secs(*timeout),
+            )
+            .await;
+            match output {
+                Output::Json => println!("{}", serde_json::to_string_pretty(&snap)?),
+                Output::Text => print!("{}", snap.to_text(jiff::Timestamp::now().as_second())),
+            }
+            if !snap.synced {
+                eprintln!("opsdeck: not every source synced within {timeout}s (see stale lines)");
+                return Ok(ExitCode::from(2));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        None => {
+            terminal::require_tty().map_err(|e| eyre!(e))?;
+            let config = load_config(&cli)?;
+            let conn = connect(&kube_target(&cli)).await?;
+            let namespaces = pick_namespaces(&cli, &config, &conn.default_namespace);
+            let production = config.context(&conn.context).is_some_and(|c| c.production);
+            let connection = Connection {
+                context: conn.context.clone(),
+                cluster_url: conn.cluster_url.clone(),
+                production,
+            };
+            console(&cli, &config, conn.client, connection, namespaces).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn kube_target(cli: &Cli) -> KubeTarget {
+    KubeTarget {
+        kubeconfig: cli.kubeconfig.clone(),
+        context: cli.context.clone(),
+    }
+}
+
+/// --namespace, else the config's list, else the context's namespace.
+fn pick_namespaces(cli: &Cli, config: &Config, context_default: &str) -> Namespaces {
+    if let Some(ns) = &cli.namespace {
+        return Namespaces::parse(ns);
+    }
+    if !config.kubernetes.namespaces.is_empty() {
+        return Namespaces::parse(&config.kubernetes.namespaces.join(","));
+    }
+    Namespaces::Only(vec![context_default.to_string()])
+}
+
+fn load_config(cli: &Cli) -> Result<Config> {
+    let path = match &cli.config {
+        Some(p) => p.clone(),
+        None => match Config::default_path().filter(|p| p.exists()) {
+            Some(p) => p,
+            None => return Ok(Config::default()),
+        },
+    };
+    Ok(Config::load(&path)?)
+}
+
+async fn sim_client(kubeconfig_yaml: &str) -> Result<Client> {
+    let kubeconfig = Kubeconfig::from_yaml(kubeconfig_yaml)?;
+    let config =
+        kube::Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default()).await?;
+    Ok(Client::try_from(config)?)
+}
+
+async fn console(
+    cli: &Cli,
+    config: &Config,
+    client: Client,
+    connection: Connection,
+    namespaces: Namespaces,
+) -> Result<()> {
+    let (keymap, warnings) = resolve_keymap(cli.keymap.as_deref().or(config.ui.keymap.as_deref()))?;
+    let no_color = cli.no_color
+        || config.ui.no_color.unwrap_or(false)
+        || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let theme = match cli.theme.as_deref().or(config.ui.theme.as_deref()) {
+        _ if no_color => Theme::default_for(true),
+        Some(name) => resolve_theme(name)?,
+        None => Theme::default_for(false),
+    };
+    let env = |k| std::env::var(k).ok();
+    let utf8 = symbols::locale_is_utf8(
+        env("LC_ALL").as_deref(),
+        env("LC_CTYPE").as_deref(),
+        env("LANG").as_deref(),
+    );
+    let ascii = cli.ascii || config.ui.ascii.unwrap_or(false) || !utf8;
+    let symbols: Symbols = if ascii {
+        symbols::ASCII
+    } else {
+        symbols::UNICODE
+    };
+    let now = jiff::Timestamp::now().as_second();
+    let mut state = State::new(connection, namespaces, keymap, now);
+    if !warnings.is_empty() {
+        state.flash = Some(format!("keymap: {}", warnings.join("; ")));
+    }
+    let ui = Ui {
+        theme,
+        symbols,
+        timings: std::env::var_os("OPSDECK_TIMINGS").and_then(|p| {
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(p)
+                .ok()
+        }),
+    };
+    app::run(client, state, ui).await
+}
+
+fn resolve_keymap(spec: Option<&str>) -> Result<(Keymap, Vec<String>)> {
+    let Some(spec) = spec else {
+        return Ok((Keymap::default_keymap(), vec![]));
+    };
+    if let Some(km) = Keymap::builtin(spec) {
+        return Ok((km, vec![]));
+    }
+    let text = std::fs::read_to_string(spec).map_err(|e| eyre!("keymap {spec}: {e}"))?;
+    let mut km = Keymap::default_keymap();
+    let warnings = km
+        .merge_toml(&text)
+        .map_err(|e| eyre!("keymap {spec}: {e}"))?;
+    Ok((km, warnings))
+}
+
+fn resolve_theme(spec: &str) -> Result<Theme> {
+    if let Some(t) = Theme::builtin(spec) {
+        return Ok(t);
+    }
+    let text = std::fs::read_to_string(spec).map_err(|e| eyre!("theme {spec}: {e}"))?;
+    Theme::from_toml(&text).map_err(|e| eyre!("theme {spec}: {e}"))
+}
+
+fn check(cli: &Cli, files: &[PathBuf]) -> ExitCode {
+    let mut files = files.to_vec();
+    if files.is_empty() {
+        match cli
+            .config
+            .clone()
+            .or_else(|| Config::default_path().filter(|p| p.exists()))
+        {
+            Some(p) => files.push(p),
+            None => {
+                eprintln!("opsdeck check: no config file given and none at the default path");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    let mut failed = false;
+    for file in &files {
+        match Config::load(file) {
+            Ok(_) => println!("{}: ok", file.display()),
+            Err(e) => {
+                failed = true;
+                eprintln!("{e}");
+            }
+        }
+    }
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+async fn run_sim(
+    opts: SimOptions,
+    kubeconfig_out: Option<&Path>,
+    config_out: Option<&Path>,
+) -> Result<()> {
+    let sim = sim::start(opts).await?;
+    if let Some(path) = kubeconfig_out {
+        std::fs::write(path, sim.kubeconfig_yaml())?;
+    }
+    if let Some(path) = config_out {
+        std::fs::write(path, sim_config_toml())?;
+    }
+    // Whoever started the sim may have stopped reading: printing must never kill it.
+    let say = |line: String| {
+        use std::io::Write;
+        let mut out = std::io::stdout();
+        let _ = writeln!(out, "{line}").and_then(|_| out.flush());
+    };
+    say(format!("opsdeck sim listening on {}", sim.url()));
+    if let Some(path) = kubeconfig_out {
+        say(format!(
+            "kubeconfig: {} (kubectl --kubeconfig {} get pods -A)",
+            path.display(),
+            path.display()
+        ));
+    }
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = int.recv() => {}
+    }
+    sim.stop().await;
+    say("opsdeck sim stopped".into());
+    Ok(())
+}
+
+/// The opsdeck config for a running sim. Only Kubernetes is served so far; later endpoints
+/// (Prometheus, OpenCost, the platform API) join this file as the sim learns them.
+fn sim_config_toml() -> String {
+    "# Written by `opsdeck sim --config-out`.\n\
+     [kubernetes]\n\
+     namespaces = [\"all\"]\n\n\
+     [[kubernetes.context]]\n\
+     name = \"opsdeck-sim\"\n\
+     production = false\n\
+     readonly = false\n"
+        .to_string()
+}

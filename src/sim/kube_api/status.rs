@@ -1,0 +1,129 @@
+//! `meta/v1 Status` errors with the real API server's reasons, codes and messages.
+
+use axum::body::Body;
+use axum::http::{StatusCode, header};
+use axum::response::Response;
+use serde_json::{Value, json};
+
+use crate::sim::world::Kind;
+
+/// An API error, rendered as a Status object.
+#[derive(Debug)]
+pub struct ApiError {
+    pub code: u16,
+    pub reason: &'static str,
+    pub message: String,
+    pub details: Option<Value>,
+}
+
+impl ApiError {
+    pub fn new(code: u16, reason: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            code,
+            reason,
+            message: message.into(),
+            details: None,
+        }
+    }
+    pub fn not_found(kind: Kind, name: &str) -> ApiError {
+        ApiError {
+            details: Some(json!({"name": name, "group": kind.group(), "kind": kind.plural()})),
+            ..ApiError::new(
+                404,
+                "NotFound",
+                format!("{} \"{name}\" not found", kind.qualified()),
+            )
+        }
+    }
+    pub fn bad_request(message: impl Into<String>) -> ApiError {
+        ApiError::new(400, "BadRequest", message)
+    }
+    pub fn conflict(kind: Kind, name: &str) -> ApiError {
+        ApiError {
+            details: Some(json!({"name": name, "group": kind.group(), "kind": kind.plural()})),
+            ..ApiError::new(
+                409,
+                "Conflict",
+                format!(
+                    "Operation cannot be fulfilled on {} \"{name}\": the object has been modified; please apply your changes to the latest version and try again",
+                    kind.qualified()
+                ),
+            )
+        }
+    }
+    pub fn invalid(kind: Kind, name: &str, why: &str) -> ApiError {
+        ApiError {
+            details: Some(
+                json!({"name": name, "group": kind.group(), "kind": kind.kind(), "causes": [{"reason": "FieldValueInvalid", "message": why}]}),
+            ),
+            ..ApiError::new(
+                422,
+                "Invalid",
+                format!(
+                    "{}.{} \"{name}\" is invalid: {why}",
+                    kind.kind(),
+                    kind.group()
+                )
+                .replace(". \"", " \""),
+            )
+        }
+    }
+    pub fn gone(rv: u64, floor: u64) -> ApiError {
+        ApiError::new(
+            410,
+            "Expired",
+            format!("too old resource version: {rv} ({floor})"),
+        )
+    }
+    /// The exact 403 shape the API server gives for RBAC denials.
+    pub fn forbidden(verb: &str, resource: &str, group: &str, ns: Option<&str>) -> ApiError {
+        let base = resource.split('/').next().unwrap_or(resource);
+        let scope = match ns {
+            Some(ns) => format!("in the namespace \"{ns}\""),
+            None => "at the cluster scope".to_string(),
+        };
+        ApiError {
+            details: Some(json!({"group": group, "kind": base})),
+            ..ApiError::new(
+                403,
+                "Forbidden",
+                format!(
+                    "{base} is forbidden: User \"sim-admin\" cannot {verb} resource \"{resource}\" in API group \"{group}\" {scope}"
+                ),
+            )
+        }
+    }
+
+    pub fn to_value(&self) -> Value {
+        let mut v = json!({
+            "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+            "message": self.message, "reason": self.reason, "code": self.code,
+        });
+        if let Some(d) = &self.details {
+            v["details"] = d.clone();
+        }
+        v
+    }
+
+    pub fn into_response(self) -> Response {
+        let code = StatusCode::from_u16(self.code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        json_response(
+            code,
+            serde_json::to_vec(&self.to_value()).unwrap_or_default(),
+        )
+    }
+}
+
+pub fn json_response(code: StatusCode, body: Vec<u8>) -> Response {
+    let mut r = Response::new(Body::from(body));
+    *r.status_mut() = code;
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("application/json"),
+    );
+    r
+}
+
+pub fn value_response(code: StatusCode, v: &Value) -> Response {
+    json_response(code, serde_json::to_vec(v).unwrap_or_default())
+}

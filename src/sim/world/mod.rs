@@ -1,0 +1,276 @@
+//! The simulated platform's state: compact objects per kind, one resourceVersion, a change ring.
+
+mod changes;
+pub mod columns;
+mod controller;
+mod kubelet;
+pub mod logs;
+pub mod model;
+mod patch;
+mod play;
+pub mod render;
+mod status;
+mod topology;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::ops::Bound;
+use std::sync::Arc;
+
+use jiff::Timestamp;
+
+pub use changes::{Change, ChangeLog};
+pub use model::{Key, Kind, Labels};
+pub use patch::WorldError;
+pub use render::SimObject;
+
+use crate::sim::scenarios::Scenario;
+use crate::sim::util::Rng;
+use model::*;
+
+pub const REVISION: &str = "deployment.kubernetes.io/revision";
+pub const CHANGE_CAUSE: &str = "kubernetes.io/change-cause";
+const EVENT_CAP: usize = 2000;
+
+/// Something the world must do at a given time (milliseconds since the Unix epoch).
+#[derive(Clone, Debug)]
+enum Timer {
+    PodStep(Key, String),
+}
+
+/// The whole simulated cluster. Owned behind a mutex; the world task ticks it.
+pub struct World {
+    pub log: ChangeLog,
+    pub namespaces: BTreeMap<Key, NamespaceM>,
+    pub nodes: BTreeMap<Key, NodeM>,
+    pub pods: BTreeMap<Key, PodM>,
+    pub events: BTreeMap<Key, EventM>,
+    pub deployments: BTreeMap<Key, DeploymentM>,
+    pub replicasets: BTreeMap<Key, ReplicaSetM>,
+    pub statefulsets: BTreeMap<Key, StatefulSetM>,
+    pub hpas: BTreeMap<Key, HpaM>,
+    rng: Rng,
+    now: Timestamp,
+    started: Timestamp,
+    scenario: Option<Scenario>,
+    scenario_stage: u32,
+    next_jitter_ms: i64,
+    timers: BTreeMap<(i64, u64), Timer>,
+    timer_seq: u64,
+    dirty_deploy: BTreeSet<Key>,
+    dirty_rs: BTreeSet<Key>,
+    dirty_sts: BTreeSet<Key>,
+    node_names: Vec<Arc<str>>,
+    node_rr: usize,
+    ip_counter: u64,
+    event_order: VecDeque<Key>,
+    event_index: HashMap<(String, &'static str), Key>,
+    cluster_ns: Arc<str>,
+    /// Serialized pod specs by template (the Arc keeps the address from being reused).
+    spec_cache: HashMap<usize, (Arc<k8s_openapi::api::core::v1::PodTemplateSpec>, Arc<[u8]>)>,
+}
+
+impl World {
+    /// A world as PLATFORM.md describes it (scaled to about `pods` pods if given).
+    pub fn new(scenario: Option<Scenario>, pods: Option<usize>, now: Timestamp) -> World {
+        let base_rv = (now.as_microsecond().max(1) as u64) / 1000 * 1000;
+        let mut w = World {
+            log: ChangeLog::new(base_rv),
+            namespaces: BTreeMap::new(),
+            nodes: BTreeMap::new(),
+            pods: BTreeMap::new(),
+            events: BTreeMap::new(),
+            deployments: BTreeMap::new(),
+            replicasets: BTreeMap::new(),
+            statefulsets: BTreeMap::new(),
+            hpas: BTreeMap::new(),
+            rng: Rng(now.as_nanosecond() as u64),
+            now,
+            started: now,
+            scenario,
+            scenario_stage: 0,
+            next_jitter_ms: now.as_millisecond() + 5000,
+            timers: BTreeMap::new(),
+            timer_seq: 0,
+            dirty_deploy: BTreeSet::new(),
+            dirty_rs: BTreeSet::new(),
+            dirty_sts: BTreeSet::new(),
+            node_names: Vec::new(),
+            node_rr: 0,
+            ip_counter: 0,
+            event_order: VecDeque::new(),
+            event_index: HashMap::new(),
+            cluster_ns: Arc::from(""),
+            spec_cache: HashMap::new(),
+        };
+        w.log.quiet = true;
+        w.build(pods);
+        w.log.quiet = false;
+        w.log.floor = w.log.rv;
+        w
+    }
+
+    pub fn now(&self) -> Timestamp {
+        self.now
+    }
+
+    /// Iterate one kind's objects in key order, optionally in one namespace, after a key.
+    pub fn iter<'a>(
+        &'a self,
+        kind: Kind,
+        ns: Option<&str>,
+        after: Option<&Key>,
+    ) -> Box<dyn Iterator<Item = &'a dyn SimObject> + 'a> {
+        match kind {
+            Kind::Namespace => range_iter(&self.namespaces, ns, after),
+            Kind::Node => range_iter(&self.nodes, ns, after),
+            Kind::Pod => range_iter(&self.pods, ns, after),
+            Kind::Event => range_iter(&self.events, ns, after),
+            Kind::Deployment => range_iter(&self.deployments, ns, after),
+            Kind::ReplicaSet => range_iter(&self.replicasets, ns, after),
+            Kind::StatefulSet => range_iter(&self.statefulsets, ns, after),
+            Kind::Hpa => range_iter(&self.hpas, ns, after),
+        }
+    }
+
+    pub fn get(&self, kind: Kind, ns: &str, name: &str) -> Option<&dyn SimObject> {
+        let key = Key {
+            ns: Arc::from(ns),
+            name: name.to_string(),
+        };
+        match kind {
+            Kind::Namespace => self.namespaces.get(&key).map(|o| o as &dyn SimObject),
+            Kind::Node => self.nodes.get(&key).map(|o| o as &dyn SimObject),
+            Kind::Pod => self.pods.get(&key).map(|o| o as &dyn SimObject),
+            Kind::Event => self.events.get(&key).map(|o| o as &dyn SimObject),
+            Kind::Deployment => self.deployments.get(&key).map(|o| o as &dyn SimObject),
+            Kind::ReplicaSet => self.replicasets.get(&key).map(|o| o as &dyn SimObject),
+            Kind::StatefulSet => self.statefulsets.get(&key).map(|o| o as &dyn SimObject),
+            Kind::Hpa => self.hpas.get(&key).map(|o| o as &dyn SimObject),
+        }
+    }
+
+    pub fn pod(&self, ns: &str, name: &str) -> Option<&PodM> {
+        self.pods.get(&Key {
+            ns: Arc::from(ns),
+            name: name.to_string(),
+        })
+    }
+
+    fn meta(
+        &mut self,
+        ns: &Arc<str>,
+        name: String,
+        labels: Arc<Labels>,
+        created: Timestamp,
+    ) -> Meta {
+        Meta {
+            ns: ns.clone(),
+            name,
+            uid: self.rng.uid(),
+            rv: 0,
+            created,
+            labels,
+            annotations: Labels::new(),
+            generation: 0,
+        }
+    }
+
+    fn spec_json(&mut self, t: &Arc<k8s_openapi::api::core::v1::PodTemplateSpec>) -> Arc<[u8]> {
+        let key = Arc::as_ptr(t) as usize;
+        if let Some((_, json)) = self.spec_cache.get(&key) {
+            return json.clone();
+        }
+        let json: Arc<[u8]> = serde_json::to_vec(&t.spec.clone().unwrap_or_default())
+            .unwrap_or_else(|_| b"{}".to_vec())
+            .into();
+        self.spec_cache.insert(key, (t.clone(), json.clone()));
+        json
+    }
+
+    fn after(&mut self, ms_lo: u64, ms_hi: u64, timer: Timer) {
+        let at = self.now.as_millisecond() + self.rng.range(ms_lo, ms_hi) as i64;
+        self.timer_seq += 1;
+        self.timers.insert((at, self.timer_seq), timer);
+    }
+
+    /// Record an event like the kubelet/controllers do, aggregating by (object, reason).
+    fn event(
+        &mut self,
+        inv: Involved,
+        reason: &'static str,
+        type_: &'static str,
+        message: String,
+        component: &'static str,
+        host: Option<String>,
+    ) {
+        let now = self.now;
+        let idx = (inv.uid.clone(), reason);
+        if let Some(key) = self.event_index.get(&idx)
+            && let Some(ev) = self.events.get_mut(key)
+        {
+            ev.count += 1;
+            ev.last = now;
+            ev.message = message;
+            self.log.record(ev, "MODIFIED");
+            return;
+        }
+        let ns: Arc<str> = if inv.ns.is_empty() {
+            Arc::from("default")
+        } else {
+            inv.ns.clone()
+        };
+        let name = format!("{}.{:016x}", inv.name, self.rng.next() >> 1);
+        let meta = self.meta(&ns, name, Arc::new(Labels::new()), now);
+        let mut ev = EventM {
+            meta,
+            involved: inv,
+            reason,
+            message,
+            type_,
+            count: 1,
+            first: now,
+            last: now,
+            component,
+            host,
+        };
+        self.log.record(&mut ev, "ADDED");
+        let key = ev.meta.key();
+        self.event_index.insert(idx, key.clone());
+        self.event_order.push_back(key.clone());
+        self.events.insert(key, ev);
+        while self.event_order.len() > EVENT_CAP {
+            let Some(old) = self.event_order.pop_front() else {
+                break;
+            };
+            if let Some(mut ev) = self.events.remove(&old) {
+                self.event_index
+                    .remove(&(ev.involved.uid.clone(), ev.reason));
+                self.log.record(&mut ev, "DELETED");
+            }
+        }
+    }
+}
+
+fn range_iter<'a, T: SimObject>(
+    m: &'a BTreeMap<Key, T>,
+    ns: Option<&str>,
+    after: Option<&Key>,
+) -> Box<dyn Iterator<Item = &'a dyn SimObject> + 'a> {
+    let start = match (after, ns) {
+        (Some(k), _) => Bound::Excluded(k.clone()),
+        (None, Some(ns)) => Bound::Included(Key {
+            ns: Arc::from(ns),
+            name: String::new(),
+        }),
+        (None, None) => Bound::Unbounded,
+    };
+    let ns = ns.map(str::to_string);
+    Box::new(
+        m.range::<Key, _>((start, Bound::Unbounded))
+            .take_while(move |(k, _)| ns.as_deref().is_none_or(|n| &*k.ns == n))
+            .map(|(_, v)| v as &dyn SimObject),
+    )
+}

@@ -1,0 +1,342 @@
+//! Writes from the API: a patched object's JSON flows back into the compact model.
+
+use std::sync::Arc;
+
+use k8s_openapi::api::core::v1::PodTemplateSpec;
+use serde_json::Value;
+
+use super::model::*;
+use super::{SimObject, World};
+
+/// Why a write was refused; the API layer turns these into Status objects.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum WorldError {
+    #[error("not found")]
+    NotFound,
+    #[error(
+        "the object has been modified; please apply your changes to the latest version and try again"
+    )]
+    Conflict,
+    #[error("{0}")]
+    Invalid(String),
+}
+
+fn string_map(v: Option<&Value>, what: &str) -> Result<Option<Labels>, WorldError> {
+    match v {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => serde_json::from_value(v.clone())
+            .map(Some)
+            .map_err(|e| WorldError::Invalid(format!("{what}: {e}"))),
+    }
+}
+
+fn replicas_of(v: &Value) -> Result<Option<i32>, WorldError> {
+    match v.pointer("/spec/replicas") {
+        None | Some(Value::Null) => Ok(None),
+        Some(r) => match r.as_i64() {
+            Some(n) if (0..=100_000).contains(&n) => Ok(Some(n as i32)),
+            _ => Err(WorldError::Invalid(format!(
+                "spec.replicas: Invalid value: {r}: must be greater than or equal to 0"
+            ))),
+        },
+    }
+}
+
+fn template_of(v: &Value) -> Result<Option<PodTemplateSpec>, WorldError> {
+    match v.pointer("/spec/template") {
+        None | Some(Value::Null) => Ok(None),
+        Some(t) => {
+            let tpl: PodTemplateSpec = serde_json::from_value(t.clone())
+                .map_err(|e| WorldError::Invalid(format!("spec.template: Invalid value: {e}")))?;
+            if tpl.spec.as_ref().is_none_or(|s| s.containers.is_empty()) {
+                return Err(WorldError::Invalid(
+                    "spec.template.spec.containers: Required value".into(),
+                ));
+            }
+            Ok(Some(tpl))
+        }
+    }
+}
+
+fn same_template(a: &PodTemplateSpec, b: &PodTemplateSpec) -> bool {
+    serde_json::to_vec(a).ok() == serde_json::to_vec(b).ok()
+}
+
+impl World {
+    /// The object as JSON (what GET returns).
+    pub fn object_json(&self, kind: Kind, ns: &str, name: &str) -> Option<Value> {
+        let obj = self.get(kind, ns, name)?;
+        let mut buf = Vec::with_capacity(4096);
+        obj.write_json(&mut buf);
+        serde_json::from_slice(&buf).ok()
+    }
+
+    /// Take a patched object's JSON back into the model. With `dry_run`, only validate.
+    pub fn apply_json(
+        &mut self,
+        kind: Kind,
+        ns: &str,
+        name: &str,
+        new: Value,
+        dry_run: bool,
+    ) -> Result<Value, WorldError> {
+        let current = self.get(kind, ns, name).ok_or(WorldError::NotFound)?;
+        if let Some(rv) = new
+            .pointer("/metadata/resourceVersion")
+            .and_then(Value::as_str)
+            && rv != current.meta().rv.to_string()
+        {
+            return Err(WorldError::Conflict);
+        }
+        if new
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .is_some_and(|n| n != name)
+        {
+            return Err(WorldError::Invalid(format!(
+                "metadata.name: Invalid value: \"{name}\": field is immutable"
+            )));
+        }
+        let labels =
+            string_map(new.pointer("/metadata/labels"), "metadata.labels")?.unwrap_or_default();
+        let annotations = string_map(new.pointer("/metadata/annotations"), "metadata.annotations")?
+            .unwrap_or_default();
+        let replicas = replicas_of(&new)?;
+        let template = template_of(&new)?;
+        let paused = new
+            .pointer("/spec/paused")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        let unschedulable = new
+            .pointer("/spec/unschedulable")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        if dry_run {
+            return Ok(new);
+        }
+        let key = Key {
+            ns: Arc::from(ns),
+            name: name.to_string(),
+        };
+        match kind {
+            Kind::Deployment => {
+                self.apply_deployment(&key, replicas, template, paused, annotations)
+            }
+            Kind::StatefulSet => self.apply_sts(&key, replicas, template),
+            Kind::Node => {
+                if let Some(n) = self.nodes.get_mut(&key)
+                    && n.unschedulable != unschedulable
+                {
+                    n.unschedulable = unschedulable;
+                    n.transition = self.now;
+                    self.log.record(n, "MODIFIED");
+                }
+            }
+            _ => {}
+        }
+        self.set_meta(
+            kind,
+            &key,
+            labels,
+            kind != Kind::Deployment,
+            annotations_for(kind, &new),
+        )?;
+        self.sync_dirty();
+        self.object_json(kind, ns, name).ok_or(WorldError::NotFound)
+    }
+
+    fn set_meta(
+        &mut self,
+        kind: Kind,
+        key: &Key,
+        labels: Labels,
+        set_annotations: bool,
+        annotations: Labels,
+    ) -> Result<(), WorldError> {
+        let obj: &mut dyn SimObject = match kind {
+            Kind::Namespace => self
+                .namespaces
+                .get_mut(key)
+                .map(|o| o as &mut dyn SimObject),
+            Kind::Node => self.nodes.get_mut(key).map(|o| o as &mut dyn SimObject),
+            Kind::Pod => self.pods.get_mut(key).map(|o| o as &mut dyn SimObject),
+            Kind::Event => self.events.get_mut(key).map(|o| o as &mut dyn SimObject),
+            Kind::Deployment => self
+                .deployments
+                .get_mut(key)
+                .map(|o| o as &mut dyn SimObject),
+            Kind::ReplicaSet => self
+                .replicasets
+                .get_mut(key)
+                .map(|o| o as &mut dyn SimObject),
+            Kind::StatefulSet => self
+                .statefulsets
+                .get_mut(key)
+                .map(|o| o as &mut dyn SimObject),
+            Kind::Hpa => self.hpas.get_mut(key).map(|o| o as &mut dyn SimObject),
+        }
+        .ok_or(WorldError::NotFound)?;
+        let meta = obj.meta_mut();
+        let changed_labels = *meta.labels != labels;
+        let changed_ann = set_annotations && meta.annotations != annotations;
+        if changed_labels {
+            meta.labels = Arc::new(labels);
+        }
+        if changed_ann {
+            meta.annotations = annotations;
+        }
+        if changed_labels || changed_ann {
+            self.log.record(obj, "MODIFIED");
+        }
+        Ok(())
+    }
+
+    fn apply_deployment(
+        &mut self,
+        key: &Key,
+        replicas: Option<i32>,
+        template: Option<PodTemplateSpec>,
+        paused: bool,
+        mut annotations: Labels,
+    ) {
+        let Some(d) = self.deployments.get_mut(key) else {
+            return;
+        };
+        let mut spec_changed = false;
+        if let Some(r) = replicas
+            && r != d.replicas
+        {
+            d.replicas = r;
+            spec_changed = true;
+        }
+        if let Some(t) = template
+            && !same_template(&t, &d.template)
+        {
+            d.template = Arc::new(t);
+            d.last_progress = self.now;
+            spec_changed = true;
+        }
+        if paused != d.paused {
+            d.paused = paused;
+            spec_changed = true;
+        }
+        // The controller owns the revision annotation.
+        if let Some(rev) = d.meta.annotations.get(super::REVISION) {
+            annotations.insert(super::REVISION.into(), rev.clone());
+        }
+        let ann_changed = d.meta.annotations != annotations;
+        d.meta.annotations = annotations;
+        if spec_changed {
+            d.meta.generation += 1;
+        }
+        if spec_changed || ann_changed {
+            self.log.record(d, "MODIFIED");
+            self.dirty_deploy.insert(key.clone());
+        }
+        let target = key.name.clone();
+        let current = self.deployments.get(key).map_or(0, |d| d.replicas);
+        if let Some(h) = self
+            .hpas
+            .get_mut(key)
+            .filter(|h| h.target == target && h.current_replicas != current)
+        {
+            h.current_replicas = current;
+            h.desired = current;
+            self.log.record(h, "MODIFIED");
+        }
+    }
+
+    fn apply_sts(&mut self, key: &Key, replicas: Option<i32>, template: Option<PodTemplateSpec>) {
+        let Some(s) = self.statefulsets.get_mut(key) else {
+            return;
+        };
+        let mut changed = false;
+        if let Some(r) = replicas
+            && r != s.replicas
+        {
+            s.replicas = r;
+            changed = true;
+        }
+        let mut restart = Vec::new();
+        if let Some(t) = template
+            && !same_template(&t, &s.template)
+        {
+            s.revision = format!("{}-{}", s.meta.name, super::topology::template_hash(&t));
+            s.template = Arc::new(t);
+            restart = s.pods.iter().cloned().collect();
+            changed = true;
+        }
+        if changed {
+            s.meta.generation += 1;
+            self.log.record(s, "MODIFIED");
+            self.dirty_sts.insert(key.clone());
+        }
+        for name in restart {
+            self.delete_pod_now(&Key::new(&key.ns, name));
+        }
+    }
+
+    /// `spec.replicas` through the scale subresource.
+    pub fn set_replicas(
+        &mut self,
+        kind: Kind,
+        ns: &str,
+        name: &str,
+        replicas: i32,
+    ) -> Result<(), WorldError> {
+        if !(0..=100_000).contains(&replicas) {
+            return Err(WorldError::Invalid(format!(
+                "spec.replicas: Invalid value: {replicas}: must be greater than or equal to 0"
+            )));
+        }
+        let key = Key {
+            ns: Arc::from(ns),
+            name: name.to_string(),
+        };
+        match kind {
+            Kind::Deployment => {
+                let ann = self
+                    .deployments
+                    .get(&key)
+                    .ok_or(WorldError::NotFound)?
+                    .meta
+                    .annotations
+                    .clone();
+                self.apply_deployment(
+                    &key,
+                    Some(replicas),
+                    None,
+                    self.deployments.get(&key).is_some_and(|d| d.paused),
+                    ann,
+                );
+            }
+            Kind::StatefulSet => {
+                self.statefulsets.get(&key).ok_or(WorldError::NotFound)?;
+                self.apply_sts(&key, Some(replicas), None);
+            }
+            _ => return Err(WorldError::NotFound),
+        }
+        self.sync_dirty();
+        Ok(())
+    }
+
+    /// DELETE of a pod: gone at once (no graceful termination); its controller replaces it.
+    pub fn delete_pod(&mut self, ns: &str, name: &str) -> Result<Value, WorldError> {
+        let json = self
+            .object_json(Kind::Pod, ns, name)
+            .ok_or(WorldError::NotFound)?;
+        self.delete_pod_now(&Key {
+            ns: Arc::from(ns),
+            name: name.to_string(),
+        });
+        self.sync_dirty();
+        Ok(json)
+    }
+}
+
+fn annotations_for(kind: Kind, new: &Value) -> Labels {
+    let _ = kind;
+    new.pointer("/metadata/annotations")
+        .and_then(|v| serde_json::from_value(v.clone()).ok())
+        .unwrap_or_default()
+}

@@ -1,0 +1,256 @@
+//! Plays the selected scenario: scripted changes at fixed offsets from the sim's start.
+
+use std::sync::Arc;
+
+use super::model::*;
+use super::{CHANGE_CAUSE, World};
+use crate::sim::scenarios::Scenario;
+use crate::sim::util::secs_between;
+
+const NS: &str = "contentgen";
+
+impl World {
+    pub(super) fn play_scenario(&mut self) {
+        if self.now.as_millisecond() >= self.next_jitter_ms {
+            self.next_jitter_ms = self.now.as_millisecond() + 5000;
+            self.jitter_cpu();
+        }
+        let Some(sc) = self.scenario else { return };
+        let ms = self.now.as_millisecond() - self.started.as_millisecond();
+        let stage = self.scenario_stage;
+        match sc {
+            Scenario::BadRollout if ms >= 5000 && stage == 0 => {
+                self.scenario_stage = 1;
+                self.bad_rollout();
+            }
+            Scenario::QueueBacklog if ms >= 3000 && ms / 1000 > i64::from(stage) => {
+                self.scenario_stage = (ms / 1000) as u32;
+                self.queue_backlog_step();
+            }
+            Scenario::PipelineStuck if ms >= 5000 && ms / 5000 > i64::from(stage) => {
+                self.scenario_stage = (ms / 5000) as u32;
+                self.pipeline_stuck_step(stage == 0);
+            }
+            Scenario::NodeNotReady if ms >= 10_000 && stage == 0 => {
+                self.scenario_stage = 1;
+                self.node_lost();
+            }
+            Scenario::NodeNotReady if ms >= 40_000 && stage == 1 => {
+                self.scenario_stage = 2;
+                self.evict_lost_pods();
+            }
+            _ => {}
+        }
+    }
+
+    /// CPU utilisation drifts a little, so HPA panes look alive.
+    fn jitter_cpu(&mut self) {
+        let spike = self.scenario == Some(Scenario::QueueBacklog);
+        for h in self.hpas.values_mut() {
+            if let HpaMetric::Cpu { current, .. } = &mut h.metric {
+                let base = if spike { 66 } else { 38 };
+                *current = base + (self.rng.next() % 15) as i32;
+                self.log.record(h, "MODIFIED");
+            }
+        }
+    }
+
+    fn ns_key(name: &str) -> Key {
+        Key {
+            ns: Arc::from(NS),
+            name: name.to_string(),
+        }
+    }
+
+    fn bad_rollout(&mut self) {
+        let key = Self::ns_key("api");
+        let Some(d) = self.deployments.get(&key) else {
+            return;
+        };
+        let mut tpl = (*d.template).clone();
+        let image = "ghcr.io/contentgen/api:v1.9.0-rc1";
+        if let Some(c) = tpl.spec.as_mut().and_then(|s| s.containers.first_mut()) {
+            c.image = Some(image.into());
+        }
+        let mut ann = d.meta.annotations.clone();
+        ann.insert(
+            CHANGE_CAUSE.into(),
+            format!("kubectl set image deployment/api api={image}"),
+        );
+        let Ok(mut v) = serde_json::to_value(d.to_deployment()) else {
+            return;
+        };
+        v["spec"]["template"] = serde_json::to_value(tpl).unwrap_or_default();
+        v["metadata"]["annotations"] = serde_json::to_value(ann).unwrap_or_default();
+        let _ = self.apply_json(Kind::Deployment, NS, "api", v, false);
+    }
+
+    fn queue_backlog_step(&mut self) {
+        let key = Self::ns_key("article-generator");
+        let Some(h) = self.hpas.get_mut(&key) else {
+            return;
+        };
+        let HpaMetric::External {
+            target_avg,
+            current,
+            ..
+        } = &mut h.metric
+        else {
+            return;
+        };
+        *current = (*current + 40 + *current / 10).min(100_000);
+        let desired = ((*current + *target_avg - 1) / *target_avg)
+            .clamp(i64::from(h.min), i64::from(h.max)) as i32;
+        let scale = desired != h.desired;
+        h.desired = desired;
+        if scale {
+            h.current_replicas = desired;
+            h.last_scale = Some(self.now);
+        }
+        self.log.record(h, "MODIFIED");
+        if scale {
+            let inv = Involved {
+                kind: "HorizontalPodAutoscaler",
+                api_version: "autoscaling/v2",
+                ns: key.ns.clone(),
+                name: h.meta.name.clone(),
+                uid: h.meta.uid.clone(),
+            };
+            let _ = self.set_replicas(Kind::Deployment, NS, "article-generator", desired);
+            self.event(inv, "SuccessfulRescale", "Normal", format!("New size: {desired}; reason: external metric celery_queue_length(&LabelSelector{{MatchLabels:map[string]string{{queue: articles,}},MatchExpressions:[]LabelSelectorRequirement{{}},}}) above target"), "horizontal-pod-autoscaler", None);
+        }
+    }
+
+    fn pipeline_stuck_step(&mut self, first: bool) {
+        let now = self.now;
+        let stuck = self
+            .pods
+            .range(
+                Key {
+                    ns: Arc::from(NS),
+                    name: String::new(),
+                }..,
+            )
+            .take_while(|(k, _)| &*k.ns == NS)
+            .find(|(_, p)| {
+                p.app() == "article-generator" && (p.stuck_since.is_some() || (first && p.ready))
+            })
+            .map(|(k, _)| k.clone());
+        let Some(key) = stuck else { return };
+        let Some(p) = self.pods.get_mut(&key) else {
+            return;
+        };
+        if first {
+            p.stuck_since = Some(now);
+            p.ready = false;
+            p.ready_changed = now;
+            self.log.record(p, "MODIFIED");
+        }
+        let inv = Involved {
+            kind: "Pod",
+            api_version: "v1",
+            ns: p.meta.ns.clone(),
+            name: p.meta.name.clone(),
+            uid: p.meta.uid.clone(),
+        };
+        let msg = format!(
+            "Readiness probe failed: Get \"http://{}:8001/health/ready\": context deadline exceeded (Client.Timeout exceeded while awaiting headers)",
+            p.ip.clone().unwrap_or_default()
+        );
+        let host = p.node.as_ref().map(|n| n.to_string());
+        let owner = (p.owner.clone(), p.meta.ns.clone());
+        self.event(inv, "Unhealthy", "Warning", msg, "kubelet", host);
+        self.dirty_rs.insert(Key::new(&owner.1, owner.0.name));
+    }
+
+    fn node_lost(&mut self) {
+        let now = self.now;
+        let key = Key {
+            ns: self.cluster_ns.clone(),
+            name: "pool-general-3".into(),
+        };
+        let Some(n) = self.nodes.get_mut(&key) else {
+            return;
+        };
+        n.ready = NodeReady::Unknown;
+        n.transition = now;
+        self.log.record(n, "MODIFIED");
+        let inv = Involved {
+            kind: "Node",
+            api_version: "v1",
+            ns: Arc::from(""),
+            name: n.meta.name.clone(),
+            uid: n.meta.uid.clone(),
+        };
+        self.event(
+            inv,
+            "NodeNotReady",
+            "Normal",
+            "Node pool-general-3 status is now: NodeNotReady".into(),
+            "node-controller",
+            None,
+        );
+        let lost: Vec<Key> = self
+            .pods
+            .iter()
+            .filter(|(_, p)| p.node.as_deref() == Some("pool-general-3"))
+            .map(|(k, _)| k.clone())
+            .collect();
+        for k in lost {
+            let Some(p) = self.pods.get_mut(&k) else {
+                continue;
+            };
+            p.node_lost = true;
+            p.ready = false;
+            p.ready_changed = now;
+            self.log.record(p, "MODIFIED");
+            let inv = Involved {
+                kind: "Pod",
+                api_version: "v1",
+                ns: p.meta.ns.clone(),
+                name: p.meta.name.clone(),
+                uid: p.meta.uid.clone(),
+            };
+            let owner = (p.owner.clone(), p.meta.ns.clone());
+            self.event(
+                inv,
+                "NodeNotReady",
+                "Warning",
+                "Node is not ready".into(),
+                "node-controller",
+                None,
+            );
+            self.mark_owner_dirty_pub(&owner.0, &owner.1);
+        }
+    }
+
+    fn evict_lost_pods(&mut self) {
+        let lost: Vec<Key> = self
+            .pods
+            .iter()
+            .filter(|(_, p)| p.node_lost)
+            .map(|(k, _)| k.clone())
+            .collect();
+        for k in lost {
+            if let Some(p) = self.pods.get(&k) {
+                let inv = Involved {
+                    kind: "Pod",
+                    api_version: "v1",
+                    ns: p.meta.ns.clone(),
+                    name: p.meta.name.clone(),
+                    uid: p.meta.uid.clone(),
+                };
+                self.event(
+                    inv,
+                    "TaintManagerEviction",
+                    "Normal",
+                    format!("Marking for deletion Pod {}/{}", k.ns, k.name),
+                    "taint-eviction-controller",
+                    None,
+                );
+            }
+            self.delete_pod_now(&k);
+        }
+        let _ = secs_between(self.started, self.now);
+    }
+}

@@ -1,0 +1,197 @@
+//! HorizontalPodAutoscalers (autoscaling/v2).
+
+use jiff::Timestamp;
+use k8s_openapi::api::autoscaling::v2 as hpa;
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use serde_json::{Value, json};
+
+use super::super::model::*;
+use super::{SimObject, age, common_field, object_meta, t, write};
+
+impl HpaM {
+    fn targets_text(&self) -> String {
+        match &self.metric {
+            HpaMetric::Cpu { target, current } => format!("cpu: {current}%/{target}%"),
+            HpaMetric::External {
+                name,
+                target_avg,
+                current,
+            } => {
+                let per_pod = current / i64::from(self.current_replicas.max(1));
+                format!("{name}: {per_pod}/{target_avg} (avg)")
+            }
+        }
+    }
+    fn metric_spec_status(&self) -> (hpa::MetricSpec, hpa::MetricStatus) {
+        match &self.metric {
+            HpaMetric::Cpu { target, current } => (
+                hpa::MetricSpec {
+                    type_: "Resource".into(),
+                    resource: Some(hpa::ResourceMetricSource {
+                        name: "cpu".into(),
+                        target: hpa::MetricTarget {
+                            type_: "Utilization".into(),
+                            average_utilization: Some(*target),
+                            ..Default::default()
+                        },
+                    }),
+                    ..Default::default()
+                },
+                hpa::MetricStatus {
+                    type_: "Resource".into(),
+                    resource: Some(hpa::ResourceMetricStatus {
+                        name: "cpu".into(),
+                        current: hpa::MetricValueStatus {
+                            average_utilization: Some(*current),
+                            average_value: Some(Quantity(format!("{}m", current * 5))),
+                            ..Default::default()
+                        },
+                    }),
+                    ..Default::default()
+                },
+            ),
+            HpaMetric::External {
+                name,
+                target_avg,
+                current,
+            } => {
+                let ident = hpa::MetricIdentifier {
+                    name: (*name).into(),
+                    selector: Some(LabelSelector {
+                        match_labels: Some([("queue".to_string(), "articles".to_string())].into()),
+                        ..Default::default()
+                    }),
+                };
+                let per_pod = current / i64::from(self.current_replicas.max(1));
+                (
+                    hpa::MetricSpec {
+                        type_: "External".into(),
+                        external: Some(hpa::ExternalMetricSource {
+                            metric: ident.clone(),
+                            target: hpa::MetricTarget {
+                                type_: "AverageValue".into(),
+                                average_value: Some(Quantity(target_avg.to_string())),
+                                ..Default::default()
+                            },
+                        }),
+                        ..Default::default()
+                    },
+                    hpa::MetricStatus {
+                        type_: "External".into(),
+                        external: Some(hpa::ExternalMetricStatus {
+                            metric: ident,
+                            current: hpa::MetricValueStatus {
+                                average_value: Some(Quantity(per_pod.to_string())),
+                                ..Default::default()
+                            },
+                        }),
+                        ..Default::default()
+                    },
+                )
+            }
+        }
+    }
+}
+
+impl SimObject for HpaM {
+    fn kind(&self) -> Kind {
+        Kind::Hpa
+    }
+    fn meta(&self) -> &Meta {
+        &self.meta
+    }
+    fn meta_mut(&mut self) -> &mut Meta {
+        &mut self.meta
+    }
+    fn field(&self, name: &str) -> Option<String> {
+        common_field(&self.meta, name)
+    }
+    fn write_json(&self, out: &mut Vec<u8>) {
+        let (spec, status) = self.metric_spec_status();
+        let limited = self.desired >= self.max;
+        let obj = hpa::HorizontalPodAutoscaler {
+            metadata: object_meta(&self.meta, None),
+            spec: Some(hpa::HorizontalPodAutoscalerSpec {
+                min_replicas: Some(self.min),
+                max_replicas: self.max,
+                metrics: Some(vec![spec]),
+                scale_target_ref: hpa::CrossVersionObjectReference {
+                    api_version: Some("apps/v1".into()),
+                    kind: "Deployment".into(),
+                    name: self.target.clone(),
+                },
+                ..Default::default()
+            }),
+            status: Some(hpa::HorizontalPodAutoscalerStatus {
+                current_replicas: Some(self.current_replicas),
+                desired_replicas: self.desired,
+                current_metrics: Some(vec![status]),
+                last_scale_time: self.last_scale.map(Time),
+                observed_generation: Some(self.meta.generation),
+                conditions: Some(vec![
+                    hpa_cond(
+                        "AbleToScale",
+                        "True",
+                        "ReadyForNewScale",
+                        "recommended size matches current size",
+                        self.meta.created,
+                    ),
+                    hpa_cond(
+                        "ScalingActive",
+                        "True",
+                        "ValidMetricFound",
+                        "the HPA was able to successfully calculate a replica count",
+                        self.meta.created,
+                    ),
+                    if limited {
+                        hpa_cond(
+                            "ScalingLimited",
+                            "True",
+                            "TooManyReplicas",
+                            "the desired replica count is more than the maximum replica count",
+                            self.last_scale.unwrap_or(self.meta.created),
+                        )
+                    } else {
+                        hpa_cond(
+                            "ScalingLimited",
+                            "False",
+                            "DesiredWithinRange",
+                            "the desired count is within the acceptable range",
+                            self.meta.created,
+                        )
+                    },
+                ]),
+            }),
+        };
+        write(&obj, out);
+    }
+    fn cells(&self, now: Timestamp) -> Vec<Value> {
+        vec![
+            json!(self.meta.name),
+            json!(format!("Deployment/{}", self.target)),
+            json!(self.targets_text()),
+            json!(self.min),
+            json!(self.max),
+            json!(self.current_replicas),
+            age(&self.meta, now),
+        ]
+    }
+}
+
+fn hpa_cond(
+    type_: &str,
+    status: &str,
+    reason: &str,
+    message: &str,
+    at: Timestamp,
+) -> hpa::HorizontalPodAutoscalerCondition {
+    hpa::HorizontalPodAutoscalerCondition {
+        type_: type_.into(),
+        status: status.into(),
+        reason: Some(reason.into()),
+        message: Some(message.into()),
+        last_transition_time: t(at),
+    }
+}

@@ -1,0 +1,72 @@
+//! Where things go on screen. Shared by draw (to place) and update (to page by a screenful).
+//!
+//! ```text
+//! +--------------------------------------------------+
+//! | header: context, namespaces, counts, banner       |  1 line
+//! +--------------------------------------------------+
+//! | body: the current view                            |
+//! |   overview = workloads pane over warnings pane    |
+//! +--------------------------------------------------+
+//! | footer: key hints | command line | message       |  1 line
+//! +--------------------------------------------------+
+//! ```
+
+use ratatui::layout::Rect;
+
+use crate::core::view::View;
+
+pub struct Regions {
+    pub header: Rect,
+    pub body: Rect,
+    pub footer: Rect,
+}
+
+pub fn regions(area: Rect) -> Regions {
+    let header = Rect {
+        height: area.height.min(1),
+        ..area
+    };
+    let footer_h = u16::from(area.height >= 2);
+    let footer = Rect {
+        y: area.y + area.height.saturating_sub(footer_h),
+        height: footer_h,
+        ..area
+    };
+    let body = Rect {
+        y: area.y + header.height,
+        height: area.height.saturating_sub(header.height + footer_h),
+        ..area
+    };
+    Regions {
+        header,
+        body,
+        footer,
+    }
+}
+
+/// The overview's workloads pane above, warnings below (a third, 4 to 12 lines).
+pub fn overview_split(body: Rect) -> (Rect, Rect) {
+    let events_h = (body.height / 3).clamp(4, 12).min(body.height);
+    let workloads = Rect {
+        height: body.height - events_h,
+        ..body
+    };
+    let events = Rect {
+        y: body.y + workloads.height,
+        height: events_h,
+        ..body
+    };
+    (workloads, events)
+}
+
+/// How many data rows a view's main table shows in a terminal of this size.
+pub fn table_rows(view: View, width: u16, height: u16) -> usize {
+    let body = regions(Rect::new(0, 0, width, height)).body;
+    let pane = match view {
+        View::Overview => overview_split(body).0,
+        _ => body,
+    };
+    // Borders (2) and the column header (1); logs have no header.
+    let chrome = if view == View::Logs { 2 } else { 3 };
+    usize::from(pane.height.saturating_sub(chrome)).max(1)
+}

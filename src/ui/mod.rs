@@ -1,0 +1,8 @@
+//! Shared drawing: the root frame, layout, the virtual table, theme and symbol sets.
+
+pub mod draw;
+pub mod format;
+pub mod layout;
+pub mod symbols;
+pub mod table;
+pub mod theme;

@@ -1,0 +1,274 @@
+//! The command line as a user runs it: check, snapshot, the errors for missing kubeconfig and
+//! malformed config, and `opsdeck sim` serving both kubectl and opsdeck.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn opsdeck() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_opsdeck"));
+    // No user config: an empty XDG config dir, not whatever this machine has.
+    let xdg = std::env::temp_dir().join(format!("opsdeck-cli-xdg-{}", std::process::id()));
+    c.env("XDG_CONFIG_HOME", xdg)
+        .env_remove("OPSDECK_CONFIG")
+        .env_remove("KUBECONFIG");
+    c
+}
+
+fn configs(kind: &str) -> Vec<std::path::PathBuf> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/configs")
+        .join(kind);
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .expect("fixture dir")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn check_accepts_valid_configs() {
+    for file in configs("valid") {
+        let out = opsdeck().arg("check").arg(&file).output().expect("runs");
+        assert!(
+            out.status.success(),
+            "{}: {}",
+            file.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn check_names_file_line_column_and_what_is_wrong() {
+    let expected = [
+        (
+            "bad_queue_kind.toml",
+            ":3:8: unknown variant `kafka`, expected one of",
+        ),
+        ("misspelt_key.toml", ":2:1: unknown field `namespace`"),
+        ("syntax.toml", ":2:"),
+        (
+            "wrong_type.toml",
+            ":2:17: invalid type: string \"fifty\", expected f64",
+        ),
+    ];
+    let files = configs("invalid");
+    assert_eq!(files.len(), expected.len());
+    for (file, (name, needle)) in files.iter().zip(expected) {
+        assert!(file.ends_with(name));
+        let out = opsdeck().arg("check").arg(file).output().expect("runs");
+        assert_eq!(out.status.code(), Some(1), "{name}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(&format!("{}{needle}", file.display())),
+            "{name}: {err}"
+        );
+    }
+    let out = opsdeck()
+        .arg("check")
+        .arg(&files[1])
+        .output()
+        .expect("runs");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("did you mean `namespaces`?"));
+}
+
+#[test]
+fn no_kubeconfig_names_the_paths_tried_and_suggests_the_demo() {
+    let home = std::env::temp_dir().join(format!("opsdeck-nohome-{}", std::process::id()));
+    std::fs::create_dir_all(&home).expect("home");
+    let out = opsdeck()
+        .env("HOME", &home)
+        .arg("snapshot")
+        .output()
+        .expect("runs");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("{}/.kube/config", home.display())),
+        "{err}"
+    );
+    assert!(err.contains("opsdeck demo"), "{err}");
+
+    let out = opsdeck()
+        .env("KUBECONFIG", "/nonexistent/a:/nonexistent/b")
+        .arg("snapshot")
+        .output()
+        .expect("runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("/nonexistent/a, /nonexistent/b"), "{err}");
+}
+
+/// `opsdeck sim` in the background; killed on drop if a test fails before stopping it.
+struct SimProcess {
+    child: std::process::Child,
+    dir: std::path::PathBuf,
+    /// Kept open so the sim can still print.
+    _stdout: BufReader<std::process::ChildStdout>,
+}
+
+impl Drop for SimProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl SimProcess {
+    fn start(extra: &[&str]) -> SimProcess {
+        let dir = std::env::temp_dir().join(format!(
+            "opsdeck-cli-sim-{}-{}",
+            std::process::id(),
+            extra.len()
+        ));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let mut child = opsdeck()
+            .args(["sim", "--kubeconfig-out"])
+            .arg(dir.join("kubeconfig"))
+            .arg("--config-out")
+            .arg(dir.join("opsdeck.toml"))
+            .args(extra)
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("sim starts");
+        let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+        let mut first = String::new();
+        stdout
+            .read_line(&mut first)
+            .expect("sim prints its address");
+        assert!(first.contains("listening on http://127.0.0.1:"), "{first}");
+        SimProcess {
+            child,
+            dir,
+            _stdout: stdout,
+        }
+    }
+
+    fn kubeconfig(&self) -> std::path::PathBuf {
+        self.dir.join("kubeconfig")
+    }
+
+    fn stop(&mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "sim did not stop on SIGTERM");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+#[test]
+fn sim_serves_kubectl_and_snapshot_and_stops_on_sigterm() {
+    let mut sim = SimProcess::start(&[]);
+    let kubectl = Command::new("kubectl")
+        .arg("--kubeconfig")
+        .arg(sim.kubeconfig())
+        .args(["get", "deploy", "-n", "contentgen"])
+        .output()
+        .expect("kubectl runs");
+    assert!(
+        kubectl.status.success(),
+        "{}",
+        String::from_utf8_lossy(&kubectl.stderr)
+    );
+    assert!(String::from_utf8_lossy(&kubectl.stdout).contains("article-generator"));
+
+    let out = opsdeck()
+        .arg("--kubeconfig")
+        .arg(sim.kubeconfig())
+        .args(["--namespace", "all", "snapshot", "--output", "json"])
+        .output()
+        .expect("snapshot runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let snap: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(snap["synced"], true);
+    let names: Vec<&str> = snap["workloads"]
+        .as_array()
+        .expect("workloads")
+        .iter()
+        .filter_map(|w| w["name"].as_str())
+        .collect();
+    for w in [
+        "api",
+        "article-generator",
+        "fact-checker",
+        "redis",
+        "rabbitmq",
+        "prometheus",
+    ] {
+        assert!(names.contains(&w), "{w} missing from {names:?}");
+    }
+    assert_eq!(snap["nodes"].as_array().map(Vec::len), Some(4));
+    assert!(snap["pods"].as_array().map(Vec::len).unwrap_or(0) >= 20);
+
+    let text = opsdeck()
+        .arg("--kubeconfig")
+        .arg(sim.kubeconfig())
+        .args(["--namespace", "contentgen", "snapshot"])
+        .output()
+        .expect("snapshot runs");
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains("WORKLOADS") && text.contains("PODS") && text.contains("synced"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("prometheus-"),
+        "only contentgen was asked for:\n{text}"
+    );
+
+    let check = opsdeck()
+        .arg("check")
+        .arg(sim.dir.join("opsdeck.toml"))
+        .output()
+        .expect("runs");
+    assert!(check.status.success(), "the sim's config validates");
+
+    let status = sim.stop();
+    assert!(status.success(), "sim exits cleanly on SIGTERM: {status:?}");
+}
+
+#[test]
+fn snapshot_reports_a_forbidden_resource_and_the_rest() {
+    let mut sim = SimProcess::start(&["--forbid", "nodes"]);
+    let out = opsdeck()
+        .arg("--kubeconfig")
+        .arg(sim.kubeconfig())
+        .args(["snapshot", "--output", "json"])
+        .output()
+        .expect("snapshot runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let snap: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let nodes = snap["sources"]
+        .as_array()
+        .expect("sources")
+        .iter()
+        .find(|s| s["resource"] == "Nodes")
+        .expect("nodes source");
+    let reason = nodes["state"]["Stale"]["reason"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(reason.contains("forbidden"), "{nodes}");
+    assert!(
+        !snap["pods"].as_array().expect("pods").is_empty(),
+        "pods still listed"
+    );
+    sim.stop();
+}

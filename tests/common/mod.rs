@@ -1,0 +1,279 @@
+//! Fixtures shared by the reducer and rendering tests: a small platform built from real
+//! Kubernetes JSON shapes, fed through the same rows and messages as the live sources.
+#![allow(dead_code)]
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use opsdeck::cluster::model::{ClusterMsg, Resource, Rows, SourceEvent};
+use opsdeck::cluster::rows::{EventRow, HpaRow, NodeRow, PodRow, WorkloadRow};
+use opsdeck::cluster::source::Namespaces;
+use opsdeck::config::keymap::Keymap;
+use opsdeck::core::msg::{Effect, Msg};
+use opsdeck::core::state::{Connection, State};
+use opsdeck::core::update::{prepare, update};
+use serde_json::json;
+
+/// A fixed clock: 2026-11-25T12:00:00Z.
+pub const NOW: i64 = 1_795_608_000;
+
+pub fn ts(secs_ago: i64) -> String {
+    jiff::Timestamp::from_second(NOW - secs_ago)
+        .expect("valid timestamp")
+        .to_string()
+}
+
+pub fn deployment(
+    name: &str,
+    desired: i32,
+    ready: i32,
+    updated: i32,
+    revision: u32,
+) -> WorkloadRow {
+    let wire = serde_json::from_value(json!({
+        "metadata": {"name": name, "namespace": "contentgen", "generation": 3,
+            "creationTimestamp": ts(86_400 * 3),
+            "annotations": {"deployment.kubernetes.io/revision": revision.to_string()}},
+        "spec": {"replicas": desired, "template": {"spec": {"containers": [
+            {"name": name, "image": format!("registry.local/{name}:1.{revision}.0")}]}}},
+        "status": {"observedGeneration": 3, "replicas": desired.max(updated), "updatedReplicas": updated,
+            "readyReplicas": ready, "availableReplicas": ready}
+    }))
+    .expect("deployment fixture");
+    WorkloadRow::from_deployment(&wire)
+}
+
+pub fn statefulset(name: &str, desired: i32, ready: i32) -> WorkloadRow {
+    let wire = serde_json::from_value(json!({
+        "metadata": {"name": name, "namespace": "contentgen", "generation": 1,
+            "creationTimestamp": ts(86_400 * 9)},
+        "spec": {"replicas": desired},
+        "status": {"observedGeneration": 1, "replicas": desired, "readyReplicas": ready,
+            "currentRevision": format!("{name}-5d9c"), "updateRevision": format!("{name}-5d9c")}
+    }))
+    .expect("statefulset fixture");
+    WorkloadRow::from_statefulset(&wire)
+}
+
+pub fn pod(workload: &str, suffix: &str, node: &str, state: &str, restarts: i32) -> PodRow {
+    let (ready, container_state) = match state {
+        "Running" => (true, json!({"running": {"startedAt": ts(3_000)}})),
+        "CrashLoopBackOff" => (false, json!({"waiting": {"reason": "CrashLoopBackOff"}})),
+        other => (false, json!({"waiting": {"reason": other}})),
+    };
+    let hash = "6d4b7c9f8";
+    let wire = serde_json::from_value(json!({
+        "metadata": {"name": format!("{workload}-{hash}-{suffix}"), "namespace": "contentgen",
+            "creationTimestamp": ts(3_600),
+            "labels": {"app": workload, "pod-template-hash": hash},
+            "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet",
+                "name": format!("{workload}-{hash}"), "uid": "rs", "controller": true}]},
+        "spec": {"nodeName": node, "containers": [{"name": workload}]},
+        "status": {"phase": "Running", "podIP": "10.42.0.17", "containerStatuses": [{
+            "name": workload, "ready": ready, "restartCount": restarts, "state": container_state,
+            "lastState": if restarts > 0 { json!({"terminated": {"reason": "OOMKilled",
+                "exitCode": 137, "finishedAt": ts(40)}}) } else { json!({}) }}]}
+    }))
+    .expect("pod fixture");
+    PodRow::from_wire(&wire)
+}
+
+pub fn node(name: &str, ready: bool) -> NodeRow {
+    let wire = serde_json::from_value(json!({
+        "metadata": {"name": name, "creationTimestamp": ts(86_400 * 30),
+            "labels": {"node-role.kubernetes.io/worker": ""}},
+        "status": {"conditions": [{"type": "Ready", "status": if ready { "True" } else { "Unknown" }}],
+            "capacity": {"cpu": "8", "memory": "32Gi"},
+            "nodeInfo": {"kubeletVersion": "v1.33.2"}}
+    }))
+    .expect("node fixture");
+    NodeRow::from_wire(&wire)
+}
+
+pub fn hpa(name: &str, current: i32, max: i32) -> HpaRow {
+    let wire = serde_json::from_value(json!({
+        "metadata": {"name": name, "namespace": "contentgen", "creationTimestamp": ts(86_400 * 3)},
+        "spec": {"scaleTargetRef": {"kind": "Deployment", "name": name}, "minReplicas": 2,
+            "maxReplicas": max, "metrics": [{"type": "Resource", "resource": {"name": "cpu",
+                "target": {"type": "Utilization", "averageUtilization": 70}}}]},
+        "status": {"currentReplicas": current, "desiredReplicas": current,
+            "currentMetrics": [{"type": "Resource", "resource": {"name": "cpu",
+                "current": {"averageUtilization": 64}}}]}
+    }))
+    .expect("hpa fixture");
+    HpaRow::from_wire(&wire)
+}
+
+pub fn warning(
+    name: &str,
+    object: &str,
+    reason: &str,
+    message: &str,
+    count: i32,
+    ago: i64,
+) -> EventRow {
+    let (kind, obj) = object.split_once('/').expect("Kind/name");
+    let wire = serde_json::from_value(json!({
+        "metadata": {"name": name, "namespace": "contentgen"},
+        "involvedObject": {"kind": kind, "name": obj},
+        "reason": reason, "message": message, "type": "Warning", "count": count,
+        "lastTimestamp": ts(ago)
+    }))
+    .expect("event fixture");
+    EventRow::from_wire(&wire)
+}
+
+fn msg(resource: Resource, event: SourceEvent) -> Msg {
+    Msg::Cluster(ClusterMsg {
+        resource,
+        scope: String::new(),
+        event,
+    })
+}
+
+pub fn listed(resource: Resource, rows: Rows) -> Vec<Msg> {
+    vec![
+        msg(resource, SourceEvent::ListStarted),
+        msg(resource, SourceEvent::Applied(rows)),
+        msg(resource, SourceEvent::ListDone),
+    ]
+}
+
+pub fn applied(resource: Resource, rows: Rows) -> Msg {
+    msg(resource, SourceEvent::Applied(rows))
+}
+
+pub fn failed(resource: Resource, reason: &str, retry_secs: Option<u64>) -> Msg {
+    msg(
+        resource,
+        SourceEvent::Failed {
+            reason: reason.into(),
+            retry_in: retry_secs.map(std::time::Duration::from_secs),
+        },
+    )
+}
+
+/// The crashloop scenario as the console sees it, at 80x24.
+pub fn platform() -> State {
+    let mut state = State::new(
+        Connection {
+            context: "opsdeck-sim".into(),
+            cluster_url: "http://127.0.0.1:6443".into(),
+            production: false,
+        },
+        Namespaces::All,
+        Keymap::default_keymap(),
+        NOW,
+    );
+    let workloads = vec![
+        deployment("api", 3, 3, 3, 7),
+        deployment("article-generator", 4, 4, 4, 12),
+        deployment("fact-checker", 2, 0, 2, 5),
+        deployment("topic-analyzer", 1, 1, 1, 2),
+        deployment("publisher", 2, 2, 2, 4),
+        statefulset("redis", 1, 1),
+        statefulset("rabbitmq", 3, 3),
+    ];
+    let (deploys, sts): (Vec<_>, Vec<_>) = workloads
+        .into_iter()
+        .partition(|w| w.kind == opsdeck::cluster::rows::WorkloadKind::Deployment);
+    let pods = vec![
+        pod("api", "a1b2c", "pool-general-1", "Running", 0),
+        pod("api", "d3e4f", "pool-general-2", "Running", 0),
+        pod("api", "g5h6i", "pool-general-3", "Running", 0),
+        pod("article-generator", "j7k8l", "pool-general-1", "Running", 0),
+        pod("article-generator", "m9n0p", "pool-general-2", "Running", 1),
+        pod(
+            "fact-checker",
+            "q1r2s",
+            "pool-general-3",
+            "CrashLoopBackOff",
+            6,
+        ),
+        pod(
+            "fact-checker",
+            "t3u4v",
+            "pool-general-4",
+            "CrashLoopBackOff",
+            5,
+        ),
+        pod("publisher", "w5x6y", "pool-general-4", "Running", 0),
+    ];
+    let mut msgs = Vec::new();
+    msgs.extend(listed(Resource::Deployments, Rows::Workloads(deploys)));
+    msgs.extend(listed(Resource::StatefulSets, Rows::Workloads(sts)));
+    msgs.extend(listed(Resource::Pods, Rows::Pods(pods)));
+    msgs.extend(listed(
+        Resource::Nodes,
+        Rows::Nodes(
+            (1..=4)
+                .map(|i| node(&format!("pool-general-{i}"), true))
+                .collect(),
+        ),
+    ));
+    msgs.extend(listed(
+        Resource::Hpas,
+        Rows::Hpas(vec![hpa("api", 3, 6), hpa("article-generator", 12, 12)]),
+    ));
+    msgs.extend(listed(
+        Resource::Events,
+        Rows::Events(vec![
+            warning(
+                "e1",
+                "Pod/fact-checker-6d4b7c9f8-q1r2s",
+                "BackOff",
+                "Back-off restarting failed container fact-checker",
+                14,
+                20,
+            ),
+            warning(
+                "e2",
+                "Pod/fact-checker-6d4b7c9f8-q1r2s",
+                "OOMKilling",
+                "Memory cgroup out of memory: Killed process 4121 (python)",
+                6,
+                45,
+            ),
+            warning(
+                "e3",
+                "Pod/fact-checker-6d4b7c9f8-t3u4v",
+                "BackOff",
+                "Back-off restarting failed container fact-checker",
+                11,
+                30,
+            ),
+        ]),
+    ));
+    msgs.extend(listed(
+        Resource::Namespaces,
+        Rows::Namespaces(vec!["contentgen".into(), "monitoring".into()]),
+    ));
+    feed(&mut state, msgs);
+    state
+}
+
+pub fn feed(state: &mut State, msgs: Vec<Msg>) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    for m in msgs {
+        effects.extend(update(state, m));
+    }
+    prepare(state);
+    effects
+}
+
+pub fn key(c: char) -> Msg {
+    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+}
+
+pub fn code(code: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+/// Types a line into whatever input is open, then presses Enter.
+pub fn typed(text: &str) -> Vec<Msg> {
+    let mut v: Vec<Msg> = text.chars().map(key).collect();
+    v.push(code(KeyCode::Enter));
+    v
+}
+
+pub fn keys(state: &mut State, msgs: Vec<Msg>) -> Vec<Effect> {
+    feed(state, msgs)
+}

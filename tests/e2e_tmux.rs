@@ -1,0 +1,261 @@
+//! End to end: the real binary in a real terminal (tmux), driven by keys, read by
+//! capture-pane. Needs tmux (scripts/test.sh installs it); without it these tests fail.
+
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+struct Tmux {
+    socket: String,
+    dir: std::path::PathBuf,
+}
+
+impl Tmux {
+    fn start(name: &str, width: u16, height: u16, args: &[&str], env: &[(&str, &str)]) -> Tmux {
+        let dir = std::env::temp_dir().join(format!("opsdeck-e2e-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let tmux = Tmux {
+            socket: format!("opsdeck-{name}-{}", std::process::id()),
+            dir,
+        };
+        let bin = env!("CARGO_BIN_EXE_opsdeck");
+        let mut cmd = format!(
+            "env -u NO_COLOR -u OPSDECK_CONFIG LANG=C.UTF-8 XDG_CONFIG_HOME={}",
+            tmux.dir.display()
+        );
+        for (k, v) in env {
+            cmd.push_str(&format!(" {k}={v}"));
+        }
+        cmd.push_str(&format!(" {bin}"));
+        for a in args {
+            cmd.push_str(&format!(" {a}"));
+        }
+        // After opsdeck, record its exit status and the tty's mode (raw mode must be undone).
+        let cmd = format!(
+            "sh -c '{cmd}; echo $? > {dir}/status; stty -a > {dir}/stty'",
+            dir = tmux.dir.display()
+        );
+        let out = tmux.run(&[
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-x",
+            &width.to_string(),
+            "-y",
+            &height.to_string(),
+            &cmd,
+        ]);
+        assert!(
+            out.status.success(),
+            "tmux new-session failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        tmux.run(&["set-option", "-g", "remain-on-exit", "on"]);
+        tmux.run(&["set-option", "-g", "escape-time", "0"]);
+        tmux
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new("tmux")
+            .env("TMUX_TMPDIR", &self.dir)
+            .env_remove("TMUX")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("tmux must be installed (scripts/test.sh installs it)")
+    }
+
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "0"]).stdout).into_owned()
+    }
+
+    fn format(&self, fmt: &str) -> String {
+        let out = self.run(&["display-message", "-p", "-t", "0", fmt]);
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "0"];
+        args.extend_from_slice(keys);
+        self.run(&args);
+    }
+
+    fn literal(&self, text: &str) {
+        self.run(&["send-keys", "-t", "0", "-l", text]);
+    }
+
+    /// Waits until the screen satisfies `pred`, or fails with the last screen.
+    fn wait_for(&self, what: &str, timeout: Duration, pred: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let screen = self.screen();
+            if pred(&screen) {
+                return screen;
+            }
+            if Instant::now() > deadline {
+                panic!("timed out waiting for {what}; screen was:\n{screen}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn file(&self, name: &str) -> String {
+        std::fs::read_to_string(self.dir.join(name)).unwrap_or_default()
+    }
+
+    fn wait_dead(&self, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        while self.format("#{pane_dead}") != "1" {
+            assert!(
+                Instant::now() < deadline,
+                "opsdeck did not exit; screen:\n{}",
+                self.screen()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        self.run(&["kill-server"]);
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// The first child process of `parent`, from /proc.
+fn child_of(parent: i32) -> Option<i32> {
+    std::fs::read_dir("/proc").ok()?.flatten().find_map(|e| {
+        let pid: i32 = e.file_name().to_str()?.parse().ok()?;
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        // Fields after the command name: state, ppid, ...
+        let after = stat.rsplit_once(") ")?.1;
+        let ppid: i32 = after.split_whitespace().nth(1)?.parse().ok()?;
+        (ppid == parent).then_some(pid)
+    })
+}
+
+const STARTUP: Duration = Duration::from_secs(30);
+
+#[test]
+fn demo_navigate_filter_open_logs_and_quit_restores_the_terminal() {
+    let t = Tmux::start("nav", 80, 24, &["demo", "--scenario", "crashloop"], &[]);
+    let screen = t.wait_for("the overview with workloads", STARTUP, |s| {
+        s.contains("Workloads") && s.contains("fact-checker") && s.contains("article-generator")
+    });
+    assert!(screen.contains("Warning events"), "{screen}");
+    assert_eq!(
+        t.format("#{alternate_on}"),
+        "1",
+        "runs on the alternate screen"
+    );
+
+    // The crashloop plays out live: restarts and BackOff warnings appear within seconds.
+    t.wait_for("BackOff warnings", STARTUP, |s| s.contains("BackOff"));
+
+    t.literal(":pods");
+    t.keys(&["Enter"]);
+    t.wait_for("the pods view", STARTUP, |s| {
+        s.contains("Pods [") && s.contains("api-")
+    });
+
+    t.literal("/fact");
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("the filtered pods", STARTUP, |s| s.contains("/fact"));
+    let rows: Vec<&str> = screen
+        .lines()
+        .filter(|l| l.contains("-") && l.starts_with('│'))
+        .collect();
+    assert!(
+        rows.iter().all(|l| !l.contains("api-")),
+        "filter left other pods:\n{screen}"
+    );
+    assert!(screen.contains("fact-checker-"), "{screen}");
+
+    t.keys(&["Enter"]);
+    t.wait_for("the log view with lines", STARTUP, |s| {
+        s.contains("Logs ›")
+            && s.contains("fact-checker")
+            && s.lines().filter(|l| l.starts_with("│")).count() > 2
+    });
+
+    t.keys(&["Escape"]);
+    t.wait_for("back to pods", STARTUP, |s| s.contains("Pods ["));
+
+    t.literal(":q");
+    t.keys(&["Enter"]);
+    t.wait_dead(Duration::from_secs(10));
+    assert_eq!(t.file("status").trim(), "0", "clean exit");
+    assert_eq!(t.format("#{alternate_on}"), "0", "alternate screen left");
+    let stty = t.file("stty");
+    let modes: Vec<&str> = stty.split_whitespace().collect();
+    for mode in ["icanon", "echo", "icrnl", "opost", "isig"] {
+        assert!(
+            modes.contains(&mode),
+            "tty left in raw mode ({mode} missing):\n{stty}"
+        );
+    }
+    let after = t.screen();
+    assert!(
+        !after.contains("Workloads"),
+        "console left on screen:\n{after}"
+    );
+}
+
+#[test]
+fn ascii_and_no_color_modes_draw_plain_text() {
+    let t = Tmux::start("ascii", 80, 24, &["demo", "--ascii"], &[("NO_COLOR", "1")]);
+    let screen = t.wait_for("the overview", STARTUP, |s| {
+        s.contains("Workloads") && s.contains("api")
+    });
+    let body: String = screen.lines().collect::<Vec<_>>().join("\n");
+    assert!(body.is_ascii(), "non-ASCII in --ascii mode:\n{body}");
+    assert!(body.contains("+-"), "ASCII borders:\n{body}");
+    let escapes = t.run(&["capture-pane", "-p", "-e", "-t", "0"]);
+    let styled = String::from_utf8_lossy(&escapes.stdout);
+    // Under NO_COLOR no foreground colour is set (38;5 / 3x codes), only attributes.
+    assert!(
+        !styled.contains("\u{1b}[31m") && !styled.contains("\u{1b}[32m"),
+        "colour used under NO_COLOR"
+    );
+    t.literal(":q");
+    t.keys(&["Enter"]);
+    t.wait_dead(Duration::from_secs(10));
+}
+
+#[test]
+fn sighup_ends_the_process_at_once() {
+    let t = Tmux::start("hup", 80, 24, &["demo"], &[]);
+    t.wait_for("the overview", STARTUP, |s| s.contains("Workloads"));
+    let shell: i32 = t.format("#{pane_pid}").parse().expect("pane pid");
+    // The pane runs `sh -c 'env ... opsdeck ...'`; env execs, so opsdeck is sh's child.
+    let pid = child_of(shell).expect("opsdeck runs under the pane's shell");
+    let alive = |pid: i32| {
+        std::path::Path::new(&format!("/proc/{pid}")).exists()
+            && !std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .unwrap_or_default()
+                .contains(") Z ")
+    };
+    assert!(alive(pid));
+    // Killing the session hangs up the terminal, as a dropped SSH connection does.
+    t.run(&["kill-server"]);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while alive(pid) {
+        assert!(Instant::now() < deadline, "opsdeck outlived its terminal");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn refuses_without_a_terminal_and_points_to_snapshot() {
+    let out = Command::new(env!("CARGO_BIN_EXE_opsdeck"))
+        .arg("demo")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("runs");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("needs a terminal"), "{err}");
+    assert!(err.contains("opsdeck snapshot"), "{err}");
+}

@@ -1,0 +1,326 @@
+//! Reducer tests: sequences of Msgs in, State and Effects out. No terminal, no network.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use opsdeck::cluster::logs::{LogEvent, LogMsg, LogTarget};
+use opsdeck::cluster::model::{LoadState, Resource, Rows};
+use opsdeck::cluster::source::Namespaces;
+use opsdeck::core::msg::{Effect, Msg};
+use opsdeck::core::state::Mode;
+use opsdeck::core::view::{PodScope, View};
+
+fn selected_pod_names(state: &opsdeck::core::state::State) -> Vec<String> {
+    state
+        .pods
+        .rows
+        .iter()
+        .filter_map(|&s| state.cluster.pods.get(s))
+        .map(|p| p.name.clone())
+        .collect()
+}
+
+#[test]
+fn overview_lists_the_worst_workload_first() {
+    let state = platform();
+    let first = state
+        .overview
+        .selected_slot()
+        .and_then(|s| state.cluster.workloads.get(s));
+    assert_eq!(first.map(|w| w.name.as_str()), Some("fact-checker"));
+    assert_eq!(
+        state
+            .cluster
+            .restarts_by_workload
+            .get("contentgen/fact-checker"),
+        Some(&11)
+    );
+}
+
+#[test]
+fn command_line_jumps_to_a_view_and_filter_narrows_it() {
+    let mut state = platform();
+    let mut msgs = vec![key(':')];
+    msgs.extend(typed("pods"));
+    keys(&mut state, msgs);
+    assert_eq!(state.view(), View::Pods);
+    assert_eq!(state.pods.rows.len(), 8);
+
+    let mut msgs = vec![key('/')];
+    msgs.extend("crash".chars().map(key));
+    keys(&mut state, msgs);
+    assert!(
+        matches!(state.mode, Mode::Filter(_)),
+        "filter stays open while typing"
+    );
+    assert_eq!(state.pods.rows.len(), 2, "filtered live as you type");
+    keys(&mut state, vec![code(KeyCode::Enter)]);
+    assert!(matches!(state.mode, Mode::Normal));
+    assert!(
+        selected_pod_names(&state)
+            .iter()
+            .all(|n| n.starts_with("fact-checker"))
+    );
+
+    // esc clears the filter first, then goes back.
+    keys(&mut state, vec![code(KeyCode::Esc)]);
+    assert_eq!(state.pods.rows.len(), 8);
+    assert_eq!(state.view(), View::Pods);
+    keys(&mut state, vec![code(KeyCode::Esc)]);
+    assert_eq!(state.view(), View::Overview);
+}
+
+#[test]
+fn enter_drills_from_workload_to_pods_to_logs_and_esc_comes_back() {
+    let mut state = platform();
+    keys(&mut state, vec![code(KeyCode::Enter)]);
+    assert_eq!(state.view(), View::Pods);
+    assert_eq!(
+        state.screen().pod_scope,
+        Some(PodScope::Workload {
+            namespace: "contentgen".into(),
+            name: "fact-checker".into()
+        })
+    );
+    assert_eq!(state.pods.rows.len(), 2);
+
+    keys(&mut state, vec![key('j')]);
+    let effects = keys(&mut state, vec![code(KeyCode::Enter)]);
+    let target = LogTarget {
+        namespace: "contentgen".into(),
+        pod: "fact-checker-6d4b7c9f8-t3u4v".into(),
+        container: None,
+    };
+    let session = state.logs.as_ref().map(|l| l.session).expect("logs open");
+    assert_eq!(
+        effects,
+        vec![Effect::StopLogs, Effect::FollowLogs { target, session }]
+    );
+    assert_eq!(state.view(), View::Logs);
+
+    let lines = |session, n: usize| {
+        Msg::Logs(LogMsg {
+            session,
+            event: LogEvent::Lines((0..n).map(|i| format!("line {i}")).collect()),
+        })
+    };
+    feed(
+        &mut state,
+        vec![lines(session, 10_000), lines(session + 99, 5)],
+    );
+    let logs = state.logs.as_ref().expect("logs open");
+    assert_eq!(
+        logs.buffer.visible_len(),
+        10_000,
+        "burst kept whole, stale session ignored"
+    );
+    assert_eq!(logs.state, LoadState::Live);
+
+    let effects = keys(&mut state, vec![code(KeyCode::Esc)]);
+    assert_eq!(effects, vec![Effect::StopLogs]);
+    assert_eq!(state.view(), View::Pods);
+    assert!(state.logs.is_none());
+}
+
+#[test]
+fn scrolling_up_pauses_follow_and_bottom_resumes_it() {
+    let mut state = platform();
+    keys(&mut state, vec![key('2'), code(KeyCode::Enter)]);
+    let session = state.logs.as_ref().map(|l| l.session).expect("logs open");
+    feed(
+        &mut state,
+        vec![Msg::Logs(LogMsg {
+            session,
+            event: LogEvent::Lines((0..500).map(|i| format!("l{i}")).collect()),
+        })],
+    );
+    keys(&mut state, vec![key('k'), key('k')]);
+    let logs = state.logs.as_ref().expect("logs");
+    assert!(!logs.follow);
+    let top = logs.top;
+    feed(
+        &mut state,
+        vec![Msg::Logs(LogMsg {
+            session,
+            event: LogEvent::Lines(vec!["new".into()]),
+        })],
+    );
+    assert_eq!(
+        state.logs.as_ref().map(|l| l.top),
+        Some(top),
+        "paused view does not move"
+    );
+    keys(&mut state, vec![key('G')]);
+    assert!(state.logs.as_ref().is_some_and(|l| l.follow));
+}
+
+#[test]
+fn a_failing_source_goes_stale_with_its_reason_and_recovers_after_a_relist() {
+    let mut state = platform();
+    feed(
+        &mut state,
+        vec![failed(Resource::Pods, "connection refused", Some(4))],
+    );
+    match state.cluster.load_state(&[Resource::Pods]) {
+        LoadState::Stale { reason, since } => {
+            assert_eq!(reason, "connection refused, retrying in 4s");
+            assert_eq!(since, NOW);
+        }
+        other => panic!("expected stale, got {other:?}"),
+    }
+    assert_eq!(
+        state.cluster.load_state(&[Resource::Nodes]),
+        LoadState::Live,
+        "others unaffected"
+    );
+    assert_eq!(state.cluster.pods.len(), 8, "rows are kept while stale");
+
+    // Reconnected: the re-list no longer has two pods that were deleted meanwhile.
+    let survivors: Vec<_> = ["a1b2c", "d3e4f", "g5h6i", "j7k8l", "m9n0p", "w5x6y"]
+        .iter()
+        .zip([
+            "api",
+            "api",
+            "api",
+            "article-generator",
+            "article-generator",
+            "publisher",
+        ])
+        .map(|(s, w)| pod(w, s, "pool-general-1", "Running", 0))
+        .collect();
+    feed(&mut state, listed(Resource::Pods, Rows::Pods(survivors)));
+    assert_eq!(state.cluster.load_state(&[Resource::Pods]), LoadState::Live);
+    assert_eq!(state.cluster.pods.len(), 6);
+    assert_eq!(
+        state
+            .cluster
+            .restarts_by_workload
+            .get("contentgen/fact-checker"),
+        None
+    );
+}
+
+#[test]
+fn forbidden_is_shown_without_retry() {
+    let mut state = platform();
+    let reason = "nodes is forbidden: User \"viewer\" cannot list resource \"nodes\"";
+    feed(&mut state, vec![failed(Resource::Nodes, reason, None)]);
+    match state.cluster.load_state(&[Resource::Nodes]) {
+        LoadState::Stale { reason: r, .. } => assert_eq!(r, reason),
+        other => panic!("expected stale, got {other:?}"),
+    }
+}
+
+#[test]
+fn new_rows_keep_the_selection_on_the_same_pod() {
+    let mut state = platform();
+    keys(&mut state, vec![key('2'), key('j'), key('j')]);
+    let before = state
+        .pods
+        .selected_slot()
+        .and_then(|s| state.cluster.pods.get(s))
+        .map(|p| p.name.clone());
+    feed(
+        &mut state,
+        vec![applied(
+            Resource::Pods,
+            Rows::Pods(vec![pod("aaa", "zzzzz", "n", "Running", 0)]),
+        )],
+    );
+    let after = state
+        .pods
+        .selected_slot()
+        .and_then(|s| state.cluster.pods.get(s))
+        .map(|p| p.name.clone());
+    assert_eq!(before, after);
+    assert_eq!(state.pods.rows.len(), 9);
+}
+
+#[test]
+fn unknown_command_says_so() {
+    let mut state = platform();
+    let mut msgs = vec![key(':')];
+    msgs.extend(typed("podz"));
+    keys(&mut state, msgs);
+    assert_eq!(
+        state.flash.as_deref(),
+        Some("unknown command :podz (? shows the keys)")
+    );
+    assert_eq!(state.view(), View::Overview);
+}
+
+#[test]
+fn quit_from_the_command_line_and_from_ctrl_c() {
+    let mut state = platform();
+    let mut msgs = vec![key(':')];
+    msgs.extend(typed("q"));
+    assert_eq!(keys(&mut state, msgs), vec![Effect::Quit]);
+    let ctrl_c = Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
+    assert_eq!(keys(&mut state, vec![ctrl_c]), vec![Effect::Quit]);
+}
+
+#[test]
+fn namespaces_from_the_command_line_and_the_picker_rewatch() {
+    let mut state = platform();
+    let mut msgs = vec![key(':')];
+    msgs.extend(typed("ns contentgen,monitoring"));
+    let effects = keys(&mut state, msgs);
+    let both = Namespaces::Only(vec!["contentgen".into(), "monitoring".into()]);
+    assert_eq!(effects, vec![Effect::Rewatch(both.clone())]);
+    assert_eq!(state.namespaces, both);
+    assert!(
+        state.cluster.pods.is_empty(),
+        "rows of the old scope are dropped"
+    );
+
+    // Picker: "all" is first; pick only "contentgen" (the first namespace) — but the
+    // namespace list survives the reset, since namespaces are cluster-scoped.
+    let ctrl_n = Msg::Key(KeyEvent::new(KeyCode::Char('n'), KeyModifiers::CONTROL));
+    keys(&mut state, vec![ctrl_n]);
+    assert!(matches!(state.mode, Mode::NamespacePicker { .. }));
+    // Both are chosen; untick monitoring (index 2) to leave contentgen.
+    let effects = keys(
+        &mut state,
+        vec![
+            code(KeyCode::Down),
+            code(KeyCode::Down),
+            key(' '),
+            code(KeyCode::Enter),
+        ],
+    );
+    assert_eq!(
+        effects,
+        vec![Effect::Rewatch(Namespaces::Only(vec!["contentgen".into()]))]
+    );
+}
+
+#[test]
+fn help_opens_and_any_key_closes_it() {
+    let mut state = platform();
+    keys(&mut state, vec![key('?')]);
+    assert!(matches!(state.mode, Mode::Help));
+    keys(&mut state, vec![key('x')]);
+    assert!(matches!(state.mode, Mode::Normal));
+}
+
+#[test]
+fn ticks_redraw_only_when_shown_ages_can_change() {
+    let mut state = platform();
+    state.dirty = false;
+    feed(&mut state, vec![Msg::Ticked(NOW + 3)]);
+    assert!(!state.dirty, "same 10 s grain: nothing to redraw");
+    feed(&mut state, vec![Msg::Ticked(NOW + 11)]);
+    assert!(state.dirty);
+}
+
+#[test]
+fn hpa_drills_to_its_target_pods() {
+    let mut state = platform();
+    keys(&mut state, vec![key('4'), code(KeyCode::Enter)]);
+    assert_eq!(state.view(), View::Pods);
+    assert_eq!(selected_pod_names(&state).len(), 3, "api's three pods");
+    let _ = Duration::ZERO;
+}

@@ -1,0 +1,162 @@
+//! Rendering snapshots: every view at 80x24 and 200x50 through ratatui's TestBackend.
+//! The clock is fixed (common::NOW), so ages are stable.
+
+mod common;
+
+use common::*;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use opsdeck::cluster::logs::{LogEvent, LogMsg};
+use opsdeck::cluster::model::Resource;
+use opsdeck::core::msg::Msg;
+use opsdeck::core::state::State;
+use opsdeck::core::update::prepare;
+use opsdeck::ui::draw::draw;
+use opsdeck::ui::symbols::{ASCII, UNICODE};
+use opsdeck::ui::theme::Theme;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+const SIZES: [(u16, u16); 2] = [(80, 24), (200, 50)];
+
+fn render(state: &mut State, width: u16, height: u16, ascii: bool) -> String {
+    feed(state, vec![Msg::Resized { width, height }]);
+    prepare(state);
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test terminal");
+    let theme = Theme::default_for(false);
+    let symbols = if ascii { ASCII } else { UNICODE };
+    terminal
+        .draw(|f| draw(f, state, &theme, &symbols))
+        .expect("draws");
+    terminal.backend().to_string()
+}
+
+fn snapshot_view(name: &str, setup: impl Fn(&mut State)) {
+    for (w, h) in SIZES {
+        let mut state = platform();
+        setup(&mut state);
+        let screen = render(&mut state, w, h, false);
+        insta::assert_snapshot!(format!("{name}_{w}x{h}"), screen);
+    }
+}
+
+#[test]
+fn overview() {
+    snapshot_view("overview", |_| {});
+}
+
+#[test]
+fn workloads() {
+    snapshot_view("workloads", |s| {
+        keys(s, vec![key('1')]);
+    });
+}
+
+#[test]
+fn pods() {
+    snapshot_view("pods", |s| {
+        keys(s, vec![key('2'), key('j')]);
+    });
+}
+
+#[test]
+fn pods_filtered_and_drilled() {
+    snapshot_view("pods_drilled", |s| {
+        keys(s, vec![code(KeyCode::Enter), key('/'), key('t'), key('3')]);
+    });
+}
+
+#[test]
+fn nodes() {
+    snapshot_view("nodes", |s| {
+        keys(s, vec![key('3')]);
+    });
+}
+
+#[test]
+fn hpas() {
+    snapshot_view("hpas", |s| {
+        keys(s, vec![key('4')]);
+    });
+}
+
+#[test]
+fn events() {
+    snapshot_view("events", |s| {
+        keys(s, vec![key('5')]);
+    });
+}
+
+#[test]
+fn logs_following_with_a_filter() {
+    snapshot_view("logs", |s| {
+        keys(s, vec![key('2'), code(KeyCode::Enter)]);
+        let session = s.logs.as_ref().map(|l| l.session).expect("logs open");
+        let lines = (0..200u32)
+            .map(|i| {
+                let level = if i.is_multiple_of(7) { "ERROR" } else { "INFO" };
+                format!(
+                    "2026-11-25T11:59:{:02}Z {level} task=generate_article article_id={i}",
+                    i % 60
+                )
+            })
+            .collect();
+        feed(
+            s,
+            vec![Msg::Logs(LogMsg {
+                session,
+                event: LogEvent::Lines(lines),
+            })],
+        );
+        keys(
+            s,
+            vec![key('/'), key('e'), key('r'), key('r'), code(KeyCode::Enter)],
+        );
+    });
+}
+
+#[test]
+fn help_overlay() {
+    snapshot_view("help", |s| {
+        keys(s, vec![key('?')]);
+    });
+}
+
+#[test]
+fn namespace_picker() {
+    snapshot_view("picker", |s| {
+        let ctrl_n = Msg::Key(KeyEvent::new(KeyCode::Char('n'), KeyModifiers::CONTROL));
+        keys(s, vec![ctrl_n, code(KeyCode::Down), key(' ')]);
+    });
+}
+
+#[test]
+fn command_line_open() {
+    snapshot_view("command", |s| {
+        keys(s, vec![key(':'), key('p'), key('o')]);
+    });
+}
+
+#[test]
+fn stale_sources_are_marked() {
+    snapshot_view("stale", |s| {
+        feed(
+            s,
+            vec![
+                failed(Resource::Deployments, "connection refused", Some(4)),
+                failed(
+                    Resource::Events,
+                    "events is forbidden: User \"viewer\" cannot list resource \"events\"",
+                    None,
+                ),
+            ],
+        );
+    });
+}
+
+#[test]
+fn ascii_mode_uses_no_unicode() {
+    let mut state = platform();
+    let screen = render(&mut state, 80, 24, true);
+    assert!(screen.is_ascii(), "non-ASCII in ASCII mode:\n{screen}");
+    insta::assert_snapshot!("overview_ascii_80x24", screen);
+}
