@@ -272,3 +272,42 @@ fn snapshot_reports_a_forbidden_resource_and_the_rest() {
     );
     sim.stop();
 }
+
+#[test]
+fn snapshot_of_a_dead_server_says_why_and_exits_2() {
+    // A kubeconfig pointing at a port nobody listens on.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("free port");
+    let port = listener.local_addr().expect("addr").port();
+    drop(listener);
+    let dir = std::env::temp_dir().join(format!("opsdeck-cli-dead-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let kubeconfig = dir.join("kubeconfig");
+    std::fs::write(
+        &kubeconfig,
+        format!(
+            "apiVersion: v1\nkind: Config\ncurrent-context: dead\n\
+             clusters: [{{name: dead, cluster: {{server: \"http://127.0.0.1:{port}\"}}}}]\n\
+             users: [{{name: u, user: {{token: t}}}}]\n\
+             contexts: [{{name: dead, context: {{cluster: dead, user: u, namespace: contentgen}}}}]\n"
+        ),
+    )
+    .expect("write kubeconfig");
+    let out = opsdeck()
+        .arg("--kubeconfig")
+        .arg(&kubeconfig)
+        .args(["snapshot", "--timeout", "3"])
+        .output()
+        .expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("NOT SYNCED"), "{text}");
+    assert!(
+        text.contains("stale pods contentgen: connection refused, retrying in"),
+        "{text}"
+    );
+}

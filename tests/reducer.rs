@@ -307,13 +307,21 @@ fn help_opens_and_any_key_closes_it() {
 }
 
 #[test]
-fn ticks_redraw_only_when_shown_ages_can_change() {
+fn ticks_redraw_only_when_a_shown_age_changes() {
     let mut state = platform();
     state.dirty = false;
+    // Workloads are days old, warnings 20-45 s: at this grain, three seconds change nothing.
     feed(&mut state, vec![Msg::Ticked(NOW + 3)]);
-    assert!(!state.dirty, "same 10 s grain: nothing to redraw");
+    assert!(!state.dirty, "no age on screen moved");
+    // Ten seconds later the youngest warning reads 30s instead of 20s.
     feed(&mut state, vec![Msg::Ticked(NOW + 11)]);
     assert!(state.dirty);
+
+    // Nodes are 30 days old: minutes pass without a redraw.
+    keys(&mut state, vec![key('3')]);
+    state.dirty = false;
+    feed(&mut state, vec![Msg::Ticked(NOW + 120)]);
+    assert!(!state.dirty, "30d stays 30d");
 }
 
 #[test]
@@ -323,4 +331,39 @@ fn hpa_drills_to_its_target_pods() {
     assert_eq!(state.view(), View::Pods);
     assert_eq!(selected_pod_names(&state).len(), 3, "api's three pods");
     let _ = Duration::ZERO;
+}
+
+#[test]
+fn changes_the_current_view_does_not_show_cost_no_redraw() {
+    let mut state = platform();
+    keys(&mut state, vec![key('2')]);
+    state.dirty = false;
+    feed(
+        &mut state,
+        vec![applied(Resource::Hpas, Rows::Hpas(vec![hpa("api", 4, 6)]))],
+    );
+    assert!(
+        !state.dirty,
+        "an HPA change is invisible from the pods view"
+    );
+    feed(
+        &mut state,
+        vec![applied(
+            Resource::Pods,
+            Rows::Pods(vec![pod(
+                "api",
+                "a1b2c",
+                "pool-general-1",
+                "CrashLoopBackOff",
+                1,
+            )]),
+        )],
+    );
+    assert!(state.dirty, "a pod change is visible");
+    state.dirty = false;
+    feed(
+        &mut state,
+        vec![failed(Resource::Hpas, "connection refused", Some(1))],
+    );
+    assert!(state.dirty, "a stale source shows in the header");
 }

@@ -169,8 +169,8 @@ pub struct ClusterModel {
 }
 
 impl ClusterModel {
-    /// Applies one source message. Returns true when anything visible changed.
-    pub fn apply(&mut self, msg: ClusterMsg, now: i64) -> bool {
+    /// Applies one source message.
+    pub fn apply(&mut self, msg: ClusterMsg, now: i64) {
         let ClusterMsg {
             resource,
             scope,
@@ -212,7 +212,6 @@ impl ClusterModel {
                     .insert((resource, scope), LoadState::Stale { since, reason });
             }
         }
-        true
     }
 
     fn apply_rows(&mut self, rows: Rows) {

@@ -7,7 +7,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Wrap};
 
-use super::model::{LoadState, Resource};
+use super::model::Resource;
 use super::rows::{Health, PodRow, WorkloadRow};
 use crate::core::state::State;
 use crate::core::view::View;
@@ -381,13 +381,4 @@ fn highlight<'a>(line: &'a str, lowered: &str, ctx: &Ctx) -> Line<'a> {
     }
     spans.push(Span::raw(&line[at..]));
     Line::from(spans)
-}
-
-/// The pane's load state as a word, for the header's source summary.
-pub fn load_word(load: &LoadState) -> &'static str {
-    match load {
-        LoadState::Loading => "loading",
-        LoadState::Live => "live",
-        LoadState::Stale { .. } => "stale",
-    }
 }

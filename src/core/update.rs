@@ -11,10 +11,11 @@ use super::state::{LogsView, Mode, State};
 use super::table::{TableState, matches};
 use super::view::{PodScope, Screen, View};
 use crate::cluster::logs::{LogBuffer, LogEvent, LogMsg, LogTarget};
-use crate::cluster::model::LoadState;
+use crate::cluster::model::{ClusterMsg, LoadState, Resource, Rows, SourceEvent};
 use crate::cluster::source::Namespaces;
 use crate::cluster::store::{Keyed, Store};
 use crate::config::keymap::Layer;
+use crate::ui::format::age;
 use crate::ui::layout::table_rows;
 
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
@@ -34,21 +35,130 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             vec![]
         }
         Msg::Ticked(now) => {
-            // Ages are shown to 10 s; redraw only when they can have changed.
-            if now / 10 != state.now / 10 {
-                state.dirty = true;
-            }
+            // Time passing changes the screen only through the ages shown on it.
+            state.dirty |= shown_ages_change(state, state.now, now);
             state.now = now;
             vec![]
         }
         Msg::Cluster(m) => {
-            state.dirty |= state.cluster.apply(m, state.now);
+            state.dirty |= cluster_change_is_visible(state, &m);
+            state.cluster.apply(m, state.now);
             vec![]
         }
         Msg::Logs(m) => {
             on_logs(state, m);
             vec![]
         }
+    }
+}
+
+/// Whether any age on screen reads differently at `new` than at `old`: the visible rows of the
+/// current table (and the overview's warnings), and the "stale for" of stale sources.
+fn shown_ages_change(state: &State, old: i64, new: i64) -> bool {
+    let differs = |since: i64| age(old - since) != age(new - since);
+    let view = state.view();
+    let page = table_rows(view, state.width, state.height);
+    let window = |t: &TableState| {
+        t.rows
+            .iter()
+            .skip(t.offset)
+            .take(page)
+            .copied()
+            .collect::<Vec<_>>()
+    };
+    let c = &state.cluster;
+    let stale = c
+        .sources
+        .values()
+        .any(|s| matches!(s, LoadState::Stale { since, .. } if differs(*since)));
+    let events = || {
+        window(&state.events)
+            .iter()
+            .any(|&s| c.events.get(s).is_some_and(|e| differs(e.last_seen)))
+    };
+    stale
+        || match view {
+            View::Overview => {
+                window(&state.overview)
+                    .iter()
+                    .any(|&s| c.workloads.get(s).is_some_and(|w| differs(w.created)))
+                    || events()
+            }
+            View::Workloads => window(&state.workloads)
+                .iter()
+                .any(|&s| c.workloads.get(s).is_some_and(|w| differs(w.created))),
+            View::Pods => window(&state.pods).iter().any(|&s| {
+                c.pods
+                    .get(s)
+                    .is_some_and(|p| differs(p.created) || p.last_restart.is_some_and(differs))
+            }),
+            View::Nodes => window(&state.nodes)
+                .iter()
+                .any(|&s| c.nodes.get(s).is_some_and(|n| differs(n.created))),
+            View::Hpas => window(&state.hpas)
+                .iter()
+                .any(|&s| c.hpas.get(s).is_some_and(|h| differs(h.created))),
+            View::Events => events(),
+            View::Logs => false,
+        }
+}
+
+/// Whether a source message can change what is on screen: rows of a resource the current
+/// view does not show (an HPA's CPU drifting while you read pods) cost no redraw. Load-state
+/// changes and deletions always redraw (the header lists stale sources and counts).
+fn cluster_change_is_visible(state: &State, msg: &ClusterMsg) -> bool {
+    if !matches!(msg.event, SourceEvent::Applied(_)) {
+        return true;
+    }
+    let shown: &[Resource] = match state.view() {
+        View::Overview => &[
+            Resource::Deployments,
+            Resource::StatefulSets,
+            Resource::Pods,
+            Resource::Events,
+        ],
+        View::Workloads => &[
+            Resource::Deployments,
+            Resource::StatefulSets,
+            Resource::Pods,
+        ],
+        View::Pods => &[Resource::Pods],
+        View::Nodes => &[Resource::Nodes, Resource::Pods],
+        View::Hpas => &[Resource::Hpas],
+        View::Events => &[Resource::Events],
+        View::Logs => &[],
+    };
+    let header_counts = matches!(
+        msg.resource,
+        Resource::Pods | Resource::Nodes | Resource::Events
+    );
+    let stale = !matches!(
+        state
+            .cluster
+            .sources
+            .get(&(msg.resource, msg.scope.clone())),
+        Some(LoadState::Live)
+    );
+    shown.contains(&msg.resource)
+        || stale
+        || (header_counts && adds_rows(state, msg))
+        || matches!(state.mode, Mode::NamespacePicker { .. })
+}
+
+/// True when an applied batch holds a row the store does not have yet (a header count moves).
+fn adds_rows(state: &State, msg: &ClusterMsg) -> bool {
+    let c = &state.cluster;
+    match &msg.event {
+        SourceEvent::Applied(Rows::Pods(v)) => v.iter().any(|r| c.pods.find(&r.key()).is_none()),
+        SourceEvent::Applied(Rows::Nodes(v)) => v.iter().any(|r| {
+            c.nodes
+                .find(&r.key())
+                .is_none_or(|old| old.health != r.health)
+        }),
+        SourceEvent::Applied(Rows::Events(v)) => {
+            v.iter().any(|r| c.events.find(&r.key()).is_none())
+        }
+        _ => false,
     }
 }
 
