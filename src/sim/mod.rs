@@ -89,9 +89,16 @@ impl SimHandle {
     }
 
     /// A kubeconfig whose user name and bearer token are `user` (`sim-admin` or `viewer`).
+    /// Unless it is the plain admin one, it also says `as: user`: kubectl drops bearer tokens
+    /// over plain http but sends `Impersonate-User`, which the sim authenticates by.
     pub fn kubeconfig_yaml_for(&self, user: &str) -> String {
+        let as_user = if user == kube_api::ADMIN && self.user == kube_api::ADMIN {
+            String::new()
+        } else {
+            format!("    as: {user}\n")
+        };
         format!(
-            "apiVersion: v1\nkind: Config\nclusters:\n- name: opsdeck-sim\n  cluster:\n    server: {}\ncontexts:\n- name: opsdeck-sim\n  context:\n    cluster: opsdeck-sim\n    user: {user}\n    namespace: contentgen\ncurrent-context: opsdeck-sim\nusers:\n- name: {user}\n  user:\n    token: {user}\npreferences: {{}}\n",
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: opsdeck-sim\n  cluster:\n    server: {}\ncontexts:\n- name: opsdeck-sim\n  context:\n    cluster: opsdeck-sim\n    user: {user}\n    namespace: contentgen\ncurrent-context: opsdeck-sim\nusers:\n- name: {user}\n  user:\n    token: {user}\n{as_user}preferences: {{}}\n",
             self.url()
         )
     }

@@ -7,18 +7,20 @@ use super::{ApiError, Target};
 pub const ADMIN: &str = "sim-admin";
 pub const VIEWER: &str = "viewer";
 
-/// The user a request authenticates as: a known token names its user; anything else is the
-/// sim's default user.
+/// The user a request authenticates as: a known `Impersonate-User` (kubeconfig `as:`), else a
+/// known bearer token, else the sim's default user. kubectl (client-go) never sends a bearer
+/// token to a plain-http server, but it does send the impersonation header, as kube-rs does.
 pub fn user_of(headers: &HeaderMap, default: &str) -> String {
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim);
-    match token {
-        Some(t @ (ADMIN | VIEWER)) => t.to_string(),
-        _ => default.to_string(),
-    }
+    let header_str = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let token = header_str(header::AUTHORIZATION.as_str()).and_then(|v| v.strip_prefix("Bearer "));
+    known(header_str("impersonate-user"))
+        .or_else(|| known(token))
+        .unwrap_or(default)
+        .to_string()
+}
+
+fn known(user: Option<&str>) -> Option<&str> {
+    user.map(str::trim).filter(|u| matches!(*u, ADMIN | VIEWER))
 }
 
 /// RBAC as the sim plays it: the viewer may get, list and watch; everyone else anything.
@@ -93,6 +95,8 @@ mod tests {
         assert_eq!(user_of(&h, VIEWER), ADMIN);
         h.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer x"));
         assert_eq!(user_of(&h, VIEWER), VIEWER);
+        h.insert("impersonate-user", HeaderValue::from_static("viewer"));
+        assert_eq!(user_of(&h, ADMIN), VIEWER);
     }
 
     #[test]
