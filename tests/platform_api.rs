@@ -114,6 +114,33 @@ async fn pause_and_resume_round_trip_and_are_idempotent() {
     assert_eq!(cfg["generation_paused"], true);
     let (_, health) = get(&c, format!("{base}/health")).await;
     assert_eq!(health["checks"]["generation"], "paused");
+    let (_, before) = get(&c, format!("{base}/pipelines")).await;
+    let pods = format!("{}/api/v1/namespaces/contentgen/pods", sim.url());
+    let (_, list) = get(&c, format!("{pods}?labelSelector=app%3Darticle-generator")).await;
+    let pod = list["items"][0]["metadata"]["name"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let idle = eventually(10, "the generator logs that it idles", || async {
+        let text = c
+            .get(format!("{pods}/{pod}/log?tailLines=1"))
+            .send()
+            .await
+            .ok()?
+            .text()
+            .await
+            .ok()?;
+        text.contains("generation paused, idle").then_some(text)
+    })
+    .await;
+    assert!(idle.starts_with("INFO"), "{idle}");
+    let (_, after) = get(&c, format!("{base}/pipelines")).await;
+    let newest = |v: &Value| v["pipelines"][0]["id"].clone();
+    assert_eq!(
+        newest(&before),
+        newest(&after),
+        "no run starts while paused"
+    );
     for _ in 0..2 {
         let (code, cfg) = post(&c, format!("{base}/config/resume-generation")).await;
         assert_eq!(
