@@ -197,3 +197,49 @@ async fn a_viewer_sim_writes_a_viewer_kubeconfig() {
     sim.stop().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kube_rs_with_the_viewer_kubeconfig_gets_403_on_writes_and_dry_runs() {
+    use k8s_openapi::api::apps::v1::Deployment;
+    use kube::api::{Api, Patch, PatchParams};
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let sim = sim::start(SimOptions::default()).await.expect("sim starts");
+    let kc = kube::config::Kubeconfig::from_yaml(&sim.kubeconfig_yaml_for("viewer")).unwrap();
+    let cfg = kube::Config::from_custom_kubeconfig(kc, &Default::default())
+        .await
+        .unwrap();
+    let deploys: Api<Deployment> =
+        Api::namespaced(kube::Client::try_from(cfg).unwrap(), "contentgen");
+    assert!(deploys.get("api").await.is_ok());
+    let patch = Patch::Merge(serde_json::json!({"spec": {"replicas": 5}}));
+    for pp in [PatchParams::default(), PatchParams::default().dry_run()] {
+        match deploys.patch_scale("api", &pp, &patch).await {
+            Err(kube::Error::Api(s)) => {
+                assert_eq!(s.code, 403);
+                assert!(
+                    s.message.contains("User \"viewer\" cannot patch"),
+                    "{}",
+                    s.message
+                );
+            }
+            other => panic!("expected 403, got {other:?}"),
+        }
+    }
+    let writes: Vec<_> = sim
+        .requests()
+        .into_iter()
+        .filter(|r| r.is_mutating())
+        .collect();
+    assert_eq!(writes.len(), 2, "{writes:?}");
+    assert!(writes.iter().all(|r| r.status == 403 && r.user == "viewer"));
+    assert_eq!(
+        deploys
+            .get("api")
+            .await
+            .unwrap()
+            .spec
+            .and_then(|s| s.replicas),
+        Some(3)
+    );
+    sim.stop().await;
+}
