@@ -82,6 +82,12 @@ enum Command {
         /// Resources that answer 403 Forbidden (comma-separated plurals, for testing RBAC).
         #[arg(long, value_delimiter = ',')]
         forbid: Vec<String>,
+        /// The identity of the written kubeconfig: `viewer` may only get, list and watch.
+        #[arg(long, value_parser = ["sim-admin", "viewer"])]
+        user: Option<String>,
+        /// Where the platform's own HTTP API listens (default: a free loopback port).
+        #[arg(long)]
+        platform_listen: Option<std::net::SocketAddr>,
     },
     /// Wait for the first full sync, print every pane once, exit.
     Snapshot {
@@ -145,12 +151,16 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             kubeconfig_out,
             config_out,
             forbid,
+            user,
+            platform_listen,
         }) => {
             let opts = SimOptions {
                 listen: *listen,
                 scenario: *scenario,
                 pods: *pods,
                 forbidden: forbid.clone(),
+                platform_listen: *platform_listen,
+                user: user.clone(),
             };
             run_sim(opts, kubeconfig_out.as_deref(), config_out.as_deref()).await?;
             Ok(ExitCode::SUCCESS)
@@ -370,7 +380,7 @@ async fn run_sim(
         std::fs::write(path, sim.kubeconfig_yaml())?;
     }
     if let Some(path) = config_out {
-        std::fs::write(path, sim_config_toml())?;
+        std::fs::write(path, sim_config_toml(&sim.platform_url()))?;
     }
     // Whoever started the sim may have stopped reading: printing must never kill it.
     let say = |line: String| {
@@ -379,6 +389,7 @@ async fn run_sim(
         let _ = writeln!(out, "{line}").and_then(|_| out.flush());
     };
     say(format!("opsdeck sim listening on {}", sim.url()));
+    say(format!("platform API on {}", sim.platform_url()));
     if let Some(path) = kubeconfig_out {
         say(format!(
             "kubeconfig: {} (kubectl --kubeconfig {} get pods -A)",
@@ -398,15 +409,18 @@ async fn run_sim(
     Ok(())
 }
 
-/// The opsdeck config for a running sim. Only Kubernetes is served so far; later endpoints
-/// (Prometheus, OpenCost, the platform API) join this file as the sim learns them.
-fn sim_config_toml() -> String {
-    "# Written by `opsdeck sim --config-out`.\n\
-     [kubernetes]\n\
-     namespaces = [\"all\"]\n\n\
-     [[kubernetes.context]]\n\
-     name = \"opsdeck-sim\"\n\
-     production = false\n\
-     readonly = false\n"
-        .to_string()
+/// The opsdeck config for a running sim: Kubernetes and the platform API so far; later
+/// endpoints (Prometheus, OpenCost) join this file as the sim learns them.
+fn sim_config_toml(platform_url: &str) -> String {
+    format!(
+        "# Written by `opsdeck sim --config-out`.\n\
+         [kubernetes]\n\
+         namespaces = [\"all\"]\n\n\
+         [[kubernetes.context]]\n\
+         name = \"opsdeck-sim\"\n\
+         production = false\n\
+         readonly = false\n\n\
+         [platform]\n\
+         url = \"{platform_url}\"\n"
+    )
 }

@@ -2,6 +2,7 @@
 //! Kubernetes API that the real kubectl and kube-rs accept.
 
 pub mod kube_api;
+pub mod platform_api;
 pub mod scenarios;
 mod selector;
 mod util;
@@ -15,6 +16,7 @@ use jiff::Timestamp;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+pub use kube_api::RequestRecord;
 pub use scenarios::Scenario;
 
 const TICK: Duration = Duration::from_millis(250);
@@ -28,6 +30,11 @@ pub struct SimOptions {
     pub pods: Option<usize>,
     /// Resource plurals that answer 403 for every verb.
     pub forbidden: Vec<String>,
+    /// Where the platform's own HTTP API listens; None is a free loopback port.
+    pub platform_listen: Option<SocketAddr>,
+    /// The identity of `kubeconfig_yaml()` and of requests without a known token:
+    /// `viewer` may only read. None is `sim-admin`.
+    pub user: Option<String>,
 }
 
 impl Default for SimOptions {
@@ -37,6 +44,8 @@ impl Default for SimOptions {
             scenario: None,
             pods: None,
             forbidden: vec![],
+            platform_listen: None,
+            user: None,
         }
     }
 }
@@ -44,8 +53,12 @@ impl Default for SimOptions {
 /// A running sim: its address, and how to stop it.
 pub struct SimHandle {
     addr: SocketAddr,
+    platform_addr: SocketAddr,
+    user: String,
+    shared: Arc<kube_api::Shared>,
     cancel: CancellationToken,
     server: Option<JoinHandle<()>>,
+    platform: Option<JoinHandle<()>>,
     ticker: Option<JoinHandle<()>>,
 }
 
@@ -65,17 +78,43 @@ impl SimHandle {
         format!("http://{}", self.addr)
     }
 
+    /// The platform's own HTTP API (health, config, pipelines).
+    pub fn platform_url(&self) -> String {
+        format!("http://{}", self.platform_addr)
+    }
+
+    /// A kubeconfig for the sim's user (`sim-admin` unless `SimOptions::user` says otherwise).
     pub fn kubeconfig_yaml(&self) -> String {
+        self.kubeconfig_yaml_for(&self.user)
+    }
+
+    /// A kubeconfig whose user name and bearer token are `user` (`sim-admin` or `viewer`).
+    /// Unless it is the plain admin one, it also says `as: user`: kubectl drops bearer tokens
+    /// over plain http but sends `Impersonate-User`, which the sim authenticates by.
+    pub fn kubeconfig_yaml_for(&self, user: &str) -> String {
+        let as_user = if user == kube_api::ADMIN && self.user == kube_api::ADMIN {
+            String::new()
+        } else {
+            format!("    as: {user}\n")
+        };
         format!(
-            "apiVersion: v1\nkind: Config\nclusters:\n- name: opsdeck-sim\n  cluster:\n    server: {}\ncontexts:\n- name: opsdeck-sim\n  context:\n    cluster: opsdeck-sim\n    user: sim-admin\n    namespace: contentgen\ncurrent-context: opsdeck-sim\nusers:\n- name: sim-admin\n  user:\n    token: sim-admin\npreferences: {{}}\n",
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: opsdeck-sim\n  cluster:\n    server: {}\ncontexts:\n- name: opsdeck-sim\n  context:\n    cluster: opsdeck-sim\n    user: {user}\n    namespace: contentgen\ncurrent-context: opsdeck-sim\nusers:\n- name: {user}\n  user:\n    token: {user}\n{as_user}preferences: {{}}\n",
             self.url()
         )
+    }
+
+    /// Every Kubernetes API request answered so far (bounded, oldest first).
+    pub fn requests(&self) -> Vec<RequestRecord> {
+        self.shared.requests.snapshot()
     }
 
     /// Stop serving: watches and log streams end, the world stops, the port is free again.
     pub async fn stop(mut self) {
         self.cancel.cancel();
-        if let Some(server) = self.server.take() {
+        for server in [self.server.take(), self.platform.take()]
+            .into_iter()
+            .flatten()
+        {
             let abort = server.abort_handle();
             if tokio::time::timeout(Duration::from_secs(3), server)
                 .await
@@ -94,6 +133,16 @@ impl SimHandle {
 pub async fn start(opts: SimOptions) -> std::io::Result<SimHandle> {
     let listener = tokio::net::TcpListener::bind(opts.listen).await?;
     let addr = listener.local_addr()?;
+    let platform_listener = tokio::net::TcpListener::bind(
+        opts.platform_listen
+            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0))),
+    )
+    .await?;
+    let platform_addr = platform_listener.local_addr()?;
+    let user = opts
+        .user
+        .clone()
+        .unwrap_or_else(|| kube_api::ADMIN.to_string());
     let cancel = CancellationToken::new();
     let (scenario, pods) = (opts.scenario, opts.pods);
     // Building a 50k-pod world takes a moment: keep it off the async workers.
@@ -101,25 +150,42 @@ pub async fn start(opts: SimOptions) -> std::io::Result<SimHandle> {
         tokio::task::spawn_blocking(move || world::World::new(scenario, pods, Timestamp::now()))
             .await
             .map_err(std::io::Error::other)?;
-    let shared = Arc::new(kube_api::Shared::new(
-        world,
-        opts.forbidden.clone(),
-        cancel.clone(),
-    ));
+    let shared = Arc::new(
+        kube_api::Shared::new(world, opts.forbidden.clone(), cancel.clone())
+            .with_default_user(&user),
+    );
     let ticker = tokio::spawn(run_world(shared.clone()));
-    let app = kube_api::router(shared);
-    let stop = cancel.clone();
-    let server = tokio::spawn(async move {
-        let serve = axum::serve(listener, app).with_graceful_shutdown(stop.cancelled_owned());
-        if let Err(e) = serve.await {
-            tracing::warn!("sim API server stopped: {e}");
-        }
-    });
+    let server = serve(listener, kube_api::router(shared.clone()), &cancel, "API");
+    let platform = serve(
+        platform_listener,
+        platform_api::router(shared.clone()),
+        &cancel,
+        "platform",
+    );
     Ok(SimHandle {
         addr,
+        platform_addr,
+        user,
+        shared,
         cancel,
         server: Some(server),
+        platform: Some(platform),
         ticker: Some(ticker),
+    })
+}
+
+fn serve(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    cancel: &CancellationToken,
+    what: &'static str,
+) -> JoinHandle<()> {
+    let stop = cancel.clone();
+    tokio::spawn(async move {
+        let serve = axum::serve(listener, app).with_graceful_shutdown(stop.cancelled_owned());
+        if let Err(e) = serve.await {
+            tracing::warn!("sim {what} server stopped: {e}");
+        }
     })
 }
 

@@ -42,7 +42,7 @@ impl Scenario {
                 "traffic spike; the articles queue grows, HPA scales article-generator to its max"
             }
             Scenario::PipelineStuck => {
-                "an article-generator worker hangs: no logs, readiness failing"
+                "an article-generator worker hangs: no logs, readiness failing, its pipeline runs go stuck"
             }
             Scenario::CostSpike => {
                 "a prompt loop multiplies LLM tokens; the daily budget is crossed"

@@ -47,7 +47,7 @@ fn current(
             "previous terminated container \"{cname}\" in pod \"{name}\" not found"
         )));
     }
-    let run = LogRun::of(pod, previous).ok_or_else(|| {
+    let mut run = LogRun::of(pod, previous).ok_or_else(|| {
         let reason = match &pod.cstate {
             crate::sim::world::model::CState::Waiting(r) => *r,
             crate::sim::world::model::CState::Running => "PodInitializing",
@@ -56,6 +56,9 @@ fn current(
             "container \"{cname}\" in pod \"{name}\" is waiting to start: {reason}"
         ))
     })?;
+    if run.app == "article-generator" {
+        run.paused = w.pipelines.pause_windows();
+    }
     Ok((run, pod.meta.uid.clone()))
 }
 

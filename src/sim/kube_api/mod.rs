@@ -1,9 +1,11 @@
 //! The loopback Kubernetes API server: routes REST paths to the world, answers like kube-apiserver.
 
+mod auth;
 mod discovery;
 mod logs;
 mod proto;
 mod read;
+mod requests;
 mod status;
 mod watch;
 mod write;
@@ -21,15 +23,20 @@ use tokio_util::sync::CancellationToken;
 
 use crate::sim::util::mix;
 use crate::sim::world::{Kind, World};
+pub use auth::{ADMIN, VIEWER};
+pub use requests::RequestRecord;
 pub use status::ApiError;
 use status::value_response;
 
-/// What the server's handlers share: the world, the denied resources, the stop signal.
+/// What the server's handlers share: the world, the denied resources, the stop signal, the
+/// user of requests without a known token, and the log of requests answered.
 pub struct Shared {
     world: Mutex<World>,
     forbidden: Vec<String>,
     pub cancel: CancellationToken,
     audit: AtomicU64,
+    user: String,
+    pub requests: requests::RequestLog,
 }
 
 impl Shared {
@@ -39,7 +46,14 @@ impl Shared {
             forbidden,
             cancel,
             audit: AtomicU64::new(0),
+            user: ADMIN.to_string(),
+            requests: requests::RequestLog::default(),
         }
+    }
+    /// Requests without a known bearer token act as `user`.
+    pub fn with_default_user(mut self, user: &str) -> Shared {
+        self.user = user.to_string();
+        self
     }
     pub fn world(&self) -> MutexGuard<'_, World> {
         self.world
@@ -79,12 +93,22 @@ pub struct Target {
 
 async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
     let audit = shared.audit_id();
-    let mut resp = route(&shared, req)
+    let user = auth::user_of(req.headers(), &shared.user);
+    let (method, path) = (req.method().to_string(), req.uri().path().to_string());
+    let query = req.uri().query().unwrap_or("").to_string();
+    let mut resp = route(&shared, req, &user)
         .await
         .unwrap_or_else(ApiError::into_response);
     if let Ok(v) = HeaderValue::from_str(&audit) {
         resp.headers_mut().insert("audit-id", v);
     }
+    shared.requests.push(RequestRecord {
+        method,
+        path,
+        query,
+        user,
+        status: resp.status().as_u16(),
+    });
     resp
 }
 
@@ -107,7 +131,7 @@ fn parse_target(group: &str, version: &str, rest: &[&str]) -> Option<Target> {
     }
 }
 
-async fn route(shared: &Arc<Shared>, req: Request) -> Result<Response, ApiError> {
+async fn route(shared: &Arc<Shared>, req: Request, user: &str) -> Result<Response, ApiError> {
     let path = req.uri().path().trim_matches('/').to_string();
     let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     let params: Params = Query::<Vec<(String, String)>>::try_from_uri(req.uri())
@@ -132,14 +156,14 @@ async fn route(shared: &Arc<Shared>, req: Request) -> Result<Response, ApiError>
             "v1",
             "selfsubjectaccessreviews",
         ] if method == Method::POST => {
-            return write::ssar(shared, req).await;
+            return write::ssar(shared, req, user).await;
         }
         ["api", v, rest @ ..] => ("", *v, rest),
         ["apis", g, v, rest @ ..] => (*g, *v, rest),
         _ => return Err(not_found_path()),
     };
     let target = parse_target(group, version, rest).ok_or_else(not_found_path)?;
-    check_forbidden(shared, &method, &target, &params)?;
+    check_forbidden(shared, user, &method, &target, &params)?;
     let accept = req
         .headers()
         .get(header::ACCEPT)
@@ -195,25 +219,19 @@ fn verb_of(method: &Method, t: &Target, params: &Params) -> &'static str {
     }
 }
 
+/// Resources denied by `--forbid` answer 403 for every verb; the viewer may only read.
 fn check_forbidden(
     shared: &Shared,
+    user: &str,
     method: &Method,
     t: &Target,
     params: &Params,
 ) -> Result<(), ApiError> {
-    if !shared.forbidden.iter().any(|f| f == t.kind.plural()) {
-        return Ok(());
+    let verb = verb_of(method, t, params);
+    if shared.forbidden.iter().any(|f| f == t.kind.plural()) || !auth::may(user, verb) {
+        return Err(auth::denial(user, verb, t));
     }
-    let resource = match &t.sub {
-        Some(s) => format!("{}/{s}", t.kind.plural()),
-        None => t.kind.plural().to_string(),
-    };
-    Err(ApiError::forbidden(
-        verb_of(method, t, params),
-        &resource,
-        t.kind.group(),
-        t.ns.as_deref(),
-    ))
+    Ok(())
 }
 
 /// A streaming body fed by a task through a channel.
@@ -268,12 +286,12 @@ mod tests {
 
     #[test]
     fn forbidden_message_matches_the_api_server() {
-        let e = ApiError::forbidden("list", "pods", "", Some("contentgen"));
+        let e = ApiError::forbidden_as("sim-admin", "list", "pods", "", Some("contentgen"), None);
         assert_eq!(
             e.message,
             "pods is forbidden: User \"sim-admin\" cannot list resource \"pods\" in API group \"\" in the namespace \"contentgen\""
         );
-        let e = ApiError::forbidden("list", "nodes", "", None);
+        let e = ApiError::forbidden_as("sim-admin", "list", "nodes", "", None, None);
         assert!(e.message.ends_with("at the cluster scope"));
     }
 }

@@ -75,20 +75,40 @@ impl ApiError {
             format!("too old resource version: {rv} ({floor})"),
         )
     }
-    /// The exact 403 shape the API server gives for RBAC denials.
-    pub fn forbidden(verb: &str, resource: &str, group: &str, ns: Option<&str>) -> ApiError {
+    /// The 403 for `user`, naming the object when the request named one, like kube-apiserver:
+    /// `deployments.apps "api" is forbidden: User "viewer" cannot patch resource ...`.
+    pub fn forbidden_as(
+        user: &str,
+        verb: &str,
+        resource: &str,
+        group: &str,
+        ns: Option<&str>,
+        name: Option<&str>,
+    ) -> ApiError {
         let base = resource.split('/').next().unwrap_or(resource);
+        let qualified = match group {
+            "" => base.to_string(),
+            g => format!("{base}.{g}"),
+        };
+        let subject = match name {
+            Some(n) => format!("{qualified} \"{n}\""),
+            None => qualified,
+        };
         let scope = match ns {
             Some(ns) => format!("in the namespace \"{ns}\""),
             None => "at the cluster scope".to_string(),
         };
+        let mut details = json!({"group": group, "kind": base});
+        if let Some(n) = name {
+            details["name"] = json!(n);
+        }
         ApiError {
-            details: Some(json!({"group": group, "kind": base})),
+            details: Some(details),
             ..ApiError::new(
                 403,
                 "Forbidden",
                 format!(
-                    "{base} is forbidden: User \"sim-admin\" cannot {verb} resource \"{resource}\" in API group \"{group}\" {scope}"
+                    "{subject} is forbidden: User \"{user}\" cannot {verb} resource \"{resource}\" in API group \"{group}\" {scope}"
                 ),
             )
         }

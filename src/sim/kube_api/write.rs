@@ -230,7 +230,7 @@ pub fn delete_pod(shared: &Arc<Shared>, t: &Target) -> Result<Response, ApiError
     Ok(value_response(StatusCode::OK, &out))
 }
 
-pub async fn ssar(shared: &Arc<Shared>, req: Request) -> Result<Response, ApiError> {
+pub async fn ssar(shared: &Arc<Shared>, req: Request, user: &str) -> Result<Response, ApiError> {
     let bytes = axum::body::to_bytes(req.into_body(), 1 << 20)
         .await
         .map_err(|e| ApiError::bad_request(e.to_string()))?;
@@ -244,17 +244,12 @@ pub async fn ssar(shared: &Arc<Shared>, req: Request) -> Result<Response, ApiErr
         .cloned()
         .unwrap_or(json!({}));
     let resource = attrs.get("resource").and_then(Value::as_str).unwrap_or("");
+    let verb = attrs.get("verb").and_then(Value::as_str).unwrap_or("get");
     let denied = shared.forbidden.iter().any(|f| f == resource);
-    let mut status = json!({"allowed": !denied});
+    let (allowed, reason) = super::auth::review(user, verb, resource, denied);
+    let mut status = json!({"allowed": allowed, "reason": reason});
     if denied {
-        status["reason"] = json!(format!(
-            "RBAC: sim-admin may not touch {resource} (sim option `forbidden`)"
-        ));
         status["denied"] = json!(true);
-    } else {
-        status["reason"] = json!(
-            "RBAC: allowed by ClusterRoleBinding \"sim-admin\" of ClusterRole \"cluster-admin\" to User \"sim-admin\""
-        );
     }
     let out = json!({
         "kind": "SelfSubjectAccessReview", "apiVersion": "authorization.k8s.io/v1",

@@ -20,6 +20,7 @@ impl World {
             }
         }
         self.play_scenario();
+        self.tick_pipelines();
         self.sync_dirty();
     }
 

@@ -4,6 +4,7 @@
 use jiff::Timestamp;
 
 use super::model::PodM;
+use super::pipelines::paused_at;
 use crate::sim::util::{after_ms, mix};
 
 pub const MAX_LINES: i64 = 2000;
@@ -18,6 +19,8 @@ pub struct LogRun {
     pub end: Option<Timestamp>,
     pub period_ms: i64,
     pub oom: bool,
+    /// Generation-paused windows: an article-generator idles through them.
+    pub paused: Vec<(Timestamp, Option<Timestamp>)>,
 }
 
 impl LogRun {
@@ -51,6 +54,7 @@ impl LogRun {
             end,
             period_ms: 500 + (pod.seed % 500) as i64,
             oom,
+            paused: Vec::new(),
         })
     }
 
@@ -71,7 +75,13 @@ impl LogRun {
     /// Lines `from..to` as (time, text), plus the OOM trace after the last when the run crashed.
     pub fn lines(&self, from: i64, to: i64, now: Timestamp) -> Vec<(Timestamp, String)> {
         let mut out: Vec<(Timestamp, String)> = (from..to)
-            .map(|k| (self.time_of(k), line(&self.app, self.seed, k)))
+            .map(|k| {
+                let t = self.time_of(k);
+                if k > 0 && paused_at(&self.paused, t) {
+                    return (t, "INFO generation paused, idle".to_string());
+                }
+                (t, line(&self.app, self.seed, k))
+            })
             .collect();
         if self.oom && to >= self.count(now) {
             let at = self.end.unwrap_or(now);
@@ -241,6 +251,7 @@ mod tests {
             end: None,
             period_ms: 500,
             oom: false,
+            paused: Vec::new(),
         }
     }
 
@@ -258,6 +269,17 @@ mod tests {
         );
         let (again, _) = r.select(now, Some(5), None);
         assert_eq!(lines, again);
+    }
+
+    #[test]
+    fn paused_windows_idle_the_generator() {
+        let now = Timestamp::now();
+        let mut r = run(now);
+        r.paused = vec![(crate::sim::util::ago(now, 10), None)];
+        let (lines, _) = r.select(now, Some(3), None);
+        assert!(lines.iter().all(|l| l.1 == "INFO generation paused, idle"));
+        let (old, _) = r.select(now, Some(40), None);
+        assert!(old[0].1.contains("task=generate_article"), "{}", old[0].1);
     }
 
     #[test]

@@ -7,10 +7,12 @@ mod kubelet;
 pub mod logs;
 pub mod model;
 mod patch;
+pub mod pipelines;
 mod play;
 pub mod render;
 mod status;
 mod topology;
+mod workers;
 
 #[cfg(test)]
 mod tests;
@@ -24,6 +26,7 @@ use jiff::Timestamp;
 pub use changes::{Change, ChangeLog};
 pub use model::{Key, Kind, Labels};
 pub use patch::WorldError;
+pub use pipelines::Pipelines;
 pub use render::SimObject;
 
 use crate::sim::scenarios::Scenario;
@@ -51,6 +54,8 @@ pub struct World {
     pub replicasets: BTreeMap<Key, ReplicaSetM>,
     pub statefulsets: BTreeMap<Key, StatefulSetM>,
     pub hpas: BTreeMap<Key, HpaM>,
+    /// The platform's pipeline runs and its generation switch (served by the platform API).
+    pub pipelines: Pipelines,
     rng: Rng,
     now: Timestamp,
     started: Timestamp,
@@ -86,6 +91,7 @@ impl World {
             replicasets: BTreeMap::new(),
             statefulsets: BTreeMap::new(),
             hpas: BTreeMap::new(),
+            pipelines: Pipelines::new(now.as_nanosecond() as u64, now),
             rng: Rng(now.as_nanosecond() as u64),
             now,
             started: now,

@@ -1,0 +1,242 @@
+//! The platform's own HTTP API served by the sim: health, the generation switch, pipelines.
+
+use std::time::{Duration, Instant};
+
+use opsdeck::sim::{self, Scenario, SimHandle, SimOptions};
+use serde_json::Value;
+
+async fn start(scenario: Option<Scenario>) -> (SimHandle, reqwest::Client) {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let sim = sim::start(SimOptions {
+        scenario,
+        ..SimOptions::default()
+    })
+    .await
+    .expect("sim starts");
+    (sim, reqwest::Client::new())
+}
+
+async fn call(c: &reqwest::Client, method: reqwest::Method, url: String) -> (u16, Value) {
+    let resp = c.request(method, &url).send().await.expect("request");
+    let code = resp.status().as_u16();
+    let body = resp.json::<Value>().await.expect("JSON body");
+    (code, body)
+}
+
+async fn get(c: &reqwest::Client, url: String) -> (u16, Value) {
+    call(c, reqwest::Method::GET, url).await
+}
+
+async fn post(c: &reqwest::Client, url: String) -> (u16, Value) {
+    call(c, reqwest::Method::POST, url).await
+}
+
+/// Poll `check` until it returns Some, or panic with `what` after `secs`.
+async fn eventually<T, F, Fut>(secs: u64, what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for: {what}");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_endpoints_report_dependencies_and_ready_pods() {
+    let (sim, c) = start(None).await;
+    let base = sim.platform_url();
+    assert!(base.starts_with("http://127.0.0.1:"), "{base}");
+    let (code, live) = get(&c, format!("{base}/health/live")).await;
+    assert_eq!((code, live["status"].as_str()), (200, Some("ok")));
+    let (code, health) = get(&c, format!("{base}/health")).await;
+    assert_eq!(code, 200, "{health}");
+    assert_eq!(health["checks"]["redis"], "ok");
+    assert_eq!(health["checks"]["postgres"], "ok");
+    assert_eq!(health["checks"]["api_ready_pods"], "3/3");
+    assert_eq!(health["status"], "ok");
+    let (code, ready) = get(&c, format!("{base}/health/ready")).await;
+    assert_eq!((code, ready["status"].as_str()), (200, Some("ok")));
+    let (code, err) = get(&c, format!("{base}/nope")).await;
+    assert_eq!(code, 404);
+    assert!(err["error"].is_string(), "{err}");
+    sim.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ready_answers_503_once_api_has_no_ready_pods() {
+    let (sim, c) = start(None).await;
+    let scale = format!(
+        "{}/apis/apps/v1/namespaces/contentgen/deployments/api/scale",
+        sim.url()
+    );
+    let resp = c
+        .patch(&scale)
+        .bearer_auth("sim-admin")
+        .header("content-type", "application/merge-patch+json")
+        .body(r#"{"spec":{"replicas":0}}"#)
+        .send()
+        .await
+        .expect("scale");
+    assert!(resp.status().is_success(), "{}", resp.status());
+    let base = sim.platform_url();
+    let body = eventually(20, "/health/ready 503", || async {
+        let (code, body) = get(&c, format!("{base}/health/ready")).await;
+        (code == 503).then_some(body)
+    })
+    .await;
+    assert_eq!(body["status"], "down");
+    assert_eq!(body["checks"]["api_ready_pods"], "0/0");
+    let (code, _) = get(&c, format!("{base}/health/live")).await;
+    assert_eq!(code, 200);
+    sim.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pause_and_resume_round_trip_and_are_idempotent() {
+    let (sim, c) = start(None).await;
+    let base = sim.platform_url();
+    let (code, cfg) = get(&c, format!("{base}/config")).await;
+    assert_eq!(
+        (code, &cfg["generation_paused"]),
+        (200, &Value::Bool(false))
+    );
+    for _ in 0..2 {
+        let (code, cfg) = post(&c, format!("{base}/config/pause-generation")).await;
+        assert_eq!((code, &cfg["generation_paused"]), (200, &Value::Bool(true)));
+    }
+    let (_, cfg) = get(&c, format!("{base}/config")).await;
+    assert_eq!(cfg["generation_paused"], true);
+    let (_, health) = get(&c, format!("{base}/health")).await;
+    assert_eq!(health["checks"]["generation"], "paused");
+    let (_, before) = get(&c, format!("{base}/pipelines")).await;
+    let pods = format!("{}/api/v1/namespaces/contentgen/pods", sim.url());
+    let (_, list) = get(&c, format!("{pods}?labelSelector=app%3Darticle-generator")).await;
+    let pod = list["items"][0]["metadata"]["name"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let idle = eventually(10, "the generator logs that it idles", || async {
+        let text = c
+            .get(format!("{pods}/{pod}/log?tailLines=1"))
+            .send()
+            .await
+            .ok()?
+            .text()
+            .await
+            .ok()?;
+        text.contains("generation paused, idle").then_some(text)
+    })
+    .await;
+    assert!(idle.starts_with("INFO"), "{idle}");
+    let (_, after) = get(&c, format!("{base}/pipelines")).await;
+    let newest = |v: &Value| v["pipelines"][0]["id"].clone();
+    assert_eq!(
+        newest(&before),
+        newest(&after),
+        "no run starts while paused"
+    );
+    for _ in 0..2 {
+        let (code, cfg) = post(&c, format!("{base}/config/resume-generation")).await;
+        assert_eq!(
+            (code, &cfg["generation_paused"]),
+            (200, &Value::Bool(false))
+        );
+    }
+    let (code, err) = get(&c, format!("{base}/config/pause-generation")).await;
+    assert_eq!(code, 405, "{err}");
+    sim.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pipelines_are_listed_newest_first_and_filtered() {
+    let (sim, c) = start(None).await;
+    let base = sim.platform_url();
+    let runs = eventually(15, "a few runs", || async {
+        let (_, body) = get(&c, format!("{base}/pipelines")).await;
+        let runs = body["pipelines"].as_array().cloned().unwrap_or_default();
+        (runs.len() >= 3).then_some(runs)
+    })
+    .await;
+    let first = &runs[0];
+    for field in [
+        "id",
+        "stage",
+        "status",
+        "started_at",
+        "updated_at",
+        "worker",
+    ] {
+        assert!(first[field].is_string(), "{field} in {first}");
+    }
+    assert!(first["article_id"].is_u64(), "{first}");
+    assert!(
+        first["started_at"]
+            .as_str()
+            .unwrap_or("")
+            .parse::<jiff::Timestamp>()
+            .is_ok()
+    );
+    assert!(runs[0]["id"].as_str() > runs[1]["id"].as_str());
+    let succeeded = eventually(15, "a succeeded run", || async {
+        let (_, body) = get(&c, format!("{base}/pipelines?status=succeeded")).await;
+        let runs = body["pipelines"].as_array().cloned().unwrap_or_default();
+        (!runs.is_empty()).then_some(runs)
+    })
+    .await;
+    assert!(succeeded.iter().all(|r| r["status"] == "succeeded"));
+    let id = succeeded[0]["id"].as_str().unwrap_or_default().to_string();
+    let (code, err) = post(&c, format!("{base}/pipeline/{id}/retry")).await;
+    assert_eq!(code, 409, "{err}");
+    assert!(
+        err["error"]
+            .as_str()
+            .unwrap_or("")
+            .contains("only stuck or failed"),
+        "{err}"
+    );
+    let (code, err) = post(&c, format!("{base}/pipeline/run-1/retry")).await;
+    assert_eq!(code, 404, "{err}");
+    let (code, err) = get(&c, format!("{base}/pipelines?status=bogus")).await;
+    assert_eq!(code, 400, "{err}");
+    sim.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pipeline_stuck_runs_appear_and_a_retry_succeeds() {
+    let (sim, c) = start(Some(Scenario::PipelineStuck)).await;
+    let base = sim.platform_url();
+    let stuck = eventually(45, "a stuck run", || async {
+        let (_, body) = get(&c, format!("{base}/pipelines?status=stuck")).await;
+        let runs = body["pipelines"].as_array().cloned().unwrap_or_default();
+        runs.first().cloned()
+    })
+    .await;
+    assert_eq!(stuck["status"], "stuck");
+    let id = stuck["id"].as_str().unwrap_or_default().to_string();
+    let (code, body) = post(&c, format!("{base}/pipeline/{id}/retry")).await;
+    assert_eq!(code, 202, "{body}");
+    assert_eq!(
+        (body["id"].as_str(), body["status"].as_str()),
+        (Some(id.as_str()), Some("queued"))
+    );
+    let (code, err) = post(&c, format!("{base}/pipeline/{id}/retry")).await;
+    assert_eq!(code, 409, "{err}");
+    let (_, health) = get(&c, format!("{base}/health")).await;
+    assert_eq!(health["status"], "degraded", "{health}");
+    eventually(20, "the retried run succeeds", || async {
+        let (_, body) = get(&c, format!("{base}/pipelines")).await;
+        let runs = body["pipelines"].as_array().cloned().unwrap_or_default();
+        runs.iter()
+            .find(|r| r["id"] == id.as_str())
+            .filter(|r| r["status"] == "succeeded" && r["worker"] != stuck["worker"])
+            .map(|_| ())
+    })
+    .await;
+    sim.stop().await;
+}
