@@ -9,7 +9,7 @@ use tokio::sync::mpsc::Sender;
 
 use super::audit::{AuditLog, Phase, Record};
 use super::kube as k;
-use super::plan::{Draft, Permission, Plan, new_id};
+use super::plan::{Draft, Permission, Plan, Review, new_id};
 use super::verify::{self, Goal};
 use super::{ActionRequest, http};
 
@@ -129,8 +129,9 @@ impl Executor {
     pub async fn plan(&self, request: &ActionRequest) -> Result<Plan, ActionError> {
         self.refuse_readonly(request)?;
         let (draft, permission) = if request.workload().is_some() {
+            // Permission first: a denied operator learns it before anything else is asked.
+            let permission = self.permission(k::review_for(request).as_ref()).await?;
             let draft = k::draft(&self.client, request).await?;
-            let permission = self.permission(&draft).await?;
             (draft, permission)
         } else {
             let draft =
@@ -149,8 +150,8 @@ impl Executor {
         Ok(plan)
     }
 
-    async fn permission(&self, draft: &Draft) -> Result<Permission, ActionError> {
-        let Some(review) = &draft.review else {
+    async fn permission(&self, review: Option<&Review>) -> Result<Permission, ActionError> {
+        let Some(review) = review else {
             return Ok(Permission::default());
         };
         let (allowed, reason) = k::access_review(&self.client, review).await?;

@@ -180,6 +180,15 @@ pub async fn pods_of(
     Ok(list["items"].as_array().cloned().unwrap_or_default())
 }
 
+/// The access review an action needs: known from the request alone, so it runs before any read.
+pub fn review_for(request: &ActionRequest) -> Option<Review> {
+    let w = request.workload()?;
+    Some(review(
+        w,
+        matches!(request, ActionRequest::Scale { .. }).then_some("scale"),
+    ))
+}
+
 fn review(w: &WorkloadRef, subresource: Option<&str>) -> Review {
     Review {
         namespace: w.namespace.clone(),
