@@ -173,34 +173,11 @@ fn main() -> ExitCode {
 async fn dispatch(cli: Cli) -> Result<ExitCode> {
     match &cli.command {
         Some(Command::Check { files }) => Ok(check(&cli, files)),
-        Some(Command::Run {
-            runbook,
-            params,
-            dry_run,
-            yes,
-            verify_timeout,
-        }) => {
-            let session = actions::cli::Session {
-                kubeconfig: cli.kubeconfig.clone(),
-                context: cli.context.clone(),
-                config: load_config(&cli)?,
-                audit_log: cli.audit_log.clone(),
-                readonly: cli.readonly,
-                verify_timeout: Duration::from_secs(*verify_timeout),
-            };
-            let args = actions::cli::RunArgs {
-                runbook: runbook.clone(),
-                params: params.clone(),
-                dry_run: *dry_run,
-                yes: *yes,
-            };
-            Ok(actions::cli::run_command(&session, &args).await)
-        }
+        Some(Command::Run { .. }) => run_runbook(&cli).await,
         Some(Command::Audit {
             command: AuditCommand::Verify,
         }) => {
-            let config = load_config(&cli)?;
-            let path = actions::cli::audit_path(cli.audit_log.as_deref(), &config)
+            let path = actions::cli::audit_path(cli.audit_log.as_deref(), &load_config(&cli)?)
                 .ok_or_else(|| eyre!("no audit log path: pass --audit-log PATH"))?;
             Ok(actions::cli::audit_verify_command(&path))
         }
@@ -286,6 +263,35 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `opsdeck run`: the executor's headless path (src/actions/cli.rs).
+async fn run_runbook(cli: &Cli) -> Result<ExitCode> {
+    let Some(Command::Run {
+        runbook,
+        params,
+        dry_run,
+        yes,
+        verify_timeout,
+    }) = &cli.command
+    else {
+        return Ok(ExitCode::FAILURE);
+    };
+    let session = actions::cli::Session {
+        kubeconfig: cli.kubeconfig.clone(),
+        context: cli.context.clone(),
+        config: load_config(cli)?,
+        audit_log: cli.audit_log.clone(),
+        readonly: cli.readonly,
+        verify_timeout: Duration::from_secs(*verify_timeout),
+    };
+    let args = actions::cli::RunArgs {
+        runbook: runbook.clone(),
+        params: params.clone(),
+        dry_run: *dry_run,
+        yes: *yes,
+    };
+    Ok(actions::cli::run_command(&session, &args).await)
 }
 
 fn kube_target(cli: &Cli) -> KubeTarget {

@@ -110,6 +110,36 @@ impl Env {
         (plan, seen)
     }
 
+    async fn deploy(&self, name: &str) -> Value {
+        self.json(&["-n", "contentgen", "get", "deploy", name])
+            .await
+    }
+
+    async fn history(&self, name: &str) -> Vec<i64> {
+        let deploy = format!("deploy/{name}");
+        revisions(
+            &self
+                .ok(&["-n", "contentgen", "rollout", "history", &deploy])
+                .await,
+        )
+    }
+
+    /// `kubectl rollout VERB deploy/NAME`, then waits for `rollout status`.
+    async fn rollout(&self, verb: &str, name: &str) {
+        let deploy = format!("deploy/{name}");
+        self.ok(&["-n", "contentgen", "rollout", verb, &deploy])
+            .await;
+        self.ok(&[
+            "-n",
+            "contentgen",
+            "rollout",
+            "status",
+            &deploy,
+            "--timeout=60s",
+        ])
+        .await;
+    }
+
     async fn stop(self) {
         self.sim.stop().await;
         let _ = std::fs::remove_dir_all(&self.dir);
@@ -227,122 +257,54 @@ fn template_of(deploy: &Value) -> Value {
 async fn restart_then_rollback_matches_kubectl_rollout_undo() {
     let ours = Env::start(SimOptions::default()).await;
     let theirs = Env::start(SimOptions::default()).await;
-    let d0 = ours
-        .json(&["-n", "contentgen", "get", "deploy", "topic-analyzer"])
-        .await;
+    let d0 = ours.deploy("topic-analyzer").await;
 
     // opsdeck restart: a new revision appears in kubectl's history.
     let (plan, _) = ours.act(req(&["restart", "topic-analyzer"])).await;
     let body: Value = serde_json::from_str(&plan.calls[0].body).expect("patch body");
-    assert!(
-        body["spec"]["template"]["metadata"]["annotations"]["kubectl.kubernetes.io/restartedAt"]
-            .is_string()
-    );
+    let annotations = &body["spec"]["template"]["metadata"]["annotations"];
+    assert!(annotations["kubectl.kubernetes.io/restartedAt"].is_string());
     assert!(
         plan.warnings.iter().any(|w| w.contains("replaces 1 pod")),
         "{:?}",
         plan.warnings
     );
-    let history = ours
-        .ok(&[
-            "-n",
-            "contentgen",
-            "rollout",
-            "history",
-            "deploy/topic-analyzer",
-        ])
-        .await;
-    assert_eq!(revisions(&history), vec![1, 2, 3, 4], "{history}");
+    assert_eq!(ours.history("topic-analyzer").await, vec![1, 2, 3, 4]);
 
-    // kubectl does the same on an identical world.
-    theirs
-        .ok(&[
-            "-n",
-            "contentgen",
-            "rollout",
-            "restart",
-            "deploy/topic-analyzer",
-        ])
-        .await;
-    theirs
-        .ok(&[
-            "-n",
-            "contentgen",
-            "rollout",
-            "status",
-            "deploy/topic-analyzer",
-            "--timeout=60s",
-        ])
-        .await;
-
-    // opsdeck rollback vs kubectl rollout undo.
+    // opsdeck rollback, against kubectl's restart + undo on an identical world.
     let (plan, _) = ours.act(req(&["rollback", "topic-analyzer"])).await;
     assert!(plan.destructive && plan.confirm_phrase == "topic-analyzer");
+    let first = &plan.changes[0];
     assert_eq!(
         (
-            plan.changes[0].what.as_str(),
-            plan.changes[0].before.as_str(),
-            plan.changes[0].after.as_str()
+            first.what.as_str(),
+            first.before.as_str(),
+            first.after.as_str()
         ),
         ("revision", "4", "3")
     );
     assert_eq!(plan.calls[0].content_type, "application/json-patch+json");
-    theirs
-        .ok(&[
-            "-n",
-            "contentgen",
-            "rollout",
-            "undo",
-            "deploy/topic-analyzer",
-        ])
-        .await;
-    theirs
-        .ok(&[
-            "-n",
-            "contentgen",
-            "rollout",
-            "status",
-            "deploy/topic-analyzer",
-            "--timeout=60s",
-        ])
-        .await;
+    theirs.rollout("restart", "topic-analyzer").await;
+    theirs.rollout("undo", "topic-analyzer").await;
 
-    let a = ours
-        .json(&["-n", "contentgen", "get", "deploy", "topic-analyzer"])
-        .await;
-    let b = theirs
-        .json(&["-n", "contentgen", "get", "deploy", "topic-analyzer"])
-        .await;
+    let (a, b) = (
+        ours.deploy("topic-analyzer").await,
+        theirs.deploy("topic-analyzer").await,
+    );
     assert_eq!(template_of(&a), template_of(&b));
     assert_eq!(
         template_of(&a),
         template_of(&d0),
         "back to the template before the restart"
     );
-    assert_eq!(
-        a["metadata"]["annotations"]["deployment.kubernetes.io/revision"],
-        b["metadata"]["annotations"]["deployment.kubernetes.io/revision"]
+    let rev = |d: &Value| d["metadata"]["annotations"]["deployment.kubernetes.io/revision"].clone();
+    assert_eq!(rev(&a), rev(&b));
+    let (ha, hb) = (
+        ours.history("topic-analyzer").await,
+        theirs.history("topic-analyzer").await,
     );
-    let ha = ours
-        .ok(&[
-            "-n",
-            "contentgen",
-            "rollout",
-            "history",
-            "deploy/topic-analyzer",
-        ])
-        .await;
-    let hb = theirs
-        .ok(&[
-            "-n",
-            "contentgen",
-            "rollout",
-            "history",
-            "deploy/topic-analyzer",
-        ])
-        .await;
-    assert_eq!(revisions(&ha), revisions(&hb), "ours:\n{ha}\ntheirs:\n{hb}");
-    assert_eq!(revisions(&ha), vec![1, 2, 4, 5]);
+    assert_eq!(ha, hb);
+    assert_eq!(ha, vec![1, 2, 4, 5]);
     ours.stop().await;
     theirs.stop().await;
 }
@@ -542,4 +504,55 @@ async fn readonly_refuses_before_any_request() {
         assert!(matches!(err, ActionError::Readonly(_)), "{words:?}: {err}");
         assert!(err.to_string().contains("read-only"), "{err}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rollout_that_never_completes_fails_verification_naming_the_pods() {
+    let env = Env::start(SimOptions {
+        scenario: Some(opsdeck::sim::Scenario::Crashloop),
+        ..SimOptions::default()
+    })
+    .await;
+    let mut config = exec_config(&env.dir, env.sim.url(), false);
+    config.verify_timeout = Duration::from_secs(10);
+    let ex = Executor::new(client_for(&env.sim).await, config).expect("executor");
+    let plan = ex
+        .plan(&req(&["restart", "fact-checker"]))
+        .await
+        .expect("plan");
+    let (tx, mut rx) = mpsc::channel(256);
+    let err = ex
+        .execute(&plan, "y", &tx)
+        .await
+        .expect_err("never completes");
+    let ActionError::Verify(why) = &err else {
+        panic!("expected Verify, got {err}");
+    };
+    assert!(
+        why.contains("deployment contentgen/fact-checker not done after 10s"),
+        "{why}"
+    );
+    assert!(why.contains("pod fact-checker-"), "{why}");
+    assert!(
+        why.contains("CrashLoopBackOff") || why.contains("OOMKilled"),
+        "{why}"
+    );
+    drop(tx);
+    let mut rollout = 0;
+    while let Some(p) = rx.recv().await {
+        rollout += usize::from(matches!(p, Progress::Rollout { .. }));
+    }
+    assert!(rollout >= 1, "progress was reported");
+    let text = std::fs::read_to_string(env.dir.join("audit.jsonl")).expect("log");
+    let last: Value = serde_json::from_str(text.lines().last().expect("line")).expect("json");
+    assert_eq!(
+        (last["phase"].as_str(), last["outcome"].as_str()),
+        (Some("verify"), Some("failed"))
+    );
+    assert!(
+        last["verification"]
+            .as_str()
+            .is_some_and(|v| v.contains("not done after 10s"))
+    );
+    env.stop().await;
 }

@@ -9,6 +9,7 @@ pub mod http;
 pub mod kube;
 pub mod plan;
 pub mod runbook;
+pub mod undo;
 pub mod verify;
 
 use serde::{Deserialize, Serialize};

@@ -198,6 +198,15 @@ pub fn pod_problem(pod: &Value) -> Option<String> {
             reasons.push(format!("last: {r}"));
         }
     }
+    let restarts: i64 = pod
+        .pointer("/status/containerStatuses")
+        .and_then(Value::as_array)
+        .map_or(0, |cs| {
+            cs.iter().filter_map(|c| c["restartCount"].as_i64()).sum()
+        });
+    if restarts > 0 {
+        reasons.push(format!("{restarts} restarts"));
+    }
     if reasons.is_empty() {
         let phase = pod
             .pointer("/status/phase")
