@@ -3,6 +3,7 @@
 //! Data flows one way: sources -> Msg -> `update(&mut State)` -> `draw(&State)`.
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
+pub mod actions;
 pub mod app;
 pub mod cluster;
 pub mod config;

@@ -1,4 +1,4 @@
-//! The command line: opsdeck | demo | sim | snapshot | check.
+//! The command line: opsdeck | demo | sim | snapshot | check | run | audit.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -9,6 +9,7 @@ use color_eyre::eyre::{Result, eyre};
 use kube::Client;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 
+use opsdeck::actions;
 use opsdeck::app::{self, Ui, terminal};
 use opsdeck::cluster::connect::{KubeTarget, connect};
 use opsdeck::cluster::snapshot;
@@ -51,6 +52,12 @@ struct Cli {
     /// Keymap: a built-in name (default, vim, emacs) or a TOML file merged over the default.
     #[arg(long, global = true)]
     keymap: Option<String>,
+    /// Audit log file (default: the config's [audit] path, else ~/.local/share/opsdeck/audit.jsonl).
+    #[arg(long, global = true)]
+    audit_log: Option<PathBuf>,
+    /// Refuse every action up front.
+    #[arg(long, global = true)]
+    readonly: bool,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -97,8 +104,36 @@ enum Command {
         #[arg(long, default_value = "60")]
         timeout: u64,
     },
-    /// Validate config files: errors name file:line:col; exit 1 on any error.
+    /// Validate config and runbook files: errors name file:line:col; exit 1 on any error.
     Check { files: Vec<PathBuf> },
+    /// Run a runbook headless through the executor: prints each step, exits 1 on the first failure.
+    Run {
+        /// A runbook file, or its name in the runbook folders.
+        runbook: PathBuf,
+        /// A runbook parameter, key=value (repeatable).
+        #[arg(long = "param", value_name = "KEY=VALUE")]
+        params: Vec<String>,
+        /// Print the plans (server-side dry run), change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Confirm the runbook's actions (required to change anything headless).
+        #[arg(long)]
+        yes: bool,
+        /// Give up verifying an action after this many seconds.
+        #[arg(long, default_value = "300")]
+        verify_timeout: u64,
+    },
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum AuditCommand {
+    /// Check the hash chain; list actions started and not finished.
+    Verify,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -144,6 +179,14 @@ fn main() -> ExitCode {
 async fn dispatch(cli: Cli) -> Result<ExitCode> {
     match &cli.command {
         Some(Command::Check { files }) => Ok(check(&cli, files)),
+        Some(Command::Run { .. }) => run_runbook(&cli).await,
+        Some(Command::Audit {
+            command: AuditCommand::Verify,
+        }) => {
+            let path = actions::cli::audit_path(cli.audit_log.as_deref(), &load_config(&cli)?)
+                .ok_or_else(|| eyre!("no audit log path: pass --audit-log PATH"))?;
+            Ok(actions::cli::audit_verify_command(&path))
+        }
         Some(Command::Sim {
             listen,
             scenario,
@@ -230,6 +273,35 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `opsdeck run`: the executor's headless path (src/actions/cli.rs).
+async fn run_runbook(cli: &Cli) -> Result<ExitCode> {
+    let Some(Command::Run {
+        runbook,
+        params,
+        dry_run,
+        yes,
+        verify_timeout,
+    }) = &cli.command
+    else {
+        return Ok(ExitCode::FAILURE);
+    };
+    let session = actions::cli::Session {
+        kubeconfig: cli.kubeconfig.clone(),
+        context: cli.context.clone(),
+        config: load_config(cli)?,
+        audit_log: cli.audit_log.clone(),
+        readonly: cli.readonly,
+        verify_timeout: Duration::from_secs(*verify_timeout),
+    };
+    let args = actions::cli::RunArgs {
+        runbook: runbook.clone(),
+        params: params.clone(),
+        dry_run: *dry_run,
+        yes: *yes,
+    };
+    Ok(actions::cli::run_command(&session, &args).await)
 }
 
 fn kube_target(cli: &Cli) -> KubeTarget {
@@ -355,6 +427,16 @@ fn check(cli: &Cli, files: &[PathBuf]) -> ExitCode {
     }
     let mut failed = false;
     for file in &files {
+        if let Some(result) = actions::cli::check_file(file) {
+            match result {
+                Ok(()) => println!("{}: ok (runbook)", file.display()),
+                Err(e) => {
+                    failed = true;
+                    eprintln!("{e}");
+                }
+            }
+            continue;
+        }
         match Config::load(file) {
             Ok(_) => println!("{}: ok", file.display()),
             Err(e) => {

@@ -1,0 +1,167 @@
+//! The bodies of `opsdeck run` and `opsdeck audit verify` (main.rs keeps only thin arms).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use super::audit;
+use super::executor::{Executor, ExecutorConfig};
+use super::runbook::{self, Runbook};
+use crate::cluster::connect::{KubeTarget, connect, load_kubeconfig};
+use crate::config::{Config, ConfigError};
+
+/// What the global flags and the config say about where and how to act.
+#[derive(Clone, Debug)]
+pub struct Session {
+    pub kubeconfig: Option<PathBuf>,
+    pub context: Option<String>,
+    pub config: Config,
+    pub audit_log: Option<PathBuf>,
+    pub readonly: bool,
+    pub verify_timeout: Duration,
+}
+
+#[derive(Clone, Debug)]
+pub struct RunArgs {
+    pub runbook: PathBuf,
+    /// "key=value" pairs.
+    pub params: Vec<String>,
+    pub dry_run: bool,
+    pub yes: bool,
+}
+
+fn expand_home(p: &Path) -> PathBuf {
+    match (p.strip_prefix("~"), std::env::var_os("HOME")) {
+        (Ok(rest), Some(home)) => PathBuf::from(home).join(rest),
+        _ => p.to_path_buf(),
+    }
+}
+
+/// `--audit-log`, else the config's `[audit] path`, else the XDG data dir.
+pub fn audit_path(flag: Option<&Path>, config: &Config) -> Option<PathBuf> {
+    flag.map(Path::to_path_buf)
+        .or_else(|| config.audit.as_ref().map(|a| a.path.clone()))
+        .or_else(audit::default_path)
+        .map(|p| expand_home(&p))
+}
+
+/// Connects to the cluster and builds the executor the way the console does.
+pub async fn executor_for(session: &Session) -> Result<Executor, String> {
+    let target = KubeTarget {
+        kubeconfig: session.kubeconfig.clone(),
+        context: session.context.clone(),
+    };
+    let conn = connect(&target).await.map_err(|e| e.to_string())?;
+    let user = load_kubeconfig(session.kubeconfig.as_deref())
+        .ok()
+        .and_then(|kc| kc.contexts.into_iter().find(|c| c.name == conn.context))
+        .and_then(|c| c.context.map(|c| c.user.unwrap_or_default()))
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| "unknown".into());
+    let ctx = session.config.context(&conn.context);
+    let audit_path = audit_path(session.audit_log.as_deref(), &session.config)
+        .ok_or("no audit log path: pass --audit-log PATH")?;
+    let config = ExecutorConfig {
+        context: conn.context.clone(),
+        cluster_url: conn.cluster_url.clone(),
+        user,
+        readonly: session.readonly || ctx.is_some_and(|c| c.readonly),
+        production: ctx.is_some_and(|c| c.production),
+        platform_url: session.config.platform.as_ref().map(|p| p.url.clone()),
+        audit_path,
+        verify_timeout: session.verify_timeout,
+    };
+    Executor::new(conn.client, config).map_err(|e| e.to_string())
+}
+
+/// A path as given, else NAME(.toml) in the config's runbook folders, else in ./runbooks.
+pub fn find_runbook(given: &Path, config: &Config) -> PathBuf {
+    if given.exists() {
+        return given.to_path_buf();
+    }
+    let file = if given.extension().is_some() {
+        given.to_path_buf()
+    } else {
+        given.with_extension("toml")
+    };
+    let dirs = config
+        .runbooks
+        .as_ref()
+        .map(|r| r.paths.clone())
+        .unwrap_or_default();
+    dirs.iter()
+        .chain(std::iter::once(&PathBuf::from("runbooks")))
+        .map(|d| d.join(&file))
+        .find(|p| p.exists())
+        .unwrap_or_else(|| given.to_path_buf())
+}
+
+fn parse_params(pairs: &[String]) -> Result<BTreeMap<String, String>, String> {
+    pairs
+        .iter()
+        .map(|kv| {
+            kv.split_once('=')
+                .map(|(k, v)| (k.trim().to_string(), v.to_string()))
+                .ok_or_else(|| format!("--param wants key=value, not {kv:?}"))
+        })
+        .collect()
+}
+
+/// `opsdeck run RUNBOOK [--param k=v]... [--dry-run] [--yes]`.
+pub async fn run_command(session: &Session, args: &RunArgs) -> ExitCode {
+    let path = find_runbook(&args.runbook, &session.config);
+    let rb = match Runbook::load(&path) {
+        Ok(rb) => rb,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let params = match parse_params(&args.params) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("opsdeck run: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let executor = match executor_for(session).await {
+        Ok(ex) => ex,
+        Err(e) => {
+            eprintln!("opsdeck run: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut out = std::io::stdout();
+    match runbook::run(&rb, &params, &executor, args.dry_run, args.yes, &mut out).await {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("opsdeck run {}: {e}", rb.name);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `opsdeck audit verify`: exit 0 when the chain holds, 1 when it is broken or unreadable.
+pub fn audit_verify_command(path: &Path) -> ExitCode {
+    match audit::verify(path) {
+        Ok(report) => {
+            println!("{}: ok", path.display());
+            for line in report.lines() {
+                println!("  {line}");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("opsdeck audit verify: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// For `opsdeck check`: a TOML with `[[step]]` tables is a runbook.
+pub fn check_file(path: &Path) -> Option<Result<(), ConfigError>> {
+    let text = std::fs::read_to_string(path).ok()?;
+    runbook::is_runbook(&text)
+        .then(|| Runbook::parse(&text, &path.display().to_string()).map(|_| ()))
+}

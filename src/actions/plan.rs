@@ -1,0 +1,181 @@
+//! A Plan: what exactly an action will change, the exact requests, and what stands in its way.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::ActionRequest;
+
+/// One field before -> after ("replicas" 4 -> 8).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    pub what: String,
+    pub before: String,
+    pub after: String,
+}
+
+/// A request exactly as it will be sent (path relative to the server, query included).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlannedCall {
+    pub method: String,
+    pub path: String,
+    pub content_type: String,
+    pub body: String,
+}
+
+/// The answer of the access review (or, for platform actions, why none applies).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Permission {
+    pub allowed: bool,
+    pub reason: String,
+    pub checks: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Plan {
+    pub id: String,
+    pub request: ActionRequest,
+    pub target: String,
+    pub changes: Vec<Change>,
+    pub calls: Vec<PlannedCall>,
+    pub warnings: Vec<String>,
+    pub destructive: bool,
+    pub confirm_phrase: String,
+    pub precondition: Option<String>,
+    pub permission: Permission,
+    pub dry_run: Option<String>,
+    pub noop: Option<String>,
+}
+
+/// The access review a Kubernetes action needs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Review {
+    pub namespace: String,
+    pub verb: String,
+    pub group: String,
+    pub resource: String,
+    pub subresource: Option<String>,
+    pub name: String,
+}
+
+impl Review {
+    /// "patch deployments/scale (apps) contentgen/api".
+    pub fn describe(&self) -> String {
+        let res = match &self.subresource {
+            Some(s) => format!("{}/{s}", self.resource),
+            None => self.resource.clone(),
+        };
+        format!(
+            "{} {res} ({}) {}/{}",
+            self.verb, self.group, self.namespace, self.name
+        )
+    }
+}
+
+/// What kube.rs / http.rs work out from live state; the executor adds id, permission, dry run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Draft {
+    pub target: String,
+    pub changes: Vec<Change>,
+    pub calls: Vec<PlannedCall>,
+    pub warnings: Vec<String>,
+    pub destructive: bool,
+    pub precondition: Option<String>,
+    pub noop: Option<String>,
+    pub review: Option<Review>,
+}
+
+impl Plan {
+    /// SHA-256 of the plan's JSON: the audit log names exactly what was confirmed.
+    pub fn hash(&self) -> String {
+        let text = serde_json::to_string(self).unwrap_or_default();
+        hex(&Sha256::digest(text.as_bytes()))
+    }
+
+    /// The preview as plain lines, for the headless runner and the dialog alike.
+    pub fn lines(&self) -> Vec<String> {
+        let mut out = vec![format!("{} {}", self.request.verb(), self.target)];
+        if let Some(why) = &self.noop {
+            out.push(format!("  nothing to do: {why}"));
+        }
+        for c in &self.changes {
+            out.push(format!("  {}: {} -> {}", c.what, c.before, c.after));
+        }
+        for call in &self.calls {
+            out.push(format!(
+                "  {} {} ({})",
+                call.method, call.path, call.content_type
+            ));
+            if !call.body.is_empty() {
+                out.push(format!("    {}", call.body));
+            }
+        }
+        for w in &self.warnings {
+            out.push(format!("  warning: {w}"));
+        }
+        if let Some(rv) = &self.precondition {
+            out.push(format!("  precondition: resourceVersion {rv}"));
+        }
+        out.push(format!("  permission: {}", self.permission.reason));
+        if let Some(d) = &self.dry_run {
+            out.push(format!("  server dry run: {d}"));
+        }
+        if self.destructive {
+            out.push(format!(
+                "  destructive: type {:?} to confirm",
+                self.confirm_phrase
+            ));
+        }
+        out
+    }
+}
+
+/// Lower-case hex of bytes.
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
+}
+
+/// A plan id unique within and across sessions: time plus a process-wide counter.
+pub fn new_id() -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    let n = N.fetch_add(1, Ordering::Relaxed);
+    let now = jiff::Timestamp::now();
+    format!("p{}-{}-{n}", now.as_millisecond(), std::process::id())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_and_hash_are_stable() {
+        assert_eq!(hex(&[0, 15, 255]), "000fff");
+        let plan = Plan {
+            id: "p1".into(),
+            request: ActionRequest::PauseGeneration,
+            target: "platform generation".into(),
+            changes: vec![],
+            calls: vec![],
+            warnings: vec![],
+            destructive: true,
+            confirm_phrase: "generation".into(),
+            precondition: None,
+            permission: Permission::default(),
+            dry_run: None,
+            noop: None,
+        };
+        assert_eq!(plan.hash(), plan.clone().hash());
+        assert_eq!(plan.hash().len(), 64);
+        assert!(
+            plan.lines()
+                .iter()
+                .any(|l| l.contains("type \"generation\""))
+        );
+    }
+}

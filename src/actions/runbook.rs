@@ -1,0 +1,585 @@
+//! Runbooks: TOML files of ordered steps (check, action, wait-until, manual, note) with
+//! parameters; validated with file:line:col errors, run headless through the same executor.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::ActionRequest;
+use super::condition::Condition;
+use super::executor::{ActionError, Executor, Progress};
+use crate::config::{ConfigError, line_col};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRunbook {
+    name: String,
+    description: Option<String>,
+    namespace: Option<String>,
+    #[serde(default, rename = "param")]
+    params: Vec<Param>,
+    #[serde(default, rename = "step")]
+    steps: Vec<Spanned<RawStep>>,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Param {
+    pub name: String,
+    pub default: Option<String>,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStep {
+    title: Option<String>,
+    note: Option<Spanned<String>>,
+    manual: Option<Spanned<String>>,
+    check: Option<Spanned<String>>,
+    action: Option<Spanned<String>>,
+    #[serde(rename = "wait-until")]
+    wait_until: Option<Spanned<String>>,
+    timeout: Option<Spanned<String>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StepKind {
+    Note(String),
+    Manual(String),
+    Check(String),
+    Action(String),
+    WaitUntil {
+        condition: String,
+        timeout: Duration,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Step {
+    pub title: Option<String>,
+    pub kind: StepKind,
+    /// 1-based line of the step in its file.
+    pub line: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Runbook {
+    pub file: String,
+    pub name: String,
+    pub description: String,
+    pub namespace: String,
+    pub params: Vec<Param>,
+    pub steps: Vec<Step>,
+}
+
+/// A TOML file is a runbook when it has `[[step]]` tables.
+pub fn is_runbook(text: &str) -> bool {
+    text.lines().any(|l| l.trim_start().starts_with("[[step]]"))
+}
+
+const DEFAULT_WAIT: Duration = Duration::from_secs(300);
+
+/// "90s", "5m", "1h" or plain seconds.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    let (num, unit) = t
+        .find(|c: char| !c.is_ascii_digit())
+        .map_or((t, "s"), |i| t.split_at(i));
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("cannot read duration {text:?} (like 90s, 5m, 1h)"))?;
+    let secs = match unit {
+        "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        _ => return Err(format!("cannot read duration {text:?} (like 90s, 5m, 1h)")),
+    };
+    Ok(Duration::from_secs(secs))
+}
+
+/// Replaces `{{name}}` with its value; an unknown name is an error.
+pub fn substitute(text: &str, values: &BTreeMap<String, String>) -> Result<String, String> {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let end = after
+            .find("}}")
+            .ok_or_else(|| format!("unclosed {{{{ in {text:?}"))?;
+        let key = after[..end].trim();
+        let value = values
+            .get(key)
+            .ok_or_else(|| format!("unknown parameter {{{{{key}}}}} in {text:?}"))?;
+        out.push_str(value);
+        rest = &after[end + 2..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+impl Runbook {
+    pub fn load(path: &Path) -> Result<Runbook, ConfigError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+            file: file.clone(),
+            line: 0,
+            column: 0,
+            message: e.to_string(),
+        })?;
+        Runbook::parse(&text, &file)
+    }
+
+    pub fn parse(text: &str, file: &str) -> Result<Runbook, ConfigError> {
+        let at = |offset: usize, message: String| {
+            let (line, column) = line_col(text, offset);
+            ConfigError {
+                file: file.to_string(),
+                line,
+                column,
+                message,
+            }
+        };
+        let raw: RawRunbook = toml::from_str(text).map_err(|e| {
+            at(
+                e.span().map_or(0, |s| s.start),
+                e.message().trim().to_string(),
+            )
+        })?;
+        if raw.steps.is_empty() {
+            return Err(at(0, "a runbook needs at least one [[step]]".into()));
+        }
+        let namespace = raw.namespace.clone().unwrap_or_else(|| "default".into());
+        // Validate with each parameter's default (or "0", which reads as a name and a count).
+        let probe: BTreeMap<String, String> = raw
+            .params
+            .iter()
+            .map(|p| {
+                (
+                    p.name.clone(),
+                    p.default.clone().unwrap_or_else(|| "0".into()),
+                )
+            })
+            .collect();
+        let mut steps = vec![];
+        for s in raw.steps {
+            let start = s.span().start;
+            let (line, _) = line_col(text, start);
+            let mut step = s.into_inner();
+            let title = step.title.take();
+            let kind = step_kind(step, &probe, &namespace)
+                .map_err(|(offset, msg)| at(offset.unwrap_or(start), msg))?;
+            steps.push(Step { title, kind, line });
+        }
+        Ok(Runbook {
+            file: file.to_string(),
+            name: raw.name,
+            description: raw.description.unwrap_or_default(),
+            namespace,
+            params: raw.params,
+            steps,
+        })
+    }
+
+    /// Parameter values: the defaults, overridden by `given`; every parameter must end with one.
+    pub fn values(
+        &self,
+        given: &BTreeMap<String, String>,
+    ) -> Result<BTreeMap<String, String>, String> {
+        let mut values = BTreeMap::new();
+        for p in &self.params {
+            match given.get(&p.name).or(p.default.as_ref()) {
+                Some(v) => values.insert(p.name.clone(), v.clone()),
+                None => {
+                    return Err(format!(
+                        "parameter {:?} has no default: pass --param {}=VALUE",
+                        p.name, p.name
+                    ));
+                }
+            };
+        }
+        if let Some(unknown) = given.keys().find(|k| !values.contains_key(*k)) {
+            let known: Vec<&str> = self.params.iter().map(|p| p.name.as_str()).collect();
+            return Err(format!(
+                "unknown parameter {unknown:?} (this runbook takes: {})",
+                known.join(", ")
+            ));
+        }
+        Ok(values)
+    }
+}
+
+type StepResult = Result<StepKind, (Option<usize>, String)>;
+
+fn step_kind(step: RawStep, probe: &BTreeMap<String, String>, namespace: &str) -> StepResult {
+    let RawStep {
+        note,
+        manual,
+        check,
+        action,
+        wait_until,
+        timeout,
+        ..
+    } = step;
+    let count = [
+        note.is_some(),
+        manual.is_some(),
+        check.is_some(),
+        action.is_some(),
+        wait_until.is_some(),
+    ]
+    .iter()
+    .filter(|b| **b)
+    .count();
+    if count != 1 {
+        return Err((
+            None,
+            format!(
+                "a step needs exactly one of note, manual, check, action, wait-until (found {count})"
+            ),
+        ));
+    }
+    if let Some(t) = &timeout
+        && wait_until.is_none()
+    {
+        return Err((
+            Some(t.span().start),
+            "timeout belongs to a wait-until step".into(),
+        ));
+    }
+    let sub =
+        |s: &Spanned<String>| substitute(s.get_ref(), probe).map_err(|e| (Some(s.span().start), e));
+    let cond = |s: &Spanned<String>| -> Result<String, (Option<usize>, String)> {
+        let text = sub(s)?;
+        Condition::parse(&text, namespace).map_err(|e| (Some(s.span().start), e))?;
+        Ok(s.get_ref().clone())
+    };
+    if let Some(a) = &action {
+        let text = sub(a)?;
+        let words: Vec<&str> = text.split_whitespace().collect();
+        ActionRequest::parse(&words, namespace).map_err(|e| (Some(a.span().start), e))?;
+        return Ok(StepKind::Action(a.get_ref().clone()));
+    }
+    if let Some(c) = &check {
+        return Ok(StepKind::Check(cond(c)?));
+    }
+    if let Some(w) = &wait_until {
+        let timeout = match &timeout {
+            Some(t) => parse_duration(t.get_ref()).map_err(|e| (Some(t.span().start), e))?,
+            None => DEFAULT_WAIT,
+        };
+        return Ok(StepKind::WaitUntil {
+            condition: cond(w)?,
+            timeout,
+        });
+    }
+    if let Some(m) = manual {
+        sub(&m)?;
+        return Ok(StepKind::Manual(m.into_inner()));
+    }
+    match note {
+        Some(n) => {
+            sub(&n)?;
+            Ok(StepKind::Note(n.into_inner()))
+        }
+        None => Ok(StepKind::Note(String::new())),
+    }
+}
+
+/// How a headless run ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RunReport {
+    pub steps: usize,
+    pub completed: usize,
+    pub dry_run: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("{0}")]
+    Setup(String),
+    #[error("step {step} (line {line}) failed: {message}")]
+    Step {
+        step: usize,
+        line: usize,
+        message: String,
+    },
+    #[error("writing output: {0}")]
+    Output(#[from] std::io::Error),
+}
+
+/// Runs the steps in order through the executor; stops at the first failure.
+pub async fn run(
+    runbook: &Runbook,
+    params: &BTreeMap<String, String>,
+    executor: &Executor,
+    dry_run: bool,
+    yes: bool,
+    out: &mut impl Write,
+) -> Result<RunReport, RunError> {
+    let values = runbook.values(params).map_err(RunError::Setup)?;
+    let acts = runbook
+        .steps
+        .iter()
+        .any(|s| matches!(s.kind, StepKind::Action(_)));
+    if acts && !dry_run && !yes {
+        return Err(RunError::Setup(format!(
+            "runbook {} changes things: pass --yes to confirm its actions headless, or --dry-run to preview them",
+            runbook.name
+        )));
+    }
+    writeln!(
+        out,
+        "runbook {}: {}{}",
+        runbook.name,
+        runbook.description,
+        if dry_run {
+            " (dry run: nothing is changed)"
+        } else {
+            ""
+        }
+    )?;
+    let total = runbook.steps.len();
+    for (i, step) in runbook.steps.iter().enumerate() {
+        let n = i + 1;
+        let fail = |message: String| RunError::Step {
+            step: n,
+            line: step.line,
+            message,
+        };
+        if let Some(t) = &step.title {
+            writeln!(out, "[{n}/{total}] {t}")?;
+        }
+        let text_of = |s: &str| substitute(s, &values).map_err(fail);
+        match &step.kind {
+            StepKind::Note(text) => writeln!(out, "[{n}/{total}] note: {}", text_of(text)?)?,
+            StepKind::Manual(text) => writeln!(
+                out,
+                "[{n}/{total}] manual: {} (headless: shown, not awaited)",
+                text_of(text)?
+            )?,
+            StepKind::Check(c) => {
+                let cond = Condition::parse(&text_of(c)?, &runbook.namespace).map_err(fail)?;
+                let (holds, seen) = cond
+                    .evaluate(executor)
+                    .await
+                    .map_err(|e| fail(e.to_string()))?;
+                writeln!(
+                    out,
+                    "[{n}/{total}] check {}: {} ({seen})",
+                    text_of(c)?,
+                    if holds { "ok" } else { "FAILED" }
+                )?;
+                if !holds {
+                    return Err(fail(format!("check {} does not hold: {seen}", text_of(c)?)));
+                }
+            }
+            StepKind::WaitUntil { condition, timeout } => {
+                let text = text_of(condition)?;
+                if dry_run {
+                    writeln!(
+                        out,
+                        "[{n}/{total}] wait until {text} (up to {}s): skipped in a dry run",
+                        timeout.as_secs()
+                    )?;
+                    continue;
+                }
+                writeln!(
+                    out,
+                    "[{n}/{total}] waiting until {text} (up to {}s)",
+                    timeout.as_secs()
+                )?;
+                let cond = Condition::parse(&text, &runbook.namespace).map_err(fail)?;
+                let seen = wait_for(&cond, executor, *timeout).await.map_err(fail)?;
+                writeln!(out, "[{n}/{total}] ok: {seen}")?;
+            }
+            StepKind::Action(a) => {
+                let text = text_of(a)?;
+                action(&text, runbook, executor, dry_run, out, n, total)
+                    .await
+                    .map_err(|e| fail(e.to_string()))?;
+            }
+        }
+    }
+    writeln!(
+        out,
+        "runbook {}: {total} steps done{}",
+        runbook.name,
+        if dry_run { " (dry run)" } else { "" }
+    )?;
+    Ok(RunReport {
+        steps: total,
+        completed: total,
+        dry_run,
+    })
+}
+
+async fn wait_for(
+    cond: &Condition,
+    executor: &Executor,
+    timeout: Duration,
+) -> Result<String, String> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let (holds, seen) = cond.evaluate(executor).await.map_err(|e| e.to_string())?;
+        if holds {
+            return Ok(seen);
+        }
+        if Instant::now() >= deadline {
+            return Err(format!(
+                "still not true after {}s: {seen}",
+                timeout.as_secs()
+            ));
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+async fn action(
+    text: &str,
+    runbook: &Runbook,
+    executor: &Executor,
+    dry_run: bool,
+    out: &mut impl Write,
+    n: usize,
+    total: usize,
+) -> Result<(), ActionError> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let request = ActionRequest::parse(&words, &runbook.namespace).map_err(ActionError::Invalid)?;
+    let plan = executor.plan(&request).await?;
+    let io = |e: std::io::Error| ActionError::Invalid(format!("writing output: {e}"));
+    writeln!(out, "[{n}/{total}] action: {text}").map_err(io)?;
+    for line in plan.lines() {
+        writeln!(out, "    {line}").map_err(io)?;
+    }
+    if dry_run || plan.noop.is_some() {
+        let why = if dry_run {
+            "dry run: not executed"
+        } else {
+            "nothing to do"
+        };
+        writeln!(out, "[{n}/{total}] {why}").map_err(io)?;
+        return Ok(());
+    }
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Progress>(64);
+    let run = executor.execute_with(&plan, &plan.confirm_phrase, "--yes (headless runbook)", &tx);
+    tokio::pin!(run);
+    let outcome = loop {
+        tokio::select! {
+            result = &mut run => break result,
+            Some(p) = rx.recv() => writeln!(out, "    {}", show(&p)).map_err(io)?,
+        }
+    };
+    while let Ok(p) = rx.try_recv() {
+        writeln!(out, "    {}", show(&p)).map_err(io)?;
+    }
+    let outcome = outcome?;
+    writeln!(
+        out,
+        "[{n}/{total}] done in {:.1}s: {}",
+        outcome.duration.as_secs_f64(),
+        outcome.summary
+    )
+    .map_err(io)?;
+    Ok(())
+}
+
+/// One progress line.
+pub fn show(p: &Progress) -> String {
+    match p {
+        Progress::Requested { status } => format!("request accepted (HTTP {status})"),
+        Progress::Rollout {
+            updated,
+            ready,
+            available,
+            desired,
+        } => format!(
+            "updated {updated}/{desired}, ready {ready}/{desired}, available {available}/{desired}"
+        ),
+        Progress::Message(m) => m.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+name = "t"
+description = "d"
+namespace = "contentgen"
+[[param]]
+name = "worker"
+default = "article-generator"
+[[step]]
+note = "hello {{worker}}"
+[[step]]
+action = "restart {{worker}}"
+[[step]]
+wait-until = "rollout-complete {{worker}}"
+timeout = "2m"
+"#;
+
+    #[test]
+    fn a_runbook_parses_with_params() {
+        let rb = Runbook::parse(GOOD, "t.toml").expect("parses");
+        assert_eq!(rb.steps.len(), 3);
+        assert_eq!(
+            rb.steps[2].kind,
+            StepKind::WaitUntil {
+                condition: "rollout-complete {{worker}}".into(),
+                timeout: Duration::from_secs(120)
+            }
+        );
+        let values = rb.values(&BTreeMap::new()).expect("defaults");
+        assert_eq!(
+            substitute("restart {{worker}}", &values).as_deref(),
+            Ok("restart article-generator")
+        );
+        let given = BTreeMap::from([("nope".to_string(), "x".to_string())]);
+        assert!(
+            rb.values(&given)
+                .is_err_and(|e| e.contains("unknown parameter"))
+        );
+        assert!(is_runbook(GOOD));
+    }
+
+    #[test]
+    fn errors_name_file_line_and_what() {
+        let bad_action = GOOD.replace("restart {{worker}}", "restrat {{worker}}");
+        let e = Runbook::parse(&bad_action, "rb.toml").expect_err("bad action");
+        assert_eq!(e.line, 11, "{e}");
+        assert!(e.to_string().starts_with("rb.toml:11:"), "{e}");
+        assert!(e.message.contains("unknown action"), "{e}");
+        let unknown_key = GOOD.replace("note = ", "nate = ");
+        let e = Runbook::parse(&unknown_key, "rb.toml").expect_err("unknown key");
+        assert!(e.message.contains("unknown field `nate`"), "{e}");
+        assert_eq!(e.line, 9, "{e}");
+        let two = GOOD.replace(
+            "note = \"hello {{worker}}\"",
+            "note = \"a\"\nmanual = \"b\"",
+        );
+        assert!(Runbook::parse(&two, "rb.toml").is_err_and(|e| e.message.contains("exactly one")));
+        let later = GOOD.replace("rollout-complete {{worker}}", "queue-below articles 100");
+        assert!(
+            Runbook::parse(&later, "rb.toml")
+                .is_err_and(|e| e.message.contains("not supported yet") && e.line == 13)
+        );
+        let param = GOOD.replace("hello {{worker}}", "hello {{wroker}}");
+        let e = Runbook::parse(&param, "rb.toml").expect_err("unknown param");
+        assert!(e.message.contains("unknown parameter {{wroker}}"), "{e}");
+    }
+
+    #[test]
+    fn durations_read_units() {
+        assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("5m"), Ok(Duration::from_secs(300)));
+        assert_eq!(parse_duration("30"), Ok(Duration::from_secs(30)));
+        assert!(parse_duration("soon").is_err());
+    }
+}

@@ -1,0 +1,558 @@
+//! The executor against the simulated platform, cross-checked with the real kubectl: scale,
+//! restart, rollback (against `kubectl rollout undo` on an identical world), no-op rollback,
+//! paused refusal, stale preconditions, denied permission and read-only mode.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use kube::Client;
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use opsdeck::actions::executor::{ActionError, Executor, ExecutorConfig, Progress};
+use opsdeck::actions::{ActionRequest, audit};
+use opsdeck::sim::{self, SimHandle, SimOptions};
+use serde_json::Value;
+use tokio::sync::mpsc;
+
+const KUBECTL: &str = "/usr/bin/kubectl";
+static DIRS: AtomicUsize = AtomicUsize::new(0);
+
+/// A sim, a private kubeconfig for kubectl, and an executor writing its own audit log.
+struct Env {
+    sim: SimHandle,
+    dir: PathBuf,
+    ex: Executor,
+}
+
+async fn client_for(sim: &SimHandle) -> Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let kc = Kubeconfig::from_yaml(&sim.kubeconfig_yaml()).expect("sim kubeconfig parses");
+    let config = kube::Config::from_custom_kubeconfig(kc, &KubeConfigOptions::default())
+        .await
+        .expect("config");
+    Client::try_from(config).expect("client")
+}
+
+fn exec_config(dir: &std::path::Path, url: String, readonly: bool) -> ExecutorConfig {
+    ExecutorConfig {
+        context: "opsdeck-sim".into(),
+        cluster_url: url,
+        user: "sim-admin".into(),
+        readonly,
+        production: false,
+        platform_url: None,
+        audit_path: dir.join("audit.jsonl"),
+        verify_timeout: Duration::from_secs(60),
+    }
+}
+
+impl Env {
+    async fn start(opts: SimOptions) -> Env {
+        let sim = sim::start(opts).await.expect("sim starts");
+        let dir = std::env::temp_dir().join(format!(
+            "opsdeck-actions-test-{}-{}",
+            std::process::id(),
+            DIRS.fetch_add(1, Ordering::SeqCst)
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("dir");
+        std::fs::write(dir.join("kubeconfig"), sim.kubeconfig_yaml()).expect("kubeconfig");
+        let client = client_for(&sim).await;
+        let ex = Executor::new(client, exec_config(&dir, sim.url(), false)).expect("executor");
+        Env { sim, dir, ex }
+    }
+
+    async fn kubectl(&self, args: &[&str]) -> Output {
+        let mut c = Command::new(KUBECTL);
+        c.arg("--kubeconfig")
+            .arg(self.dir.join("kubeconfig"))
+            .arg("--cache-dir")
+            .arg(self.dir.join("cache"))
+            .args(args)
+            .env("HOME", &self.dir);
+        tokio::task::spawn_blocking(move || c.output().expect("kubectl runs"))
+            .await
+            .expect("join")
+    }
+
+    async fn ok(&self, args: &[&str]) -> String {
+        let out = self.kubectl(args).await;
+        assert!(
+            out.status.success(),
+            "kubectl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).to_string()
+    }
+
+    async fn json(&self, args: &[&str]) -> Value {
+        let mut a = args.to_vec();
+        a.extend(["-o", "json"]);
+        serde_json::from_str(&self.ok(&a).await).expect("kubectl json")
+    }
+
+    /// Plans and executes with the plan's own phrase, collecting progress.
+    async fn act(&self, request: ActionRequest) -> (opsdeck::actions::plan::Plan, Vec<Progress>) {
+        let plan = self.ex.plan(&request).await.expect("plan");
+        let (tx, mut rx) = mpsc::channel(256);
+        let outcome = self
+            .ex
+            .execute(&plan, &plan.confirm_phrase, &tx)
+            .await
+            .expect("execute");
+        assert!(outcome.ok, "{outcome:?}");
+        drop(tx);
+        let mut seen = vec![];
+        while let Some(p) = rx.recv().await {
+            seen.push(p);
+        }
+        (plan, seen)
+    }
+
+    async fn deploy(&self, name: &str) -> Value {
+        self.json(&["-n", "contentgen", "get", "deploy", name])
+            .await
+    }
+
+    async fn history(&self, name: &str) -> Vec<i64> {
+        let deploy = format!("deploy/{name}");
+        revisions(
+            &self
+                .ok(&["-n", "contentgen", "rollout", "history", &deploy])
+                .await,
+        )
+    }
+
+    /// `kubectl rollout VERB deploy/NAME`, then waits for `rollout status`.
+    async fn rollout(&self, verb: &str, name: &str) {
+        let deploy = format!("deploy/{name}");
+        self.ok(&["-n", "contentgen", "rollout", verb, &deploy])
+            .await;
+        self.ok(&[
+            "-n",
+            "contentgen",
+            "rollout",
+            "status",
+            &deploy,
+            "--timeout=60s",
+        ])
+        .await;
+    }
+
+    async fn stop(self) {
+        self.sim.stop().await;
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn req(words: &[&str]) -> ActionRequest {
+    ActionRequest::parse(words, "contentgen").expect("request parses")
+}
+
+/// REVISION numbers as `kubectl rollout history` prints them.
+fn revisions(history: &str) -> Vec<i64> {
+    history
+        .lines()
+        .filter_map(|l| l.split_whitespace().next()?.parse().ok())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scale_is_seen_by_kubectl_and_warns_about_the_hpa() {
+    let env = Env::start(SimOptions::default()).await;
+    let (plan, progress) = env.act(req(&["scale", "api", "5"])).await;
+    assert_eq!(plan.target, "deployment contentgen/api");
+    assert_eq!(
+        (
+            plan.changes[0].before.as_str(),
+            plan.changes[0].after.as_str()
+        ),
+        ("3", "5")
+    );
+    assert!(
+        plan.calls[0]
+            .path
+            .ends_with("/deployments/api/scale?fieldManager=opsdeck")
+    );
+    assert_eq!(plan.calls[0].content_type, "application/merge-patch+json");
+    assert!(
+        plan.warnings
+            .iter()
+            .any(|w| w.contains("HPA contentgen/") && w.contains("min 2, max 6")),
+        "{:?}",
+        plan.warnings
+    );
+    assert!(
+        plan.dry_run
+            .as_deref()
+            .is_some_and(|d| d.contains("accepted"))
+    );
+    assert!(!plan.destructive && plan.confirm_phrase == "y");
+    assert!(
+        progress
+            .iter()
+            .any(|p| matches!(p, Progress::Requested { status: 200 }))
+    );
+    assert!(progress.iter().any(|p| matches!(
+        p,
+        Progress::Rollout {
+            desired: 5,
+            ready: 5,
+            ..
+        }
+    )));
+    let d = env
+        .json(&["-n", "contentgen", "get", "deploy", "api"])
+        .await;
+    assert_eq!(d["spec"]["replicas"], 5);
+    let table = env.ok(&["-n", "contentgen", "get", "deploy", "api"]).await;
+    assert!(table.contains("5/5"), "{table}");
+    // Every step is on record, chained, with the API server's Audit-ID.
+    let report = audit::verify(&env.dir.join("audit.jsonl")).expect("audit verifies");
+    assert_eq!((report.entries, report.unfinished.len()), (3, 0));
+    let text = std::fs::read_to_string(env.dir.join("audit.jsonl")).expect("audit log");
+    let result: Value =
+        serde_json::from_str(text.lines().nth(1).expect("result line")).expect("json");
+    assert_eq!(result["phase"], "result");
+    assert_eq!(result["http_status"], 200);
+    assert!(
+        result["audit_id"].as_str().is_some_and(|a| a.len() == 36),
+        "{result}"
+    );
+    assert_eq!(result["kube_user"], "sim-admin");
+    env.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scale_to_zero_is_destructive_and_wants_the_name() {
+    let env = Env::start(SimOptions::default()).await;
+    let plan = env
+        .ex
+        .plan(&req(&["scale", "scheduler", "0"]))
+        .await
+        .expect("plan");
+    assert!(plan.destructive);
+    assert_eq!(plan.confirm_phrase, "scheduler");
+    let (tx, _rx) = mpsc::channel(16);
+    let err = env
+        .ex
+        .execute(&plan, "y", &tx)
+        .await
+        .expect_err("y is not enough");
+    assert!(matches!(err, ActionError::Confirmation(_)), "{err}");
+    let d = env
+        .json(&["-n", "contentgen", "get", "deploy", "scheduler"])
+        .await;
+    assert_eq!(d["spec"]["replicas"], 1);
+    env.stop().await;
+}
+
+/// The template as kubectl shows it, without the fields that differ between two worlds.
+fn template_of(deploy: &Value) -> Value {
+    deploy["spec"]["template"].clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restart_then_rollback_matches_kubectl_rollout_undo() {
+    let ours = Env::start(SimOptions::default()).await;
+    let theirs = Env::start(SimOptions::default()).await;
+    let d0 = ours.deploy("topic-analyzer").await;
+
+    // opsdeck restart: a new revision appears in kubectl's history.
+    let (plan, _) = ours.act(req(&["restart", "topic-analyzer"])).await;
+    let body: Value = serde_json::from_str(&plan.calls[0].body).expect("patch body");
+    let annotations = &body["spec"]["template"]["metadata"]["annotations"];
+    assert!(annotations["kubectl.kubernetes.io/restartedAt"].is_string());
+    assert!(
+        plan.warnings.iter().any(|w| w.contains("replaces 1 pod")),
+        "{:?}",
+        plan.warnings
+    );
+    assert_eq!(ours.history("topic-analyzer").await, vec![1, 2, 3, 4]);
+
+    // opsdeck rollback, against kubectl's restart + undo on an identical world.
+    let (plan, _) = ours.act(req(&["rollback", "topic-analyzer"])).await;
+    assert!(plan.destructive && plan.confirm_phrase == "topic-analyzer");
+    let first = &plan.changes[0];
+    assert_eq!(
+        (
+            first.what.as_str(),
+            first.before.as_str(),
+            first.after.as_str()
+        ),
+        ("revision", "4", "3")
+    );
+    assert_eq!(plan.calls[0].content_type, "application/json-patch+json");
+    theirs.rollout("restart", "topic-analyzer").await;
+    theirs.rollout("undo", "topic-analyzer").await;
+
+    let (a, b) = (
+        ours.deploy("topic-analyzer").await,
+        theirs.deploy("topic-analyzer").await,
+    );
+    assert_eq!(template_of(&a), template_of(&b));
+    assert_eq!(
+        template_of(&a),
+        template_of(&d0),
+        "back to the template before the restart"
+    );
+    let rev = |d: &Value| d["metadata"]["annotations"]["deployment.kubernetes.io/revision"].clone();
+    assert_eq!(rev(&a), rev(&b));
+    let (ha, hb) = (
+        ours.history("topic-analyzer").await,
+        theirs.history("topic-analyzer").await,
+    );
+    assert_eq!(ha, hb);
+    assert_eq!(ha, vec![1, 2, 4, 5]);
+    ours.stop().await;
+    theirs.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rollback_to_the_current_template_is_a_noop_and_bad_revisions_are_refused() {
+    let env = Env::start(SimOptions::default()).await;
+    let plan = env
+        .ex
+        .plan(&req(&["rollback", "publisher", "--to-revision", "3"]))
+        .await
+        .expect("plan");
+    assert_eq!(
+        plan.noop.as_deref(),
+        Some("skipped rollback (current template already matches revision 3)")
+    );
+    assert!(plan.calls.is_empty() && plan.dry_run.is_none());
+    let (tx, _rx) = mpsc::channel(16);
+    let out = env
+        .ex
+        .execute(&plan, &plan.confirm_phrase, &tx)
+        .await
+        .expect("noop runs");
+    assert!(out.summary.contains("nothing to do"));
+    let err = env
+        .ex
+        .plan(&req(&["rollback", "publisher", "--to-revision", "9"]))
+        .await
+        .expect_err("no revision 9");
+    assert!(
+        err.to_string()
+            .contains("unable to find specified revision 9"),
+        "{err}"
+    );
+    let history = env
+        .ok(&["-n", "contentgen", "rollout", "history", "deploy/publisher"])
+        .await;
+    assert_eq!(revisions(&history), vec![1, 2, 3]);
+    env.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paused_deployment_refuses_restart_and_rollback_until_resumed() {
+    let env = Env::start(SimOptions::default()).await;
+    let (plan, _) = env.act(req(&["pause-rollout", "scheduler"])).await;
+    assert!(plan.calls[0].body.contains("\"paused\":true"));
+    let d = env
+        .json(&["-n", "contentgen", "get", "deploy", "scheduler"])
+        .await;
+    assert_eq!(d["spec"]["paused"], true);
+    let err = env
+        .ex
+        .plan(&req(&["restart", "scheduler"]))
+        .await
+        .expect_err("paused");
+    assert!(
+        matches!(err, ActionError::Refused(_)) && err.to_string().contains("paused"),
+        "{err}"
+    );
+    let err = env
+        .ex
+        .plan(&req(&["rollback", "scheduler"]))
+        .await
+        .expect_err("paused");
+    assert!(
+        err.to_string()
+            .contains("cannot rollback a paused deployment"),
+        "{err}"
+    );
+    env.act(req(&["resume-rollout", "scheduler"])).await;
+    let d = env
+        .json(&["-n", "contentgen", "get", "deploy", "scheduler"])
+        .await;
+    assert_ne!(d["spec"]["paused"], true);
+    env.ex
+        .plan(&req(&["restart", "scheduler"]))
+        .await
+        .expect("resumed: restart plans");
+    env.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_between_plan_and_execute_stops_with_the_current_state() {
+    let env = Env::start(SimOptions::default()).await;
+    let plan = env
+        .ex
+        .plan(&req(&["scale", "publisher", "3"]))
+        .await
+        .expect("plan");
+    assert!(plan.precondition.is_some());
+    env.ok(&[
+        "-n",
+        "contentgen",
+        "scale",
+        "deploy/publisher",
+        "--replicas=4",
+    ])
+    .await;
+    let (tx, _rx) = mpsc::channel(16);
+    let err = env.ex.execute(&plan, "y", &tx).await.expect_err("stale");
+    let ActionError::Conflict { message, current } = &err else {
+        panic!("expected Conflict, got {err}");
+    };
+    assert!(message.contains("changed since the plan"), "{message}");
+    assert!(current.contains("replicas 4"), "{current}");
+    let d = env
+        .json(&["-n", "contentgen", "get", "deploy", "publisher"])
+        .await;
+    assert_eq!(d["spec"]["replicas"], 4, "the stale plan did not act");
+
+    // The same for a restart: the object's resourceVersion is the precondition of the patch.
+    let plan = env
+        .ex
+        .plan(&req(&["restart", "publisher"]))
+        .await
+        .expect("plan");
+    env.ok(&[
+        "-n",
+        "contentgen",
+        "annotate",
+        "deploy/publisher",
+        "team=content",
+    ])
+    .await;
+    let err = env.ex.execute(&plan, "y", &tx).await.expect_err("stale");
+    assert!(matches!(err, ActionError::Conflict { .. }), "{err}");
+    let history = env
+        .ok(&["-n", "contentgen", "rollout", "history", "deploy/publisher"])
+        .await;
+    assert_eq!(revisions(&history), vec![1, 2, 3], "no restart happened");
+    let report = audit::verify(&env.dir.join("audit.jsonl")).expect("verifies");
+    assert_eq!(report.entries, 4, "two intents, two conflict results");
+    assert!(report.unfinished.is_empty());
+    env.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_denied_action_is_refused_before_any_request() {
+    let env = Env::start(SimOptions {
+        forbidden: vec!["deployments".into()],
+        ..SimOptions::default()
+    })
+    .await;
+    let before = env
+        .ok(&["-n", "contentgen", "get", "rs", "-o", "name"])
+        .await;
+    let err = env
+        .ex
+        .plan(&req(&["restart", "api"]))
+        .await
+        .expect_err("denied");
+    let ActionError::Forbidden(why) = &err else {
+        panic!("expected Forbidden, got {err}");
+    };
+    assert!(
+        why.contains("sim-admin may not patch deployments (apps) contentgen/api"),
+        "{why}"
+    );
+    let err = env
+        .ex
+        .plan(&req(&["scale", "api", "5"]))
+        .await
+        .expect_err("denied");
+    assert!(err.to_string().contains("patch deployments/scale"), "{err}");
+    let after = env
+        .ok(&["-n", "contentgen", "get", "rs", "-o", "name"])
+        .await;
+    assert_eq!(before, after, "no new ReplicaSet: nothing was patched");
+    assert!(
+        !env.dir.join("audit.jsonl").exists(),
+        "nothing to audit: nothing was attempted"
+    );
+    env.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readonly_refuses_before_any_request() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let dir = std::env::temp_dir().join(format!("opsdeck-actions-ro-{}", std::process::id()));
+    // A client for a port nobody listens on: any request would fail with an API error instead.
+    let kc = Kubeconfig::from_yaml(
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: http://127.0.0.1:9\ncontexts:\n- name: c\n  context:\n    cluster: c\n    user: u\ncurrent-context: c\nusers:\n- name: u\n  user:\n    token: t\n",
+    )
+    .expect("kubeconfig");
+    let config = kube::Config::from_custom_kubeconfig(kc, &KubeConfigOptions::default())
+        .await
+        .expect("config");
+    let client = Client::try_from(config).expect("client");
+    let ex = Executor::new(client, exec_config(&dir, "http://127.0.0.1:9".into(), true))
+        .expect("executor");
+    for words in [
+        &["scale", "api", "5"][..],
+        &["restart", "api"],
+        &["pause-generation"],
+    ] {
+        let err = ex.plan(&req(words)).await.expect_err("readonly");
+        assert!(matches!(err, ActionError::Readonly(_)), "{words:?}: {err}");
+        assert!(err.to_string().contains("read-only"), "{err}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rollout_that_never_completes_fails_verification_naming_the_pods() {
+    let env = Env::start(SimOptions {
+        scenario: Some(opsdeck::sim::Scenario::Crashloop),
+        ..SimOptions::default()
+    })
+    .await;
+    let mut config = exec_config(&env.dir, env.sim.url(), false);
+    config.verify_timeout = Duration::from_secs(10);
+    let ex = Executor::new(client_for(&env.sim).await, config).expect("executor");
+    let plan = ex
+        .plan(&req(&["restart", "fact-checker"]))
+        .await
+        .expect("plan");
+    let (tx, mut rx) = mpsc::channel(256);
+    let err = ex
+        .execute(&plan, "y", &tx)
+        .await
+        .expect_err("never completes");
+    let ActionError::Verify(why) = &err else {
+        panic!("expected Verify, got {err}");
+    };
+    assert!(
+        why.contains("deployment contentgen/fact-checker not done after 10s"),
+        "{why}"
+    );
+    assert!(why.contains("pod fact-checker-"), "{why}");
+    assert!(
+        why.contains("CrashLoopBackOff") || why.contains("OOMKilled"),
+        "{why}"
+    );
+    drop(tx);
+    let mut rollout = 0;
+    while let Some(p) = rx.recv().await {
+        rollout += usize::from(matches!(p, Progress::Rollout { .. }));
+    }
+    assert!(rollout >= 1, "progress was reported");
+    let text = std::fs::read_to_string(env.dir.join("audit.jsonl")).expect("log");
+    let last: Value = serde_json::from_str(text.lines().last().expect("line")).expect("json");
+    assert_eq!(
+        (last["phase"].as_str(), last["outcome"].as_str()),
+        (Some("verify"), Some("failed"))
+    );
+    assert!(
+        last["verification"]
+            .as_str()
+            .is_some_and(|v| v.contains("not done after 10s"))
+    );
+    env.stop().await;
+}

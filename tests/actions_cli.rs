@@ -1,0 +1,293 @@
+//! `opsdeck run` and `opsdeck audit verify` as an operator runs them, against an `opsdeck sim`
+//! process: dry runs change nothing, a failed check stops the run, a malformed runbook is located,
+//! and a SIGKILL during verification leaves an audit log that verifies and names the open step.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+static DIRS: AtomicUsize = AtomicUsize::new(0);
+
+fn temp_dir(tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "opsdeck-actions-cli-{tag}-{}-{}",
+        std::process::id(),
+        DIRS.fetch_add(1, Ordering::SeqCst)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("dir");
+    dir
+}
+
+fn opsdeck(dir: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_opsdeck"));
+    c.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("XDG_CONFIG_HOME", dir.join("xdg-config"))
+        .env("XDG_DATA_HOME", dir.join("xdg-data"))
+        .env_remove("OPSDECK_CONFIG")
+        .env_remove("KUBECONFIG");
+    c
+}
+
+/// `opsdeck sim` in the background; killed on drop.
+struct Sim {
+    child: std::process::Child,
+    dir: PathBuf,
+    _stdout: BufReader<std::process::ChildStdout>,
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+impl Sim {
+    fn start(extra: &[&str]) -> Sim {
+        let dir = temp_dir("sim");
+        let mut child = opsdeck(&dir)
+            .args(["sim", "--kubeconfig-out"])
+            .arg(dir.join("kubeconfig"))
+            .args(extra)
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("sim starts");
+        let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+        let mut first = String::new();
+        stdout
+            .read_line(&mut first)
+            .expect("sim prints its address");
+        assert!(first.contains("listening on"), "{first}");
+        Sim {
+            child,
+            dir,
+            _stdout: stdout,
+        }
+    }
+
+    fn kubeconfig(&self) -> PathBuf {
+        self.dir.join("kubeconfig")
+    }
+
+    fn kubectl(&self, args: &[&str]) -> String {
+        let out = Command::new("/usr/bin/kubectl")
+            .arg("--kubeconfig")
+            .arg(self.kubeconfig())
+            .arg("--cache-dir")
+            .arg(self.dir.join("cache"))
+            .env("HOME", &self.dir)
+            .args(args)
+            .output()
+            .expect("kubectl runs");
+        assert!(
+            out.status.success(),
+            "kubectl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).to_string()
+    }
+
+    /// `opsdeck --kubeconfig K --audit-log A ARGS`.
+    fn opsdeck(&self, audit: &Path, args: &[&str]) -> Command {
+        let mut c = opsdeck(&self.dir);
+        c.arg("--kubeconfig")
+            .arg(self.kubeconfig())
+            .arg("--audit-log")
+            .arg(audit)
+            .args(args);
+        c
+    }
+}
+
+fn text(out: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&out.stdout).to_string(),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    )
+}
+
+fn wait_for(secs: u64, what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while !check() {
+        assert!(Instant::now() < deadline, "timed out waiting for: {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn replicas(sim: &Sim, name: &str) -> String {
+    sim.kubectl(&[
+        "-n",
+        "contentgen",
+        "get",
+        "deploy",
+        name,
+        "-o",
+        "jsonpath={.spec.replicas}",
+    ])
+}
+
+#[test]
+fn dry_run_prints_the_plans_and_changes_nothing() {
+    let sim = Sim::start(&[]);
+    let audit = sim.dir.join("audit.jsonl");
+    let out = sim
+        .opsdeck(&audit, &["run", "runbooks/queue-backlog.toml", "--dry-run"])
+        .output()
+        .expect("runs");
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    for needle in [
+        "scale deployment contentgen/article-generator",
+        "replicas: 4 -> 10",
+        "PATCH /apis/apps/v1/namespaces/contentgen/deployments/article-generator/scale?fieldManager=opsdeck",
+        "warning: HPA contentgen/",
+        "server dry run: PATCH",
+        "dry run: not executed",
+        "skipped in a dry run",
+    ] {
+        assert!(stdout.contains(needle), "missing {needle:?} in:\n{stdout}");
+    }
+    assert_eq!(replicas(&sim, "article-generator"), "4");
+    assert!(!audit.exists(), "a dry run writes no audit entries");
+
+    // Without --yes (and without --dry-run) a runbook that acts is refused up front.
+    let out = sim
+        .opsdeck(&audit, &["run", "queue-backlog"])
+        .output()
+        .expect("runs");
+    let (_, stderr) = text(&out);
+    assert!(!out.status.success());
+    assert!(stderr.contains("pass --yes"), "{stderr}");
+    assert_eq!(replicas(&sim, "article-generator"), "4");
+}
+
+#[test]
+fn a_failing_check_stops_the_run_with_a_nonzero_exit() {
+    let sim = Sim::start(&["--scenario", "crashloop"]);
+    wait_for(30, "fact-checker crashlooping", || {
+        sim.kubectl(&["-n", "contentgen", "get", "pods", "-l", "app=fact-checker"])
+            .contains("CrashLoopBackOff")
+    });
+    let rb = sim.dir.join("check.toml");
+    std::fs::write(
+        &rb,
+        "name = \"check-then-scale\"\nnamespace = \"contentgen\"\n\n[[step]]\ncheck = \"pods-ready fact-checker\"\n\n[[step]]\naction = \"scale scheduler 2\"\n",
+    )
+    .expect("runbook");
+    let audit = sim.dir.join("audit.jsonl");
+    let out = sim
+        .opsdeck(&audit, &["run"])
+        .arg(&rb)
+        .arg("--yes")
+        .output()
+        .expect("runs");
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("check pods-ready fact-checker: FAILED"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("CrashLoopBackOff"), "{stdout}");
+    assert!(stderr.contains("step 1 (line 4) failed"), "{stderr}");
+    assert!(!stdout.contains("action: scale"), "{stdout}");
+    assert_eq!(replicas(&sim, "scheduler"), "1");
+}
+
+#[test]
+fn a_malformed_runbook_names_file_line_and_what_in_check_and_run() {
+    let dir = temp_dir("bad");
+    let bad = dir.join("bad.toml");
+    std::fs::write(
+        &bad,
+        "name = \"bad\"\n\n[[step]]\nnote = \"ok\"\n\n[[step]]\naction = \"restrat api\"\n",
+    )
+    .expect("write");
+    let typo = dir.join("typo.toml");
+    std::fs::write(
+        &typo,
+        "name = \"typo\"\n\n[[step]]\nacton = \"restart api\"\n",
+    )
+    .expect("write");
+    for args in [&["check"][..], &["run", "--dry-run"]] {
+        let out = opsdeck(&dir).args(args).arg(&bad).output().expect("runs");
+        let (_, stderr) = text(&out);
+        assert!(!out.status.success());
+        assert!(
+            stderr.contains("bad.toml:7:10: unknown action in \"restrat api\""),
+            "{args:?}: {stderr}"
+        );
+        let out = opsdeck(&dir).args(args).arg(&typo).output().expect("runs");
+        let (_, stderr) = text(&out);
+        assert!(!out.status.success());
+        assert!(
+            stderr.contains("typo.toml:4:1: unknown field `acton`"),
+            "{args:?}: {stderr}"
+        );
+    }
+    let shipped: Vec<PathBuf> =
+        std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("runbooks"))
+            .expect("runbooks/")
+            .map(|e| e.expect("entry").path())
+            .collect();
+    assert!(shipped.len() >= 7, "{shipped:?}");
+    let out = opsdeck(&dir)
+        .arg("check")
+        .args(&shipped)
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn sigkill_during_verification_leaves_a_log_that_verifies_and_shows_the_step_started() {
+    let sim = Sim::start(&["--scenario", "crashloop"]);
+    let audit = sim.dir.join("audit.jsonl");
+    // The rollback's verification waits for a rollout that crashlooping pods never finish.
+    let mut child = sim
+        .opsdeck(&audit, &["run", "runbooks/crashloop.toml", "--yes"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("run starts");
+    wait_for(60, "the rollback's result on record", || {
+        std::fs::read_to_string(&audit).is_ok_and(|t| t.contains("\"phase\":\"result\""))
+    });
+    child.kill().expect("SIGKILL");
+    let status = child.wait().expect("reaped");
+    assert!(!status.success());
+    let out = sim
+        .opsdeck(&audit, &["audit", "verify"])
+        .output()
+        .expect("verify runs");
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(stdout.contains("2 entries, hash chain intact"), "{stdout}");
+    assert!(
+        stdout.contains("rollback deployment contentgen/fact-checker")
+            && stdout.contains("started and sent, not verified"),
+        "{stdout}"
+    );
+
+    // Tampering is reported, naming the line.
+    let log = std::fs::read_to_string(&audit).expect("log");
+    std::fs::write(&audit, log.replacen("fact-checker", "fact-checkr", 1)).expect("tamper");
+    let out = sim
+        .opsdeck(&audit, &["audit", "verify"])
+        .output()
+        .expect("verify runs");
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr.contains("audit.jsonl:1: hash does not match"),
+        "{stderr}"
+    );
+}
