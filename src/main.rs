@@ -9,7 +9,10 @@ use color_eyre::eyre::{Result, eyre};
 use kube::Client;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 
+use std::sync::Arc;
+
 use opsdeck::actions;
+use opsdeck::actions::executor::Executor;
 use opsdeck::app::{self, Ui, terminal};
 use opsdeck::cluster::connect::{KubeTarget, connect};
 use opsdeck::cluster::snapshot;
@@ -232,8 +235,18 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
                 ),
                 cluster_url: sim.url(),
                 production: false,
+                readonly: cli.readonly,
+                default_namespace: "contentgen".into(),
             };
-            let result = console(&cli, &config, client, connection, namespaces).await;
+            let executor = executor(
+                &cli,
+                &config,
+                &client,
+                &connection,
+                "sim-admin".into(),
+                Some(sim.platform_url()),
+            );
+            let result = console(&cli, &config, client, executor, connection, namespaces).await;
             sim.stop().await;
             result.map(|_| ExitCode::SUCCESS)
         }
@@ -263,13 +276,17 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             let config = load_config(&cli)?;
             let conn = connect(&kube_target(&cli)).await?;
             let namespaces = pick_namespaces(&cli, &config, &conn.default_namespace);
-            let production = config.context(&conn.context).is_some_and(|c| c.production);
+            let settings = config.context(&conn.context);
             let connection = Connection {
                 context: conn.context.clone(),
                 cluster_url: conn.cluster_url.clone(),
-                production,
+                production: settings.is_some_and(|c| c.production),
+                readonly: cli.readonly || settings.is_some_and(|c| c.readonly),
+                default_namespace: conn.default_namespace.clone(),
             };
-            console(&cli, &config, conn.client, connection, namespaces).await?;
+            let user = actions::cli::kube_user(cli.kubeconfig.as_deref(), &conn.context);
+            let executor = executor(&cli, &config, &conn.client, &connection, user, None);
+            console(&cli, &config, conn.client, executor, connection, namespaces).await?;
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -340,10 +357,40 @@ async fn sim_client(kubeconfig_yaml: &str) -> Result<Client> {
     Ok(Client::try_from(config)?)
 }
 
+/// The console's executor; an error (no audit log path) is shown when an action is asked for.
+fn executor(
+    cli: &Cli,
+    config: &Config,
+    client: &Client,
+    connection: &Connection,
+    user: String,
+    platform_url: Option<String>,
+) -> Result<Arc<Executor>, String> {
+    let session = actions::cli::Session {
+        kubeconfig: cli.kubeconfig.clone(),
+        context: cli.context.clone(),
+        config: config.clone(),
+        audit_log: cli.audit_log.clone(),
+        readonly: cli.readonly,
+        verify_timeout: Duration::from_secs(300),
+    };
+    let settings = actions::cli::executor_config(
+        &session,
+        &connection.context,
+        &connection.cluster_url,
+        user,
+        platform_url,
+    )?;
+    Executor::new(client.clone(), settings)
+        .map(Arc::new)
+        .map_err(|e| e.to_string())
+}
+
 async fn console(
     cli: &Cli,
     config: &Config,
     client: Client,
+    executor: Result<Arc<Executor>, String>,
     connection: Connection,
     namespaces: Namespaces,
 ) -> Result<()> {
@@ -384,7 +431,7 @@ async fn console(
                 .ok()
         }),
     };
-    app::run(client, state, ui).await
+    app::run(client, executor, state, ui).await
 }
 
 fn resolve_keymap(spec: Option<&str>) -> Result<(Keymap, Vec<String>)> {

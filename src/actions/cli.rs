@@ -53,26 +53,44 @@ pub async fn executor_for(session: &Session) -> Result<Executor, String> {
         context: session.context.clone(),
     };
     let conn = connect(&target).await.map_err(|e| e.to_string())?;
-    let user = load_kubeconfig(session.kubeconfig.as_deref())
+    let user = kube_user(session.kubeconfig.as_deref(), &conn.context);
+    let config = executor_config(session, &conn.context, &conn.cluster_url, user, None)?;
+    Executor::new(conn.client, config).map_err(|e| e.to_string())
+}
+
+/// The kubeconfig user of a context (best effort: what the audit log names as the identity).
+pub fn kube_user(kubeconfig: Option<&Path>, context: &str) -> String {
+    load_kubeconfig(kubeconfig)
         .ok()
-        .and_then(|kc| kc.contexts.into_iter().find(|c| c.name == conn.context))
+        .and_then(|kc| kc.contexts.into_iter().find(|c| c.name == context))
         .and_then(|c| c.context.map(|c| c.user.unwrap_or_default()))
         .filter(|u| !u.is_empty())
-        .unwrap_or_else(|| "unknown".into());
-    let ctx = session.config.context(&conn.context);
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// The executor's settings from the flags and the config file, for the console and `run`
+/// alike. `platform_url` overrides the config's `[platform] url` (the demo's own sim).
+pub fn executor_config(
+    session: &Session,
+    context: &str,
+    cluster_url: &str,
+    user: String,
+    platform_url: Option<String>,
+) -> Result<ExecutorConfig, String> {
+    let ctx = session.config.context(context);
     let audit_path = audit_path(session.audit_log.as_deref(), &session.config)
         .ok_or("no audit log path: pass --audit-log PATH")?;
-    let config = ExecutorConfig {
-        context: conn.context.clone(),
-        cluster_url: conn.cluster_url.clone(),
+    Ok(ExecutorConfig {
+        context: context.to_string(),
+        cluster_url: cluster_url.to_string(),
         user,
         readonly: session.readonly || ctx.is_some_and(|c| c.readonly),
         production: ctx.is_some_and(|c| c.production),
-        platform_url: session.config.platform.as_ref().map(|p| p.url.clone()),
+        platform_url: platform_url
+            .or_else(|| session.config.platform.as_ref().map(|p| p.url.clone())),
         audit_path,
         verify_timeout: session.verify_timeout,
-    };
-    Executor::new(conn.client, config).map_err(|e| e.to_string())
+    })
 }
 
 /// A path as given, else NAME(.toml) in the config's runbook folders, else in ./runbooks.

@@ -11,6 +11,7 @@ pub mod plan;
 pub mod runbook;
 pub mod undo;
 pub mod verify;
+pub mod view;
 
 use serde::{Deserialize, Serialize};
 

@@ -5,6 +5,7 @@
 pub mod terminal;
 
 use std::io::Write;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use color_eyre::eyre::{Result, WrapErr};
@@ -15,6 +16,7 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use crate::actions::executor::{ActionError, Executor};
 use crate::cluster::logs::spawn_log_follow;
 use crate::cluster::source::{Namespaces, spawn_watches};
 use crate::core::msg::{Effect, Msg};
@@ -41,10 +43,18 @@ struct Sources {
     tx: mpsc::Sender<Msg>,
     watches: CancellationToken,
     logs: Option<CancellationToken>,
+    /// The one path for mutations; None when it could not be set up (the reason is shown
+    /// when an action is asked for).
+    executor: Result<Arc<Executor>, String>,
 }
 
 impl Sources {
-    fn start(client: Client, namespaces: &Namespaces, tx: mpsc::Sender<Msg>) -> Self {
+    fn start(
+        client: Client,
+        namespaces: &Namespaces,
+        tx: mpsc::Sender<Msg>,
+        executor: Result<Arc<Executor>, String>,
+    ) -> Self {
         let watches = CancellationToken::new();
         spawn_watches(&client, namespaces, tx.clone(), &watches);
         Sources {
@@ -52,6 +62,46 @@ impl Sources {
             tx,
             watches,
             logs: None,
+            executor,
+        }
+    }
+
+    /// Plans and executions run as tasks: the UI stays live while an action runs.
+    fn run_action(&self, effect: Effect) {
+        let tx = self.tx.clone();
+        let executor = match &self.executor {
+            Ok(e) => Arc::clone(e),
+            Err(why) => {
+                let err = ActionError::Invalid(format!("actions are unavailable: {why}"));
+                tokio::spawn(async move { tx.send(Msg::ActionPlanned(Err(err))).await });
+                return;
+            }
+        };
+        match effect {
+            Effect::PlanAction(request) => {
+                tokio::spawn(async move {
+                    let plan = executor.plan(&request).await.map(Box::new);
+                    let _ = tx.send(Msg::ActionPlanned(plan)).await;
+                });
+            }
+            Effect::ExecuteAction { plan, confirmation } => {
+                tokio::spawn(async move {
+                    let (ptx, mut prx) = mpsc::channel(64);
+                    let forward = {
+                        let tx = tx.clone();
+                        tokio::spawn(async move {
+                            while let Some(p) = prx.recv().await {
+                                let _ = tx.send(Msg::ActionProgressed(p)).await;
+                            }
+                        })
+                    };
+                    let result = executor.execute(&plan, &confirmation, &ptx).await;
+                    drop(ptx);
+                    let _ = forward.await;
+                    let _ = tx.send(Msg::ActionFinished(result)).await;
+                });
+            }
+            _ => {}
         }
     }
 
@@ -80,6 +130,9 @@ impl Sources {
                 self.watches = CancellationToken::new();
                 spawn_watches(&self.client, &namespaces, self.tx.clone(), &self.watches);
             }
+            effect @ (Effect::PlanAction(_) | Effect::ExecuteAction { .. }) => {
+                self.run_action(effect)
+            }
         }
         true
     }
@@ -97,9 +150,14 @@ fn unix_now() -> i64 {
 }
 
 /// Runs the console until the user quits or the terminal goes away.
-pub async fn run(client: Client, mut state: State, ui: Ui) -> Result<()> {
+pub async fn run(
+    client: Client,
+    executor: Result<Arc<Executor>, String>,
+    mut state: State,
+    ui: Ui,
+) -> Result<()> {
     let mut terminal = terminal::enter().wrap_err("cannot set up the terminal")?;
-    let result = event_loop(&mut terminal, client, &mut state, &ui).await;
+    let result = event_loop(&mut terminal, client, executor, &mut state, &ui).await;
     terminal::restore();
     result
 }
@@ -107,12 +165,13 @@ pub async fn run(client: Client, mut state: State, ui: Ui) -> Result<()> {
 async fn event_loop(
     terminal: &mut terminal::Tui,
     client: Client,
+    executor: Result<Arc<Executor>, String>,
     state: &mut State,
     ui: &Ui,
 ) -> Result<()> {
     let started = Instant::now();
     let (tx, mut rx) = mpsc::channel::<Msg>(1024);
-    let mut sources = Sources::start(client, &state.namespaces, tx);
+    let mut sources = Sources::start(client, &state.namespaces, tx, executor);
     let mut keys = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);

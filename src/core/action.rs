@@ -23,6 +23,9 @@ pub enum Action {
     ToggleWrap,
     Namespaces,
     Goto(View),
+    /// Types an action for the selected workload on the command line ("restart", "scale",
+    /// "rollback"); the operator completes it with Enter, then confirms the plan.
+    Prefill(&'static str),
 }
 
 impl Action {
@@ -54,6 +57,21 @@ impl Action {
         (Action::Goto(View::Nodes), "nodes", "nodes"),
         (Action::Goto(View::Hpas), "hpa", "autoscalers (HPA)"),
         (Action::Goto(View::Events), "events", "warning events"),
+        (
+            Action::Prefill("restart"),
+            "restart",
+            "restart workload (plan, confirm)",
+        ),
+        (
+            Action::Prefill("scale"),
+            "scale",
+            "scale workload (plan, confirm)",
+        ),
+        (
+            Action::Prefill("rollback"),
+            "rollback",
+            "roll back workload (plan, confirm)",
+        ),
     ];
 
     pub fn name(self) -> &'static str {

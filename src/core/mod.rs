@@ -1,6 +1,7 @@
 //! The console's brain: State, Msg, Effect, the pure update, navigation and the command line.
 
 pub mod action;
+pub mod action_flow;
 pub mod msg;
 pub mod state;
 pub mod table;

@@ -3,6 +3,9 @@
 
 use crossterm::event::KeyEvent;
 
+use crate::actions::ActionRequest;
+use crate::actions::executor::{ActionError, Outcome, Progress};
+use crate::actions::plan::Plan;
 use crate::cluster::logs::{LogMsg, LogTarget};
 use crate::cluster::model::ClusterMsg;
 use crate::cluster::source::Namespaces;
@@ -18,6 +21,10 @@ pub enum Msg {
     Ticked(i64),
     Cluster(ClusterMsg),
     Logs(LogMsg),
+    /// The executor built a plan (or refused: readonly, forbidden, not found...).
+    ActionPlanned(Result<Box<Plan>, ActionError>),
+    ActionProgressed(Progress),
+    ActionFinished(Result<Outcome, ActionError>),
 }
 
 impl From<ClusterMsg> for Msg {
@@ -43,4 +50,11 @@ pub enum Effect {
     StopLogs,
     /// Restart every watch on other namespaces.
     Rewatch(Namespaces),
+    /// Ask the executor for a plan (live state, permission, dry run).
+    PlanAction(ActionRequest),
+    /// Run a confirmed plan: execute, verify, audit.
+    ExecuteAction {
+        plan: Box<Plan>,
+        confirmation: String,
+    },
 }

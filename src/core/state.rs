@@ -6,6 +6,7 @@ use tui_textarea::TextArea;
 
 use super::table::TableState;
 use super::view::{Screen, View};
+use crate::actions::plan::Plan;
 use crate::cluster::logs::{LogBuffer, LogTarget};
 use crate::cluster::model::{ClusterModel, LoadState};
 use crate::cluster::source::Namespaces;
@@ -17,6 +18,10 @@ pub struct Connection {
     pub context: String,
     pub cluster_url: String,
     pub production: bool,
+    /// Every action is refused up front (--readonly, or readonly = true for the context).
+    pub readonly: bool,
+    /// Where a bare workload name in an action lives (the context's namespace).
+    pub default_namespace: String,
 }
 
 /// Input mode: keys go to the keymap, or to a text field, or to an overlay.
@@ -31,6 +36,48 @@ pub enum Mode {
         cursor: usize,
         chosen: BTreeSet<String>,
     },
+    /// A plan is shown; nothing happens until its confirmation phrase is typed and Enter.
+    Confirm {
+        plan: Box<Plan>,
+        input: TextArea<'static>,
+    },
+}
+
+/// Where the current action stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ActionPhase {
+    Planning,
+    AwaitingConfirmation,
+    Running,
+    Succeeded,
+    Failed,
+    Cancelled,
+}
+
+/// The action panel: what the executor is doing, its progress and result.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ActionPanel {
+    pub title: String,
+    pub phase: ActionPhase,
+    pub lines: Vec<String>,
+}
+
+impl ActionPanel {
+    /// Progress lines kept: the panel is a summary, the audit log has everything.
+    pub const MAX_LINES: usize = 40;
+
+    pub fn push(&mut self, line: String) {
+        self.lines.push(line);
+        let excess = self.lines.len().saturating_sub(Self::MAX_LINES);
+        self.lines.drain(..excess);
+    }
+
+    pub fn finished(&self) -> bool {
+        matches!(
+            self.phase,
+            ActionPhase::Succeeded | ActionPhase::Failed | ActionPhase::Cancelled
+        )
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -62,6 +109,8 @@ pub struct State {
     pub hpas: TableState,
     pub events: TableState,
     pub logs: Option<LogsView>,
+    /// The action in progress or last finished, until dismissed.
+    pub action: Option<ActionPanel>,
     pub mode: Mode,
     pub keymap: Keymap,
     /// A one-line message in the footer (errors from the command line, warnings).
@@ -88,6 +137,7 @@ impl State {
             hpas: TableState::default(),
             events: TableState::default(),
             logs: None,
+            action: None,
             mode: Mode::Normal,
             keymap,
             flash: None,

@@ -6,6 +6,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
 use tui_textarea::TextArea;
 
 use super::action::Action;
+use super::action_flow;
 use super::msg::{Effect, Msg};
 use super::state::{LogsView, Mode, State};
 use super::table::{TableState, matches};
@@ -47,6 +48,21 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::Logs(m) => {
             on_logs(state, m);
+            vec![]
+        }
+        Msg::ActionPlanned(result) => {
+            action_flow::on_planned(state, result);
+            state.dirty = true;
+            vec![]
+        }
+        Msg::ActionProgressed(progress) => {
+            action_flow::on_progress(state, progress);
+            state.dirty = true;
+            vec![]
+        }
+        Msg::ActionFinished(result) => {
+            action_flow::on_finished(state, result);
+            state.dirty = true;
             vec![]
         }
     }
@@ -226,6 +242,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             vec![]
         }
         Mode::NamespacePicker { cursor, chosen } => picker_key(state, key, cursor, chosen),
+        Mode::Confirm { plan, input } => action_flow::confirm_key(state, key, plan, input),
     }
 }
 
@@ -268,6 +285,10 @@ fn perform(state: &mut State, action: Action) -> Vec<Effect> {
             state.mode = Mode::NamespacePicker { cursor: 0, chosen };
         }
         Action::Goto(v) => return goto(state, v),
+        Action::Prefill(verb) => match action_flow::prefill(state, verb) {
+            Some(line) => state.mode = Mode::Command(text_input(&line)),
+            None => state.flash = Some(format!("select a workload to {verb}")),
+        },
     }
     vec![]
 }
@@ -307,6 +328,10 @@ fn set_filter(state: &mut State, text: &str) {
 }
 
 fn back(state: &mut State) -> Vec<Effect> {
+    if state.action.as_ref().is_some_and(|a| a.finished()) {
+        state.action = None;
+        return vec![];
+    }
     if !current_filter(state).is_empty() {
         set_filter(state, "");
         return vec![];
@@ -485,6 +510,10 @@ fn run_command(state: &mut State, line: &str) -> Vec<Effect> {
         return vec![];
     };
     let rest: Vec<&str> = words.collect();
+    let all: Vec<&str> = std::iter::once(cmd).chain(rest.iter().copied()).collect();
+    if let Some(effects) = action_flow::from_command(state, &all) {
+        return effects;
+    }
     match cmd {
         "q" | "q!" | "quit" | "exit" => vec![Effect::Quit],
         "help" | "?" => {

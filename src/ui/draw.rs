@@ -35,10 +35,16 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme, symbols: &Symbols) 
         View::Logs => cluster_view::draw_logs(frame, r.body, state, &ctx),
     }
     draw_footer(frame, r.footer, state, &ctx);
+    if let Some(panel) = &state.action {
+        crate::actions::view::draw_panel(frame, r.body, panel, &ctx);
+    }
     match &state.mode {
         Mode::Help => draw_help(frame, r.body, state, &ctx),
         Mode::NamespacePicker { cursor, chosen } => {
             draw_picker(frame, r.body, state, &ctx, *cursor, chosen)
+        }
+        Mode::Confirm { plan, input } => {
+            crate::actions::view::draw_confirm(frame, r.body, plan, &input.lines().join(" "), &ctx)
         }
         _ => {}
     }
@@ -50,6 +56,9 @@ fn draw_header(frame: &mut Frame, area: Rect, state: &State, ctx: &Ctx) {
     let mut spans = vec![Span::styled(" opsdeck ", ctx.theme.title)];
     if state.connection.production {
         spans.push(Span::styled(" PRODUCTION ", ctx.theme.production));
+    }
+    if state.connection.readonly {
+        spans.push(Span::styled(" READ-ONLY ", ctx.theme.accent));
     }
     spans.push(Span::styled(
         state.connection.context.clone(),

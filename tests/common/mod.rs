@@ -158,6 +158,8 @@ pub fn platform() -> State {
             context: "opsdeck-sim".into(),
             cluster_url: "http://127.0.0.1:6443".into(),
             production: false,
+            readonly: false,
+            default_namespace: "contentgen".into(),
         },
         Namespaces::All,
         Keymap::default_keymap(),

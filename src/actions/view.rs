@@ -1,0 +1,158 @@
+//! The executor's views: the plan preview with its confirmation prompt, and the action panel
+//! (progress and result) that stays on screen until dismissed with esc.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+use super::plan::Plan;
+use crate::core::state::{ActionPanel, ActionPhase};
+use crate::ui::format::truncate;
+use crate::ui::table::Ctx;
+
+fn dialog(area: Rect, width: u16, height: u16) -> Rect {
+    let w = width.min(area.width);
+    let h = height.min(area.height);
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}
+
+/// Everything the plan says, then the prompt: what changes, the exact calls, what else it
+/// touches, the permission and dry-run answers.
+pub fn draw_confirm(frame: &mut Frame, body: Rect, plan: &Plan, typed: &str, ctx: &Ctx) {
+    let width = body.width.saturating_sub(4).min(110);
+    let inner = usize::from(width.saturating_sub(2));
+    let mut lines = vec![Line::from(vec![
+        Span::styled("target  ", ctx.theme.dim),
+        Span::styled(plan.target.clone(), ctx.theme.accent),
+    ])];
+    for c in &plan.changes {
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!("{:<8}", truncate(&c.what, 8, ctx.symbols.ellipsis)),
+                ctx.theme.dim,
+            ),
+            Span::raw(format!("{} {} ", c.before, ctx.symbols.arrow)),
+            Span::styled(c.after.clone(), ctx.theme.warn),
+        ]));
+    }
+    for call in &plan.calls {
+        let text = format!("{} {} {}", call.method, call.path, call.body);
+        lines.push(Line::from(vec![
+            Span::styled("request ", ctx.theme.dim),
+            Span::raw(truncate(
+                &text,
+                inner.saturating_sub(8),
+                ctx.symbols.ellipsis,
+            )),
+        ]));
+    }
+    for w in &plan.warnings {
+        lines.push(Line::from(Span::styled(
+            format!("{} {w}", ctx.symbols.warn),
+            ctx.theme.warn,
+        )));
+    }
+    let permission = if plan.permission.allowed {
+        format!("allowed: {}", plan.permission.reason)
+    } else {
+        format!("DENIED: {}", plan.permission.reason)
+    };
+    lines.push(Line::from(vec![
+        Span::styled("access  ", ctx.theme.dim),
+        Span::raw(permission),
+    ]));
+    if let Some(d) = &plan.dry_run {
+        lines.push(Line::from(vec![
+            Span::styled("dry run ", ctx.theme.dim),
+            Span::raw(d.clone()),
+        ]));
+    }
+    lines.push(Line::raw(""));
+    let ask = if plan.destructive {
+        format!(
+            "DESTRUCTIVE: type {} and Enter to apply; esc cancels",
+            plan.confirm_phrase
+        )
+    } else {
+        format!(
+            "type {} and Enter to apply; esc cancels",
+            plan.confirm_phrase
+        )
+    };
+    let ask_style = if plan.destructive {
+        ctx.theme.bad
+    } else {
+        ctx.theme.key
+    };
+    lines.push(Line::from(Span::styled(ask, ask_style)));
+    lines.push(Line::from(vec![
+        Span::styled("> ", ctx.theme.key),
+        Span::raw(typed.to_string()),
+        Span::styled("_", ctx.theme.dim),
+    ]));
+    let area = dialog(body, width, lines.len() as u16 + 2);
+    frame.render_widget(Clear, area);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_set(ctx.symbols.border)
+        .border_style(if plan.destructive {
+            ctx.theme.bad
+        } else {
+            ctx.theme.accent
+        })
+        .title(Span::styled(
+            format!(" Confirm {} ", plan.request.verb()),
+            ctx.theme.title,
+        ));
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        area,
+    );
+}
+
+/// The action panel, pinned to the bottom of the body.
+pub fn draw_panel(frame: &mut Frame, body: Rect, panel: &ActionPanel, ctx: &Ctx) {
+    let height = (panel.lines.len() as u16 + 2).clamp(3, 8).min(body.height);
+    let area = Rect {
+        y: body.y + body.height - height,
+        height,
+        ..body
+    };
+    let (word, style) = match panel.phase {
+        ActionPhase::Planning => ("planning", ctx.theme.pending),
+        ActionPhase::AwaitingConfirmation => ("awaiting confirmation", ctx.theme.warn),
+        ActionPhase::Running => ("running", ctx.theme.pending),
+        ActionPhase::Succeeded => ("done", ctx.theme.ok),
+        ActionPhase::Failed => ("FAILED", ctx.theme.bad),
+        ActionPhase::Cancelled => ("cancelled", ctx.theme.dim),
+    };
+    let visible = usize::from(height.saturating_sub(2));
+    let lines: Vec<Line> = panel
+        .lines
+        .iter()
+        .skip(panel.lines.len().saturating_sub(visible))
+        .map(|l| Line::raw(l.clone()))
+        .collect();
+    let mut title = vec![
+        Span::styled(format!(" {} ", panel.title), ctx.theme.title),
+        Span::styled(format!("{word} "), style),
+    ];
+    if panel.finished() {
+        title.push(Span::styled("(esc dismisses) ", ctx.theme.dim));
+    }
+    frame.render_widget(Clear, area);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_set(ctx.symbols.border)
+        .border_style(style)
+        .title(Line::from(title));
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}
