@@ -154,6 +154,15 @@ fn dry_run_prints_the_plans_and_changes_nothing() {
     assert_eq!(replicas(&sim, "article-generator"), "4");
     assert!(!audit.exists(), "a dry run writes no audit entries");
 
+    // --readonly refuses even the plan, before any request.
+    let out = sim
+        .opsdeck(&audit, &["--readonly", "run", "queue-backlog", "--dry-run"])
+        .output()
+        .expect("runs");
+    let (_, stderr) = text(&out);
+    assert!(!out.status.success());
+    assert!(stderr.contains("read-only"), "{stderr}");
+
     // Without --yes (and without --dry-run) a runbook that acts is refused up front.
     let out = sim
         .opsdeck(&audit, &["run", "queue-backlog"])

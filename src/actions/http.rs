@@ -151,7 +151,6 @@ pub async fn draft(
         destructive: false,
         precondition: None,
         noop: None,
-        review: None,
     };
     match request {
         ActionRequest::PauseGeneration | ActionRequest::ResumeGeneration => {

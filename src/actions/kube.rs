@@ -179,7 +179,7 @@ pub fn review_for(request: &ActionRequest) -> Option<Review> {
     ))
 }
 
-pub(super) fn review(w: &WorkloadRef, subresource: Option<&str>) -> Review {
+fn review(w: &WorkloadRef, subresource: Option<&str>) -> Review {
     Review {
         namespace: w.namespace.clone(),
         verb: "patch".into(),
@@ -214,7 +214,7 @@ pub async fn draft(client: &Client, request: &ActionRequest) -> Result<Draft, Ac
     }
 }
 
-pub(super) fn base_draft(w: &WorkloadRef, obj: &Value, review: Review) -> Draft {
+pub(super) fn base_draft(w: &WorkloadRef, obj: &Value) -> Draft {
     Draft {
         target: w.describe(),
         changes: vec![],
@@ -224,7 +224,6 @@ pub(super) fn base_draft(w: &WorkloadRef, obj: &Value, review: Review) -> Draft 
         precondition: Some(str_at(obj, "/metadata/resourceVersion").to_string())
             .filter(|s| !s.is_empty()),
         noop: None,
-        review: Some(review),
     }
 }
 
@@ -251,7 +250,7 @@ async fn restart(client: &Client, w: &WorkloadRef, obj: &Value) -> Result<Draft,
         ),
     )
     .to_string();
-    let mut d = base_draft(w, obj, review(w, None));
+    let mut d = base_draft(w, obj);
     d.changes.push(Change {
         what: format!("template annotation {RESTARTED_AT}"),
         before: if before.is_empty() {
@@ -294,7 +293,7 @@ async fn scale(
         .pointer("/spec/replicas")
         .and_then(Value::as_i64)
         .unwrap_or(1);
-    let mut d = base_draft(w, obj, review(w, Some("scale")));
+    let mut d = base_draft(w, obj);
     d.destructive = replicas == 0;
     if current == i64::from(replicas) {
         d.noop = Some(format!("{} already has {replicas} replicas", w.describe()));
@@ -400,7 +399,7 @@ fn pause(w: &WorkloadRef, obj: &Value, paused: bool) -> Result<Draft, ActionErro
         .pointer("/spec/paused")
         .and_then(Value::as_bool)
         .unwrap_or(false);
-    let mut d = base_draft(w, obj, review(w, None));
+    let mut d = base_draft(w, obj);
     if now == paused {
         d.noop = Some(format!(
             "{} is already {}",

@@ -72,6 +72,7 @@ impl Review {
 }
 
 /// What kube.rs / http.rs work out from live state; the executor adds id, permission, dry run.
+/// (The access review comes first, from the request alone: `kube::review_for`.)
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Draft {
     pub target: String,
@@ -81,7 +82,6 @@ pub struct Draft {
     pub destructive: bool,
     pub precondition: Option<String>,
     pub noop: Option<String>,
-    pub review: Option<Review>,
 }
 
 impl Plan {

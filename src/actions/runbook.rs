@@ -327,6 +327,13 @@ pub async fn run(
         .steps
         .iter()
         .any(|s| matches!(s.kind, StepKind::Action(_)));
+    if acts && executor.config().readonly {
+        return Err(RunError::Setup(format!(
+            "context {:?} is read-only (--readonly or readonly = true in the config): runbook {} has actions; refused",
+            executor.config().context,
+            runbook.name
+        )));
+    }
     if acts && !dry_run && !yes {
         return Err(RunError::Setup(format!(
             "runbook {} changes things: pass --yes to confirm its actions headless, or --dry-run to preview them",

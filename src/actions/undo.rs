@@ -6,8 +6,8 @@ use serde_json::{Value, json};
 
 use super::executor::ActionError;
 use super::kube::{
-    JSON_PATCH, REVISION, base_draft, enc, get, object_path, patch_call, review, revision_of,
-    selector, str_at,
+    JSON_PATCH, REVISION, base_draft, enc, get, object_path, patch_call, revision_of, selector,
+    str_at,
 };
 use super::plan::{Change, Draft};
 use super::{WorkloadKind, WorkloadRef};
@@ -115,7 +115,7 @@ pub async fn rollback(
         .cloned()
         .unwrap_or(Value::Null);
     let wanted = without_hash(target.pointer("/spec/template").unwrap_or(&Value::Null));
-    let mut d = base_draft(w, obj, review(w, None));
+    let mut d = base_draft(w, obj);
     d.destructive = true;
     if without_hash(&current_template) == wanted {
         d.noop = Some(format!(
