@@ -27,7 +27,11 @@ fn plan(request: ActionRequest, destructive: bool) -> Box<Plan> {
         id: "p1".into(),
         request,
         target: "deployment contentgen/api".into(),
-        changes: vec![Change { what: "revision".into(), before: "7".into(), after: "6".into() }],
+        changes: vec![Change {
+            what: "revision".into(),
+            before: "7".into(),
+            after: "6".into(),
+        }],
         calls: vec![PlannedCall {
             method: "PATCH".into(),
             path: "/apis/apps/v1/namespaces/contentgen/deployments/api".into(),
@@ -36,9 +40,17 @@ fn plan(request: ActionRequest, destructive: bool) -> Box<Plan> {
         }],
         warnings: vec!["3 pods will be replaced".into()],
         destructive,
-        confirm_phrase: if destructive { "api".into() } else { "y".into() },
+        confirm_phrase: if destructive {
+            "api".into()
+        } else {
+            "y".into()
+        },
         precondition: Some("1234".into()),
-        permission: Permission { allowed: true, reason: "RBAC allows patch".into(), checks: vec![] },
+        permission: Permission {
+            allowed: true,
+            reason: "RBAC allows patch".into(),
+            checks: vec![],
+        },
         dry_run: Some("accepted by the server".into()),
         noop: None,
     })
@@ -54,9 +66,21 @@ fn command(state: &mut State, line: &str) -> Vec<Effect> {
 fn a_command_asks_for_a_plan_and_nothing_else() {
     let mut state = platform();
     let effects = command(&mut state, "scale article-generator 8");
-    let workload = WorkloadRef { name: "article-generator".into(), ..api() };
-    assert_eq!(effects, vec![Effect::PlanAction(ActionRequest::Scale { workload, replicas: 8 })]);
-    assert_eq!(state.action.as_ref().map(|a| a.phase), Some(ActionPhase::Planning));
+    let workload = WorkloadRef {
+        name: "article-generator".into(),
+        ..api()
+    };
+    assert_eq!(
+        effects,
+        vec![Effect::PlanAction(ActionRequest::Scale {
+            workload,
+            replicas: 8
+        })]
+    );
+    assert_eq!(
+        state.action.as_ref().map(|a| a.phase),
+        Some(ActionPhase::Planning)
+    );
 }
 
 #[test]
@@ -64,7 +88,14 @@ fn bad_arguments_say_what_is_wrong() {
     let mut state = platform();
     let effects = command(&mut state, "scale api lots");
     assert!(effects.is_empty());
-    assert!(state.flash.as_deref().is_some_and(|f| f.contains("replica count")), "{:?}", state.flash);
+    assert!(
+        state
+            .flash
+            .as_deref()
+            .is_some_and(|f| f.contains("replica count")),
+        "{:?}",
+        state.flash
+    );
 }
 
 #[test]
@@ -72,54 +103,95 @@ fn reversible_plans_need_y_and_enter_and_esc_only_cancels() {
     let mut state = platform();
     command(&mut state, "restart api");
     let request = ActionRequest::Restart { workload: api() };
-    feed(&mut state, vec![Msg::ActionPlanned(Ok(plan(request.clone(), false)))]);
+    feed(
+        &mut state,
+        vec![Msg::ActionPlanned(Ok(plan(request.clone(), false)))],
+    );
     assert!(matches!(state.mode, Mode::Confirm { .. }));
 
     // A lone key never acts; a wrong phrase is refused.
     assert!(keys(&mut state, vec![key('y')]).is_empty());
     assert!(matches!(state.mode, Mode::Confirm { .. }));
-    assert!(keys(&mut state, vec![key('y'), code(KeyCode::Enter)]).is_empty(), "'yy' is not 'y'");
+    assert!(
+        keys(&mut state, vec![key('y'), code(KeyCode::Enter)]).is_empty(),
+        "'yy' is not 'y'"
+    );
     assert!(matches!(state.mode, Mode::Confirm { .. }));
 
     // Esc, as a split escape sequence over slow SSH would send, cancels.
     assert!(keys(&mut state, vec![code(KeyCode::Esc), key('['), key('A')]).is_empty());
     assert!(matches!(state.mode, Mode::Normal));
-    assert_eq!(state.action.as_ref().map(|a| a.phase), Some(ActionPhase::Cancelled));
+    assert_eq!(
+        state.action.as_ref().map(|a| a.phase),
+        Some(ActionPhase::Cancelled)
+    );
 
     // Again, properly confirmed this time.
     command(&mut state, "restart api");
-    feed(&mut state, vec![Msg::ActionPlanned(Ok(plan(request, false)))]);
+    feed(
+        &mut state,
+        vec![Msg::ActionPlanned(Ok(plan(request, false)))],
+    );
     let effects = keys(&mut state, vec![key('y'), code(KeyCode::Enter)]);
-    assert!(matches!(effects.as_slice(), [Effect::ExecuteAction { confirmation, .. }] if confirmation == "y"));
-    assert_eq!(state.action.as_ref().map(|a| a.phase), Some(ActionPhase::Running));
+    assert!(
+        matches!(effects.as_slice(), [Effect::ExecuteAction { confirmation, .. }] if confirmation == "y")
+    );
+    assert_eq!(
+        state.action.as_ref().map(|a| a.phase),
+        Some(ActionPhase::Running)
+    );
 }
 
 #[test]
 fn destructive_plans_need_the_target_name() {
     let mut state = platform();
     command(&mut state, "rollback api");
-    let request = ActionRequest::Rollback { workload: api(), to_revision: None };
-    feed(&mut state, vec![Msg::ActionPlanned(Ok(plan(request, true)))]);
+    let request = ActionRequest::Rollback {
+        workload: api(),
+        to_revision: None,
+    };
+    feed(
+        &mut state,
+        vec![Msg::ActionPlanned(Ok(plan(request, true)))],
+    );
     assert!(keys(&mut state, vec![key('y'), code(KeyCode::Enter)]).is_empty());
-    assert!(state.flash.as_deref().is_some_and(|f| f.contains("\"api\"")));
+    assert!(
+        state
+            .flash
+            .as_deref()
+            .is_some_and(|f| f.contains("\"api\""))
+    );
     // Clear the wrong text, then type the name.
     let mut msgs = vec![code(KeyCode::Backspace)];
     msgs.extend(typed("api"));
     let effects = keys(&mut state, msgs);
-    assert!(matches!(effects.as_slice(), [Effect::ExecuteAction { confirmation, .. }] if confirmation == "api"));
+    assert!(
+        matches!(effects.as_slice(), [Effect::ExecuteAction { confirmation, .. }] if confirmation == "api")
+    );
 }
 
 #[test]
 fn progress_and_result_fill_the_panel_until_dismissed() {
     let mut state = platform();
     command(&mut state, "restart api");
-    feed(&mut state, vec![Msg::ActionPlanned(Ok(plan(ActionRequest::Restart { workload: api() }, false)))]);
+    feed(
+        &mut state,
+        vec![Msg::ActionPlanned(Ok(plan(
+            ActionRequest::Restart { workload: api() },
+            false,
+        )))],
+    );
     keys(&mut state, vec![key('y'), code(KeyCode::Enter)]);
     feed(
         &mut state,
         vec![
             Msg::ActionProgressed(Progress::Requested { status: 200 }),
-            Msg::ActionProgressed(Progress::Rollout { updated: 2, ready: 1, available: 1, desired: 3 }),
+            Msg::ActionProgressed(Progress::Rollout {
+                updated: 2,
+                ready: 1,
+                available: 1,
+                desired: 3,
+            }),
             Msg::ActionFinished(Ok(Outcome {
                 ok: true,
                 summary: "rollout complete: 3/3 ready".into(),
@@ -129,10 +201,21 @@ fn progress_and_result_fill_the_panel_until_dismissed() {
     );
     let panel = state.action.clone().expect("panel");
     assert_eq!(panel.phase, ActionPhase::Succeeded);
-    assert!(panel.lines.iter().any(|l| l == "rollout: 2 updated, 1 ready, 1 available of 3"));
-    assert_eq!(panel.lines.last().map(String::as_str), Some("done in 4.2s: rollout complete: 3/3 ready"));
+    assert!(
+        panel
+            .lines
+            .iter()
+            .any(|l| l == "rollout: 2 updated, 1 ready, 1 available of 3")
+    );
+    assert_eq!(
+        panel.lines.last().map(String::as_str),
+        Some("done in 4.2s: rollout complete: 3/3 ready")
+    );
     keys(&mut state, vec![code(KeyCode::Esc)]);
-    assert!(state.action.is_none(), "esc dismisses a finished action first");
+    assert!(
+        state.action.is_none(),
+        "esc dismisses a finished action first"
+    );
 }
 
 #[test]
@@ -140,11 +223,21 @@ fn a_refused_plan_is_shown_and_never_confirmed() {
     let mut state = platform();
     command(&mut state, "scale api 0");
     let denied = "deployments.apps \"api\" is forbidden: User \"viewer\" cannot patch resource \"deployments/scale\"";
-    feed(&mut state, vec![Msg::ActionPlanned(Err(ActionError::Forbidden(denied.into())))]);
+    feed(
+        &mut state,
+        vec![Msg::ActionPlanned(Err(ActionError::Forbidden(
+            denied.into(),
+        )))],
+    );
     assert!(matches!(state.mode, Mode::Normal));
     let panel = state.action.clone().expect("panel");
     assert_eq!(panel.phase, ActionPhase::Failed);
-    assert!(panel.lines.iter().any(|l| l.contains("User \"viewer\" cannot patch")));
+    assert!(
+        panel
+            .lines
+            .iter()
+            .any(|l| l.contains("User \"viewer\" cannot patch"))
+    );
 }
 
 #[test]
@@ -164,9 +257,15 @@ fn r_types_the_restart_for_the_selected_workload_and_waits() {
     let effects = keys(&mut state, vec![key('r')]);
     assert!(effects.is_empty());
     match &state.mode {
-        Mode::Command(input) => assert_eq!(input.lines().join(""), "restart deploy/contentgen/fact-checker"),
+        Mode::Command(input) => assert_eq!(
+            input.lines().join(""),
+            "restart deploy/contentgen/fact-checker"
+        ),
         other => panic!("expected the command line, got {other:?}"),
     }
     let effects = keys(&mut state, vec![code(KeyCode::Enter)]);
-    assert!(matches!(effects.as_slice(), [Effect::PlanAction(ActionRequest::Restart { .. })]));
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::PlanAction(ActionRequest::Restart { .. })]
+    ));
 }

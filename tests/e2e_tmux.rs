@@ -259,3 +259,69 @@ fn refuses_without_a_terminal_and_points_to_snapshot() {
     assert!(err.contains("needs a terminal"), "{err}");
     assert!(err.contains("opsdeck snapshot"), "{err}");
 }
+
+#[test]
+fn demo_rolls_back_a_bad_rollout_after_typed_confirmation_and_audits_it() {
+    let dir = std::env::temp_dir().join(format!("opsdeck-e2e-audit-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let audit = dir.join("audit.jsonl");
+    let audit_arg = format!("--audit-log={}", audit.display());
+    let t = Tmux::start(
+        "fix",
+        80,
+        24,
+        &["demo", "--scenario", "bad-rollout", &audit_arg],
+        &[],
+    );
+    // The bad revision arrives a few seconds in: api's revision moves past 3.
+    let api_revision = |s: &str| -> Option<u32> {
+        s.lines()
+            .find(|l| l.contains(" api ") && l.contains("deploy"))
+            // "│● api  deploy 3/3  complete  4  0  │": REV is third from the end.
+            .and_then(|l| l.split_whitespace().rev().nth(2)?.parse().ok())
+    };
+    t.wait_for("the bad rollout", Duration::from_secs(60), |s| {
+        api_revision(s).is_some_and(|r| r > 3)
+    });
+    let bad = api_revision(&t.screen()).expect("revision");
+
+    t.literal(":rollback api");
+    t.keys(&["Enter"]);
+    t.wait_for("the plan preview", STARTUP, |s| {
+        s.contains("Confirm rollback") && s.contains("type api")
+    });
+    // A bare y (or Enter) does nothing for a destructive action.
+    t.literal("y");
+    t.keys(&["Enter"]);
+    t.wait_for("the refusal", STARTUP, |s| {
+        s.contains("type \"api\" and Enter")
+    });
+    t.keys(&["BSpace"]);
+    t.literal("api");
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("the rollback to finish", Duration::from_secs(90), |s| {
+        s.contains("rollback api done") || s.contains("FAILED")
+    });
+    assert!(screen.contains("rollback api done"), "{screen}");
+    t.wait_for("a new revision on api", STARTUP, |s| {
+        api_revision(s).is_some_and(|r| r > bad)
+    });
+
+    t.keys(&["Escape"]);
+    t.literal(":q");
+    t.keys(&["Enter"]);
+    t.wait_dead(Duration::from_secs(10));
+
+    let log = std::fs::read_to_string(&audit).expect("audit log written");
+    assert!(log.lines().count() >= 3, "intent, result, verify:\n{log}");
+    let verify = Command::new(env!("CARGO_BIN_EXE_opsdeck"))
+        .args(["audit", "verify", &audit_arg])
+        .output()
+        .expect("runs");
+    assert!(
+        verify.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verify.stdout)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

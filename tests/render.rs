@@ -160,3 +160,83 @@ fn ascii_mode_uses_no_unicode() {
     assert!(screen.is_ascii(), "non-ASCII in ASCII mode:\n{screen}");
     insta::assert_snapshot!("overview_ascii_80x24", screen);
 }
+
+fn rollback_plan() -> Box<opsdeck::actions::plan::Plan> {
+    use opsdeck::actions::plan::{Change, Permission, Plan, PlannedCall};
+    use opsdeck::actions::{ActionRequest, WorkloadRef};
+    let workload = WorkloadRef {
+        kind: opsdeck::cluster::rows::WorkloadKind::Deployment,
+        namespace: "contentgen".into(),
+        name: "api".into(),
+    };
+    Box::new(Plan {
+        id: "p1".into(),
+        request: ActionRequest::Rollback {
+            workload,
+            to_revision: None,
+        },
+        target: "deployment contentgen/api".into(),
+        changes: vec![
+            Change {
+                what: "revision".into(),
+                before: "7".into(),
+                after: "6".into(),
+            },
+            Change {
+                what: "image api".into(),
+                before: "registry.local/api:1.9.0-rc1".into(),
+                after: "registry.local/api:1.8.2".into(),
+            },
+        ],
+        calls: vec![PlannedCall {
+            method: "PATCH".into(),
+            path: "/apis/apps/v1/namespaces/contentgen/deployments/api".into(),
+            content_type: "application/json-patch+json".into(),
+            body: "[{\"op\":\"replace\",\"path\":\"/spec/template\",\"value\":{}}]".into(),
+        }],
+        warnings: vec!["3 pods will be replaced; in-flight requests on them are cut".into()],
+        destructive: true,
+        confirm_phrase: "api".into(),
+        precondition: Some("1234".into()),
+        permission: Permission {
+            allowed: true,
+            reason: "patch deployments (apps) allowed".into(),
+            checks: vec![],
+        },
+        dry_run: Some("accepted (dryRun=All)".into()),
+        noop: None,
+    })
+}
+
+#[test]
+fn confirm_dialog() {
+    snapshot_view("confirm", |s| {
+        keys(s, vec![key(':')]);
+        keys(s, typed("rollback api"));
+        feed(s, vec![Msg::ActionPlanned(Ok(rollback_plan()))]);
+        keys(s, vec![key('a')]);
+    });
+}
+
+#[test]
+fn action_panel_with_progress() {
+    use opsdeck::actions::executor::Progress;
+    snapshot_view("action_panel", |s| {
+        keys(s, vec![key(':')]);
+        keys(s, typed("rollback api"));
+        feed(s, vec![Msg::ActionPlanned(Ok(rollback_plan()))]);
+        keys(s, typed("api"));
+        feed(
+            s,
+            vec![
+                Msg::ActionProgressed(Progress::Requested { status: 200 }),
+                Msg::ActionProgressed(Progress::Rollout {
+                    updated: 1,
+                    ready: 2,
+                    available: 2,
+                    desired: 3,
+                }),
+            ],
+        );
+    });
+}

@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::plan::Plan;
 use crate::core::state::{ActionPanel, ActionPhase};
@@ -23,38 +23,41 @@ fn dialog(area: Rect, width: u16, height: u16) -> Rect {
 }
 
 /// Everything the plan says, then the prompt: what changes, the exact calls, what else it
-/// touches, the permission and dry-run answers.
+/// touches, the permission and dry-run answers. Lines are cut to the dialog's width and, on a
+/// small terminal, details give way first: the target, the changes and the prompt always show.
 pub fn draw_confirm(frame: &mut Frame, body: Rect, plan: &Plan, typed: &str, ctx: &Ctx) {
     let width = body.width.saturating_sub(4).min(110);
     let inner = usize::from(width.saturating_sub(2));
-    let mut lines = vec![Line::from(vec![
-        Span::styled("target  ", ctx.theme.dim),
-        Span::styled(plan.target.clone(), ctx.theme.accent),
-    ])];
-    for c in &plan.changes {
-        lines.push(Line::from(vec![
+    let cut = |text: String| truncate(&text, inner, ctx.symbols.ellipsis);
+    let labelled = |label: &str, text: String, style| {
+        Line::from(vec![
+            Span::styled(format!("{label:<12} "), ctx.theme.dim),
             Span::styled(
-                format!("{:<8}", truncate(&c.what, 8, ctx.symbols.ellipsis)),
-                ctx.theme.dim,
+                truncate(&text, inner.saturating_sub(13), ctx.symbols.ellipsis),
+                style,
             ),
-            Span::raw(format!("{} {} ", c.before, ctx.symbols.arrow)),
-            Span::styled(c.after.clone(), ctx.theme.warn),
-        ]));
+        ])
+    };
+    let mut head = vec![labelled("target", plan.target.clone(), ctx.theme.accent)];
+    for c in &plan.changes {
+        let what = truncate(&c.what, 12, ctx.symbols.ellipsis);
+        let change = format!("{} {} {}", c.before, ctx.symbols.arrow, c.after);
+        head.push(labelled(&what, change, ctx.theme.warn));
     }
-    for call in &plan.calls {
-        let text = format!("{} {} {}", call.method, call.path, call.body);
-        lines.push(Line::from(vec![
-            Span::styled("request ", ctx.theme.dim),
-            Span::raw(truncate(
-                &text,
-                inner.saturating_sub(8),
-                ctx.symbols.ellipsis,
-            )),
-        ]));
-    }
+    let mut details: Vec<Line> = plan
+        .calls
+        .iter()
+        .map(|call| {
+            labelled(
+                "request",
+                format!("{} {} {}", call.method, call.path, call.body),
+                ctx.theme.text,
+            )
+        })
+        .collect();
     for w in &plan.warnings {
-        lines.push(Line::from(Span::styled(
-            format!("{} {w}", ctx.symbols.warn),
+        details.push(Line::from(Span::styled(
+            cut(format!("{} {w}", ctx.symbols.warn)),
             ctx.theme.warn,
         )));
     }
@@ -63,39 +66,47 @@ pub fn draw_confirm(frame: &mut Frame, body: Rect, plan: &Plan, typed: &str, ctx
     } else {
         format!("DENIED: {}", plan.permission.reason)
     };
-    lines.push(Line::from(vec![
-        Span::styled("access  ", ctx.theme.dim),
-        Span::raw(permission),
-    ]));
+    details.push(labelled("access", permission, ctx.theme.text));
     if let Some(d) = &plan.dry_run {
-        lines.push(Line::from(vec![
-            Span::styled("dry run ", ctx.theme.dim),
-            Span::raw(d.clone()),
-        ]));
+        details.push(labelled("dry run", d.clone(), ctx.theme.text));
     }
-    lines.push(Line::raw(""));
-    let ask = if plan.destructive {
-        format!(
-            "DESTRUCTIVE: type {} and Enter to apply; esc cancels",
-            plan.confirm_phrase
+    let (ask, ask_style) = if plan.destructive {
+        (
+            format!(
+                "DESTRUCTIVE: type {} and Enter to apply; esc cancels",
+                plan.confirm_phrase
+            ),
+            ctx.theme.bad,
         )
     } else {
-        format!(
-            "type {} and Enter to apply; esc cancels",
-            plan.confirm_phrase
+        (
+            format!(
+                "type {} and Enter to apply; esc cancels",
+                plan.confirm_phrase
+            ),
+            ctx.theme.key,
         )
     };
-    let ask_style = if plan.destructive {
-        ctx.theme.bad
-    } else {
-        ctx.theme.key
-    };
-    lines.push(Line::from(Span::styled(ask, ask_style)));
-    lines.push(Line::from(vec![
-        Span::styled("> ", ctx.theme.key),
-        Span::raw(typed.to_string()),
-        Span::styled("_", ctx.theme.dim),
-    ]));
+    let foot = vec![
+        Line::from(Span::styled(cut(ask), ask_style)),
+        Line::from(vec![
+            Span::styled("> ", ctx.theme.key),
+            Span::raw(typed.to_string()),
+            Span::styled("_", ctx.theme.dim),
+        ]),
+    ];
+    let room = usize::from(body.height.saturating_sub(2)).saturating_sub(head.len() + foot.len());
+    if details.len() > room {
+        let hidden = details.len() + 1 - room.max(1);
+        details.truncate(room.saturating_sub(1));
+        details.push(Line::from(Span::styled(
+            format!("({hidden} more lines)"),
+            ctx.theme.dim,
+        )));
+    }
+    let mut lines = head;
+    lines.extend(details);
+    lines.extend(foot);
     let area = dialog(body, width, lines.len() as u16 + 2);
     frame.render_widget(Clear, area);
     let block = Block::default()
@@ -110,12 +121,7 @@ pub fn draw_confirm(frame: &mut Frame, body: Rect, plan: &Plan, typed: &str, ctx
             format!(" Confirm {} ", plan.request.verb()),
             ctx.theme.title,
         ));
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false }),
-        area,
-    );
+    frame.render_widget(Paragraph::new(lines).block(block), area);
 }
 
 /// The action panel, pinned to the bottom of the body.
