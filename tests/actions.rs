@@ -481,6 +481,49 @@ async fn a_denied_action_is_refused_before_any_request() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_viewer_is_refused_and_no_mutating_request_reaches_the_server() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let sim = sim::start(SimOptions::default()).await.expect("sim starts");
+    let kc = Kubeconfig::from_yaml(&sim.kubeconfig_yaml_for("viewer")).expect("kubeconfig");
+    let config = kube::Config::from_custom_kubeconfig(kc, &KubeConfigOptions::default())
+        .await
+        .expect("config");
+    let client = Client::try_from(config).expect("client");
+    let dir = std::env::temp_dir().join(format!("opsdeck-actions-viewer-{}", std::process::id()));
+    let mut settings = exec_config(&dir, sim.url(), false);
+    settings.user = "viewer".into();
+    let ex = Executor::new(client, settings).expect("executor");
+    for words in [
+        &["scale", "api", "5"][..],
+        &["restart", "api"],
+        &["rollback", "api"],
+    ] {
+        let err = ex.plan(&req(words)).await.expect_err("denied");
+        assert!(matches!(err, ActionError::Forbidden(_)), "{words:?}: {err}");
+        assert!(
+            err.to_string().contains("viewer"),
+            "says who is denied: {err}"
+        );
+    }
+    let mutating: Vec<_> = sim
+        .requests()
+        .into_iter()
+        .filter(|r| r.is_mutating())
+        .collect();
+    assert!(
+        mutating.is_empty(),
+        "mutating requests reached the server: {mutating:?}"
+    );
+    assert!(
+        sim.requests()
+            .iter()
+            .any(|r| r.path.ends_with("/selfsubjectaccessreviews") && r.user == "viewer"),
+        "the denial came from an access review"
+    );
+    sim.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn readonly_refuses_before_any_request() {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let dir = std::env::temp_dir().join(format!("opsdeck-actions-ro-{}", std::process::id()));

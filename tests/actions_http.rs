@@ -1,90 +1,20 @@
-//! The platform (HTTP) actions through the executor against a stand-in for the platform API of
-//! PLATFORM.md, until the sim serves it (then this test moves onto the sim).
+//! The platform (HTTP) actions through the executor against the sim's platform API
+//! (PLATFORM.md): pause and resume generation, retry a stuck pipeline — each planned,
+//! confirmed, executed, verified and audited.
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::Router;
-use axum::extract::{Path, Query, State};
-use axum::routing::{get, post};
 use kube::Client;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use opsdeck::actions::ActionRequest;
 use opsdeck::actions::executor::{ActionError, Executor, ExecutorConfig};
-use serde_json::{Value, json};
+use opsdeck::sim::{self, Scenario, SimHandle, SimOptions};
+use serde_json::Value;
 use tokio::sync::mpsc;
 
-#[derive(Default)]
-struct Platform {
-    paused: bool,
-    stuck: Vec<String>,
-    calls: Vec<String>,
-}
-
-type Shared = Arc<Mutex<Platform>>;
-
-fn lock(s: &Shared) -> std::sync::MutexGuard<'_, Platform> {
-    s.lock().expect("lock")
-}
-
-async fn serve(platform: Shared) -> String {
-    let app = Router::new()
-        .route("/config", get(|State(s): State<Shared>| async move { axum::Json(json!({"paused": lock(&s).paused})) }))
-        .route(
-            "/config/pause-generation",
-            post(|State(s): State<Shared>| async move {
-                let mut p = lock(&s);
-                p.paused = true;
-                p.calls.push("pause".into());
-                axum::Json(json!({"paused": true}))
-            }),
-        )
-        .route(
-            "/config/resume-generation",
-            post(|State(s): State<Shared>| async move {
-                let mut p = lock(&s);
-                p.paused = false;
-                p.calls.push("resume".into());
-                axum::Json(json!({"paused": false}))
-            }),
-        )
-        .route(
-            "/pipelines",
-            get(|State(s): State<Shared>, Query(q): Query<std::collections::HashMap<String, String>>| async move {
-                let p = lock(&s);
-                let list: Vec<Value> = match q.get("status").map(String::as_str) {
-                    Some("stuck") => p.stuck.iter().map(|id| json!({"id": id, "status": "stuck"})).collect(),
-                    _ => vec![],
-                };
-                axum::Json(json!({"pipelines": list}))
-            }),
-        )
-        .route(
-            "/pipeline/{id}/retry",
-            post(|State(s): State<Shared>, Path(id): Path<String>| async move {
-                let mut p = lock(&s);
-                p.stuck.retain(|x| *x != id);
-                p.calls.push(format!("retry {id}"));
-                axum::Json(json!({"id": id, "status": "running"}))
-            }),
-        )
-        .with_state(platform);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    format!("http://{addr}")
-}
-
-async fn executor(platform_url: String, dir: &std::path::Path) -> Executor {
+async fn executor(sim: &SimHandle, dir: &std::path::Path) -> Executor {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let kc = Kubeconfig::from_yaml(
-        "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: http://127.0.0.1:9\ncontexts:\n- name: c\n  context:\n    cluster: c\n    user: u\ncurrent-context: c\nusers:\n- name: u\n  user:\n    token: t\n",
-    )
-    .expect("kubeconfig");
+    let kc = Kubeconfig::from_yaml(&sim.kubeconfig_yaml()).expect("kubeconfig");
     let config = kube::Config::from_custom_kubeconfig(kc, &KubeConfigOptions::default())
         .await
         .expect("config");
@@ -92,28 +22,59 @@ async fn executor(platform_url: String, dir: &std::path::Path) -> Executor {
     Executor::new(
         client,
         ExecutorConfig {
-            context: "c".into(),
-            cluster_url: "http://127.0.0.1:9".into(),
-            user: "u".into(),
+            context: "opsdeck-sim".into(),
+            cluster_url: sim.url(),
+            user: "sim-admin".into(),
             readonly: false,
             production: false,
-            platform_url: Some(platform_url),
+            platform_url: Some(sim.platform_url()),
             audit_path: dir.join("audit.jsonl"),
-            verify_timeout: Duration::from_secs(5),
+            verify_timeout: Duration::from_secs(20),
         },
     )
     .expect("executor")
+}
+
+async fn get(sim: &SimHandle, path: &str) -> Value {
+    reqwest::get(format!("{}{path}", sim.platform_url()))
+        .await
+        .expect("platform API answers")
+        .json()
+        .await
+        .expect("json")
+}
+
+async fn paused(sim: &SimHandle) -> bool {
+    get(sim, "/config").await["generation_paused"] == true
+}
+
+/// A stuck pipeline run, once the scenario has produced one.
+async fn stuck_run(sim: &SimHandle) -> String {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
+    loop {
+        let answer = get(sim, "/pipelines?status=stuck").await;
+        if let Some(id) = answer["pipelines"][0]["id"].as_str() {
+            return id.to_string();
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no stuck run appeared: {answer}"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pause_resume_and_retry_go_through_plan_confirm_verify_and_audit() {
     let dir = std::env::temp_dir().join(format!("opsdeck-actions-http-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    let platform: Shared = Arc::new(Mutex::new(Platform {
-        stuck: vec!["run-1042".into()],
-        ..Platform::default()
-    }));
-    let ex = executor(serve(platform.clone()).await, &dir).await;
+    let sim = sim::start(SimOptions {
+        scenario: Some(Scenario::PipelineStuck),
+        ..SimOptions::default()
+    })
+    .await
+    .expect("sim starts");
+    let ex = executor(&sim, &dir).await;
     let (tx, _rx) = mpsc::channel(64);
 
     let plan = ex
@@ -138,19 +99,15 @@ async fn pause_resume_and_retry_go_through_plan_confirm_verify_and_audit() {
         .await
         .expect_err("needs the name");
     assert!(matches!(err, ActionError::Confirmation(_)));
-    assert!(
-        lock(&platform).calls.is_empty(),
-        "nothing sent without confirmation"
-    );
+    assert!(!paused(&sim).await, "nothing sent without confirmation");
     let out = ex.execute(&plan, "generation", &tx).await.expect("pauses");
-    assert!(out.summary.contains("paused = true"), "{}", out.summary);
-    assert!(
-        ex.plan(&ActionRequest::PauseGeneration)
-            .await
-            .expect("plan")
-            .noop
-            .is_some()
-    );
+    assert!(out.ok, "{}", out.summary);
+    assert!(paused(&sim).await);
+    let again = ex
+        .plan(&ActionRequest::PauseGeneration)
+        .await
+        .expect("plan");
+    assert!(again.noop.is_some(), "pausing a paused platform is a no-op");
 
     let plan = ex
         .plan(&ActionRequest::ResumeGeneration)
@@ -158,27 +115,31 @@ async fn pause_resume_and_retry_go_through_plan_confirm_verify_and_audit() {
         .expect("plan");
     assert!(!plan.destructive && plan.confirm_phrase == "y");
     ex.execute(&plan, "y", &tx).await.expect("resumes");
+    assert!(!paused(&sim).await);
 
+    let id = stuck_run(&sim).await;
     let plan = ex
-        .plan(&ActionRequest::RetryPipeline {
-            id: "run-1042".into(),
-        })
+        .plan(&ActionRequest::RetryPipeline { id: id.clone() })
         .await
         .expect("plan");
-    assert_eq!(plan.calls[0].path, "/pipeline/run-1042/retry");
+    assert_eq!(plan.calls[0].path, format!("/pipeline/{id}/retry"));
     assert_eq!(plan.changes[0].before, "stuck");
     let out = ex.execute(&plan, "y", &tx).await.expect("retries");
+    assert!(out.ok, "{}", out.summary);
+    let stuck = get(&sim, "/pipelines?status=stuck").await;
+    let still: Vec<&str> = stuck["pipelines"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p["id"].as_str())
+        .collect();
     assert!(
-        out.summary.contains("no longer lists run-1042"),
-        "{}",
-        out.summary
+        !still.contains(&id.as_str()),
+        "{id} is still stuck: {stuck}"
     );
 
-    assert_eq!(
-        lock(&platform).calls,
-        vec!["pause", "resume", "retry run-1042"]
-    );
     let report = opsdeck::actions::audit::verify(&dir.join("audit.jsonl")).expect("verifies");
     assert_eq!((report.entries, report.unfinished.len()), (9, 0));
+    sim.stop().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
