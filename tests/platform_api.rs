@@ -85,7 +85,7 @@ async fn ready_answers_503_once_api_has_no_ready_pods() {
         .expect("scale");
     assert!(resp.status().is_success(), "{}", resp.status());
     let base = sim.platform_url();
-    let body = eventually(20, "/health/ready 503", || async {
+    let body = eventually(60, "/health/ready 503", || async {
         let (code, body) = get(&c, format!("{base}/health/ready")).await;
         (code == 503).then_some(body)
     })
@@ -121,7 +121,7 @@ async fn pause_and_resume_round_trip_and_are_idempotent() {
         .as_str()
         .unwrap_or_default()
         .to_string();
-    let idle = eventually(10, "the generator logs that it idles", || async {
+    let idle = eventually(30, "the generator logs that it idles", || async {
         let text = c
             .get(format!("{pods}/{pod}/log?tailLines=1"))
             .send()
@@ -157,7 +157,7 @@ async fn pause_and_resume_round_trip_and_are_idempotent() {
 async fn pipelines_are_listed_newest_first_and_filtered() {
     let (sim, c) = start(None).await;
     let base = sim.platform_url();
-    let runs = eventually(15, "a few runs", || async {
+    let runs = eventually(45, "a few runs", || async {
         let (_, body) = get(&c, format!("{base}/pipelines")).await;
         let runs = body["pipelines"].as_array().cloned().unwrap_or_default();
         (runs.len() >= 3).then_some(runs)
@@ -183,7 +183,7 @@ async fn pipelines_are_listed_newest_first_and_filtered() {
             .is_ok()
     );
     assert!(runs[0]["id"].as_str() > runs[1]["id"].as_str());
-    let succeeded = eventually(15, "a succeeded run", || async {
+    let succeeded = eventually(45, "a succeeded run", || async {
         let (_, body) = get(&c, format!("{base}/pipelines?status=succeeded")).await;
         let runs = body["pipelines"].as_array().cloned().unwrap_or_default();
         (!runs.is_empty()).then_some(runs)
@@ -211,7 +211,7 @@ async fn pipelines_are_listed_newest_first_and_filtered() {
 async fn pipeline_stuck_runs_appear_and_a_retry_succeeds() {
     let (sim, c) = start(Some(Scenario::PipelineStuck)).await;
     let base = sim.platform_url();
-    let stuck = eventually(45, "a stuck run", || async {
+    let stuck = eventually(120, "a stuck run", || async {
         let (_, body) = get(&c, format!("{base}/pipelines?status=stuck")).await;
         let runs = body["pipelines"].as_array().cloned().unwrap_or_default();
         runs.first().cloned()
@@ -229,7 +229,7 @@ async fn pipeline_stuck_runs_appear_and_a_retry_succeeds() {
     assert_eq!(code, 409, "{err}");
     let (_, health) = get(&c, format!("{base}/health")).await;
     assert_eq!(health["status"], "degraded", "{health}");
-    eventually(20, "the retried run succeeds", || async {
+    eventually(60, "the retried run succeeds", || async {
         let (_, body) = get(&c, format!("{base}/pipelines")).await;
         let runs = body["pipelines"].as_array().cloned().unwrap_or_default();
         runs.iter()
