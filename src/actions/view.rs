@@ -9,18 +9,8 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use super::plan::Plan;
 use crate::core::state::{ActionPanel, ActionPhase};
 use crate::ui::format::truncate;
+use crate::ui::layout::centered;
 use crate::ui::table::Ctx;
-
-fn dialog(area: Rect, width: u16, height: u16) -> Rect {
-    let w = width.min(area.width);
-    let h = height.min(area.height);
-    Rect {
-        x: area.x + (area.width - w) / 2,
-        y: area.y + (area.height - h) / 2,
-        width: w,
-        height: h,
-    }
-}
 
 /// Everything the plan says, then the prompt: what changes, the exact calls, what else it
 /// touches, the permission and dry-run answers. Lines are cut to the dialog's width and, on a
@@ -107,7 +97,7 @@ pub fn draw_confirm(frame: &mut Frame, body: Rect, plan: &Plan, typed: &str, ctx
     let mut lines = head;
     lines.extend(details);
     lines.extend(foot);
-    let area = dialog(body, width, lines.len() as u16 + 2);
+    let area = centered(body, width, lines.len() as u16 + 2);
     frame.render_widget(Clear, area);
     let block = Block::default()
         .borders(Borders::ALL)

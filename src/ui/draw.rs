@@ -6,7 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
-use super::layout::regions;
+use super::layout::{centered, regions};
 use super::symbols::Symbols;
 use super::table::Ctx;
 use super::theme::Theme;
@@ -161,17 +161,6 @@ fn hints<'a>(state: &State, ctx: &Ctx) -> Line<'a> {
         }
     }
     Line::from(spans)
-}
-
-fn centered(area: Rect, width: u16, height: u16) -> Rect {
-    let w = width.min(area.width);
-    let h = height.min(area.height);
-    Rect {
-        x: area.x + (area.width - w) / 2,
-        y: area.y + (area.height - h) / 2,
-        width: w,
-        height: h,
-    }
 }
 
 /// The help overlay, generated from the keymap: what you see is what is bound. One entry per

@@ -59,6 +59,18 @@ pub fn overview_split(body: Rect) -> (Rect, Rect) {
     (workloads, events)
 }
 
+/// A `width` x `height` box centred in `area` (clipped to it): dialogs and overlays.
+pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let w = width.min(area.width);
+    let h = height.min(area.height);
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}
+
 /// How many data rows a view's main table shows in a terminal of this size.
 pub fn table_rows(view: View, width: u16, height: u16) -> usize {
     let body = regions(Rect::new(0, 0, width, height)).body;
