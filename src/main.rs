@@ -421,6 +421,7 @@ async fn console(
         state.flash = Some(format!("keymap: {}", warnings.join("; ")));
     }
     let ui = Ui {
+        config: config.clone(),
         theme,
         symbols,
         timings: std::env::var_os("OPSDECK_TIMINGS").and_then(|p| {

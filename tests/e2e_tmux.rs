@@ -325,3 +325,64 @@ fn demo_rolls_back_a_bad_rollout_after_typed_confirmation_and_audits_it() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn demo_walks_the_bad_rollout_runbook_to_the_end() {
+    let dir = std::env::temp_dir().join(format!("opsdeck-e2e-runbook-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let audit_arg = format!("--audit-log={}", dir.join("audit.jsonl").display());
+    let t = Tmux::start(
+        "runbook",
+        80,
+        24,
+        &["demo", "--scenario", "bad-rollout", &audit_arg],
+        &[],
+    );
+    t.wait_for("the console", STARTUP, |s| {
+        s.contains("Workloads") && s.contains(" api ")
+    });
+    // Let the bad revision land first (a few seconds into the scenario).
+    t.wait_for("the bad revision", Duration::from_secs(60), |s| {
+        s.lines()
+            .any(|l| l.contains(" api ") && l.contains("deploy") && !l.contains(" 3    0"))
+    });
+    t.literal(":runbook bad-rollout");
+    t.keys(&["Enter"]);
+    t.wait_for("the runbook", STARTUP, |s| {
+        s.contains("Runbook bad-rollout") && s.contains("run step 1 of 5")
+    });
+    t.keys(&["Enter"]); // 1. manual: acknowledged
+    t.wait_for("step 2", STARTUP, |s| s.contains("run step 2 of 5"));
+    t.keys(&["Enter"]); // 2. action: rollback api -> plan
+    t.wait_for("the plan", STARTUP, |s| s.contains("Confirm rollback"));
+    t.literal("api");
+    t.keys(&["Enter"]);
+    t.wait_for("step 3", Duration::from_secs(90), |s| {
+        s.contains("run step 3 of 5")
+    });
+    t.keys(&["Enter"]); // 3. wait until the rollout completes
+    t.wait_for("step 4", Duration::from_secs(90), |s| {
+        s.contains("run step 4 of 5")
+    });
+    t.keys(&["Enter"]); // 4. check pods ready
+    t.wait_for("step 5", Duration::from_secs(30), |s| {
+        s.contains("run step 5 of 5")
+    });
+    t.keys(&["Enter"]); // 5. note
+    t.wait_for("the end", STARTUP, |s| s.contains("runbook done: 5 steps"));
+    t.keys(&["Escape"]);
+    t.keys(&["Escape"]);
+    t.literal(":q");
+    t.keys(&["Enter"]);
+    t.wait_dead(Duration::from_secs(10));
+    let verify = Command::new(env!("CARGO_BIN_EXE_opsdeck"))
+        .args(["audit", "verify", &audit_arg])
+        .output()
+        .expect("runs");
+    assert!(
+        verify.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verify.stdout)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

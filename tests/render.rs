@@ -240,3 +240,19 @@ fn action_panel_with_progress() {
         );
     });
 }
+
+#[test]
+fn runbook_walk() {
+    snapshot_view("runbook", |s| {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("runbooks/bad-rollout.toml");
+        let rb = opsdeck::actions::runbook::Runbook::load(&path).expect("runbook");
+        keys(s, vec![key(':')]);
+        keys(s, typed("runbook bad-rollout"));
+        feed(
+            s,
+            vec![Msg::RunbookLoaded(Ok((Box::new(rb), Default::default())))],
+        );
+        keys(s, vec![code(KeyCode::Enter)]);
+    });
+}

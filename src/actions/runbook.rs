@@ -426,7 +426,8 @@ pub async fn run(
     })
 }
 
-async fn wait_for(
+/// Polls `cond` every second until it holds (what was seen) or `timeout` passes (why not).
+pub async fn wait_for(
     cond: &Condition,
     executor: &Executor,
     timeout: Duration,

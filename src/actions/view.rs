@@ -7,6 +7,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::plan::Plan;
+use super::runbook::StepKind;
+use crate::core::runbook_flow::{RunbookWalk, WalkPhase};
 use crate::core::state::{ActionPanel, ActionPhase};
 use crate::ui::format::truncate;
 use crate::ui::layout::centered;
@@ -150,5 +152,104 @@ pub fn draw_panel(frame: &mut Frame, body: Rect, panel: &ActionPanel, ctx: &Ctx)
         .border_set(ctx.symbols.border)
         .border_style(style)
         .title(Line::from(title));
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+/// The runbook being walked: its steps with where the walk stands, the last outcomes, and what
+/// Enter will do. Leaves room at the bottom for the action panel.
+pub fn draw_runbook(
+    frame: &mut Frame,
+    body: Rect,
+    walk: &RunbookWalk,
+    with_panel: bool,
+    ctx: &Ctx,
+) {
+    let room = Rect {
+        height: body
+            .height
+            .saturating_sub(if with_panel { 8 } else { 0 })
+            .max(6)
+            .min(body.height),
+        ..body
+    };
+    let width = room.width.saturating_sub(4).min(100);
+    let inner = usize::from(width.saturating_sub(2));
+    let total = walk.runbook.steps.len();
+    let mut lines = vec![Line::from(Span::styled(
+        truncate(&walk.runbook.description, inner, ctx.symbols.ellipsis),
+        ctx.theme.dim,
+    ))];
+    for (i, step) in walk.runbook.steps.iter().enumerate() {
+        let (mark, style) = match i.cmp(&walk.step) {
+            std::cmp::Ordering::Less => (ctx.symbols.ok, ctx.theme.ok),
+            std::cmp::Ordering::Equal if walk.phase == WalkPhase::Failed => {
+                (ctx.symbols.bad, ctx.theme.bad)
+            }
+            std::cmp::Ordering::Equal if !walk.finished() => (ctx.symbols.arrow, ctx.theme.accent),
+            _ => (" ", ctx.theme.text),
+        };
+        let kind = match step.kind {
+            StepKind::Note(_) => "note",
+            StepKind::Manual(_) => "manual",
+            StepKind::Check(_) => "check",
+            StepKind::Action(_) => "action",
+            StepKind::WaitUntil { .. } => "wait",
+        };
+        let text = step.title.clone().map_or_else(
+            || walk.text(&step.kind),
+            |t| format!("{t}: {}", walk.text(&step.kind)),
+        );
+        let line = format!("{mark} {:>2}. {kind:<7}{text}", i + 1);
+        lines.push(Line::from(Span::styled(
+            truncate(&line, inner, ctx.symbols.ellipsis),
+            style,
+        )));
+    }
+    for entry in walk.log.iter().rev().take(2).rev() {
+        lines.push(Line::from(Span::styled(
+            truncate(entry, inner, ctx.symbols.ellipsis),
+            ctx.theme.dim,
+        )));
+    }
+    let (prompt, style) = match walk.phase {
+        WalkPhase::Ready => (
+            format!(
+                "enter: run step {} of {total}; esc: stop the runbook",
+                walk.step + 1
+            ),
+            ctx.theme.key,
+        ),
+        WalkPhase::Evaluating => ("checking...".to_string(), ctx.theme.pending),
+        WalkPhase::Acting => (
+            "the step's action: see the plan and the action panel".to_string(),
+            ctx.theme.pending,
+        ),
+        WalkPhase::Done => (
+            format!("runbook done: {total} steps; esc closes"),
+            ctx.theme.ok,
+        ),
+        WalkPhase::Failed => (
+            "runbook stopped at a failed step; esc closes".to_string(),
+            ctx.theme.bad,
+        ),
+        WalkPhase::Stopped => ("runbook stopped; esc closes".to_string(), ctx.theme.dim),
+    };
+    lines.push(Line::from(Span::styled(prompt, style)));
+    // On a small screen the step list gives way from the top; the prompt always shows.
+    let fit = usize::from(room.height.saturating_sub(2));
+    if lines.len() > fit {
+        let drop = lines.len() - fit;
+        lines.drain(1..(1 + drop).min(lines.len() - 1));
+    }
+    let area = centered(room, width, lines.len() as u16 + 2);
+    frame.render_widget(Clear, area);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_set(ctx.symbols.border)
+        .border_style(ctx.theme.accent)
+        .title(Span::styled(
+            format!(" Runbook {} ", walk.runbook.name),
+            ctx.theme.title,
+        ));
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }

@@ -5,6 +5,7 @@
 pub mod terminal;
 
 use std::io::Write;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -16,9 +17,13 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use crate::actions::cli::find_runbook;
+use crate::actions::condition::Condition;
 use crate::actions::executor::{ActionError, Executor};
+use crate::actions::runbook::{Runbook, wait_for};
 use crate::cluster::logs::spawn_log_follow;
 use crate::cluster::source::{Namespaces, spawn_watches};
+use crate::config::Config;
 use crate::core::msg::{Effect, Msg};
 use crate::core::state::State;
 use crate::core::update::{prepare, update};
@@ -35,6 +40,8 @@ pub struct Ui {
     pub symbols: Symbols,
     /// Benchmark log (`OPSDECK_TIMINGS`): when the first pod rows were drawn, and every frame.
     pub timings: Option<std::fs::File>,
+    /// The config file's settings (runbook folders).
+    pub config: Config,
 }
 
 /// The tasks that feed State, and how to stop them.
@@ -46,6 +53,8 @@ struct Sources {
     /// The one path for mutations; None when it could not be set up (the reason is shown
     /// when an action is asked for).
     executor: Result<Arc<Executor>, String>,
+    /// For the runbook folders.
+    config: Config,
 }
 
 impl Sources {
@@ -54,6 +63,7 @@ impl Sources {
         namespaces: &Namespaces,
         tx: mpsc::Sender<Msg>,
         executor: Result<Arc<Executor>, String>,
+        config: Config,
     ) -> Self {
         let watches = CancellationToken::new();
         spawn_watches(&client, namespaces, tx.clone(), &watches);
@@ -63,6 +73,7 @@ impl Sources {
             watches,
             logs: None,
             executor,
+            config,
         }
     }
 
@@ -105,6 +116,26 @@ impl Sources {
         }
     }
 
+    /// A runbook's check (once) or wait-until (polled up to `wait`), off the UI task.
+    fn evaluate(&self, condition: String, namespace: String, wait: Option<Duration>) {
+        let tx = self.tx.clone();
+        let executor = self.executor.clone();
+        tokio::spawn(async move {
+            let result = async {
+                let executor = executor?;
+                let cond = Condition::parse(&condition, &namespace)?;
+                match wait {
+                    Some(limit) => wait_for(&cond, &executor, limit)
+                        .await
+                        .map(|seen| (true, seen)),
+                    None => cond.evaluate(&executor).await.map_err(|e| e.to_string()),
+                }
+            }
+            .await;
+            let _ = tx.send(Msg::ConditionEvaluated(result)).await;
+        });
+    }
+
     /// Returns false when the app should quit.
     fn run(&mut self, effect: Effect) -> bool {
         match effect {
@@ -133,6 +164,19 @@ impl Sources {
             effect @ (Effect::PlanAction(_) | Effect::ExecuteAction { .. }) => {
                 self.run_action(effect)
             }
+            Effect::LoadRunbook { name, params } => {
+                let path = find_runbook(Path::new(&name), &self.config);
+                let loaded = Runbook::load(&path)
+                    .map(|r| (Box::new(r), params))
+                    .map_err(|e| e.to_string());
+                let tx = self.tx.clone();
+                tokio::spawn(async move { tx.send(Msg::RunbookLoaded(loaded)).await });
+            }
+            Effect::EvaluateCondition {
+                condition,
+                namespace,
+                wait,
+            } => self.evaluate(condition, namespace, wait),
         }
         true
     }
@@ -171,7 +215,7 @@ async fn event_loop(
 ) -> Result<()> {
     let started = Instant::now();
     let (tx, mut rx) = mpsc::channel::<Msg>(1024);
-    let mut sources = Sources::start(client, &state.namespaces, tx, executor);
+    let mut sources = Sources::start(client, &state.namespaces, tx, executor, ui.config.clone());
     let mut keys = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);

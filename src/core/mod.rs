@@ -3,6 +3,7 @@
 pub mod action;
 pub mod action_flow;
 pub mod msg;
+pub mod runbook_flow;
 pub mod state;
 pub mod table;
 pub mod update;

@@ -1,11 +1,15 @@
 //! What flows into `update` (Msg: keys, ticks, data that arrived) and what comes out of it
 //! (Effect: work for the event loop to run).
 
+use std::collections::BTreeMap;
+use std::time::Duration;
+
 use crossterm::event::KeyEvent;
 
 use crate::actions::ActionRequest;
 use crate::actions::executor::{ActionError, Outcome, Progress};
 use crate::actions::plan::Plan;
+use crate::actions::runbook::Runbook;
 use crate::cluster::logs::{LogMsg, LogTarget};
 use crate::cluster::model::ClusterMsg;
 use crate::cluster::source::Namespaces;
@@ -25,6 +29,10 @@ pub enum Msg {
     ActionPlanned(Result<Box<Plan>, ActionError>),
     ActionProgressed(Progress),
     ActionFinished(Result<Outcome, ActionError>),
+    /// A runbook file was read (with the parameters given on the command line), or why not.
+    RunbookLoaded(Result<(Box<Runbook>, BTreeMap<String, String>), String>),
+    /// A runbook check or wait-until was evaluated: (holds, what was seen), or why not.
+    ConditionEvaluated(Result<(bool, String), String>),
 }
 
 impl From<ClusterMsg> for Msg {
@@ -56,5 +64,16 @@ pub enum Effect {
     ExecuteAction {
         plan: Box<Plan>,
         confirmation: String,
+    },
+    /// Read a runbook by name or path (the config's runbook folders, then ./runbooks).
+    LoadRunbook {
+        name: String,
+        params: BTreeMap<String, String>,
+    },
+    /// Evaluate a runbook condition once, or poll it until it holds or `wait` passes.
+    EvaluateCondition {
+        condition: String,
+        namespace: String,
+        wait: Option<Duration>,
     },
 }

@@ -4,6 +4,7 @@ use std::collections::BTreeSet;
 
 use tui_textarea::TextArea;
 
+use super::runbook_flow::RunbookWalk;
 use super::table::TableState;
 use super::view::{Screen, View};
 use crate::actions::plan::Plan;
@@ -36,6 +37,8 @@ pub enum Mode {
         cursor: usize,
         chosen: BTreeSet<String>,
     },
+    /// Walking a runbook: Enter runs the current step, Esc stops.
+    Runbook,
     /// A plan is shown; nothing happens until its confirmation phrase is typed and Enter.
     Confirm {
         plan: Box<Plan>,
@@ -111,6 +114,8 @@ pub struct State {
     pub logs: Option<LogsView>,
     /// The action in progress or last finished, until dismissed.
     pub action: Option<ActionPanel>,
+    /// The runbook being walked, until closed.
+    pub runbook: Option<RunbookWalk>,
     pub mode: Mode,
     pub keymap: Keymap,
     /// A one-line message in the footer (errors from the command line, warnings).
@@ -138,6 +143,7 @@ impl State {
             events: TableState::default(),
             logs: None,
             action: None,
+            runbook: None,
             mode: Mode::Normal,
             keymap,
             flash: None,

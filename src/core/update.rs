@@ -8,6 +8,7 @@ use tui_textarea::TextArea;
 use super::action::Action;
 use super::action_flow;
 use super::msg::{Effect, Msg};
+use super::runbook_flow;
 use super::state::{LogsView, Mode, State};
 use super::table::{TableState, matches};
 use super::view::{PodScope, Screen, View};
@@ -25,6 +26,8 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.dirty = true;
             prepare(state);
             let effects = on_key(state, key);
+            // A cancelled confirmation ends a runbook's action step too.
+            runbook_flow::after_action(state);
             prepare(state);
             effects
         }
@@ -52,6 +55,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::ActionPlanned(result) => {
             action_flow::on_planned(state, result);
+            runbook_flow::after_action(state);
             state.dirty = true;
             vec![]
         }
@@ -62,6 +66,17 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::ActionFinished(result) => {
             action_flow::on_finished(state, result);
+            runbook_flow::after_action(state);
+            state.dirty = true;
+            vec![]
+        }
+        Msg::RunbookLoaded(result) => {
+            runbook_flow::on_loaded(state, result);
+            state.dirty = true;
+            vec![]
+        }
+        Msg::ConditionEvaluated(result) => {
+            runbook_flow::on_condition(state, result);
             state.dirty = true;
             vec![]
         }
@@ -243,6 +258,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         }
         Mode::NamespacePicker { cursor, chosen } => picker_key(state, key, cursor, chosen),
         Mode::Confirm { plan, input } => action_flow::confirm_key(state, key, plan, input),
+        Mode::Runbook => runbook_flow::key(state, key),
     }
 }
 
@@ -523,6 +539,7 @@ fn run_command(state: &mut State, line: &str) -> Vec<Effect> {
         "ns" | "namespace" | "namespaces" if rest.is_empty() => perform(state, Action::Namespaces),
         "ns" | "namespace" | "namespaces" => rewatch(state, Namespaces::parse(&rest.join(","))),
         "logs" | "log" => open_selected_pod_logs(state),
+        "runbook" | "rb" => runbook_flow::from_command(state, &rest),
         word => match View::from_command(word) {
             Some(view) => {
                 let effects = goto(state, view);

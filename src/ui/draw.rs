@@ -35,6 +35,9 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme, symbols: &Symbols) 
         View::Logs => cluster_view::draw_logs(frame, r.body, state, &ctx),
     }
     draw_footer(frame, r.footer, state, &ctx);
+    if let Some(walk) = &state.runbook {
+        crate::actions::view::draw_runbook(frame, r.body, walk, state.action.is_some(), &ctx);
+    }
     if let Some(panel) = &state.action {
         crate::actions::view::draw_panel(frame, r.body, panel, &ctx);
     }

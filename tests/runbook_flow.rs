@@ -1,0 +1,238 @@
+//! Walking a runbook in the console, as a reducer: each step waits for Enter; actions take the
+//! same plan / confirm / execute path as typed commands; checks and waits go to the executor.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+
+use common::*;
+use crossterm::event::KeyCode;
+use opsdeck::actions::executor::Outcome;
+use opsdeck::actions::plan::{Permission, Plan};
+use opsdeck::actions::runbook::Runbook;
+use opsdeck::actions::{ActionRequest, WorkloadRef};
+use opsdeck::cluster::rows::WorkloadKind;
+use opsdeck::core::msg::{Effect, Msg};
+use opsdeck::core::runbook_flow::WalkPhase;
+use opsdeck::core::state::{Mode, State};
+
+fn runbook(name: &str) -> Box<Runbook> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("runbooks")
+        .join(format!("{name}.toml"));
+    Box::new(Runbook::load(&path).expect("shipped runbook loads"))
+}
+
+fn start(state: &mut State, line: &str, params: &[(&str, &str)]) -> Vec<Effect> {
+    let mut msgs = vec![key(':')];
+    msgs.extend(typed(line));
+    let effects = keys(state, msgs);
+    let params: BTreeMap<String, String> = params
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let name = line.split_whitespace().nth(1).expect("name").to_string();
+    feed(
+        state,
+        vec![Msg::RunbookLoaded(Ok((runbook(&name), params)))],
+    );
+    effects
+}
+
+fn enter(state: &mut State) -> Vec<Effect> {
+    keys(state, vec![code(KeyCode::Enter)])
+}
+
+fn phase(state: &State) -> Option<(usize, WalkPhase)> {
+    state.runbook.as_ref().map(|w| (w.step, w.phase))
+}
+
+fn rollback_plan() -> Box<Plan> {
+    let workload = WorkloadRef {
+        kind: WorkloadKind::Deployment,
+        namespace: "contentgen".into(),
+        name: "api".into(),
+    };
+    Box::new(Plan {
+        id: "p".into(),
+        request: ActionRequest::Rollback {
+            workload,
+            to_revision: None,
+        },
+        target: "deployment contentgen/api".into(),
+        changes: vec![],
+        calls: vec![],
+        warnings: vec![],
+        destructive: true,
+        confirm_phrase: "api".into(),
+        precondition: None,
+        permission: Permission {
+            allowed: true,
+            reason: "allowed".into(),
+            checks: vec![],
+        },
+        dry_run: None,
+        noop: None,
+    })
+}
+
+#[test]
+fn the_bad_rollout_runbook_walks_step_by_step() {
+    let mut state = platform();
+    let effects = start(&mut state, "runbook bad-rollout", &[]);
+    assert_eq!(
+        effects,
+        vec![Effect::LoadRunbook {
+            name: "bad-rollout".into(),
+            params: BTreeMap::new()
+        }]
+    );
+    assert!(matches!(state.mode, Mode::Runbook));
+    assert_eq!(phase(&state), Some((0, WalkPhase::Ready)));
+
+    // 1. manual: Enter acknowledges it.
+    assert!(enter(&mut state).is_empty());
+    assert_eq!(phase(&state), Some((1, WalkPhase::Ready)));
+
+    // 2. action: planned like `:rollback api`, confirmed by typing the name.
+    let effects = enter(&mut state);
+    let workload = WorkloadRef {
+        kind: WorkloadKind::Deployment,
+        namespace: "contentgen".into(),
+        name: "api".into(),
+    };
+    assert_eq!(
+        effects,
+        vec![Effect::PlanAction(ActionRequest::Rollback {
+            workload,
+            to_revision: None
+        })]
+    );
+    feed(&mut state, vec![Msg::ActionPlanned(Ok(rollback_plan()))]);
+    assert!(matches!(state.mode, Mode::Confirm { .. }));
+    let effects = keys(&mut state, typed("api"));
+    assert!(matches!(effects.as_slice(), [Effect::ExecuteAction { .. }]));
+    assert_eq!(phase(&state), Some((1, WalkPhase::Acting)));
+    feed(
+        &mut state,
+        vec![Msg::ActionFinished(Ok(Outcome {
+            ok: true,
+            summary: "rolled back".into(),
+            duration: Duration::from_secs(3),
+        }))],
+    );
+    assert_eq!(phase(&state), Some((2, WalkPhase::Ready)));
+    assert!(matches!(state.mode, Mode::Runbook));
+
+    // 3. wait-until: the executor polls, up to the step's timeout.
+    let effects = enter(&mut state);
+    assert_eq!(
+        effects,
+        vec![Effect::EvaluateCondition {
+            condition: "rollout-complete api".into(),
+            namespace: "contentgen".into(),
+            wait: Some(Duration::from_secs(300)),
+        }]
+    );
+    feed(
+        &mut state,
+        vec![Msg::ConditionEvaluated(Ok((
+            true,
+            "rollout complete".into(),
+        )))],
+    );
+
+    // 4. check: fails -> the walk stops there.
+    let effects = enter(&mut state);
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::EvaluateCondition { wait: None, .. }]
+    ));
+    feed(
+        &mut state,
+        vec![Msg::ConditionEvaluated(Ok((
+            false,
+            "1/3 pods ready".into(),
+        )))],
+    );
+    assert_eq!(phase(&state), Some((3, WalkPhase::Failed)));
+    assert!(
+        enter(&mut state).is_empty(),
+        "a failed walk runs nothing more"
+    );
+    let log = state
+        .runbook
+        .as_ref()
+        .map(|w| w.log.clone())
+        .unwrap_or_default();
+    assert_eq!(
+        log.last().map(String::as_str),
+        Some("4. FAILED: check does not hold: 1/3 pods ready")
+    );
+
+    // Esc closes it.
+    keys(&mut state, vec![code(KeyCode::Esc)]);
+    assert!(state.runbook.is_none());
+    assert!(matches!(state.mode, Mode::Normal));
+}
+
+#[test]
+fn a_cancelled_confirmation_fails_the_step() {
+    let mut state = platform();
+    start(&mut state, "runbook bad-rollout", &[]);
+    enter(&mut state);
+    enter(&mut state);
+    feed(&mut state, vec![Msg::ActionPlanned(Ok(rollback_plan()))]);
+    keys(&mut state, vec![code(KeyCode::Esc)]);
+    assert_eq!(phase(&state), Some((1, WalkPhase::Failed)));
+    assert!(matches!(state.mode, Mode::Runbook));
+}
+
+#[test]
+fn missing_parameters_are_named() {
+    let mut state = platform();
+    start(&mut state, "runbook pipeline-stuck", &[]);
+    assert!(state.runbook.is_none());
+    assert!(
+        state
+            .flash
+            .as_deref()
+            .is_some_and(|f| f.contains("\"pipeline\"")),
+        "{:?}",
+        state.flash
+    );
+}
+
+#[test]
+fn parameters_fill_the_steps() {
+    let mut state = platform();
+    let effects = start(
+        &mut state,
+        "runbook pipeline-stuck pipeline=run-7",
+        &[("pipeline", "run-7")],
+    );
+    assert!(
+        matches!(&effects[..], [Effect::LoadRunbook { params, .. }] if params.get("pipeline").map(String::as_str) == Some("run-7"))
+    );
+    let walk = state.runbook.clone().expect("walking");
+    let texts: Vec<String> = walk
+        .runbook
+        .steps
+        .iter()
+        .map(|s| walk.text(&s.kind))
+        .collect();
+    assert!(
+        texts.iter().any(|t| t == "retry-pipeline run-7"),
+        "{texts:?}"
+    );
+}
+
+#[test]
+fn esc_stops_a_walk_between_steps() {
+    let mut state = platform();
+    start(&mut state, "runbook bad-rollout", &[]);
+    keys(&mut state, vec![code(KeyCode::Esc)]);
+    assert_eq!(phase(&state), Some((0, WalkPhase::Stopped)));
+}
