@@ -8,7 +8,6 @@ use k8s_openapi::api::core::v1::PodTemplateSpec;
 
 use super::model::*;
 use super::{Timer, World};
-use crate::sim::scenarios::Scenario;
 use crate::sim::util::after_ms;
 
 /// What one kubelet step produced: events (reason, type, message) and when to step again.
@@ -168,8 +167,7 @@ impl World {
         };
         let meta = self.meta(ns, name, labels, created);
         let spec_json = self.spec_json(&template);
-        let crashy = self.scenario == Some(Scenario::Crashloop)
-            && meta.labels.get("app").is_some_and(|a| a == "fact-checker");
+        let crashy = super::play::oom_prone(&template);
         let seed = self.rng.next();
         let mut pod = PodM {
             meta,

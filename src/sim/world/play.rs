@@ -9,6 +9,20 @@ use crate::sim::util::secs_between;
 
 const NS: &str = "contentgen";
 
+/// The memory limit of the crashloop scenario's bad revision: pods with it are OOMKilled.
+pub(super) const OOM_MEMORY_LIMIT: &str = "96Mi";
+
+/// Whether pods of this template are OOMKilled on start (the crashloop scenario's bad revision).
+pub(super) fn oom_prone(template: &k8s_openapi::api::core::v1::PodTemplateSpec) -> bool {
+    template.spec.iter().flat_map(|s| &s.containers).any(|c| {
+        c.resources
+            .as_ref()
+            .and_then(|r| r.limits.as_ref())
+            .and_then(|l| l.get("memory"))
+            .is_some_and(|q| q.0 == OOM_MEMORY_LIMIT)
+    })
+}
+
 impl World {
     pub(super) fn play_scenario(&mut self) {
         if self.now.as_millisecond() >= self.next_jitter_ms {
@@ -22,6 +36,10 @@ impl World {
             Scenario::BadRollout if ms >= 5000 && stage == 0 => {
                 self.scenario_stage = 1;
                 self.bad_rollout();
+            }
+            Scenario::Crashloop if ms >= 1000 && stage == 0 => {
+                self.scenario_stage = 1;
+                self.crashloop_rollout();
             }
             Scenario::QueueBacklog if ms >= 3000 && ms / 1000 > i64::from(stage) => {
                 self.scenario_stage = (ms / 1000) as u32;
@@ -83,6 +101,41 @@ impl World {
         v["spec"]["template"] = serde_json::to_value(tpl).unwrap_or_default();
         v["metadata"]["annotations"] = serde_json::to_value(ann).unwrap_or_default();
         let _ = self.apply_json(Kind::Deployment, NS, "api", v, false);
+    }
+
+    /// crashloop: fact-checker gets a revision whose memory limit is too small, so its new pods
+    /// are OOMKilled on start (the controller keeps the old ones: maxUnavailable rounds to 0).
+    /// Rolling back to the previous template fixes it, as on a real cluster.
+    fn crashloop_rollout(&mut self) {
+        let key = Self::ns_key("fact-checker");
+        let Some(d) = self.deployments.get(&key) else {
+            return;
+        };
+        let mut tpl = (*d.template).clone();
+        if let Some(c) = tpl.spec.as_mut().and_then(|s| s.containers.first_mut()) {
+            let limits = c
+                .resources
+                .get_or_insert_with(Default::default)
+                .limits
+                .get_or_insert_with(Default::default);
+            limits.insert(
+                "memory".into(),
+                k8s_openapi::apimachinery::pkg::api::resource::Quantity(OOM_MEMORY_LIMIT.into()),
+            );
+        }
+        let mut ann = d.meta.annotations.clone();
+        ann.insert(
+            CHANGE_CAUSE.into(),
+            format!(
+                "kubectl set resources deployment/fact-checker --limits=memory={OOM_MEMORY_LIMIT}"
+            ),
+        );
+        let Ok(mut v) = serde_json::to_value(d.to_deployment()) else {
+            return;
+        };
+        v["spec"]["template"] = serde_json::to_value(tpl).unwrap_or_default();
+        v["metadata"]["annotations"] = serde_json::to_value(ann).unwrap_or_default();
+        let _ = self.apply_json(Kind::Deployment, NS, "fact-checker", v, false);
     }
 
     fn queue_backlog_step(&mut self) {
