@@ -269,3 +269,44 @@ fn r_types_the_restart_for_the_selected_workload_and_waits() {
         [Effect::PlanAction(ActionRequest::Restart { .. })]
     ));
 }
+
+#[test]
+fn cordon_is_an_action_verb() {
+    let mut state = platform();
+    let effects = command(&mut state, "cordon pool-general-3");
+    assert_eq!(
+        effects,
+        vec![Effect::PlanAction(ActionRequest::Cordon {
+            node: "pool-general-3".into()
+        })]
+    );
+    let mut state = platform();
+    let effects = command(&mut state, "uncordon pool-general-3");
+    assert_eq!(
+        effects,
+        vec![Effect::PlanAction(ActionRequest::Uncordon {
+            node: "pool-general-3".into()
+        })]
+    );
+}
+
+#[test]
+fn c_types_the_cordon_for_the_selected_node_and_waits() {
+    let mut state = platform();
+    // Not on a workload: c names what it wants and opens nothing.
+    assert!(keys(&mut state, vec![key('c')]).is_empty());
+    assert!(!matches!(state.mode, Mode::Command(_)));
+    let effects = keys(&mut state, vec![key('3'), key('c')]);
+    assert!(effects.is_empty(), "a key press alone never plans");
+    match &state.mode {
+        Mode::Command(input) => assert_eq!(input.lines().join(""), "cordon pool-general-1"),
+        other => panic!("expected the command line, got {other:?}"),
+    }
+    let effects = keys(&mut state, vec![code(KeyCode::Enter)]);
+    assert_eq!(
+        effects,
+        vec![Effect::PlanAction(ActionRequest::Cordon {
+            node: "pool-general-1".into()
+        })]
+    );
+}

@@ -599,3 +599,164 @@ async fn a_rollout_that_never_completes_fails_verification_naming_the_pods() {
     );
     env.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cordon_and_uncordon_a_node_as_kubectl_does() {
+    let env = Env::start(SimOptions::default()).await;
+    let (plan, seen) = env.act(req(&["cordon", "pool-general-3"])).await;
+    assert_eq!(plan.target, "node pool-general-3");
+    assert_eq!(plan.confirm_phrase, "y", "cordon is reversible");
+    assert!(!plan.destructive);
+    assert!(plan.precondition.is_some(), "the node's resourceVersion");
+    assert_eq!(plan.changes[0].what, "spec.unschedulable");
+    assert_eq!(
+        (
+            plan.changes[0].before.as_str(),
+            plan.changes[0].after.as_str()
+        ),
+        ("false", "true")
+    );
+    let call = &plan.calls[0];
+    assert_eq!(call.method, "PATCH");
+    assert_eq!(
+        call.path,
+        "/api/v1/nodes/pool-general-3?fieldManager=opsdeck"
+    );
+    assert_eq!(call.content_type, "application/strategic-merge-patch+json");
+    assert_eq!(call.body, r#"{"spec":{"unschedulable":true}}"#);
+    assert!(
+        plan.warnings.iter().any(
+            |w| w.contains("pod(s) run on node pool-general-3") && w.contains("does not evict")
+        ),
+        "{:?}",
+        plan.warnings
+    );
+    assert!(
+        plan.dry_run
+            .as_deref()
+            .is_some_and(|d| d.contains("accepted")),
+        "{:?}",
+        plan.dry_run
+    );
+    assert!(
+        plan.permission
+            .checks
+            .iter()
+            .any(|c| c == "patch nodes pool-general-3")
+    );
+    assert!(seen.contains(&Progress::Requested { status: 200 }));
+    let row = env.ok(&["get", "node", "pool-general-3"]).await;
+    assert!(row.contains("SchedulingDisabled"), "{row}");
+    let dry = env
+        .sim
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "PATCH" && r.path == "/api/v1/nodes/pool-general-3")
+        .collect::<Vec<_>>();
+    assert_eq!(dry.len(), 2, "one dry run, one patch: {dry:?}");
+    assert!(dry[0].query.contains("dryRun=All"), "{dry:?}");
+
+    // Cordoning again changes nothing and sends nothing.
+    let again = env
+        .ex
+        .plan(&req(&["cordon", "pool-general-3"]))
+        .await
+        .expect("plan");
+    assert_eq!(
+        again.noop.as_deref(),
+        Some("node pool-general-3 is already cordoned")
+    );
+    assert!(again.calls.is_empty() && again.dry_run.is_none());
+
+    let (plan, _) = env.act(req(&["uncordon", "pool-general-3"])).await;
+    assert_eq!(plan.calls[0].body, r#"{"spec":{"unschedulable":null}}"#);
+    let row = env.ok(&["get", "node", "pool-general-3"]).await;
+    assert!(!row.contains("SchedulingDisabled"), "{row}");
+    let node = env.json(&["get", "node", "pool-general-3"]).await;
+    assert_eq!(node["spec"]["unschedulable"], Value::Null);
+
+    let report = audit::verify(&env.dir.join("audit.jsonl")).expect("verifies");
+    assert_eq!(report.entries, 6, "intent, result, verify for each");
+    assert!(report.unfinished.is_empty());
+    env.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cordon_of_an_unknown_node_is_not_found() {
+    let env = Env::start(SimOptions::default()).await;
+    let err = env
+        .ex
+        .plan(&req(&["cordon", "pool-general-9"]))
+        .await
+        .expect_err("no such node");
+    let ActionError::NotFound(why) = &err else {
+        panic!("expected NotFound, got {err}");
+    };
+    assert!(why.contains("pool-general-9"), "{why}");
+    env.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stale_cordon_plan_stops_with_the_current_state() {
+    let env = Env::start(SimOptions::default()).await;
+    let plan = env
+        .ex
+        .plan(&req(&["cordon", "pool-general-2"]))
+        .await
+        .expect("plan");
+    env.ok(&["label", "node", "pool-general-2", "team=content"])
+        .await;
+    let (tx, _rx) = mpsc::channel(16);
+    let err = env.ex.execute(&plan, "y", &tx).await.expect_err("stale");
+    let ActionError::Conflict { message, current } = &err else {
+        panic!("expected Conflict, got {err}");
+    };
+    assert!(message.contains("changed since the plan"), "{message}");
+    assert!(
+        current.contains("node pool-general-2 now") && current.contains("unschedulable false"),
+        "{current}"
+    );
+    let row = env.ok(&["get", "node", "pool-general-2"]).await;
+    assert!(!row.contains("SchedulingDisabled"), "{row}");
+    env.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_denied_cordon_sends_no_mutating_request() {
+    let env = Env::start(SimOptions {
+        forbidden: vec!["nodes".into()],
+        ..SimOptions::default()
+    })
+    .await;
+    let err = env
+        .ex
+        .plan(&req(&["cordon", "pool-general-3"]))
+        .await
+        .expect_err("denied");
+    let ActionError::Forbidden(why) = &err else {
+        panic!("expected Forbidden, got {err}");
+    };
+    assert!(
+        why.contains("sim-admin may not patch nodes pool-general-3"),
+        "{why}"
+    );
+    let mutating: Vec<_> = env
+        .sim
+        .requests()
+        .into_iter()
+        .filter(|r| r.is_mutating())
+        .collect();
+    assert!(
+        mutating.is_empty(),
+        "mutating requests reached the server: {mutating:?}"
+    );
+    assert!(
+        env.sim
+            .requests()
+            .iter()
+            .any(|r| r.path.ends_with("/selfsubjectaccessreviews")),
+        "the denial came from an access review"
+    );
+    assert!(!env.dir.join("audit.jsonl").exists());
+    env.stop().await;
+}

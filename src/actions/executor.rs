@@ -11,7 +11,7 @@ use super::audit::{AuditLog, Phase, Record};
 use super::kube as k;
 use super::plan::{Draft, Permission, Plan, Review, new_id};
 use super::verify::{self, Goal};
-use super::{ActionRequest, http};
+use super::{ActionRequest, http, node};
 
 #[derive(Clone, Debug)]
 pub struct ExecutorConfig {
@@ -128,7 +128,7 @@ impl Executor {
     /// Live state -> draft -> access review -> server-side dry run.
     pub async fn plan(&self, request: &ActionRequest) -> Result<Plan, ActionError> {
         self.refuse_readonly(request)?;
-        let (draft, permission) = if request.workload().is_some() {
+        let (draft, permission) = if request.is_kube() {
             // Permission first: a denied operator learns it before anything else is asked.
             let permission = self.permission(k::review_for(request).as_ref()).await?;
             let draft = k::draft(&self.client, request).await?;
@@ -144,7 +144,7 @@ impl Executor {
             (draft, permission)
         };
         let mut plan = self.assemble(request, draft, permission);
-        if request.workload().is_some() && plan.noop.is_none() {
+        if request.is_kube() && plan.noop.is_none() {
             plan.dry_run = Some(self.dry_run(&plan).await?);
         }
         Ok(plan)
@@ -175,9 +175,11 @@ impl Executor {
     }
 
     fn assemble(&self, request: &ActionRequest, d: Draft, permission: Permission) -> Plan {
-        let name = request
-            .workload()
-            .map_or_else(|| "generation".to_string(), |w| w.name.clone());
+        let name = match (request.workload(), request.node()) {
+            (Some(w), _) => w.name.clone(),
+            (None, Some(node)) => node.to_string(),
+            (None, None) => "generation".to_string(),
+        };
         let typed = d.destructive || self.config.production;
         Plan {
             id: new_id(),
@@ -240,7 +242,7 @@ impl Executor {
                 plan.target
             )));
         }
-        if !plan.permission.allowed && plan.request.workload().is_some() {
+        if !plan.permission.allowed && plan.request.is_kube() {
             return Err(ActionError::Forbidden(plan.permission.reason.clone()));
         }
         let started = Instant::now();
@@ -330,9 +332,9 @@ impl Executor {
 
     /// Sends the plan's calls; a Kubernetes write first re-checks the plan's resourceVersion.
     async fn send(&self, plan: &Plan) -> Result<(u16, Option<String>), ActionError> {
-        if let Some(w) = plan.request.workload() {
+        if let Some(path) = k::target_path(&plan.request) {
             if let Some(rv) = &plan.precondition {
-                let live = k::get(&self.client, &k::object_path(w)).await?;
+                let live = k::get(&self.client, &path).await?;
                 let now = live
                     .pointer("/metadata/resourceVersion")
                     .and_then(serde_json::Value::as_str)
@@ -340,7 +342,7 @@ impl Executor {
                 if now != rv {
                     return Err(self
                         .conflict(
-                            w,
+                            &plan.request,
                             format!(
                                 "{} changed since the plan (resourceVersion {rv} -> {now})",
                                 plan.target
@@ -354,7 +356,7 @@ impl Executor {
                 match k::send_call(&self.client, call, false).await {
                     Ok(s) => last = (s.status, s.audit_id),
                     Err(ActionError::Conflict { message, .. }) => {
-                        return Err(self.conflict(w, message).await);
+                        return Err(self.conflict(&plan.request, message).await);
                     }
                     Err(e) => return Err(e),
                 }
@@ -376,10 +378,10 @@ impl Executor {
         Ok(last)
     }
 
-    async fn conflict(&self, w: &super::WorkloadRef, message: String) -> ActionError {
+    async fn conflict(&self, request: &ActionRequest, message: String) -> ActionError {
         ActionError::Conflict {
             message,
-            current: k::current_state(&self.client, w).await,
+            current: k::current_state_of(&self.client, request).await,
         }
     }
 
@@ -395,6 +397,10 @@ impl Executor {
             | ActionRequest::ResumeRollout { .. } => Goal::RolloutComplete,
             ActionRequest::Scale { replicas, .. } => Goal::ReadyReplicas(*replicas),
             ActionRequest::PauseRollout { .. } => Goal::Paused(true),
+            ActionRequest::Cordon { node } | ActionRequest::Uncordon { node } => {
+                let want = matches!(plan.request, ActionRequest::Cordon { .. });
+                return node::wait(&self.client, node, want, timeout, progress).await;
+            }
             other => {
                 let _ = progress
                     .send(Progress::Message("re-reading the platform's state".into()))

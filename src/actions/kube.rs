@@ -172,6 +172,9 @@ pub async fn pods_of(
 
 /// The access review an action needs: known from the request alone, so it runs before any read.
 pub fn review_for(request: &ActionRequest) -> Option<Review> {
+    if let Some(node) = request.node() {
+        return Some(super::node::review(node));
+    }
     let w = request.workload()?;
     Some(review(
         w,
@@ -192,6 +195,10 @@ fn review(w: &WorkloadRef, subresource: Option<&str>) -> Review {
 
 /// Reads the live state and drafts the change a Kubernetes action makes.
 pub async fn draft(client: &Client, request: &ActionRequest) -> Result<Draft, ActionError> {
+    if let Some(node) = request.node() {
+        let cordon = matches!(request, ActionRequest::Cordon { .. });
+        return super::node::draft(client, node, cordon).await;
+    }
     let Some(w) = request.workload() else {
         return Err(ActionError::Invalid(format!(
             "{} is not a Kubernetes action",
@@ -426,7 +433,11 @@ fn pause(w: &WorkloadRef, obj: &Value, paused: bool) -> Result<Draft, ActionErro
 
 /// A SelfSubjectAccessReview: (allowed, the server's reason).
 pub async fn access_review(client: &Client, r: &Review) -> Result<(bool, String), ActionError> {
-    let mut attrs = json!({"namespace": r.namespace, "verb": r.verb, "group": r.group, "resource": r.resource, "name": r.name});
+    let mut attrs =
+        json!({"verb": r.verb, "group": r.group, "resource": r.resource, "name": r.name});
+    if !r.namespace.is_empty() {
+        attrs["namespace"] = json!(r.namespace);
+    }
     if let Some(sub) = &r.subresource {
         attrs["subresource"] = json!(sub);
     }
@@ -446,6 +457,24 @@ pub async fn access_review(client: &Client, r: &Review) -> Result<(bool, String)
         .unwrap_or(false);
     let reason = str_at(&sent.body, "/status/reason").to_string();
     Ok((allowed, reason))
+}
+
+/// The path of the object a Kubernetes action patches (its precondition's object).
+pub fn target_path(request: &ActionRequest) -> Option<String> {
+    match (request.workload(), request.node()) {
+        (Some(w), _) => Some(object_path(w)),
+        (None, Some(node)) => Some(super::node::node_path(node)),
+        (None, None) => None,
+    }
+}
+
+/// The live state of a Kubernetes action's target in one line, for a Conflict.
+pub async fn current_state_of(client: &Client, request: &ActionRequest) -> String {
+    match (request.workload(), request.node()) {
+        (Some(w), _) => current_state(client, w).await,
+        (None, Some(node)) => super::node::current_state(client, node).await,
+        (None, None) => String::new(),
+    }
 }
 
 /// The live state in one line, for a Conflict: what changed since the plan.

@@ -7,6 +7,7 @@ pub mod condition;
 pub mod executor;
 pub mod http;
 pub mod kube;
+pub mod node;
 pub mod plan;
 pub mod runbook;
 pub mod undo;
@@ -125,9 +126,15 @@ pub enum ActionRequest {
     RetryPipeline {
         id: String,
     },
+    Cordon {
+        node: String,
+    },
+    Uncordon {
+        node: String,
+    },
 }
 
-const USAGE: &str = "actions: restart W | rollback W [--to-revision N] | scale W N | pause-rollout W | resume-rollout W | pause-generation | resume-generation | retry-pipeline ID";
+const USAGE: &str = "actions: restart W | rollback W [--to-revision N] | scale W N | pause-rollout W | resume-rollout W | pause-generation | resume-generation | retry-pipeline ID | cordon NODE | uncordon NODE";
 
 impl ActionRequest {
     /// From the command line words, e.g. `["scale", "article-generator", "8"]`.
@@ -173,6 +180,12 @@ impl ActionRequest {
             ["retry-pipeline", id] if !id.is_empty() => {
                 Ok(ActionRequest::RetryPipeline { id: id.to_string() })
             }
+            ["cordon", node] if node::valid_name(node) => Ok(ActionRequest::Cordon {
+                node: node.to_string(),
+            }),
+            ["uncordon", node] if node::valid_name(node) => Ok(ActionRequest::Uncordon {
+                node: node.to_string(),
+            }),
             [] => Err(format!("no action given; {USAGE}")),
             [verb, ..] => Err(
                 format!("cannot read {:?}; {USAGE}", words.join(" ")).replace(
@@ -187,7 +200,7 @@ impl ActionRequest {
         }
     }
 
-    const VERBS: [&'static str; 8] = [
+    const VERBS: [&'static str; 10] = [
         "restart",
         "rollback",
         "scale",
@@ -196,6 +209,8 @@ impl ActionRequest {
         "pause-generation",
         "resume-generation",
         "retry-pipeline",
+        "cordon",
+        "uncordon",
     ];
 
     pub fn verb(&self) -> &'static str {
@@ -208,6 +223,8 @@ impl ActionRequest {
             ActionRequest::PauseGeneration => "pause-generation",
             ActionRequest::ResumeGeneration => "resume-generation",
             ActionRequest::RetryPipeline { .. } => "retry-pipeline",
+            ActionRequest::Cordon { .. } => "cordon",
+            ActionRequest::Uncordon { .. } => "uncordon",
         }
     }
 
@@ -221,6 +238,19 @@ impl ActionRequest {
             | ActionRequest::ResumeRollout { workload } => Some(workload),
             _ => None,
         }
+    }
+
+    /// The node a node action (cordon, uncordon) targets.
+    pub fn node(&self) -> Option<&str> {
+        match self {
+            ActionRequest::Cordon { node } | ActionRequest::Uncordon { node } => Some(node),
+            _ => None,
+        }
+    }
+
+    /// Whether the action goes to the Kubernetes API (a workload or a node), not the platform's.
+    pub fn is_kube(&self) -> bool {
+        self.workload().is_some() || self.node().is_some()
     }
 }
 
@@ -279,6 +309,20 @@ mod tests {
                 id: "run-1042".into()
             })
         );
+        assert_eq!(
+            p(&["cordon", "pool-general-3"]),
+            Ok(ActionRequest::Cordon {
+                node: "pool-general-3".into()
+            })
+        );
+        let un = p(&["uncordon", "pool-general-3"]).expect("uncordon");
+        assert_eq!(
+            (un.verb(), un.node(), un.workload(), un.is_kube()),
+            ("uncordon", Some("pool-general-3"), None, true)
+        );
+        assert!(p(&["cordon"]).is_err_and(|e| e.contains("wrong arguments")));
+        assert!(p(&["cordon", "a/b"]).is_err_and(|e| e.contains("wrong arguments")));
+        assert!(!ActionRequest::PauseGeneration.is_kube());
         assert!(p(&["scale", "api", "-1"]).is_err());
         assert!(p(&["scale", "api"]).is_err_and(|e| e.contains("wrong arguments")));
         assert!(p(&["explode", "api"]).is_err_and(|e| e.contains("unknown action")));

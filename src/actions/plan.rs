@@ -58,16 +58,24 @@ pub struct Review {
 }
 
 impl Review {
-    /// "patch deployments/scale (apps) contentgen/api".
+    /// "patch deployments/scale (apps) contentgen/api"; cluster-scoped core resources read
+    /// "patch nodes pool-general-3".
     pub fn describe(&self) -> String {
         let res = match &self.subresource {
             Some(s) => format!("{}/{s}", self.resource),
             None => self.resource.clone(),
         };
-        format!(
-            "{} {res} ({}) {}/{}",
-            self.verb, self.group, self.namespace, self.name
-        )
+        let group = if self.group.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", self.group)
+        };
+        let object = if self.namespace.is_empty() {
+            self.name.clone()
+        } else {
+            format!("{}/{}", self.namespace, self.name)
+        };
+        format!("{} {res}{group} {object}", self.verb)
     }
 }
 

@@ -72,6 +72,11 @@ impl Action {
             "rollback",
             "roll back workload (plan, confirm)",
         ),
+        (
+            Action::Prefill("cordon"),
+            "cordon",
+            "cordon node (plan, confirm)",
+        ),
     ];
 
     pub fn name(self) -> &'static str {

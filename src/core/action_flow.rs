@@ -23,6 +23,8 @@ pub const VERBS: &[&str] = &[
     "pause-generation",
     "resume-generation",
     "retry-pipeline",
+    "cordon",
+    "uncordon",
 ];
 
 /// `:restart api` and friends. None when the first word is not an action verb.
@@ -64,8 +66,22 @@ pub fn from_command(state: &mut State, words: &[&str]) -> Option<Vec<Effect>> {
 
 /// `r`, `s`, `u` on a workload open the command line with the action typed for it, so the
 /// operator reads and completes it; Enter then plans, and the plan still needs confirming.
+/// `c` on a node opens `cordon NODE` (`uncordon NODE` when the node is already cordoned).
 pub fn prefill(state: &State, verb: &str) -> Option<String> {
     let view = state.view();
+    if verb == "cordon" {
+        if view != View::Nodes {
+            return None;
+        }
+        let slot = state.nodes.selected_slot()?;
+        let n = state.cluster.nodes.get(slot)?;
+        let verb = if n.status.contains("SchedulingDisabled") {
+            "uncordon"
+        } else {
+            "cordon"
+        };
+        return Some(format!("{verb} {}", n.name));
+    }
     if !matches!(view, View::Overview | View::Workloads) {
         return None;
     }

@@ -303,7 +303,10 @@ fn perform(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Goto(v) => return goto(state, v),
         Action::Prefill(verb) => match action_flow::prefill(state, verb) {
             Some(line) => state.mode = Mode::Command(text_input(&line)),
-            None => state.flash = Some(format!("select a workload to {verb}")),
+            None => {
+                let what = if verb == "cordon" { "node" } else { "workload" };
+                state.flash = Some(format!("select a {what} to {verb}"));
+            }
         },
     }
     vec![]
