@@ -608,3 +608,78 @@ async fn get_watch_prints_table_rows_for_new_pods() {
     );
     env.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stale_resource_version_in_a_scale_patch_is_a_conflict() {
+    let env = Env::start(SimOptions::default()).await;
+    let patch = |rv: &str| {
+        format!(r#"{{"metadata":{{"resourceVersion":"{rv}"}},"spec":{{"replicas":5}}}}"#)
+    };
+    let out = env
+        .kubectl(&[
+            "-n",
+            "contentgen",
+            "patch",
+            "deploy",
+            "api",
+            "--subresource=scale",
+            "--type=merge",
+            "-p",
+            &patch("1"),
+        ])
+        .await;
+    assert!(!out.status.success(), "a stale precondition must fail");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("the object has been modified") || err.contains("Conflict"),
+        "{err}"
+    );
+    let replicas = env
+        .ok(&[
+            "-n",
+            "contentgen",
+            "get",
+            "deploy",
+            "api",
+            "-o",
+            "jsonpath={.spec.replicas}",
+        ])
+        .await;
+    assert_eq!(replicas.trim(), "3", "nothing changed");
+    let rv = env
+        .ok(&[
+            "-n",
+            "contentgen",
+            "get",
+            "deploy",
+            "api",
+            "-o",
+            "jsonpath={.metadata.resourceVersion}",
+        ])
+        .await;
+    env.ok(&[
+        "-n",
+        "contentgen",
+        "patch",
+        "deploy",
+        "api",
+        "--subresource=scale",
+        "--type=merge",
+        "-p",
+        &patch(rv.trim()),
+    ])
+    .await;
+    let replicas = env
+        .ok(&[
+            "-n",
+            "contentgen",
+            "get",
+            "deploy",
+            "api",
+            "-o",
+            "jsonpath={.spec.replicas}",
+        ])
+        .await;
+    assert_eq!(replicas.trim(), "5", "a current precondition passes");
+    env.stop().await;
+}

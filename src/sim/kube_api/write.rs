@@ -185,17 +185,18 @@ pub async fn scale(
         return Ok(value_response(StatusCode::OK, &scale));
     }
     let (ct, body) = body_json(req).await?;
+    // A resourceVersion in the body (PUT or patch) is a precondition, as on the real server.
+    if let Some(rv) = body
+        .pointer("/metadata/resourceVersion")
+        .and_then(Value::as_str)
+        && Some(rv)
+            != scale
+                .pointer("/metadata/resourceVersion")
+                .and_then(Value::as_str)
+    {
+        return Err(ApiError::conflict(t.kind, &name));
+    }
     if method == axum::http::Method::PUT {
-        if let Some(rv) = body
-            .pointer("/metadata/resourceVersion")
-            .and_then(Value::as_str)
-            && Some(rv)
-                != scale
-                    .pointer("/metadata/resourceVersion")
-                    .and_then(Value::as_str)
-        {
-            return Err(ApiError::conflict(t.kind, &name));
-        }
         scale = body;
     } else {
         apply_patch(t.kind, &name, &ct, &mut scale, &body)?;
