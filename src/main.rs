@@ -7,14 +7,13 @@ use std::time::Duration;
 use clap::{Parser, Subcommand, ValueEnum};
 use color_eyre::eyre::{Result, eyre};
 use kube::Client;
-use kube::config::{KubeConfigOptions, Kubeconfig};
 
 use std::sync::Arc;
 
 use opsdeck::actions;
 use opsdeck::actions::executor::Executor;
 use opsdeck::app::{self, Ui, terminal};
-use opsdeck::cluster::connect::{KubeTarget, connect};
+use opsdeck::cluster::connect::{KubeTarget, client_from_yaml, connect};
 use opsdeck::cluster::snapshot;
 use opsdeck::cluster::source::Namespaces;
 use opsdeck::config::Config;
@@ -219,7 +218,7 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
                 ..SimOptions::default()
             })
             .await?;
-            let client = sim_client(&sim.kubeconfig_yaml()).await?;
+            let client = client_from_yaml(&sim.kubeconfig_yaml()).await?;
             let config = load_config(&cli)?;
             let namespaces = cli
                 .namespace
@@ -348,13 +347,6 @@ fn load_config(cli: &Cli) -> Result<Config> {
         },
     };
     Ok(Config::load(&path)?)
-}
-
-async fn sim_client(kubeconfig_yaml: &str) -> Result<Client> {
-    let kubeconfig = Kubeconfig::from_yaml(kubeconfig_yaml)?;
-    let config =
-        kube::Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default()).await?;
-    Ok(Client::try_from(config)?)
 }
 
 /// The console's executor; an error (no audit log path) is shown when an action is asked for.

@@ -2,6 +2,7 @@
 //! restart, rollback (against `kubectl rollout undo` on an identical world), no-op rollback,
 //! paused refusal, stale preconditions, denied permission and read-only mode.
 
+use opsdeck::cluster::connect::client_from_yaml;
 use std::path::PathBuf;
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -27,11 +28,9 @@ struct Env {
 
 async fn client_for(sim: &SimHandle) -> Client {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let kc = Kubeconfig::from_yaml(&sim.kubeconfig_yaml()).expect("sim kubeconfig parses");
-    let config = kube::Config::from_custom_kubeconfig(kc, &KubeConfigOptions::default())
+    client_from_yaml(&sim.kubeconfig_yaml())
         .await
-        .expect("config");
-    Client::try_from(config).expect("client")
+        .expect("sim client")
 }
 
 fn exec_config(dir: &std::path::Path, url: String, readonly: bool) -> ExecutorConfig {
@@ -503,11 +502,9 @@ async fn a_denied_action_is_refused_before_any_request() {
 async fn a_viewer_is_refused_and_no_mutating_request_reaches_the_server() {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let sim = sim::start(SimOptions::default()).await.expect("sim starts");
-    let kc = Kubeconfig::from_yaml(&sim.kubeconfig_yaml_for("viewer")).expect("kubeconfig");
-    let config = kube::Config::from_custom_kubeconfig(kc, &KubeConfigOptions::default())
+    let client = client_from_yaml(&sim.kubeconfig_yaml_for("viewer"))
         .await
-        .expect("config");
-    let client = Client::try_from(config).expect("client");
+        .expect("viewer client");
     let dir = std::env::temp_dir().join(format!("opsdeck-actions-viewer-{}", std::process::id()));
     let mut settings = exec_config(&dir, sim.url(), false);
     settings.user = "viewer".into();

@@ -2,10 +2,9 @@
 //! (PLATFORM.md): pause and resume generation, retry a stuck pipeline — each planned,
 //! confirmed, executed, verified and audited.
 
+use opsdeck::cluster::connect::client_from_yaml;
 use std::time::Duration;
 
-use kube::Client;
-use kube::config::{KubeConfigOptions, Kubeconfig};
 use opsdeck::actions::ActionRequest;
 use opsdeck::actions::executor::{ActionError, Executor, ExecutorConfig};
 use opsdeck::sim::{self, Scenario, SimHandle, SimOptions};
@@ -14,11 +13,9 @@ use tokio::sync::mpsc;
 
 async fn executor(sim: &SimHandle, dir: &std::path::Path) -> Executor {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let kc = Kubeconfig::from_yaml(&sim.kubeconfig_yaml()).expect("kubeconfig");
-    let config = kube::Config::from_custom_kubeconfig(kc, &KubeConfigOptions::default())
+    let client = client_from_yaml(&sim.kubeconfig_yaml())
         .await
-        .expect("config");
-    let client = Client::try_from(config).expect("client");
+        .expect("sim client");
     Executor::new(
         client,
         ExecutorConfig {

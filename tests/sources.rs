@@ -2,10 +2,10 @@
 //! server marks panes stale with the reason and they recover when it returns, a 403 marks
 //! only its own pane, and pod logs follow.
 
+use opsdeck::cluster::connect::client_from_yaml;
 use std::time::Duration;
 
 use kube::Client;
-use kube::config::{KubeConfigOptions, Kubeconfig};
 use opsdeck::cluster::logs::{LogEvent, LogMsg, LogTarget, spawn_log_follow};
 use opsdeck::cluster::model::{ClusterModel, ClusterMsg, LoadState, Resource};
 use opsdeck::cluster::source::{Namespaces, spawn_watches};
@@ -15,11 +15,9 @@ use tokio_util::sync::CancellationToken;
 
 async fn client_for(sim: &SimHandle) -> Client {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let kc = Kubeconfig::from_yaml(&sim.kubeconfig_yaml()).expect("sim kubeconfig parses");
-    let config = kube::Config::from_custom_kubeconfig(kc, &KubeConfigOptions::default())
+    client_from_yaml(&sim.kubeconfig_yaml())
         .await
-        .expect("config");
-    Client::try_from(config).expect("client")
+        .expect("sim client")
 }
 
 /// Feeds source messages into a model until `done` holds, failing after `secs`.

@@ -122,6 +122,17 @@ pub async fn connect(target: &KubeTarget) -> Result<Connection, ConnectError> {
     })
 }
 
+/// A client for a kubeconfig given as text, on its current context (the demo's in-process sim,
+/// and tests).
+pub async fn client_from_yaml(kubeconfig: &str) -> Result<Client, ConnectError> {
+    let kubeconfig =
+        Kubeconfig::from_yaml(kubeconfig).map_err(|e| ConnectError::Invalid(e.to_string()))?;
+    let config = Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
+        .await
+        .map_err(|e| ConnectError::Invalid(e.to_string()))?;
+    Client::try_from(config).map_err(|e| ConnectError::Invalid(e.to_string()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
