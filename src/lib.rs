@@ -8,5 +8,6 @@ pub mod app;
 pub mod cluster;
 pub mod config;
 pub mod core;
+pub mod queues;
 pub mod sim;
 pub mod ui;

@@ -63,6 +63,8 @@ pub struct QueueConfig {
     pub consumer: Option<String>,
     pub password_env: Option<String>,
     pub group: Option<String>,
+    /// Celery's `global_keyprefix` (kombu prefixes every key with it).
+    pub keyprefix: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
