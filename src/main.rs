@@ -12,13 +12,15 @@ use std::sync::Arc;
 
 use opsdeck::actions;
 use opsdeck::actions::executor::Executor;
-use opsdeck::app::{self, Ui, terminal};
+use opsdeck::app::{self, QueueFeed, Ui, terminal};
 use opsdeck::cluster::connect::{KubeTarget, client_from_yaml, connect};
 use opsdeck::cluster::snapshot;
 use opsdeck::cluster::source::Namespaces;
-use opsdeck::config::Config;
 use opsdeck::config::keymap::Keymap;
+use opsdeck::config::{Config, QueueConfig};
+use opsdeck::core::state::QUEUE_SMOOTHING_SECS;
 use opsdeck::core::state::{Connection, State};
+use opsdeck::queues::QueueModel;
 use opsdeck::sim::{self, Scenario, SimOptions};
 use opsdeck::ui::symbols::{self, Symbols};
 use opsdeck::ui::theme::Theme;
@@ -245,7 +247,14 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
                 "sim-admin".into(),
                 Some(sim.platform_url()),
             );
-            let result = console(&cli, &config, client, executor, connection, namespaces).await;
+            let queues = (
+                sim.queue_configs(),
+                QueueFeed::Sim(Box::new(sim.queue_sampler())),
+            );
+            let result = console(
+                &cli, &config, client, executor, connection, namespaces, queues,
+            )
+            .await;
             sim.stop().await;
             result.map(|_| ExitCode::SUCCESS)
         }
@@ -285,7 +294,23 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             };
             let user = actions::cli::kube_user(cli.kubeconfig.as_deref(), &conn.context);
             let executor = executor(&cli, &config, &conn.client, &connection, user, None);
-            console(&cli, &config, conn.client, executor, connection, namespaces).await?;
+            let queues = match config.queues.is_empty() {
+                true => (vec![], QueueFeed::None),
+                false => (
+                    config.queues.clone(),
+                    QueueFeed::Brokers(config.queues.clone()),
+                ),
+            };
+            console(
+                &cli,
+                &config,
+                conn.client,
+                executor,
+                connection,
+                namespaces,
+                queues,
+            )
+            .await?;
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -385,6 +410,7 @@ async fn console(
     executor: Result<Arc<Executor>, String>,
     connection: Connection,
     namespaces: Namespaces,
+    (queue_configs, queue_feed): (Vec<QueueConfig>, QueueFeed),
 ) -> Result<()> {
     let (keymap, warnings) = resolve_keymap(cli.keymap.as_deref().or(config.ui.keymap.as_deref()))?;
     let no_color = cli.no_color
@@ -409,11 +435,13 @@ async fn console(
     };
     let now = jiff::Timestamp::now().as_second();
     let mut state = State::new(connection, namespaces, keymap, now);
+    state.queues = QueueModel::new(&queue_configs, QUEUE_SMOOTHING_SECS);
     if !warnings.is_empty() {
         state.flash = Some(format!("keymap: {}", warnings.join("; ")));
     }
     let ui = Ui {
         config: config.clone(),
+        queues: queue_feed,
         theme,
         symbols,
         timings: std::env::var_os("OPSDECK_TIMINGS").and_then(|p| {

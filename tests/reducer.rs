@@ -367,3 +367,52 @@ fn changes_the_current_view_does_not_show_cost_no_redraw() {
     );
     assert!(state.dirty, "a stale source shows in the header");
 }
+
+#[test]
+fn queues_are_worst_first_and_enter_jumps_to_the_consumers_pods() {
+    let mut state = platform();
+    with_queues(&mut state);
+    let first = &state.queues.rows()[0];
+    assert_eq!(first.name, "articles", "the growing queue leads");
+    assert_eq!(first.drain, opsdeck::queues::Drain::Growing);
+    assert_eq!(
+        state.queue_history.get("articles").map(|h| h.len()),
+        Some(2)
+    );
+    keys(&mut state, vec![key('6')]);
+    assert_eq!(state.view(), View::Queues);
+    keys(&mut state, vec![code(KeyCode::Enter)]);
+    assert_eq!(
+        state.screen().pod_scope,
+        Some(PodScope::Workload {
+            namespace: "contentgen".into(),
+            name: "article-generator".into()
+        })
+    );
+    assert_eq!(selected_pod_names(&state).len(), 2);
+}
+
+#[test]
+fn a_failed_broker_marks_only_its_queues_stale() {
+    let mut state = platform();
+    with_queues(&mut state);
+    feed(
+        &mut state,
+        vec![Msg::Queues(opsdeck::queues::QueueMsg::Failed {
+            url_redacted: "redis://127.0.0.1:6379/0".into(),
+            queues: vec!["publish".into()],
+            reason: "connection refused".into(),
+            retry_in: Some(Duration::from_secs(4)),
+        })],
+    );
+    let publish = state.queues.row("publish").expect("publish");
+    assert!(
+        matches!(&publish.state, LoadState::Stale { reason, .. } if reason == "connection refused, retrying in 4s"),
+        "{:?}",
+        publish.state
+    );
+    assert_eq!(
+        state.queues.row("articles").map(|q| &q.state),
+        Some(&LoadState::Live)
+    );
+}

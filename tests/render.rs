@@ -256,3 +256,16 @@ fn runbook_walk() {
         keys(s, vec![code(KeyCode::Enter)]);
     });
 }
+
+#[test]
+fn overview_with_queues() {
+    snapshot_view("overview_queues", |s| with_queues(s));
+}
+
+#[test]
+fn queues_view() {
+    snapshot_view("queues", |s| {
+        with_queues(s);
+        keys(s, vec![key('6')]);
+    });
+}

@@ -23,10 +23,12 @@ use crate::actions::executor::{ActionError, Executor};
 use crate::actions::runbook::{Runbook, wait_for};
 use crate::cluster::logs::spawn_log_follow;
 use crate::cluster::source::{Namespaces, spawn_watches};
-use crate::config::Config;
+use crate::config::{Config, QueueConfig, QueueKind};
 use crate::core::msg::{Effect, Msg};
 use crate::core::state::State;
 use crate::core::update::{prepare, update};
+use crate::queues::redis::spawn_redis_queues;
+use crate::queues::{QueueMsg, QueueSample};
 use crate::ui::draw::draw;
 use crate::ui::symbols::Symbols;
 use crate::ui::theme::Theme;
@@ -35,6 +37,60 @@ const FRAME_GAP: Duration = Duration::from_millis(33);
 /// Messages handled between two looks at the keyboard, so input stays responsive in a flood.
 const DRAIN_LIMIT: usize = 256;
 
+/// Where queue rows come from.
+pub enum QueueFeed {
+    None,
+    /// The demo: the sim's queues read in process (a stand-in for the brokers).
+    Sim(Box<dyn Fn() -> Vec<QueueSample> + Send + Sync>),
+    /// The brokers named in the config.
+    Brokers(Vec<QueueConfig>),
+}
+
+/// How often queues are sampled.
+const QUEUE_INTERVAL: Duration = Duration::from_secs(2);
+
+/// Starts the queue sources; they stop with `token`.
+fn start_queues(feed: QueueFeed, tx: &mpsc::Sender<Msg>, token: &CancellationToken) {
+    match feed {
+        QueueFeed::None => {}
+        QueueFeed::Sim(sample) => {
+            let (tx, token) = (tx.clone(), token.clone());
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(QUEUE_INTERVAL);
+                loop {
+                    tokio::select! {
+                        _ = token.cancelled() => return,
+                        _ = tick.tick() => {
+                            if tx.send(Msg::Queues(QueueMsg::Sampled(sample()))).await.is_err() {
+                                return;
+                            }
+                        }
+                    }
+                }
+            });
+        }
+        QueueFeed::Brokers(queues) => {
+            let rabbit: Vec<String> = queues
+                .iter()
+                .filter(|q| q.kind == QueueKind::Rabbitmq)
+                .map(|q| q.name.clone())
+                .collect();
+            if !rabbit.is_empty() {
+                // Said on the pane rather than left "loading" forever.
+                let msg = QueueMsg::Failed {
+                    url_redacted: String::new(),
+                    queues: rabbit,
+                    reason: "the RabbitMQ management API source is not built yet".into(),
+                    retry_in: None,
+                };
+                let tx = tx.clone();
+                tokio::spawn(async move { tx.send(Msg::Queues(msg)).await });
+            }
+            spawn_redis_queues(queues, QUEUE_INTERVAL, tx.clone(), token.clone());
+        }
+    }
+}
+
 pub struct Ui {
     pub theme: Theme,
     pub symbols: Symbols,
@@ -42,6 +98,7 @@ pub struct Ui {
     pub timings: Option<std::fs::File>,
     /// The config file's settings (runbook folders).
     pub config: Config,
+    pub queues: QueueFeed,
 }
 
 /// The tasks that feed State, and how to stop them.
@@ -198,10 +255,11 @@ pub async fn run(
     client: Client,
     executor: Result<Arc<Executor>, String>,
     mut state: State,
-    ui: Ui,
+    mut ui: Ui,
 ) -> Result<()> {
     let mut terminal = terminal::enter().wrap_err("cannot set up the terminal")?;
-    let result = event_loop(&mut terminal, client, executor, &mut state, &ui).await;
+    let queues = std::mem::replace(&mut ui.queues, QueueFeed::None);
+    let result = event_loop(&mut terminal, client, executor, queues, &mut state, &ui).await;
     terminal::restore();
     result
 }
@@ -210,11 +268,14 @@ async fn event_loop(
     terminal: &mut terminal::Tui,
     client: Client,
     executor: Result<Arc<Executor>, String>,
+    queues: QueueFeed,
     state: &mut State,
     ui: &Ui,
 ) -> Result<()> {
     let started = Instant::now();
     let (tx, mut rx) = mpsc::channel::<Msg>(1024);
+    let queue_sources = CancellationToken::new();
+    start_queues(queues, &tx, &queue_sources);
     let mut sources = Sources::start(client, &state.namespaces, tx, executor, ui.config.clone());
     let mut keys = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
@@ -294,6 +355,7 @@ async fn event_loop(
         }
     }
     sources.stop();
+    queue_sources.cancel();
     Ok(())
 }
 

@@ -36,16 +36,13 @@ fn restarts_label(ctx: &Ctx, restarts: u32, last: Option<i64>) -> String {
 }
 
 pub fn draw_overview(frame: &mut Frame, area: Rect, state: &State, ctx: &Ctx) {
-    let (top, bottom) = overview_split(area);
-    draw_workload_table(
-        frame,
-        top,
-        state,
-        ctx,
-        View::Overview,
-        "Workloads (worst first)",
-    );
-    draw_warnings(frame, bottom, state, ctx, View::Overview);
+    let areas = overview_split(area, state.queues.rows().len());
+    let title = "Workloads (worst first)";
+    draw_workload_table(frame, areas.workloads, state, ctx, View::Overview, title);
+    if let Some(queues) = areas.queues {
+        crate::queues::view::draw_queue_pane(frame, queues, state, ctx);
+    }
+    draw_warnings(frame, areas.events, state, ctx, View::Overview);
 }
 
 pub fn draw_workloads(frame: &mut Frame, area: Rect, state: &State, ctx: &Ctx) {

@@ -57,6 +57,7 @@ impl Action {
         (Action::Goto(View::Nodes), "nodes", "nodes"),
         (Action::Goto(View::Hpas), "hpa", "autoscalers (HPA)"),
         (Action::Goto(View::Events), "events", "warning events"),
+        (Action::Goto(View::Queues), "queues", "queues"),
         (
             Action::Prefill("restart"),
             "restart",

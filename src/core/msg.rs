@@ -13,6 +13,7 @@ use crate::actions::runbook::Runbook;
 use crate::cluster::logs::{LogMsg, LogTarget};
 use crate::cluster::model::ClusterMsg;
 use crate::cluster::source::Namespaces;
+use crate::queues::QueueMsg;
 
 #[derive(Clone, Debug)]
 pub enum Msg {
@@ -33,6 +34,13 @@ pub enum Msg {
     RunbookLoaded(Result<(Box<Runbook>, BTreeMap<String, String>), String>),
     /// A runbook check or wait-until was evaluated: (holds, what was seen), or why not.
     ConditionEvaluated(Result<(bool, String), String>),
+    Queues(QueueMsg),
+}
+
+impl From<QueueMsg> for Msg {
+    fn from(m: QueueMsg) -> Self {
+        Msg::Queues(m)
+    }
 }
 
 impl From<ClusterMsg> for Msg {

@@ -1,6 +1,6 @@
 //! The whole console state: plain data, changed only by `update`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use tui_textarea::TextArea;
 
@@ -8,6 +8,12 @@ use super::runbook_flow::RunbookWalk;
 use super::table::TableState;
 use super::view::{Screen, View};
 use crate::actions::plan::Plan;
+use crate::queues::QueueModel;
+
+/// Queue rates are smoothed over about this many seconds.
+pub const QUEUE_SMOOTHING_SECS: f64 = 20.0;
+/// Depth samples kept per queue for the history sparkline.
+pub const QUEUE_HISTORY: usize = 60;
 use crate::cluster::logs::{LogBuffer, LogTarget};
 use crate::cluster::model::{ClusterModel, LoadState};
 use crate::cluster::source::Namespaces;
@@ -116,6 +122,10 @@ pub struct State {
     pub action: Option<ActionPanel>,
     /// The runbook being walked, until closed.
     pub runbook: Option<RunbookWalk>,
+    /// Queue rows (worst first) from the brokers, and a short depth history per queue.
+    pub queues: QueueModel,
+    pub queue_history: BTreeMap<String, VecDeque<u64>>,
+    pub queue_table: TableState,
     pub mode: Mode,
     pub keymap: Keymap,
     /// A one-line message in the footer (errors from the command line, warnings).
@@ -144,6 +154,9 @@ impl State {
             logs: None,
             action: None,
             runbook: None,
+            queues: QueueModel::new(&[], QUEUE_SMOOTHING_SECS),
+            queue_history: BTreeMap::new(),
+            queue_table: TableState::default(),
             mode: Mode::Normal,
             keymap,
             flash: None,
@@ -171,6 +184,7 @@ impl State {
             View::Nodes => &self.nodes,
             View::Hpas => &self.hpas,
             View::Events => &self.events,
+            View::Queues => &self.queue_table,
             View::Logs => return None,
         })
     }
@@ -183,6 +197,7 @@ impl State {
             View::Nodes => &mut self.nodes,
             View::Hpas => &mut self.hpas,
             View::Events => &mut self.events,
+            View::Queues => &mut self.queue_table,
             View::Logs => return None,
         })
     }

@@ -9,7 +9,7 @@ use super::action::Action;
 use super::action_flow;
 use super::msg::{Effect, Msg};
 use super::runbook_flow;
-use super::state::{LogsView, Mode, State};
+use super::state::{LogsView, Mode, QUEUE_HISTORY, State};
 use super::table::{TableState, matches};
 use super::view::{PodScope, Screen, View};
 use crate::cluster::logs::{LogBuffer, LogEvent, LogMsg, LogTarget};
@@ -17,6 +17,7 @@ use crate::cluster::model::{ClusterMsg, LoadState, Resource, Rows, SourceEvent};
 use crate::cluster::source::Namespaces;
 use crate::cluster::store::{Keyed, Store};
 use crate::config::keymap::Layer;
+use crate::queues::QueueMsg;
 use crate::ui::format::age;
 use crate::ui::layout::table_rows;
 
@@ -80,6 +81,10 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.dirty = true;
             vec![]
         }
+        Msg::Queues(m) => {
+            on_queues(state, m);
+            vec![]
+        }
     }
 }
 
@@ -88,7 +93,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
 fn shown_ages_change(state: &State, old: i64, new: i64) -> bool {
     let differs = |since: i64| age(old - since) != age(new - since);
     let view = state.view();
-    let page = table_rows(view, state.width, state.height);
+    let page = table_rows(view, state.width, state.height, state.queues.rows().len());
     let window = |t: &TableState| {
         t.rows
             .iter()
@@ -130,7 +135,7 @@ fn shown_ages_change(state: &State, old: i64, new: i64) -> bool {
                 .iter()
                 .any(|&s| c.hpas.get(s).is_some_and(|h| differs(h.created))),
             View::Events => events(),
-            View::Logs => false,
+            View::Queues | View::Logs => false,
         }
 }
 
@@ -157,7 +162,7 @@ fn cluster_change_is_visible(state: &State, msg: &ClusterMsg) -> bool {
         View::Nodes => &[Resource::Nodes, Resource::Pods],
         View::Hpas => &[Resource::Hpas],
         View::Events => &[Resource::Events],
-        View::Logs => &[],
+        View::Queues | View::Logs => &[],
     };
     let header_counts = matches!(
         msg.resource,
@@ -191,6 +196,36 @@ fn adds_rows(state: &State, msg: &ClusterMsg) -> bool {
         }
         _ => false,
     }
+}
+
+fn on_queues(state: &mut State, msg: QueueMsg) {
+    match msg {
+        QueueMsg::Sampled(samples) => {
+            state.queues.apply_samples(&samples);
+            for s in &samples {
+                let history = state.queue_history.entry(s.name.clone()).or_default();
+                history.push_back(s.depth);
+                while history.len() > QUEUE_HISTORY {
+                    history.pop_front();
+                }
+            }
+        }
+        QueueMsg::Failed {
+            queues,
+            reason,
+            retry_in,
+            ..
+        } => {
+            let reason = match retry_in {
+                Some(d) => format!("{reason}, retrying in {}s", d.as_secs().max(1)),
+                None => reason,
+            };
+            state
+                .queues
+                .apply_failure(&queues, &reason, state.now * 1000);
+        }
+    }
+    state.dirty |= matches!(state.view(), View::Overview | View::Queues);
 }
 
 fn on_logs(state: &mut State, msg: LogMsg) {
@@ -264,7 +299,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
 
 fn perform(state: &mut State, action: Action) -> Vec<Effect> {
     let view = state.view();
-    let page = table_rows(view, state.width, state.height);
+    let page = table_rows(view, state.width, state.height, state.queues.rows().len());
     match action {
         Action::Quit => return vec![Effect::Quit],
         Action::Back => return back(state),
@@ -381,7 +416,7 @@ fn goto(state: &mut State, view: View) -> Vec<Effect> {
 
 fn move_selection(state: &mut State, delta: isize) {
     let view = state.view();
-    let page = table_rows(view, state.width, state.height);
+    let page = table_rows(view, state.width, state.height, state.queues.rows().len());
     if view == View::Logs {
         if let Some(l) = state.logs.as_mut() {
             scroll_logs(l, delta, page);
@@ -467,6 +502,22 @@ fn open(state: &mut State) -> Vec<Effect> {
             }
         }
         View::Pods => return open_selected_pod_logs(state),
+        View::Queues => {
+            let row = state
+                .queue_table
+                .selected_slot()
+                .and_then(|i| state.queues.rows().get(i));
+            match row.and_then(|q| q.consumer_workload.clone()) {
+                Some(consumer) => {
+                    let (namespace, name) = consumer
+                        .split_once('/')
+                        .map(|(n, w)| (n.to_string(), w.to_string()))
+                        .unwrap_or_else(|| (state.connection.default_namespace.clone(), consumer));
+                    push_pods(state, PodScope::Workload { namespace, name });
+                }
+                None => state.flash = Some("this queue names no consumer in the config".into()),
+            }
+        }
         View::Logs => {}
     }
     vec![]
@@ -709,6 +760,10 @@ pub fn prepare(state: &mut State) {
         },
     );
 
+    let queue_count = state.queues.rows().len();
+    if state.queue_table.rows.len() != queue_count {
+        state.queue_table.set_rows((0..queue_count).collect());
+    }
     let (w, h) = (state.width, state.height);
     for view in [
         View::Overview,
@@ -717,9 +772,10 @@ pub fn prepare(state: &mut State) {
         View::Nodes,
         View::Hpas,
         View::Events,
+        View::Queues,
     ] {
         if let Some(t) = state.table_mut(view) {
-            t.scroll_into_view(table_rows(view, w, h));
+            t.scroll_into_view(table_rows(view, w, h, queue_count));
         }
     }
 }

@@ -8,6 +8,7 @@ pub enum View {
     Nodes,
     Hpas,
     Events,
+    Queues,
     Logs,
 }
 
@@ -20,6 +21,7 @@ impl View {
             View::Nodes => "Nodes",
             View::Hpas => "HPAs",
             View::Events => "Warning events",
+            View::Queues => "Queues",
             View::Logs => "Logs",
         }
     }
@@ -34,6 +36,7 @@ impl View {
             "nodes" | "node" | "no" => View::Nodes,
             "hpa" | "hpas" | "horizontalpodautoscalers" => View::Hpas,
             "events" | "event" | "ev" | "warnings" => View::Events,
+            "queues" | "queue" | "q" => View::Queues,
             _ => return None,
         })
     }

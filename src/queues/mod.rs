@@ -5,6 +5,7 @@ pub mod model;
 pub mod redis;
 pub mod redis_read;
 pub mod value;
+pub mod view;
 
 use std::time::Duration;
 

@@ -74,6 +74,23 @@ impl SimHandle {
         self.addr
     }
 
+    /// Reads the sim's queues in process: the demo's stand-in for the Redis and RabbitMQ
+    /// sources (which read real brokers in production).
+    pub fn queue_sampler(
+        &self,
+    ) -> impl Fn() -> Vec<crate::queues::QueueSample> + Send + Sync + 'static {
+        let shared = Arc::clone(&self.shared);
+        move || {
+            let w = shared.world();
+            w.queues.samples(w.now().as_millisecond())
+        }
+    }
+
+    /// The sim's queues as opsdeck config entries.
+    pub fn queue_configs(&self) -> Vec<crate::config::QueueConfig> {
+        self.shared.world().queues.configs()
+    }
+
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
     }

@@ -32,6 +32,7 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme, symbols: &Symbols) 
         View::Nodes => cluster_view::draw_nodes(frame, r.body, state, &ctx),
         View::Hpas => cluster_view::draw_hpas(frame, r.body, state, &ctx),
         View::Events => cluster_view::draw_events(frame, r.body, state, &ctx),
+        View::Queues => crate::queues::view::draw_queues(frame, r.body, state, &ctx),
         View::Logs => cluster_view::draw_logs(frame, r.body, state, &ctx),
     }
     draw_footer(frame, r.footer, state, &ctx);

@@ -44,19 +44,40 @@ pub fn regions(area: Rect) -> Regions {
     }
 }
 
-/// The overview's workloads pane above, warnings below (a third, 4 to 12 lines).
-pub fn overview_split(body: Rect) -> (Rect, Rect) {
+/// The overview: workloads on top, then the queues (when any are configured: up to 6 rows),
+/// then warnings (a third of the body, 4 to 12 lines).
+pub struct OverviewAreas {
+    pub workloads: Rect,
+    pub queues: Option<Rect>,
+    pub events: Rect,
+}
+
+pub fn overview_split(body: Rect, queues: usize) -> OverviewAreas {
     let events_h = (body.height / 3).clamp(4, 12).min(body.height);
+    let queues_h = if queues == 0 {
+        0
+    } else {
+        (queues.min(6) as u16 + 3).min(body.height.saturating_sub(events_h + 5))
+    };
     let workloads = Rect {
-        height: body.height - events_h,
+        height: body.height - events_h - queues_h,
         ..body
     };
-    let events = Rect {
+    let queues = (queues_h > 0).then_some(Rect {
         y: body.y + workloads.height,
+        height: queues_h,
+        ..body
+    });
+    let events = Rect {
+        y: body.y + workloads.height + queues_h,
         height: events_h,
         ..body
     };
-    (workloads, events)
+    OverviewAreas {
+        workloads,
+        queues,
+        events,
+    }
 }
 
 /// A `width` x `height` box centred in `area` (clipped to it): dialogs and overlays.
@@ -71,11 +92,12 @@ pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
     }
 }
 
-/// How many data rows a view's main table shows in a terminal of this size.
-pub fn table_rows(view: View, width: u16, height: u16) -> usize {
+/// How many data rows a view's main table shows in a terminal of this size (`queues`: how
+/// many queues the overview has a pane for).
+pub fn table_rows(view: View, width: u16, height: u16, queues: usize) -> usize {
     let body = regions(Rect::new(0, 0, width, height)).body;
     let pane = match view {
-        View::Overview => overview_split(body).0,
+        View::Overview => overview_split(body, queues).workloads,
         _ => body,
     };
     // Borders (2) and the column header (1); logs have no header.

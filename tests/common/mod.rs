@@ -279,3 +279,63 @@ pub fn typed(text: &str) -> Vec<Msg> {
 pub fn keys(state: &mut State, msgs: Vec<Msg>) -> Vec<Effect> {
     feed(state, msgs)
 }
+
+/// The platform's queues, two samples 10 s apart: `articles` growing, the rest draining.
+pub fn with_queues(state: &mut State) {
+    use opsdeck::config::{QueueConfig, QueueKind};
+    use opsdeck::queues::{QueueModel, QueueMsg, QueueSample};
+    let configs: Vec<QueueConfig> = [
+        (
+            "articles",
+            QueueKind::Celery,
+            "contentgen/article-generator",
+        ),
+        ("fact_checks", QueueKind::Celery, "contentgen/fact-checker"),
+        ("publish", QueueKind::Rq, "contentgen/publisher"),
+        (
+            "events:competitors",
+            QueueKind::Stream,
+            "contentgen/competitor-monitor",
+        ),
+    ]
+    .into_iter()
+    .map(|(name, kind, consumer)| QueueConfig {
+        name: name.into(),
+        kind,
+        url: "redis://127.0.0.1:6379/0".into(),
+        consumer: Some(consumer.into()),
+        password_env: None,
+        group: None,
+        keyprefix: None,
+    })
+    .collect();
+    state.queues = QueueModel::new(&configs, 20.0);
+    let sample = |name: &str, at_s: i64, depth: u64, enq: u64, done: u64| QueueSample {
+        name: name.into(),
+        at_ms: (NOW + at_s) * 1000,
+        depth,
+        unacked: 3,
+        consumers: Some(4),
+        failed: None,
+        oldest_age_secs: (depth > 0).then_some(95.0 + at_s as f64),
+        enqueued_total: Some(enq),
+        processed_total: Some(done),
+        ..QueueSample::default()
+    };
+    let at = |t: i64, d: u64| {
+        vec![
+            sample("articles", t, d, 1_000 + d * 3, 1_000 + d),
+            sample(
+                "fact_checks",
+                t,
+                40 - t as u64,
+                500 + t as u64,
+                460 + 2 * t as u64,
+            ),
+            sample("publish", t, 0, 300 + t as u64, 300 + t as u64),
+            sample("events:competitors", t, 2, 80 + t as u64, 78 + t as u64),
+        ]
+    };
+    feed(state, vec![Msg::Queues(QueueMsg::Sampled(at(0, 100)))]);
+    feed(state, vec![Msg::Queues(QueueMsg::Sampled(at(10, 180)))]);
+}

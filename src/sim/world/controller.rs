@@ -9,6 +9,7 @@ use super::{CHANGE_CAUSE, REVISION, Timer, World};
 impl World {
     /// Advance the world to `now`: due timers, scenario steps, controllers on what changed.
     pub fn tick(&mut self, now: Timestamp) {
+        let previous = self.now;
         self.now = now;
         let now_ms = now.as_millisecond();
         while let Some(entry) = self.timers.first_entry() {
@@ -21,6 +22,7 @@ impl World {
         }
         self.play_scenario();
         self.tick_pipelines();
+        self.tick_queues(previous);
         self.sync_dirty();
     }
 

@@ -9,6 +9,7 @@ pub mod model;
 mod patch;
 pub mod pipelines;
 mod play;
+pub mod queues;
 pub mod render;
 mod status;
 mod topology;
@@ -56,6 +57,8 @@ pub struct World {
     pub hpas: BTreeMap<Key, HpaM>,
     /// The platform's pipeline runs and its generation switch (served by the platform API).
     pub pipelines: Pipelines,
+    /// The platform's queues (sampled in process by the demo's queue pane).
+    pub queues: queues::SimQueues,
     rng: Rng,
     now: Timestamp,
     started: Timestamp,
@@ -92,6 +95,7 @@ impl World {
             statefulsets: BTreeMap::new(),
             hpas: BTreeMap::new(),
             pipelines: Pipelines::new(now.as_nanosecond() as u64, now),
+            queues: queues::SimQueues::default(),
             rng: Rng(now.as_nanosecond() as u64),
             now,
             started: now,

@@ -31,4 +31,38 @@ impl World {
         let workers = self.pipeline_workers();
         self.pipelines.tick(self.now, &workers);
     }
+
+    /// Queues drain by their consumers' ready pods; a hung pod holds messages unacked.
+    pub(super) fn tick_queues(&mut self, previous: jiff::Timestamp) {
+        let dt_secs =
+            (self.now.as_millisecond() - previous.as_millisecond()).max(0) as f64 / 1000.0;
+        let since_start = self.now.as_millisecond() - self.started.as_millisecond();
+        let spike =
+            if self.scenario == Some(crate::sim::Scenario::QueueBacklog) && since_start > 3000 {
+                4.0
+            } else {
+                0.0
+            };
+        let drive = super::queues::Drive {
+            dt_secs,
+            spike,
+            generation_paused: self.pipelines.paused(),
+        };
+        let from = Key {
+            ns: Arc::from(NS),
+            name: String::new(),
+        };
+        let pods: Vec<(String, bool, bool)> = self
+            .pods
+            .range(from..)
+            .take_while(|(k, _)| &*k.ns == NS)
+            .map(|(_, p)| (p.app().to_string(), p.ready, p.stuck_since.is_some()))
+            .collect();
+        self.queues.tick(drive, |consumer| {
+            let app = consumer.rsplit('/').next().unwrap_or(consumer);
+            pods.iter()
+                .filter(|(a, ready, _)| a == app && *ready)
+                .fold((0, 0), |(r, h), (_, _, hung)| (r + 1, h + u32::from(*hung)))
+        });
+    }
 }

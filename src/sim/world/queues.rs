@@ -1,0 +1,240 @@
+//! The platform's queues in the sim (PLATFORM.md): each fed at a rate and drained by the ready
+//! pods of its consumer, so scaling a worker, a hung worker, paused generation and the
+//! queue-backlog scenario all show in depth, unacked, rates and oldest age.
+
+use crate::config::QueueKind;
+use crate::queues::QueueSample;
+
+/// One simulated queue.
+#[derive(Clone, Debug)]
+pub struct SimQueue {
+    pub name: &'static str,
+    pub kind: QueueKind,
+    /// "namespace/deployment" that drains it.
+    pub consumer: &'static str,
+    /// Messages per second arriving, normally.
+    base_rate: f64,
+    /// Messages per second one ready consumer pod takes.
+    per_worker: f64,
+    depth: f64,
+    unacked: u64,
+    enqueued: f64,
+    processed: f64,
+    failed: u64,
+    consumers: u32,
+    /// Age of the oldest waiting message, seconds.
+    oldest_secs: f64,
+}
+
+/// What the world tells the queues each tick.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Drive {
+    pub dt_secs: f64,
+    /// Extra arrivals on `articles` (queue-backlog's traffic spike).
+    pub spike: f64,
+    pub generation_paused: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct SimQueues {
+    pub queues: Vec<SimQueue>,
+}
+
+const fn queue(
+    name: &'static str,
+    kind: QueueKind,
+    consumer: &'static str,
+    base_rate: f64,
+    per_worker: f64,
+) -> SimQueue {
+    SimQueue {
+        name,
+        kind,
+        consumer,
+        base_rate,
+        per_worker,
+        depth: 0.0,
+        unacked: 0,
+        enqueued: 0.0,
+        processed: 0.0,
+        failed: 0,
+        consumers: 0,
+        oldest_secs: 0.0,
+    }
+}
+
+impl Default for SimQueues {
+    fn default() -> Self {
+        let q = |n, k, c, r, w| queue(n, k, c, r, w);
+        SimQueues {
+            queues: vec![
+                q(
+                    "articles",
+                    QueueKind::Celery,
+                    "contentgen/article-generator",
+                    2.0,
+                    0.6,
+                ),
+                q(
+                    "fact_checks",
+                    QueueKind::Celery,
+                    "contentgen/fact-checker",
+                    1.2,
+                    0.8,
+                ),
+                q(
+                    "topics",
+                    QueueKind::Celery,
+                    "contentgen/topic-analyzer",
+                    0.3,
+                    0.5,
+                ),
+                q("publish", QueueKind::Rq, "contentgen/publisher", 1.0, 0.7),
+                q(
+                    "events:competitors",
+                    QueueKind::Stream,
+                    "contentgen/competitor-monitor",
+                    0.5,
+                    0.8,
+                ),
+                q(
+                    "notifications",
+                    QueueKind::Rabbitmq,
+                    "contentgen/rabbitmq",
+                    3.0,
+                    1.5,
+                ),
+            ],
+        }
+    }
+}
+
+impl SimQueues {
+    /// Advances every queue by `drive.dt_secs`; `workers(consumer)` gives (ready pods, hung pods).
+    pub fn tick(&mut self, drive: Drive, workers: impl Fn(&str) -> (u32, u32)) {
+        let dt = drive.dt_secs.max(0.0);
+        for q in &mut self.queues {
+            let (ready, hung) = workers(q.consumer);
+            let mut arrival = q.base_rate;
+            if q.name == "articles" {
+                arrival = if drive.generation_paused {
+                    0.0
+                } else {
+                    arrival + drive.spike
+                };
+            }
+            let capacity = f64::from(ready.saturating_sub(hung)) * q.per_worker;
+            let arrived = arrival * dt;
+            let taken = (q.depth + arrived).min(capacity * dt);
+            q.depth = (q.depth + arrived - taken).max(0.0);
+            q.enqueued += arrived;
+            q.processed += taken;
+            // A hung worker holds what it took and acknowledges nothing.
+            q.unacked = u64::from(ready.saturating_sub(hung)) + u64::from(hung) * 4;
+            q.consumers = ready;
+            q.oldest_secs = if q.depth < 1.0 {
+                0.0
+            } else if capacity * dt >= q.depth {
+                dt
+            } else {
+                q.oldest_secs + dt
+            };
+            if q.name == "publish" && taken > 0.0 && (q.processed as u64) % 97 == 0 {
+                q.failed += 1;
+            }
+        }
+    }
+
+    /// One reading of every queue, as the Redis and RabbitMQ sources would produce it.
+    pub fn samples(&self, at_ms: i64) -> Vec<QueueSample> {
+        self.queues
+            .iter()
+            .map(|q| QueueSample {
+                name: q.name.to_string(),
+                kind: Some(q.kind),
+                at_ms,
+                depth: q.depth.floor() as u64,
+                unacked: q.unacked,
+                consumers: Some(q.consumers),
+                failed: (q.kind == QueueKind::Rq).then_some(q.failed),
+                scheduled: None,
+                oldest_age_secs: (q.depth >= 1.0).then_some(q.oldest_secs),
+                enqueued_total: Some(q.enqueued.floor() as u64),
+                processed_total: Some(q.processed.floor() as u64),
+            })
+            .collect()
+    }
+
+    /// The queues as opsdeck config entries (the demo's queue pane is built from them).
+    pub fn configs(&self) -> Vec<crate::config::QueueConfig> {
+        self.queues
+            .iter()
+            .map(|q| crate::config::QueueConfig {
+                name: q.name.to_string(),
+                kind: q.kind,
+                url: "sim://in-process".into(),
+                consumer: Some(q.consumer.to_string()),
+                password_env: None,
+                group: (q.kind == QueueKind::Stream).then(|| "analyzers".to_string()),
+                keyprefix: None,
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn articles(q: &SimQueues) -> &SimQueue {
+        q.queues
+            .iter()
+            .find(|q| q.name == "articles")
+            .expect("articles")
+    }
+
+    #[test]
+    fn enough_workers_keep_the_queue_empty_and_a_spike_makes_it_grow() {
+        let mut q = SimQueues::default();
+        let drive = Drive {
+            dt_secs: 1.0,
+            ..Drive::default()
+        };
+        for _ in 0..30 {
+            q.tick(drive, |_| (4, 0));
+        }
+        assert!(articles(&q).depth < 1.0, "4 x 0.6/s drains 2/s");
+        let spike = Drive {
+            spike: 6.0,
+            ..drive
+        };
+        for _ in 0..30 {
+            q.tick(spike, |_| (4, 0));
+        }
+        let depth = articles(&q).depth;
+        assert!(depth > 100.0, "8/s in, 2.4/s out: {depth}");
+        assert!(articles(&q).oldest_secs >= 29.0);
+        // Scaling to 12 workers (7.2/s) drains the backlog.
+        for _ in 0..200 {
+            q.tick(spike, |_| (12, 0));
+        }
+        assert!(articles(&q).depth < 1.0);
+    }
+
+    #[test]
+    fn paused_generation_stops_arrivals_and_hung_workers_hold_messages() {
+        let mut q = SimQueues::default();
+        let drive = Drive {
+            dt_secs: 1.0,
+            generation_paused: true,
+            ..Drive::default()
+        };
+        q.tick(drive, |_| (4, 1));
+        let a = articles(&q);
+        assert_eq!(a.enqueued, 0.0);
+        assert_eq!(a.unacked, 3 + 4);
+        let s = q.samples(1_000);
+        assert_eq!(s.len(), 6);
+        assert!(s.iter().all(|s| s.processed_total.is_some()));
+    }
+}
