@@ -259,7 +259,7 @@ fn runbook_walk() {
 
 #[test]
 fn overview_with_queues() {
-    snapshot_view("overview_queues", |s| with_queues(s));
+    snapshot_view("overview_queues", with_queues);
 }
 
 #[test]
