@@ -200,7 +200,8 @@ impl ActionRequest {
         }
     }
 
-    const VERBS: [&'static str; 10] = [
+    /// The command-line verbs that are actions (the console routes them here).
+    pub const VERBS: [&'static str; 10] = [
         "restart",
         "rollback",
         "scale",

@@ -13,23 +13,12 @@ use crate::actions::executor::{ActionError, Outcome, Progress};
 use crate::actions::plan::Plan;
 use crate::cluster::rows::WorkloadKind;
 
-/// The command-line verbs that are actions (everything else is navigation).
-pub const VERBS: &[&str] = &[
-    "restart",
-    "rollback",
-    "scale",
-    "pause-rollout",
-    "resume-rollout",
-    "pause-generation",
-    "resume-generation",
-    "retry-pipeline",
-    "cordon",
-    "uncordon",
-];
-
 /// `:restart api` and friends. None when the first word is not an action verb.
 pub fn from_command(state: &mut State, words: &[&str]) -> Option<Vec<Effect>> {
-    if !words.first().is_some_and(|w| VERBS.contains(w)) {
+    if !words
+        .first()
+        .is_some_and(|w| ActionRequest::VERBS.contains(w))
+    {
         return None;
     }
     if state.action.as_ref().is_some_and(|a| !a.finished()) {
