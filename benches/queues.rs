@@ -38,6 +38,8 @@ fn configs(url: &str) -> Vec<QueueConfig> {
             password_env: None,
             group: (kind_of(i) == QueueKind::Stream).then(|| "workers".into()),
             keyprefix: None,
+            visibility_timeout: None,
+            vhost: None,
         })
         .collect()
 }

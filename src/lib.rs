@@ -5,6 +5,7 @@
 
 pub mod actions;
 pub mod app;
+pub mod clients;
 pub mod cluster;
 pub mod config;
 pub mod core;

@@ -17,7 +17,7 @@ use opsdeck::cluster::connect::{KubeTarget, client_from_yaml, connect};
 use opsdeck::cluster::snapshot;
 use opsdeck::cluster::source::Namespaces;
 use opsdeck::config::keymap::Keymap;
-use opsdeck::config::{Config, QueueConfig};
+use opsdeck::config::{Config, QueueConfig, QueueKind};
 use opsdeck::core::state::QUEUE_SMOOTHING_SECS;
 use opsdeck::core::state::{Connection, State};
 use opsdeck::queues::QueueModel;
@@ -249,7 +249,14 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             );
             let queues = (
                 sim.queue_configs(),
-                QueueFeed::Sim(Box::new(sim.queue_sampler())),
+                QueueFeed {
+                    in_process: Some(Box::new(sim.queue_sampler())),
+                    brokers: sim
+                        .queue_configs()
+                        .into_iter()
+                        .filter(|q| q.kind == QueueKind::Rabbitmq)
+                        .collect(),
+                },
             );
             let result = console(
                 &cli, &config, client, executor, connection, namespaces, queues,
@@ -294,13 +301,13 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             };
             let user = actions::cli::kube_user(cli.kubeconfig.as_deref(), &conn.context);
             let executor = executor(&cli, &config, &conn.client, &connection, user, None);
-            let queues = match config.queues.is_empty() {
-                true => (vec![], QueueFeed::None),
-                false => (
-                    config.queues.clone(),
-                    QueueFeed::Brokers(config.queues.clone()),
-                ),
-            };
+            let queues = (
+                config.queues.clone(),
+                QueueFeed {
+                    in_process: None,
+                    brokers: config.queues.clone(),
+                },
+            );
             console(
                 &cli,
                 &config,
@@ -530,7 +537,7 @@ async fn run_sim(
         std::fs::write(path, sim.kubeconfig_yaml())?;
     }
     if let Some(path) = config_out {
-        std::fs::write(path, sim_config_toml(&sim.platform_url()))?;
+        std::fs::write(path, sim_config_toml(&sim))?;
     }
     // Whoever started the sim may have stopped reading: printing must never kill it.
     let say = |line: String| {
@@ -559,10 +566,11 @@ async fn run_sim(
     Ok(())
 }
 
-/// The opsdeck config for a running sim: Kubernetes and the platform API so far; later
-/// endpoints (Prometheus, OpenCost) join this file as the sim learns them.
-fn sim_config_toml(platform_url: &str) -> String {
-    format!(
+/// The opsdeck config for a running sim: Kubernetes, the platform API and the queues it serves
+/// over the network (RabbitMQ's management API); Prometheus and OpenCost join as the sim
+/// learns them.
+fn sim_config_toml(sim: &sim::SimHandle) -> String {
+    let mut out = format!(
         "# Written by `opsdeck sim --config-out`.\n\
          [kubernetes]\n\
          namespaces = [\"all\"]\n\n\
@@ -571,6 +579,19 @@ fn sim_config_toml(platform_url: &str) -> String {
          production = false\n\
          readonly = false\n\n\
          [platform]\n\
-         url = \"{platform_url}\"\n"
-    )
+         url = \"{}\"\n",
+        sim.platform_url()
+    );
+    for q in sim
+        .queue_configs()
+        .iter()
+        .filter(|q| q.kind == QueueKind::Rabbitmq)
+    {
+        let consumer = q.consumer.as_deref().unwrap_or_default();
+        out.push_str(&format!(
+            "\n[[queue]]\nname = \"{}\"\nkind = \"rabbitmq\"\nurl = \"{}\"\nconsumer = \"{consumer}\"\n",
+            q.name, q.url
+        ));
+    }
+    out
 }

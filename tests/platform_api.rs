@@ -240,3 +240,58 @@ async fn pipeline_stuck_runs_appear_and_a_retry_succeeds() {
     .await;
     sim.stop().await;
 }
+
+/// The sim's RabbitMQ management API, read by opsdeck's production RabbitMQ client (as the
+/// demo and `sim --config-out` do): basic auth demanded, the `notifications` queue with its
+/// consumers and the broker's own rates, and a paused generation switch leaves it untouched.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rabbitmq_management_api_serves_the_notifications_queue() {
+    use opsdeck::config::QueueKind;
+    use opsdeck::queues::rabbitmq::Broker;
+    let (sim, c) = start(None).await;
+    let base = sim.platform_url();
+    let (code, body) = get(&c, format!("{base}/api/queues/%2F")).await;
+    assert_eq!(
+        (code, body["error"].as_str()),
+        (401, Some("not_authorized"))
+    );
+    let (code, body) = call_as(&c, format!("{base}/api/queues/%2F/nope")).await;
+    assert_eq!(
+        (code, body["error"].as_str()),
+        (404, Some("Object Not Found"))
+    );
+
+    let configs = sim.queue_configs();
+    let rabbit = configs
+        .iter()
+        .find(|q| q.kind == QueueKind::Rabbitmq)
+        .expect("a RabbitMQ queue in the demo config");
+    assert_eq!(rabbit.name, "notifications");
+    let broker = Broker::new(&rabbit.url, None, "/").expect("broker");
+    let http = opsdeck::clients::http::client(Duration::from_secs(2)).expect("client");
+    let names = vec!["notifications".to_string()];
+    let sample = eventually(30, "notifications with consumers and rates", || async {
+        let listing = broker.sample_once(&http, &names, 0).await.expect("listing");
+        assert!(listing.missing.is_empty() && listing.no_stats.is_empty());
+        listing
+            .samples
+            .into_iter()
+            .next()
+            .filter(|s| s.consumers.is_some_and(|c| c > 0) && s.enqueued_total > Some(0))
+    })
+    .await;
+    let rates = sample.broker_rates.expect("rates");
+    assert!(rates.in_per_sec > 0.0, "{rates:?}");
+    sim.stop().await;
+}
+
+async fn call_as(c: &reqwest::Client, url: String) -> (u16, Value) {
+    let resp = c
+        .get(&url)
+        .basic_auth("guest", Some("guest"))
+        .send()
+        .await
+        .expect("request");
+    let code = resp.status().as_u16();
+    (code, resp.json::<Value>().await.expect("JSON body"))
+}

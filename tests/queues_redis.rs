@@ -4,6 +4,8 @@
 
 #[path = "common/queue_producer.rs"]
 mod producer;
+#[path = "common/queue_wait.rs"]
+mod queue_wait;
 #[path = "common/redis_server.rs"]
 mod redis_server;
 
@@ -14,6 +16,7 @@ use opsdeck::config::{QueueConfig, QueueKind};
 use opsdeck::queues::redis::{sample_once, spawn_redis_queues};
 use opsdeck::queues::{Drain, QueueModel, QueueMsg, QueueSample};
 use producer::*;
+use queue_wait::{next_msg, sampled};
 use redis_server::RedisServer;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -29,6 +32,8 @@ fn queue(name: &str, kind: QueueKind, url: &str) -> QueueConfig {
         password_env: None,
         group: (kind == QueueKind::Stream).then(|| "analyzers".into()),
         keyprefix: None,
+        visibility_timeout: None,
+        vhost: None,
     }
 }
 
@@ -219,29 +224,6 @@ async fn reads_celery_rq_and_streams_and_rates_across_two_samples() {
     );
 }
 
-async fn next_msg(
-    rx: &mut mpsc::Receiver<QueueMsg>,
-    what: &str,
-    pred: impl Fn(&QueueMsg) -> bool,
-) -> QueueMsg {
-    let wait = async {
-        loop {
-            match rx.recv().await {
-                Some(m) if pred(&m) => return m,
-                Some(_) => {}
-                None => panic!("source ended while waiting for {what}"),
-            }
-        }
-    };
-    tokio::time::timeout(Duration::from_secs(20), wait)
-        .await
-        .unwrap_or_else(|_| panic!("timed out waiting for {what}"))
-}
-
-fn sampled(m: &QueueMsg, name: &str) -> bool {
-    matches!(m, QueueMsg::Sampled(s) if s.iter().any(|s| s.name == name))
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_server_goes_stale_with_reason_and_recovers_on_restart() {
     let mut server = RedisServer::start(&[]);
@@ -267,15 +249,14 @@ async fn killed_server_goes_stale_with_reason_and_recovers_on_restart() {
     let QueueMsg::Failed {
         reason,
         url_redacted,
+        retry_in,
         ..
     } = &auth
     else {
         unreachable!()
     };
-    assert!(
-        reason.contains("authentication failed") && reason.contains("retrying in"),
-        "{reason}"
-    );
+    assert!(reason.contains("authentication failed"), "{reason}");
+    assert!(retry_in.is_some(), "a rotated password may come back");
     assert_eq!(url_redacted, &locked.url());
     model.apply_failure(&["notify_digest".into()], reason, now_ms());
 
@@ -304,10 +285,7 @@ async fn killed_server_goes_stale_with_reason_and_recovers_on_restart() {
         unreachable!()
     };
     assert_eq!(failed_queues, names);
-    assert!(
-        reason.starts_with("connection") && reason.contains("retrying in"),
-        "{reason}"
-    );
+    assert!(reason.starts_with("connection"), "{reason}");
     assert!(retry_in.is_some());
     model.apply_failure(&failed_queues, &reason, now_ms());
     for name in &names {
@@ -319,7 +297,7 @@ async fn killed_server_goes_stale_with_reason_and_recovers_on_restart() {
     }
 
     // While it is down the reconnects are refused, and say so.
-    let refused = next_msg(&mut rx, "a refused reconnect", |m| matches!(m, QueueMsg::Failed { reason, .. } if reason.starts_with("connection refused, retrying in"))).await;
+    let refused = next_msg(&mut rx, "a refused reconnect", |m| matches!(m, QueueMsg::Failed { reason, retry_in: Some(_), .. } if reason == "connection refused")).await;
     drop(refused);
 
     server.restart();

@@ -263,6 +263,19 @@ fn overview_with_queues() {
 }
 
 #[test]
+fn overview_with_a_dead_broker() {
+    snapshot_view("overview_queues_stale", with_dead_broker);
+}
+
+#[test]
+fn queues_view_with_a_dead_broker() {
+    snapshot_view("queues_stale", |s| {
+        with_dead_broker(s);
+        keys(s, vec![key('6')]);
+    });
+}
+
+#[test]
 fn queues_view() {
     snapshot_view("queues", |s| {
         with_queues(s);

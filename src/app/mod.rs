@@ -23,10 +23,11 @@ use crate::actions::executor::{ActionError, Executor};
 use crate::actions::runbook::{Runbook, wait_for};
 use crate::cluster::logs::spawn_log_follow;
 use crate::cluster::source::{Namespaces, spawn_watches};
-use crate::config::{Config, QueueConfig, QueueKind};
+use crate::config::{Config, QueueConfig};
 use crate::core::msg::{Effect, Msg};
 use crate::core::state::State;
 use crate::core::update::{prepare, update};
+use crate::queues::rabbitmq::spawn_rabbitmq_queues;
 use crate::queues::redis::spawn_redis_queues;
 use crate::queues::{QueueMsg, QueueSample};
 use crate::ui::draw::draw;
@@ -37,13 +38,12 @@ const FRAME_GAP: Duration = Duration::from_millis(33);
 /// Messages handled between two looks at the keyboard, so input stays responsive in a flood.
 const DRAIN_LIMIT: usize = 256;
 
-/// Where queue rows come from.
-pub enum QueueFeed {
-    None,
-    /// The demo: the sim's queues read in process (a stand-in for the brokers).
-    Sim(Box<dyn Fn() -> Vec<QueueSample> + Send + Sync>),
-    /// The brokers named in the config.
-    Brokers(Vec<QueueConfig>),
+/// Where queue rows come from: brokers named in the config, and (in the demo) the sim's
+/// Redis-backed queues read in process.
+#[derive(Default)]
+pub struct QueueFeed {
+    pub in_process: Option<Box<dyn Fn() -> Vec<QueueSample> + Send + Sync>>,
+    pub brokers: Vec<QueueConfig>,
 }
 
 /// How often queues are sampled.
@@ -51,43 +51,25 @@ const QUEUE_INTERVAL: Duration = Duration::from_secs(2);
 
 /// Starts the queue sources; they stop with `token`.
 fn start_queues(feed: QueueFeed, tx: &mpsc::Sender<Msg>, token: &CancellationToken) {
-    match feed {
-        QueueFeed::None => {}
-        QueueFeed::Sim(sample) => {
-            let (tx, token) = (tx.clone(), token.clone());
-            tokio::spawn(async move {
-                let mut tick = tokio::time::interval(QUEUE_INTERVAL);
-                loop {
-                    tokio::select! {
-                        _ = token.cancelled() => return,
-                        _ = tick.tick() => {
-                            if tx.send(Msg::Queues(QueueMsg::Sampled(sample()))).await.is_err() {
-                                return;
-                            }
+    if let Some(sample) = feed.in_process {
+        let (tx, token) = (tx.clone(), token.clone());
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(QUEUE_INTERVAL);
+            loop {
+                tokio::select! {
+                    _ = token.cancelled() => return,
+                    _ = tick.tick() => {
+                        if tx.send(Msg::Queues(QueueMsg::Sampled(sample()))).await.is_err() {
+                            return;
                         }
                     }
                 }
-            });
-        }
-        QueueFeed::Brokers(queues) => {
-            let rabbit: Vec<String> = queues
-                .iter()
-                .filter(|q| q.kind == QueueKind::Rabbitmq)
-                .map(|q| q.name.clone())
-                .collect();
-            if !rabbit.is_empty() {
-                // Said on the pane rather than left "loading" forever.
-                let msg = QueueMsg::Failed {
-                    url_redacted: String::new(),
-                    queues: rabbit,
-                    reason: "the RabbitMQ management API source is not built yet".into(),
-                    retry_in: None,
-                };
-                let tx = tx.clone();
-                tokio::spawn(async move { tx.send(Msg::Queues(msg)).await });
             }
-            spawn_redis_queues(queues, QUEUE_INTERVAL, tx.clone(), token.clone());
-        }
+        });
+    }
+    if !feed.brokers.is_empty() {
+        spawn_rabbitmq_queues(&feed.brokers, QUEUE_INTERVAL, tx.clone(), token.clone());
+        spawn_redis_queues(feed.brokers, QUEUE_INTERVAL, tx.clone(), token.clone());
     }
 }
 
@@ -258,7 +240,7 @@ pub async fn run(
     mut ui: Ui,
 ) -> Result<()> {
     let mut terminal = terminal::enter().wrap_err("cannot set up the terminal")?;
-    let queues = std::mem::replace(&mut ui.queues, QueueFeed::None);
+    let queues = std::mem::take(&mut ui.queues);
     let result = event_loop(&mut terminal, client, executor, queues, &mut state, &ui).await;
     terminal::restore();
     result

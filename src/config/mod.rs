@@ -65,6 +65,11 @@ pub struct QueueConfig {
     pub group: Option<String>,
     /// Celery's `global_keyprefix` (kombu prefixes every key with it).
     pub keyprefix: Option<String>,
+    /// Celery's `visibility_timeout` in seconds (kombu's default: 3600): an unacked message
+    /// delivered longer ago is handed to another worker.
+    pub visibility_timeout: Option<u64>,
+    /// RabbitMQ's virtual host (default `/`).
+    pub vhost: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]

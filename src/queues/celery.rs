@@ -44,16 +44,34 @@ pub fn iso_ms(s: &str) -> Option<i64> {
     Some(ts.as_millisecond())
 }
 
+/// Kombu's default `visibility_timeout`, seconds.
+pub const DEFAULT_VISIBILITY_TIMEOUT_SECS: u64 = 3600;
+
 /// What the `unacked` HASH says about one queue.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Unacked {
     pub count: u64,
-    /// Delivery time (ms since epoch) of the oldest unacked message, from `unacked_index`.
-    pub oldest_delivery_ms: Option<i64>,
+    /// Delivery times (ms since epoch) from `unacked_index`, for the entries it scores.
+    pub delivered_ms: Vec<i64>,
+}
+
+impl Unacked {
+    pub fn oldest_delivery_ms(&self) -> Option<i64> {
+        self.delivered_ms.iter().copied().min()
+    }
+
+    /// Delivered longer than `visibility_timeout_secs` ago: kombu's `restore_visible` hands
+    /// these to another worker, so the task may run twice.
+    pub fn overdue(&self, now_ms: i64, visibility_timeout_secs: u64) -> u64 {
+        let timeout_ms =
+            i64::try_from(visibility_timeout_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
+        let cutoff = now_ms.saturating_sub(timeout_ms);
+        self.delivered_ms.iter().filter(|&&ms| ms < cutoff).count() as u64
+    }
 }
 
 /// Groups `unacked` entries (delivery_tag -> `[message, exchange, routing_key]`) by routing key,
-/// with the oldest delivery from `unacked_index` (delivery_tag -> delivery time in seconds).
+/// with their delivery times from `unacked_index` (delivery_tag -> delivery time in seconds).
 pub fn unacked_by_queue(
     entries: &[(String, String)],
     index: &HashMap<String, f64>,
@@ -66,8 +84,7 @@ pub fn unacked_by_queue(
         let slot = out.entry(queue).or_default();
         slot.count += 1;
         if let Some(score) = index.get(tag) {
-            let ms = (score * 1000.0) as i64;
-            slot.oldest_delivery_ms = Some(slot.oldest_delivery_ms.map_or(ms, |o| o.min(ms)));
+            slot.delivered_ms.push((score * 1000.0) as i64);
         }
     }
     out
@@ -115,12 +132,14 @@ mod tests {
         let entries = vec![("t1".to_string(), entry), ("t2".to_string(), other)];
         let index = HashMap::from([("t1".to_string(), 100.5), ("t2".to_string(), 50.0)]);
         let by = unacked_by_queue(&entries, &index);
+        let articles = by.get("articles").expect("articles");
+        assert_eq!(articles.count, 2);
+        assert_eq!(articles.oldest_delivery_ms(), Some(50_000));
+        // At t=3700 s with the default timeout, only the one delivered at 50 s is overdue.
         assert_eq!(
-            by.get("articles"),
-            Some(&Unacked {
-                count: 2,
-                oldest_delivery_ms: Some(50_000)
-            })
+            articles.overdue(3_700_000, DEFAULT_VISIBILITY_TIMEOUT_SECS),
+            1
         );
+        assert_eq!(articles.overdue(3_700_000, 7_200), 0);
     }
 }

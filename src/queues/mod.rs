@@ -2,14 +2,15 @@
 
 pub mod celery;
 pub mod model;
+pub mod rabbitmq;
 pub mod redis;
 pub mod redis_read;
 pub mod value;
 pub mod view;
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-pub use model::{Drain, QueueModel, QueueRow, QueueSample};
+pub use model::{BrokerRates, Drain, QueueModel, QueueRow, QueueSample};
 
 /// What a queue source tells the UI: a fresh set of samples, or that one broker failed.
 #[derive(Clone, Debug, PartialEq)]
@@ -18,8 +19,16 @@ pub enum QueueMsg {
     Failed {
         url_redacted: String,
         queues: Vec<String>,
+        /// What went wrong; the pane adds "retrying in Ns" from `retry_in`.
         reason: String,
         /// None when retrying cannot help (a bad URL, an inline password).
         retry_in: Option<Duration>,
     },
+}
+
+/// The wall clock in ms since the epoch, as samples are stamped.
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }

@@ -25,6 +25,19 @@ pub struct QueueSample {
     pub enqueued_total: Option<u64>,
     /// Monotonic count of messages ever taken off the ready depth, when the broker keeps one.
     pub processed_total: Option<u64>,
+    /// Rates the broker measured itself (RabbitMQ's `*_details.rate`): preferred over rates
+    /// derived from two samples, which alias against the broker's own statistics interval.
+    pub broker_rates: Option<BrokerRates>,
+    /// Unacked messages delivered longer ago than the visibility timeout: the broker will
+    /// hand them to another worker (Celery on Redis).
+    pub overdue: Option<u64>,
+}
+
+/// Messages per second in and out, as the broker reports them.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct BrokerRates {
+    pub in_per_sec: f64,
+    pub out_per_sec: f64,
 }
 
 /// How long the ready depth takes to reach zero at the current out-rate.
@@ -47,6 +60,8 @@ pub struct QueueRow {
     pub unacked: u64,
     pub consumers: Option<u32>,
     pub failed: Option<u64>,
+    /// Unacked past the visibility timeout (due for redelivery).
+    pub overdue: Option<u64>,
     pub oldest_age_secs: Option<f64>,
     /// Messages per second, smoothed.
     pub in_rate: f64,
@@ -90,6 +105,7 @@ impl QueueModel {
                     unacked: 0,
                     consumers: None,
                     failed: None,
+                    overdue: None,
                     oldest_age_secs: None,
                     in_rate: 0.0,
                     out_rate: 0.0,
@@ -162,7 +178,12 @@ impl QueueModel {
 }
 
 fn apply_one(tracked: &mut Tracked, sample: &QueueSample, tau_secs: f64) {
-    if let Some(last) = &tracked.last {
+    if let Some(rates) = sample.broker_rates {
+        // Already averaged by the broker: shown as given, no second smoothing.
+        tracked.row.in_rate = rates.in_per_sec.max(0.0);
+        tracked.row.out_rate = rates.out_per_sec.max(0.0);
+        tracked.rated = true;
+    } else if let Some(last) = &tracked.last {
         let dt = (sample.at_ms - last.at_ms) as f64 / 1000.0;
         if dt > 0.0 && dt <= tau_secs * MAX_GAP_FACTOR {
             let (inst_in, inst_out) = instant_rates(last, sample, dt);
@@ -186,6 +207,7 @@ fn apply_one(tracked: &mut Tracked, sample: &QueueSample, tau_secs: f64) {
     row.unacked = sample.unacked;
     row.consumers = sample.consumers;
     row.failed = sample.failed;
+    row.overdue = sample.overdue;
     row.oldest_age_secs = sample.oldest_age_secs;
     row.state = LoadState::Live;
     row.drain = drain(row.depth, row.in_rate, row.out_rate, tracked.rated);
@@ -261,6 +283,8 @@ mod tests {
             password_env: None,
             group: None,
             keyprefix: None,
+            visibility_timeout: None,
+            vhost: None,
         }
     }
 
@@ -382,6 +406,29 @@ mod tests {
             "{}",
             row.out_rate
         );
+    }
+
+    #[test]
+    fn broker_rates_are_taken_as_given_from_the_first_sample() {
+        let mut m = model(&["notifications"]);
+        let mut s0 = sample("notifications", 0, 30);
+        s0.broker_rates = Some(BrokerRates {
+            in_per_sec: 3.0,
+            out_per_sec: 1.5,
+        });
+        m.apply_samples(&[s0]);
+        let row = m.row("notifications").expect("row");
+        assert_eq!((row.in_rate, row.out_rate), (3.0, 1.5));
+        assert_eq!(row.drain, Drain::Growing);
+        let mut s1 = sample("notifications", 2, 30);
+        s1.broker_rates = Some(BrokerRates {
+            in_per_sec: 0.0,
+            out_per_sec: 6.0,
+        });
+        m.apply_samples(&[s1]);
+        let row = m.row("notifications").expect("row");
+        assert_eq!((row.in_rate, row.out_rate), (0.0, 6.0));
+        assert_eq!(row.drain, Drain::Seconds(5.0));
     }
 
     #[test]

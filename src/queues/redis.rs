@@ -2,16 +2,16 @@
 //! interval, reconnecting with backoff; a failure marks only that URL's queues stale.
 
 use std::collections::BTreeMap;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use redis::aio::MultiplexedConnection;
 use redis::{AsyncConnectionConfig, Client, IntoConnectionInfo};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::QueueMsg;
 use super::redis_read;
 pub use super::redis_read::{ReadError, Refresh, sample_once};
+use super::{QueueMsg, now_ms};
 use crate::cluster::source::Backoff;
 use crate::config::{QueueConfig, QueueKind};
 
@@ -99,12 +99,6 @@ fn describe_connect(err: &ConnectError) -> String {
         ConnectError::Redis(e) => describe_redis(e),
         other => other.to_string(),
     }
-}
-
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 /// Starts one sampling task per (Redis URL, password_env) among `queues` (RabbitMQ ones are
@@ -213,10 +207,6 @@ impl UrlSource {
         reason: String,
         retry_in: Option<Duration>,
     ) -> bool {
-        let reason = match retry_in {
-            Some(d) => format!("{reason}, retrying in {}s", d.as_secs()),
-            None => reason,
-        };
         let msg = QueueMsg::Failed {
             url_redacted: redact_url(&self.url),
             queues: self.queues.iter().map(|q| q.name.clone()).collect(),

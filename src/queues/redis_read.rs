@@ -68,13 +68,12 @@ pub async fn sample_once(
         match *slot {
             Slot::Celery { at } => {
                 let prefix = q.keyprefix.clone().unwrap_or_default();
-                let u = unacked
-                    .get(&prefix)
-                    .and_then(|m| m.get(&q.name))
-                    .copied()
-                    .unwrap_or_default();
+                let u = unacked.get(&prefix).and_then(|m| m.get(&q.name));
+                let timeout = q
+                    .visibility_timeout
+                    .unwrap_or(celery::DEFAULT_VISIBILITY_TIMEOUT_SECS);
                 if let Some(r) = replies.get(at..at + CELERY_CMDS) {
-                    read_celery(&mut s, r, u, now_ms);
+                    read_celery(&mut s, r, u, now_ms, timeout);
                 }
             }
             Slot::Rq { at } => {
@@ -214,15 +213,24 @@ fn read_unacked(
         .collect()
 }
 
-fn read_celery(s: &mut QueueSample, r: &[Value], unacked: Unacked, now_ms: i64) {
+fn read_celery(
+    s: &mut QueueSample,
+    r: &[Value],
+    unacked: Option<&Unacked>,
+    now_ms: i64,
+    visibility_timeout_secs: u64,
+) {
+    let none = Unacked::default();
+    let unacked = unacked.unwrap_or(&none);
     s.depth = r[..4].iter().filter_map(as_u64).sum();
     s.unacked = unacked.count;
+    s.overdue = Some(unacked.overdue(now_ms, visibility_timeout_secs));
     let pending_age = r[4..8]
         .iter()
         .filter_map(as_string)
         .filter_map(|raw| celery::message_age_secs(&raw, now_ms))
         .reduce(f64::max);
-    let unacked_age = unacked.oldest_delivery_ms.map(|ms| age_secs(now_ms, ms));
+    let unacked_age = unacked.oldest_delivery_ms().map(|ms| age_secs(now_ms, ms));
     s.oldest_age_secs = max_opt(pending_age, unacked_age);
 }
 

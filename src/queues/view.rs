@@ -40,6 +40,7 @@ fn health(q: &QueueRow) -> Health {
         (_, Drain::Seconds(s)) if s > 600.0 => Health::Warn,
         (LoadState::Loading, _) => Health::Pending,
         _ if q.consumers == Some(0) && q.depth > 0 => Health::Bad,
+        _ if q.overdue.is_some_and(|n| n > 0) => Health::Warn,
         _ => Health::Ok,
     }
 }
@@ -123,9 +124,17 @@ pub fn draw_queue_pane(frame: &mut Frame, area: Rect, state: &State, ctx: &Ctx) 
                         .unwrap_or_else(|| "-".into()),
                 ),
             ],
-            Style::default(),
+            row_style(q, ctx),
         ))
     });
+}
+
+/// Figures of a stale queue are the last ones read: dim them so nobody acts on them as live.
+fn row_style(q: &QueueRow, ctx: &Ctx) -> Style {
+    match q.state {
+        LoadState::Stale { .. } => ctx.theme.dim,
+        _ => Style::default(),
+    }
 }
 
 /// The queues view: every figure, the consuming workload and a short depth history.
@@ -143,6 +152,7 @@ pub fn draw_queues(frame: &mut Frame, area: Rect, state: &State, ctx: &Ctx) {
         col("OLDEST", Length(7)),
     ];
     if wide {
+        columns.push(col("OVERDUE", Length(7)));
         columns.push(col("FAILED", Length(6)));
         columns.push(col("CONSUMER", Length(30)));
         columns.push(col("DEPTH HISTORY", Length(30)));
@@ -185,6 +195,8 @@ pub fn draw_queues(frame: &mut Frame, area: Rect, state: &State, ctx: &Ctx) {
                 ),
             ];
             if wide {
+                let dash = |n: Option<u64>| n.map_or_else(|| "-".into(), |n| n.to_string());
+                cells.push(Cell::from(dash(q.overdue)));
                 cells.push(Cell::from(
                     q.failed
                         .map(|f| f.to_string())
@@ -203,7 +215,7 @@ pub fn draw_queues(frame: &mut Frame, area: Rect, state: &State, ctx: &Ctx) {
                     ascii,
                 )));
             }
-            Some((cells, Style::default()))
+            Some((cells, row_style(q, ctx)))
         },
     );
 }

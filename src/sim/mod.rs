@@ -3,6 +3,7 @@
 
 pub mod kube_api;
 pub mod platform_api;
+pub mod rabbitmq_api;
 pub mod scenarios;
 mod selector;
 mod util;
@@ -74,21 +75,36 @@ impl SimHandle {
         self.addr
     }
 
-    /// Reads the sim's queues in process: the demo's stand-in for the Redis and RabbitMQ
-    /// sources (which read real brokers in production).
+    /// Reads the sim's Redis-backed queues in process: the demo's stand-in for the Redis
+    /// source (which reads a real Redis in production). RabbitMQ queues are not here: the
+    /// demo reads them over the sim's management API, as it would a real broker.
     pub fn queue_sampler(
         &self,
     ) -> impl Fn() -> Vec<crate::queues::QueueSample> + Send + Sync + 'static {
         let shared = Arc::clone(&self.shared);
         move || {
             let w = shared.world();
-            w.queues.samples(w.now().as_millisecond())
+            let mut samples = w.queues.samples(w.now().as_millisecond());
+            samples.retain(|s| s.kind != Some(crate::config::QueueKind::Rabbitmq));
+            samples
         }
     }
 
-    /// The sim's queues as opsdeck config entries.
+    /// The sim's queues as opsdeck config entries; RabbitMQ ones point at the sim's
+    /// management API (any user is accepted; the demo's carries no password).
     pub fn queue_configs(&self) -> Vec<crate::config::QueueConfig> {
-        self.shared.world().queues.configs()
+        let mut configs = self.shared.world().queues.configs();
+        for q in &mut configs {
+            if q.kind == crate::config::QueueKind::Rabbitmq {
+                q.url = self.rabbitmq_url();
+            }
+        }
+        configs
+    }
+
+    /// The RabbitMQ management API, served beside the platform API.
+    pub fn rabbitmq_url(&self) -> String {
+        format!("http://opsdeck@{}", self.platform_addr)
     }
 
     pub fn url(&self) -> String {
@@ -175,7 +191,7 @@ pub async fn start(opts: SimOptions) -> std::io::Result<SimHandle> {
     let server = serve(listener, kube_api::router(shared.clone()), &cancel, "API");
     let platform = serve(
         platform_listener,
-        platform_api::router(shared.clone()),
+        platform_api::router(shared.clone()).merge(rabbitmq_api::router(shared.clone())),
         &cancel,
         "platform",
     );

@@ -297,16 +297,22 @@ pub fn with_queues(state: &mut State) {
             QueueKind::Stream,
             "contentgen/competitor-monitor",
         ),
+        ("notifications", QueueKind::Rabbitmq, "contentgen/notifier"),
     ]
     .into_iter()
     .map(|(name, kind, consumer)| QueueConfig {
         name: name.into(),
         kind,
-        url: "redis://127.0.0.1:6379/0".into(),
+        url: match kind {
+            QueueKind::Rabbitmq => "http://monitor@rabbitmq.contentgen:15672".into(),
+            _ => "redis://127.0.0.1:6379/0".into(),
+        },
         consumer: Some(consumer.into()),
         password_env: None,
         group: None,
         keyprefix: None,
+        visibility_timeout: None,
+        vhost: None,
     })
     .collect();
     state.queues = QueueModel::new(&configs, 20.0);
@@ -334,8 +340,37 @@ pub fn with_queues(state: &mut State) {
             ),
             sample("publish", t, 0, 300 + t as u64, 300 + t as u64),
             sample("events:competitors", t, 2, 80 + t as u64, 78 + t as u64),
+            QueueSample {
+                broker_rates: Some(opsdeck::queues::BrokerRates {
+                    in_per_sec: 3.0,
+                    out_per_sec: 3.5,
+                }),
+                ..sample("notifications", t, 12, 9_000, 8_990)
+            },
         ]
     };
+    // One worker has held two articles past Celery's visibility timeout.
+    let with_overdue = |mut v: Vec<QueueSample>| {
+        v[0].overdue = Some(2);
+        v
+    };
     feed(state, vec![Msg::Queues(QueueMsg::Sampled(at(0, 100)))]);
-    feed(state, vec![Msg::Queues(QueueMsg::Sampled(at(10, 180)))]);
+    feed(
+        state,
+        vec![Msg::Queues(QueueMsg::Sampled(with_overdue(at(10, 180))))],
+    );
+}
+
+/// `with_queues`, then the RabbitMQ broker stops answering.
+pub fn with_dead_broker(state: &mut State) {
+    with_queues(state);
+    feed(
+        state,
+        vec![Msg::Queues(opsdeck::queues::QueueMsg::Failed {
+            url_redacted: "http://rabbitmq.contentgen:15672".into(),
+            queues: vec!["notifications".into()],
+            reason: "connection refused".into(),
+            retry_in: Some(std::time::Duration::from_secs(8)),
+        })],
+    );
 }

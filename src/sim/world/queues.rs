@@ -24,6 +24,9 @@ pub struct SimQueue {
     consumers: u32,
     /// Age of the oldest waiting message, seconds.
     oldest_secs: f64,
+    /// Messages per second in and out over the last tick (RabbitMQ reports such rates).
+    in_rate: f64,
+    out_rate: f64,
 }
 
 /// What the world tells the queues each tick.
@@ -60,6 +63,8 @@ const fn queue(
         failed: 0,
         consumers: 0,
         oldest_secs: 0.0,
+        in_rate: 0.0,
+        out_rate: 0.0,
     }
 }
 
@@ -129,6 +134,10 @@ impl SimQueues {
             q.depth = (q.depth + arrived - taken).max(0.0);
             q.enqueued += arrived;
             q.processed += taken;
+            if dt > 0.0 {
+                q.in_rate = arrival;
+                q.out_rate = taken / dt;
+            }
             // A hung worker holds what it took and acknowledges nothing.
             q.unacked = u64::from(ready.saturating_sub(hung)) + u64::from(hung) * 4;
             q.consumers = ready;
@@ -161,7 +170,17 @@ impl SimQueues {
                 oldest_age_secs: (q.depth >= 1.0).then_some(q.oldest_secs),
                 enqueued_total: Some(q.enqueued.floor() as u64),
                 processed_total: Some(q.processed.floor() as u64),
+                ..QueueSample::default()
             })
+            .collect()
+    }
+
+    /// The RabbitMQ-backed queues as the management API's `/api/queues` lists them.
+    pub fn rabbitmq_json(&self, now_secs: i64) -> Vec<serde_json::Value> {
+        self.queues
+            .iter()
+            .filter(|q| q.kind == QueueKind::Rabbitmq)
+            .map(|q| q.management_json(now_secs))
             .collect()
     }
 
@@ -177,8 +196,51 @@ impl SimQueues {
                 password_env: None,
                 group: (q.kind == QueueKind::Stream).then(|| "analyzers".to_string()),
                 keyprefix: None,
+                visibility_timeout: None,
+                vhost: None,
             })
             .collect()
+    }
+}
+
+impl SimQueue {
+    /// The fields of one `/api/queues` item that a console reads (RabbitMQ 3.10 names).
+    fn management_json(&self, now_secs: i64) -> serde_json::Value {
+        let rate = |r: f64| serde_json::json!({ "rate": (r * 10.0).round() / 10.0 });
+        let ready = self.depth.floor() as u64;
+        let mut v = serde_json::json!({
+            "name": self.name,
+            "vhost": "/",
+            "type": "classic",
+            "durable": true,
+            "auto_delete": false,
+            "exclusive": false,
+            "state": "running",
+            "node": "rabbit@rabbitmq-0",
+            "messages": ready + self.unacked,
+            "messages_details": rate(self.in_rate - self.out_rate),
+            "messages_ready": ready,
+            "messages_ready_details": rate(self.in_rate - self.out_rate),
+            "messages_unacknowledged": self.unacked,
+            "messages_unacknowledged_details": rate(0.0),
+            "consumers": self.consumers,
+            "consumer_utilisation": if self.consumers > 0 { 1.0 } else { 0.0 },
+            "memory": 34_000 + ready * 600,
+            "message_stats": {
+                "publish": self.enqueued.floor() as u64,
+                "publish_details": rate(self.in_rate),
+                "deliver_get": self.processed.floor() as u64,
+                "deliver_get_details": rate(self.out_rate),
+                "ack": self.processed.floor() as u64,
+                "ack_details": rate(self.out_rate),
+                "redeliver": 0,
+                "redeliver_details": rate(0.0),
+            },
+        });
+        if ready > 0 {
+            v["head_message_timestamp"] = (now_secs - self.oldest_secs as i64).into();
+        }
+        v
     }
 }
 

@@ -1,0 +1,3 @@
+//! Thin clients shared by the sources of several panes.
+
+pub mod http;
