@@ -40,8 +40,11 @@ fn queue(name: &str, kind: QueueKind, url: &str) -> QueueConfig {
 fn platform_queues(url: &str) -> Vec<QueueConfig> {
     let mut topics = queue("topics", QueueKind::Celery, url);
     topics.keyprefix = Some("prod:".into());
+    // A 2-minute visibility timeout: the article delivered 300 s ago is due for redelivery.
+    let mut articles = queue("articles", QueueKind::Celery, url);
+    articles.visibility_timeout = Some(120);
     vec![
-        queue("articles", QueueKind::Celery, url),
+        articles,
         queue("fact_checks", QueueKind::Celery, url),
         topics,
         queue("publish", QueueKind::Rq, url),
@@ -156,8 +159,10 @@ async fn reads_celery_rq_and_streams_and_rates_across_two_samples() {
     let articles = find(s, "articles");
     assert_eq!((articles.depth, articles.unacked), (8, 2));
     assert_age(articles, 300.0); // the oldest unacked delivery beats the 120 s overdue eta
+    assert_eq!(articles.overdue, Some(1), "one of two past the 120 s visibility timeout");
     let facts = find(s, "fact_checks");
     assert_eq!((facts.depth, facts.unacked), (3, 1));
+    assert_eq!(facts.overdue, Some(0), "30 s is within kombu's default 3600 s");
     assert_age(facts, 30.0);
     let topics = find(s, "topics");
     assert_eq!((topics.depth, topics.unacked), (4, 0));
