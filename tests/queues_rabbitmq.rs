@@ -27,6 +27,7 @@ use tokio_util::sync::CancellationToken;
 
 const QUEUE: &str = "notifications";
 const PASSWORD_ENV: &str = "OPSDECK_TEST_RABBITMQ_PASSWORD";
+const WRONG_PASSWORD_ENV: &str = "OPSDECK_TEST_RABBITMQ_WRONG_PASSWORD";
 
 fn now_secs() -> u64 {
     SystemTime::now()
@@ -117,7 +118,10 @@ fn notifications(m: &QueueMsg) -> Option<&opsdeck::queues::QueueSample> {
 #[test]
 fn reads_a_real_broker_goes_stale_when_it_dies_and_recovers() {
     // SAFETY: set before the runtime starts; this binary has no other test or thread yet.
-    unsafe { std::env::set_var(PASSWORD_ENV, "guest") };
+    unsafe {
+        std::env::set_var(PASSWORD_ENV, "guest");
+        std::env::set_var(WRONG_PASSWORD_ENV, "not-the-password");
+    }
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -150,7 +154,13 @@ async fn scenario() {
         .expect("consume");
 
     let url = server.management_url();
-    let configs = vec![config(QUEUE, &url), config("not_declared", &url)];
+    let mut locked_out = config("locked_out", &url);
+    locked_out.password_env = Some(WRONG_PASSWORD_ENV.into());
+    let configs = vec![
+        config(QUEUE, &url),
+        config("not_declared", &url),
+        locked_out,
+    ];
     let mut model = QueueModel::new(&configs, 10.0);
     let (tx, mut rx) = mpsc::channel::<QueueMsg>(64);
     let token = CancellationToken::new();
@@ -179,6 +189,25 @@ async fn scenario() {
         unreachable!()
     };
     assert!(reason.contains("no such queue"), "{reason}");
+
+    // A wrong password fails its own source alone, and is retried (it may be rotated back).
+    let denied = next_msg(
+        &mut rx,
+        "the wrong password's failure",
+        |m| matches!(m, QueueMsg::Failed { queues, .. } if queues == &["locked_out"]),
+    )
+    .await;
+    let QueueMsg::Failed {
+        reason, retry_in, ..
+    } = denied
+    else {
+        unreachable!()
+    };
+    assert!(
+        reason.starts_with("authentication failed (HTTP 401)"),
+        "{reason}"
+    );
+    assert!(retry_in.is_some());
 
     // Traffic: 10 tasks a second for a few seconds; the broker's own publish rate shows, and
     // with the worker stuck nothing leaves, so the queue is growing.

@@ -159,10 +159,18 @@ async fn reads_celery_rq_and_streams_and_rates_across_two_samples() {
     let articles = find(s, "articles");
     assert_eq!((articles.depth, articles.unacked), (8, 2));
     assert_age(articles, 300.0); // the oldest unacked delivery beats the 120 s overdue eta
-    assert_eq!(articles.overdue, Some(1), "one of two past the 120 s visibility timeout");
+    assert_eq!(
+        articles.overdue,
+        Some(1),
+        "one of two past the 120 s visibility timeout"
+    );
     let facts = find(s, "fact_checks");
     assert_eq!((facts.depth, facts.unacked), (3, 1));
-    assert_eq!(facts.overdue, Some(0), "30 s is within kombu's default 3600 s");
+    assert_eq!(
+        facts.overdue,
+        Some(0),
+        "30 s is within kombu's default 3600 s"
+    );
     assert_age(facts, 30.0);
     let topics = find(s, "topics");
     assert_eq!((topics.depth, topics.unacked), (4, 0));
