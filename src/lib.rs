@@ -11,4 +11,5 @@ pub mod config;
 pub mod core;
 pub mod queues;
 pub mod sim;
+pub mod slo;
 pub mod ui;
