@@ -12,7 +12,8 @@ use std::sync::Arc;
 
 use opsdeck::actions;
 use opsdeck::actions::executor::Executor;
-use opsdeck::app::{self, QueueFeed, Ui, terminal};
+use opsdeck::app::{self, QueueFeed, SloFeed, Ui, terminal};
+use opsdeck::clients::prometheus::Prometheus;
 use opsdeck::cluster::connect::{KubeTarget, client_from_yaml, connect};
 use opsdeck::cluster::snapshot;
 use opsdeck::cluster::source::Namespaces;
@@ -22,6 +23,7 @@ use opsdeck::core::state::QUEUE_SMOOTHING_SECS;
 use opsdeck::core::state::{Connection, State};
 use opsdeck::queues::QueueModel;
 use opsdeck::sim::{self, Scenario, SimOptions};
+use opsdeck::slo::model::SloModel;
 use opsdeck::ui::symbols::{self, Symbols};
 use opsdeck::ui::theme::Theme;
 
@@ -258,8 +260,9 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
                         .collect(),
                 },
             );
+            let feeds = (queues.0, queues.1, demo_slos(&sim)?);
             let result = console(
-                &cli, &config, client, executor, connection, namespaces, queues,
+                &cli, &config, client, executor, connection, namespaces, feeds,
             )
             .await;
             sim.stop().await;
@@ -308,6 +311,7 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
                     brokers: config.queues.clone(),
                 },
             );
+            let feeds = (queues.0, queues.1, slo_feed(&config)?);
             console(
                 &cli,
                 &config,
@@ -315,12 +319,51 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
                 executor,
                 connection,
                 namespaces,
-                queues,
+                feeds,
             )
             .await?;
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// How long one Prometheus query may take before the SLO pane says so.
+const PROMETHEUS_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The SLO files named in the config, read from its Prometheus. Bad files stop the start with
+/// every error listed (file:line:col); SLOs without a Prometheus are an error too.
+fn slo_feed(config: &Config) -> Result<Option<SloFeed>> {
+    let Some(paths) = &config.slo else {
+        return Ok(None);
+    };
+    let slos = opsdeck::slo::load_paths(&paths.paths).map_err(slo_errors)?;
+    if slos.is_empty() {
+        return Ok(None);
+    }
+    let Some(endpoint) = &config.prometheus else {
+        return Err(eyre!(
+            "{} SLOs are configured ([slo] paths) but no [prometheus] url to read them from",
+            slos.len()
+        ));
+    };
+    let prometheus = Prometheus::new(
+        &endpoint.url,
+        endpoint.token_env.as_deref(),
+        PROMETHEUS_TIMEOUT,
+    )?;
+    Ok(Some(SloFeed { prometheus, slos }))
+}
+
+fn slo_errors(errors: Vec<opsdeck::slo::SloFileError>) -> color_eyre::Report {
+    let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    eyre!("bad SLO files:\n{}", lines.join("\n"))
+}
+
+/// The demo's SLOs: the built-in examples, read from the sim's Prometheus API.
+fn demo_slos(sim: &sim::SimHandle) -> Result<Option<SloFeed>> {
+    let slos = opsdeck::slo::examples().map_err(slo_errors)?;
+    let prometheus = Prometheus::new(&sim.prometheus_url(), None, PROMETHEUS_TIMEOUT)?;
+    Ok(Some(SloFeed { prometheus, slos }))
 }
 
 /// `opsdeck run`: the executor's headless path (src/actions/cli.rs).
@@ -417,7 +460,7 @@ async fn console(
     executor: Result<Arc<Executor>, String>,
     connection: Connection,
     namespaces: Namespaces,
-    (queue_configs, queue_feed): (Vec<QueueConfig>, QueueFeed),
+    (queue_configs, queue_feed, slos): (Vec<QueueConfig>, QueueFeed, Option<SloFeed>),
 ) -> Result<()> {
     let (keymap, warnings) = resolve_keymap(cli.keymap.as_deref().or(config.ui.keymap.as_deref()))?;
     let no_color = cli.no_color
@@ -443,12 +486,16 @@ async fn console(
     let now = jiff::Timestamp::now().as_second();
     let mut state = State::new(connection, namespaces, keymap, now);
     state.queues = QueueModel::new(&queue_configs, QUEUE_SMOOTHING_SECS);
+    if let Some(feed) = &slos {
+        state.slos = SloModel::new(&feed.slos);
+    }
     if !warnings.is_empty() {
         state.flash = Some(format!("keymap: {}", warnings.join("; ")));
     }
     let ui = Ui {
         config: config.clone(),
         queues: queue_feed,
+        slos,
         theme,
         symbols,
         timings: std::env::var_os("OPSDECK_TIMINGS").and_then(|p| {
@@ -501,7 +548,26 @@ fn check(cli: &Cli, files: &[PathBuf]) -> ExitCode {
         }
     }
     let mut failed = false;
+    let report_slos = |result: Result<Vec<opsdeck::slo::Slo>, Vec<opsdeck::slo::SloFileError>>,
+                       what: &str| match result {
+        Ok(slos) => {
+            let names: Vec<String> = slos.iter().map(|s| s.key()).collect();
+            println!("{what}: ok ({} SLOs: {})", slos.len(), names.join(", "));
+            false
+        }
+        Err(errors) => {
+            for e in errors {
+                eprintln!("{e}");
+            }
+            true
+        }
+    };
     for file in &files {
+        let yaml = file.extension().is_some_and(|e| e == "yaml" || e == "yml");
+        if yaml {
+            failed |= report_slos(opsdeck::slo::load_file(file), &file.display().to_string());
+            continue;
+        }
         if let Some(result) = actions::cli::check_file(file) {
             match result {
                 Ok(()) => println!("{}: ok (runbook)", file.display()),
@@ -513,7 +579,14 @@ fn check(cli: &Cli, files: &[PathBuf]) -> ExitCode {
             continue;
         }
         match Config::load(file) {
-            Ok(_) => println!("{}: ok", file.display()),
+            Ok(config) => {
+                println!("{}: ok", file.display());
+                // The SLO files it names are part of it.
+                if let Some(slo) = &config.slo {
+                    let what = format!("{} [slo] paths", file.display());
+                    failed |= report_slos(opsdeck::slo::load_paths(&slo.paths), &what);
+                }
+            }
             Err(e) => {
                 failed = true;
                 eprintln!("{e}");

@@ -22,6 +22,7 @@ fn configs(kind: &str) -> Vec<std::path::PathBuf> {
     let mut files: Vec<_> = std::fs::read_dir(dir)
         .expect("fixture dir")
         .map(|e| e.expect("entry").path())
+        .filter(|p| p.is_file())
         .collect();
     files.sort();
     files
@@ -72,6 +73,29 @@ fn check_names_file_line_column_and_what_is_wrong() {
         .output()
         .expect("runs");
     assert!(String::from_utf8_lossy(&out.stderr).contains("did you mean `namespaces`?"));
+}
+
+#[test]
+fn check_reads_slo_files_and_names_the_line_of_a_bad_one() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let good = root.join("examples/slos/api.yaml");
+    let bad = root.join("tests/configs/invalid/slo/objective_out_of_range.yaml");
+    let out = opsdeck().arg("check").arg(&good).output().expect("runs");
+    assert!(out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("ok (2 SLOs: api/api-availability, api/api-latency)")
+    );
+    let out = opsdeck().arg("check").arg(&bad).output().expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!(
+            "{}:5:16: SLO \"api-availability\": objective 150 is out of range",
+            bad.display()
+        )),
+        "{err}"
+    );
 }
 
 #[test]

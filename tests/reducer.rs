@@ -416,3 +416,41 @@ fn a_failed_broker_marks_only_its_queues_stale() {
         Some(&LoadState::Live)
     );
 }
+
+#[test]
+fn slo_readings_sort_worst_first_and_enter_opens_the_service() {
+    let mut state = platform();
+    with_slos(&mut state);
+    let keys_in_order: Vec<&str> = state.slos.rows().iter().map(|r| r.key.as_str()).collect();
+    assert_eq!(
+        keys_in_order,
+        [
+            "api/api-availability",
+            "api/api-latency",
+            "publisher/publish-success",
+            "pipeline/pipeline-success"
+        ]
+    );
+    keys(&mut state, vec![key('7')]);
+    assert_eq!(state.view(), View::Slos);
+    keys(&mut state, vec![code(KeyCode::Enter)]);
+    assert_eq!(state.view(), View::Pods);
+    assert_eq!(
+        state.screen().pod_scope,
+        Some(PodScope::Workload {
+            namespace: "contentgen".into(),
+            name: "api".into()
+        })
+    );
+    // A reading while the pods view is up changes nothing on screen: no redraw.
+    state.dirty = false;
+    feed(
+        &mut state,
+        vec![Msg::Slo(opsdeck::slo::source::SloMsg::Failed {
+            reason: "connection refused".into(),
+            retry_in: None,
+        })],
+    );
+    assert!(!state.dirty);
+    assert!(matches!(state.slos.load(), LoadState::Stale { .. }));
+}

@@ -276,6 +276,30 @@ fn queues_view_with_a_dead_broker() {
 }
 
 #[test]
+fn overview_with_slos_and_queues() {
+    snapshot_view("overview_slos", |s| {
+        with_slos(s);
+        with_queues(s);
+    });
+}
+
+#[test]
+fn slos_view() {
+    snapshot_view("slos", |s| {
+        with_slos(s);
+        keys(s, vec![key('7')]);
+    });
+}
+
+#[test]
+fn slos_view_with_a_dead_prometheus() {
+    snapshot_view("slos_stale", |s| {
+        with_dead_prometheus(s);
+        keys(s, vec![key('7'), key('j')]);
+    });
+}
+
+#[test]
 fn queues_view() {
     snapshot_view("queues", |s| {
         with_queues(s);

@@ -46,6 +46,15 @@ pub struct QueueFeed {
     pub brokers: Vec<QueueConfig>,
 }
 
+/// Where SLO rows come from: the SLO files, read from this Prometheus.
+pub struct SloFeed {
+    pub prometheus: crate::clients::prometheus::Prometheus,
+    pub slos: Vec<crate::slo::Slo>,
+}
+
+/// How often SLO burn rates are read: fast enough that a page shows within a minute.
+const SLO_INTERVAL: Duration = Duration::from_secs(10);
+
 /// How often queues are sampled.
 const QUEUE_INTERVAL: Duration = Duration::from_secs(2);
 
@@ -81,6 +90,7 @@ pub struct Ui {
     /// The config file's settings (runbook folders).
     pub config: Config,
     pub queues: QueueFeed,
+    pub slos: Option<SloFeed>,
 }
 
 /// The tasks that feed State, and how to stop them.
@@ -240,8 +250,8 @@ pub async fn run(
     mut ui: Ui,
 ) -> Result<()> {
     let mut terminal = terminal::enter().wrap_err("cannot set up the terminal")?;
-    let queues = std::mem::take(&mut ui.queues);
-    let result = event_loop(&mut terminal, client, executor, queues, &mut state, &ui).await;
+    let feeds = (std::mem::take(&mut ui.queues), ui.slos.take());
+    let result = event_loop(&mut terminal, client, executor, feeds, &mut state, &ui).await;
     terminal::restore();
     result
 }
@@ -250,14 +260,23 @@ async fn event_loop(
     terminal: &mut terminal::Tui,
     client: Client,
     executor: Result<Arc<Executor>, String>,
-    queues: QueueFeed,
+    (queues, slos): (QueueFeed, Option<SloFeed>),
     state: &mut State,
     ui: &Ui,
 ) -> Result<()> {
     let started = Instant::now();
     let (tx, mut rx) = mpsc::channel::<Msg>(1024);
-    let queue_sources = CancellationToken::new();
-    start_queues(queues, &tx, &queue_sources);
+    let feed_sources = CancellationToken::new();
+    start_queues(queues, &tx, &feed_sources);
+    if let Some(feed) = slos {
+        crate::slo::source::spawn_slo_source(
+            feed.prometheus,
+            feed.slos,
+            SLO_INTERVAL,
+            tx.clone(),
+            feed_sources.clone(),
+        );
+    }
     let mut sources = Sources::start(client, &state.namespaces, tx, executor, ui.config.clone());
     let mut keys = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
@@ -337,7 +356,7 @@ async fn event_loop(
         }
     }
     sources.stop();
-    queue_sources.cancel();
+    feed_sources.cancel();
     Ok(())
 }
 

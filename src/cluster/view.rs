@@ -36,7 +36,10 @@ fn restarts_label(ctx: &Ctx, restarts: u32, last: Option<i64>) -> String {
 }
 
 pub fn draw_overview(frame: &mut Frame, area: Rect, state: &State, ctx: &Ctx) {
-    let areas = overview_split(area, state.queues.rows().len());
+    let areas = overview_split(area, state.overview_panes());
+    if let Some(slos) = areas.slos {
+        crate::slo::view::draw_slo_pane(frame, slos, state, ctx);
+    }
     let title = "Workloads (worst first)";
     draw_workload_table(frame, areas.workloads, state, ctx, View::Overview, title);
     if let Some(queues) = areas.queues {

@@ -58,6 +58,7 @@ impl Action {
         (Action::Goto(View::Hpas), "hpa", "autoscalers (HPA)"),
         (Action::Goto(View::Events), "events", "warning events"),
         (Action::Goto(View::Queues), "queues", "queues"),
+        (Action::Goto(View::Slos), "slos", "SLO burn rates"),
         (
             Action::Prefill("restart"),
             "restart",

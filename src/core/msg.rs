@@ -14,6 +14,7 @@ use crate::cluster::logs::{LogMsg, LogTarget};
 use crate::cluster::model::ClusterMsg;
 use crate::cluster::source::Namespaces;
 use crate::queues::QueueMsg;
+use crate::slo::source::SloMsg;
 
 #[derive(Clone, Debug)]
 pub enum Msg {
@@ -35,6 +36,13 @@ pub enum Msg {
     /// A runbook check or wait-until was evaluated: (holds, what was seen), or why not.
     ConditionEvaluated(Result<(bool, String), String>),
     Queues(QueueMsg),
+    Slo(SloMsg),
+}
+
+impl From<SloMsg> for Msg {
+    fn from(m: SloMsg) -> Self {
+        Msg::Slo(m)
+    }
 }
 
 impl From<QueueMsg> for Msg {

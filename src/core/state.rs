@@ -9,6 +9,8 @@ use super::table::TableState;
 use super::view::{Screen, View};
 use crate::actions::plan::Plan;
 use crate::queues::QueueModel;
+use crate::slo::model::SloModel;
+use crate::ui::layout::OverviewPanes;
 
 /// Queue rates are smoothed over about this many seconds.
 pub const QUEUE_SMOOTHING_SECS: f64 = 20.0;
@@ -126,6 +128,9 @@ pub struct State {
     pub queues: QueueModel,
     pub queue_history: BTreeMap<String, VecDeque<u64>>,
     pub queue_table: TableState,
+    /// SLOs (worst first) from Prometheus.
+    pub slos: SloModel,
+    pub slo_table: TableState,
     pub mode: Mode,
     pub keymap: Keymap,
     /// A one-line message in the footer (errors from the command line, warnings).
@@ -157,6 +162,8 @@ impl State {
             queues: QueueModel::new(&[], QUEUE_SMOOTHING_SECS),
             queue_history: BTreeMap::new(),
             queue_table: TableState::default(),
+            slos: SloModel::default(),
+            slo_table: TableState::default(),
             mode: Mode::Normal,
             keymap,
             flash: None,
@@ -185,6 +192,7 @@ impl State {
             View::Hpas => &self.hpas,
             View::Events => &self.events,
             View::Queues => &self.queue_table,
+            View::Slos => &self.slo_table,
             View::Logs => return None,
         })
     }
@@ -198,8 +206,17 @@ impl State {
             View::Hpas => &mut self.hpas,
             View::Events => &mut self.events,
             View::Queues => &mut self.queue_table,
+            View::Slos => &mut self.slo_table,
             View::Logs => return None,
         })
+    }
+
+    /// What the overview shows besides workloads and warnings.
+    pub fn overview_panes(&self) -> OverviewPanes {
+        OverviewPanes {
+            slos: self.slos.rows().len(),
+            queues: self.queues.rows().len(),
+        }
     }
 
     pub fn take_log_session(&mut self) -> u64 {

@@ -85,6 +85,11 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             on_queues(state, m);
             vec![]
         }
+        Msg::Slo(m) => {
+            state.slos.apply(&m, state.now * 1000);
+            state.dirty |= matches!(state.view(), View::Overview | View::Slos);
+            vec![]
+        }
     }
 }
 
@@ -93,7 +98,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
 fn shown_ages_change(state: &State, old: i64, new: i64) -> bool {
     let differs = |since: i64| age(old - since) != age(new - since);
     let view = state.view();
-    let page = table_rows(view, state.width, state.height, state.queues.rows().len());
+    let page = table_rows(view, state.width, state.height, state.overview_panes());
     let window = |t: &TableState| {
         t.rows
             .iter()
@@ -135,7 +140,7 @@ fn shown_ages_change(state: &State, old: i64, new: i64) -> bool {
                 .iter()
                 .any(|&s| c.hpas.get(s).is_some_and(|h| differs(h.created))),
             View::Events => events(),
-            View::Queues | View::Logs => false,
+            View::Queues | View::Slos | View::Logs => false,
         }
 }
 
@@ -162,7 +167,7 @@ fn cluster_change_is_visible(state: &State, msg: &ClusterMsg) -> bool {
         View::Nodes => &[Resource::Nodes, Resource::Pods],
         View::Hpas => &[Resource::Hpas],
         View::Events => &[Resource::Events],
-        View::Queues | View::Logs => &[],
+        View::Queues | View::Slos | View::Logs => &[],
     };
     let header_counts = matches!(
         msg.resource,
@@ -299,7 +304,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
 
 fn perform(state: &mut State, action: Action) -> Vec<Effect> {
     let view = state.view();
-    let page = table_rows(view, state.width, state.height, state.queues.rows().len());
+    let page = table_rows(view, state.width, state.height, state.overview_panes());
     match action {
         Action::Quit => return vec![Effect::Quit],
         Action::Back => return back(state),
@@ -416,7 +421,7 @@ fn goto(state: &mut State, view: View) -> Vec<Effect> {
 
 fn move_selection(state: &mut State, delta: isize) {
     let view = state.view();
-    let page = table_rows(view, state.width, state.height, state.queues.rows().len());
+    let page = table_rows(view, state.width, state.height, state.overview_panes());
     if view == View::Logs {
         if let Some(l) = state.logs.as_mut() {
             scroll_logs(l, delta, page);
@@ -518,9 +523,38 @@ fn open(state: &mut State) -> Vec<Effect> {
                 None => state.flash = Some("this queue names no consumer in the config".into()),
             }
         }
+        View::Slos => open_slo_service(state),
         View::Logs => {}
     }
     vec![]
+}
+
+/// An SLO's service is usually a workload of the same name: open its pods.
+fn open_slo_service(state: &mut State) {
+    let service = state
+        .slo_table
+        .selected_slot()
+        .and_then(|i| state.slos.rows().get(i))
+        .map(|r| r.service.clone());
+    let Some(service) = service else {
+        return;
+    };
+    let workload = state
+        .cluster
+        .workloads
+        .iter()
+        .find(|(_, w)| w.name == service)
+        .map(|(_, w)| w.namespace.clone());
+    match workload {
+        Some(namespace) => push_pods(
+            state,
+            PodScope::Workload {
+                namespace,
+                name: service,
+            },
+        ),
+        None => state.flash = Some(format!("no workload named {service}")),
+    }
 }
 
 fn push_pods(state: &mut State, scope: PodScope) {
@@ -764,6 +798,11 @@ pub fn prepare(state: &mut State) {
     if state.queue_table.rows.len() != queue_count {
         state.queue_table.set_rows((0..queue_count).collect());
     }
+    let slo_count = state.slos.rows().len();
+    if state.slo_table.rows.len() != slo_count {
+        state.slo_table.set_rows((0..slo_count).collect());
+    }
+    let panes = state.overview_panes();
     let (w, h) = (state.width, state.height);
     for view in [
         View::Overview,
@@ -773,9 +812,10 @@ pub fn prepare(state: &mut State) {
         View::Hpas,
         View::Events,
         View::Queues,
+        View::Slos,
     ] {
         if let Some(t) = state.table_mut(view) {
-            t.scroll_into_view(table_rows(view, w, h, queue_count));
+            t.scroll_into_view(table_rows(view, w, h, panes));
         }
     }
 }

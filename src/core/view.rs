@@ -9,6 +9,7 @@ pub enum View {
     Hpas,
     Events,
     Queues,
+    Slos,
     Logs,
 }
 
@@ -22,6 +23,7 @@ impl View {
             View::Hpas => "HPAs",
             View::Events => "Warning events",
             View::Queues => "Queues",
+            View::Slos => "SLOs",
             View::Logs => "Logs",
         }
     }
@@ -37,6 +39,7 @@ impl View {
             "hpa" | "hpas" | "horizontalpodautoscalers" => View::Hpas,
             "events" | "event" | "ev" | "warnings" => View::Events,
             "queues" | "queue" | "q" => View::Queues,
+            "slo" | "slos" | "sloth" | "burn" => View::Slos,
             _ => return None,
         })
     }

@@ -27,7 +27,7 @@ pub enum QueueMsg {
 }
 
 /// The wall clock in ms since the epoch, as samples are stamped.
-fn now_ms() -> i64 {
+pub fn now_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))

@@ -12,6 +12,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::model::{BrokerRates, QueueSample};
 use super::{QueueMsg, now_ms};
+use crate::clients::poll::{self, Next, Step};
 use crate::cluster::source::Backoff;
 use crate::config::{QueueConfig, QueueKind};
 
@@ -318,50 +319,48 @@ impl BrokerSource {
                 return;
             }
         };
-        let mut backoff = Backoff::default();
-        let mut ticker = tokio::time::interval(self.interval);
-        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tokio::select! {
-                () = token.cancelled() => return,
-                _ = ticker.tick() => {}
+        let mut task = BrokerTask {
+            broker,
+            http,
+            names: self.names,
+            interval: self.interval,
+            tx,
+            backoff: Backoff::default(),
+        };
+        poll::every(self.interval, &token, &mut task).await;
+    }
+}
+
+struct BrokerTask<M> {
+    broker: Broker,
+    http: reqwest::Client,
+    names: Vec<String>,
+    interval: Duration,
+    tx: mpsc::Sender<M>,
+    backoff: Backoff,
+}
+
+impl<M: From<QueueMsg> + Send + 'static> Step for BrokerTask<M> {
+    async fn step(&mut self) -> Next {
+        let broker = &self.broker;
+        let (msgs, next) = match broker.sample_once(&self.http, &self.names, now_ms()).await {
+            Ok(listing) => {
+                self.backoff.reset();
+                (listing_msgs(broker, listing, self.interval), Next::Tick)
             }
-            let read = tokio::select! {
-                () = token.cancelled() => return,
-                r = broker.sample_once(&http, &self.names, now_ms()) => r,
-            };
-            let (msgs, delay) = match read {
-                Ok(listing) => {
-                    backoff.reset();
-                    (listing_msgs(&broker, listing, self.interval), None)
-                }
-                Err(err) => {
-                    tracing::warn!(url = %broker.redacted(), %err, "rabbitmq queue source failed");
-                    let delay = backoff.next_delay();
-                    (
-                        vec![failed(
-                            broker.redacted(),
-                            self.names.clone(),
-                            &err,
-                            Some(delay),
-                        )],
-                        Some(delay),
-                    )
-                }
-            };
-            for msg in msgs {
-                if tx.send(M::from(msg)).await.is_err() {
-                    return;
-                }
+            Err(err) => {
+                tracing::warn!(url = %broker.redacted(), %err, "rabbitmq queue source failed");
+                let delay = self.backoff.next_delay();
+                let msg = failed(broker.redacted(), self.names.clone(), &err, Some(delay));
+                (vec![msg], Next::RetryIn(delay))
             }
-            if let Some(delay) = delay {
-                tokio::select! {
-                    () = token.cancelled() => return,
-                    () = tokio::time::sleep(delay) => {}
-                }
-                ticker.reset_immediately();
+        };
+        for msg in msgs {
+            if self.tx.send(M::from(msg)).await.is_err() {
+                return Next::Stop;
             }
         }
+        next
     }
 }
 

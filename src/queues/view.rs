@@ -11,6 +11,7 @@ use crate::cluster::model::LoadState;
 use crate::cluster::rows::Health;
 use crate::core::state::State;
 use crate::core::table::TableState;
+use crate::ui::sparkline::sparkline;
 use crate::ui::table::{Ctx, col, draw_table, pane_title};
 
 use Constraint::{Length, Min};
@@ -43,29 +44,6 @@ fn health(q: &QueueRow) -> Health {
         _ if q.overdue.is_some_and(|n| n > 0) => Health::Warn,
         _ => Health::Ok,
     }
-}
-
-/// A depth history as a one-line sparkline (Unicode blocks, or ASCII ramps).
-fn sparkline(
-    history: Option<&std::collections::VecDeque<u64>>,
-    width: usize,
-    ascii: bool,
-) -> String {
-    const BLOCKS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
-    const RAMP: [char; 8] = ['_', '.', '-', '~', '=', '+', '*', '#'];
-    let Some(h) = history else {
-        return String::new();
-    };
-    let tail: Vec<u64> = h
-        .iter()
-        .skip(h.len().saturating_sub(width))
-        .copied()
-        .collect();
-    let max = tail.iter().copied().max().unwrap_or(0).max(1);
-    let set = if ascii { RAMP } else { BLOCKS };
-    tail.iter()
-        .map(|&v| set[((v * 7) / max) as usize])
-        .collect()
 }
 
 fn stale_reason(q: &QueueRow) -> String {
@@ -209,11 +187,9 @@ pub fn draw_queues(frame: &mut Frame, area: Rect, state: &State, ctx: &Ctx) {
                     stale
                 };
                 cells.push(Cell::from(consumer));
-                cells.push(Cell::from(sparkline(
-                    state.queue_history.get(&q.name),
-                    30,
-                    ascii,
-                )));
+                let history = state.queue_history.get(&q.name);
+                let depths = history.into_iter().flatten().map(|&d| d as f64);
+                cells.push(Cell::from(sparkline(depths, 30, ascii)));
             }
             Some((cells, row_style(q, ctx)))
         },

@@ -102,6 +102,11 @@ impl SimHandle {
         configs
     }
 
+    /// The Prometheus query API over the platform's metrics, served beside the platform API.
+    pub fn prometheus_url(&self) -> String {
+        self.platform_url()
+    }
+
     /// The RabbitMQ management API, served beside the platform API.
     pub fn rabbitmq_url(&self) -> String {
         format!("http://opsdeck@{}", self.platform_addr)

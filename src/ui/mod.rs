@@ -3,6 +3,7 @@
 pub mod draw;
 pub mod format;
 pub mod layout;
+pub mod sparkline;
 pub mod symbols;
 pub mod table;
 pub mod theme;

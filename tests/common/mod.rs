@@ -374,3 +374,80 @@ pub fn with_dead_broker(state: &mut State) {
         })],
     );
 }
+
+/// The platform's example SLOs, read from a Prometheus: availability paging (a bad rollout),
+/// latency ticketing, pipelines fine, publish without traffic in its short windows.
+pub fn with_slos(state: &mut State) {
+    use opsdeck::slo::model::SloModel;
+    use opsdeck::slo::source::{SloMsg, SloReading};
+    use std::collections::BTreeMap;
+    use std::time::Duration;
+    let slos = opsdeck::slo::examples().expect("examples parse");
+    state.slos = SloModel::new(&slos);
+    let d = Duration::from_secs;
+    let (h, day) = (3600, 86_400);
+    let ratios = |r: [f64; 5]| -> BTreeMap<Duration, f64> {
+        [d(300), d(1800), d(h), d(6 * h), d(3 * day)]
+            .into_iter()
+            .zip(r)
+            .collect()
+    };
+    let queries = |slo: &opsdeck::slo::Slo| -> Vec<(Duration, String)> {
+        [d(300), d(1800), d(h), d(6 * h), d(3 * day), slo.period]
+            .into_iter()
+            .map(|w| (w, slo.sli.error_ratio_query(w)))
+            .collect()
+    };
+    let find = |key: &str| slos.iter().find(|s| s.key() == key).expect("slo");
+    let reading = |key: &str, r: [f64; 5], period: f64| SloReading {
+        key: key.into(),
+        ratios: ratios(r),
+        period_ratio: Some(period),
+        queries: queries(find(key)),
+        ..SloReading::default()
+    };
+    let publish = SloReading {
+        key: "publisher/publish-success".into(),
+        period_ratio: Some(0.021),
+        queries: queries(find("publisher/publish-success")),
+        ..SloReading::default()
+    };
+    let at = |t: i64, avail_1h: f64| SloMsg::Refreshed {
+        at_ms: (NOW + t) * 1000,
+        readings: vec![
+            reading(
+                "api/api-availability",
+                [0.62, 0.21, avail_1h, 0.0021, 0.0004],
+                0.00041,
+            ),
+            reading("api/api-latency", [0.004, 0.07, 0.065, 0.05, 0.02], 0.0035),
+            reading(
+                "pipeline/pipeline-success",
+                [0.004, 0.005, 0.005, 0.005, 0.005],
+                0.005,
+            ),
+            publish.clone(),
+        ],
+    };
+    feed(
+        state,
+        vec![
+            Msg::Slo(at(-60, 0.004)),
+            Msg::Slo(at(-40, 0.008)),
+            Msg::Slo(at(-20, 0.0158)),
+            Msg::Slo(at(0, 0.021)),
+        ],
+    );
+}
+
+/// `with_slos`, then Prometheus stops answering.
+pub fn with_dead_prometheus(state: &mut State) {
+    with_slos(state);
+    feed(
+        state,
+        vec![Msg::Slo(opsdeck::slo::source::SloMsg::Failed {
+            reason: "connection refused".into(),
+            retry_in: Some(std::time::Duration::from_secs(4)),
+        })],
+    );
+}

@@ -1,0 +1,344 @@
+//! The SLO source: every refresh, each SLO's error ratio over each window its alert rows need,
+//! from Prometheus. Sloth's recording rules are read instead of raw queries where Prometheus has
+//! them; the whole-period ratio (the expensive one) is cached for minutes.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use super::math::{required_windows, windows_for};
+use super::{Slo, format_duration};
+use crate::clients::poll::{self, Next, Step};
+use crate::clients::prometheus::{PromError, Prometheus, QueryResult};
+use crate::cluster::source::Backoff;
+
+/// How long the whole-period ratio is reused (REFERENCE.md §12: 30-day queries are the slow ones).
+pub const PERIOD_CACHE: Duration = Duration::from_secs(300);
+/// How often to look again for Sloth's recording rules.
+const RULES_RECHECK: Duration = Duration::from_secs(600);
+/// Queries in flight at once.
+const CONCURRENCY: usize = 8;
+/// Windows Sloth records `slo:sli_error:ratio_rate<w>` for.
+const SLOTH_WINDOWS: [&str; 8] = ["5m", "30m", "1h", "2h", "6h", "1d", "3d", "30d"];
+
+/// What the SLO source tells the UI.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SloMsg {
+    Refreshed {
+        at_ms: i64,
+        readings: Vec<SloReading>,
+    },
+    /// Prometheus itself failed: every SLO is stale.
+    Failed {
+        reason: String,
+        retry_in: Option<Duration>,
+    },
+}
+
+/// One SLO's error ratios as Prometheus answered them.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SloReading {
+    pub key: String,
+    /// Error ratio per window; a window without data (no series, or NaN from no traffic) is
+    /// absent.
+    pub ratios: BTreeMap<Duration, f64>,
+    pub period_ratio: Option<f64>,
+    /// The PromQL used, per window (the period last).
+    pub queries: Vec<(Duration, String)>,
+    pub recording_rules: bool,
+    /// A query of this SLO that Prometheus refused (e.g. bad_data): shown on its row.
+    pub error: Option<String>,
+}
+
+/// Where one SLO's figures come from.
+#[derive(Clone, Debug)]
+struct Plan {
+    key: String,
+    period: Duration,
+    /// (window, query), the period last.
+    queries: Vec<(Duration, String)>,
+    recording_rules: bool,
+}
+
+fn plan(slo: &Slo, recorded: &BTreeSet<String>) -> Plan {
+    let mut all = required_windows(&windows_for(slo.period));
+    all.push(slo.period);
+    let sloth = slo
+        .sloth_id
+        .as_ref()
+        .filter(|id| recorded.contains(*id))
+        .filter(|_| {
+            all.iter()
+                .all(|w| SLOTH_WINDOWS.contains(&format_duration(*w).as_str()))
+        });
+    let queries = all
+        .iter()
+        .map(|&w| {
+            let q = match sloth {
+                Some(id) => recording_rule(id, w),
+                None => slo.sli.error_ratio_query(w),
+            };
+            (w, q)
+        })
+        .collect();
+    Plan {
+        key: slo.key(),
+        period: slo.period,
+        queries,
+        recording_rules: sloth.is_some(),
+    }
+}
+
+fn recording_rule(sloth_id: &str, window: Duration) -> String {
+    format!(
+        "max(slo:sli_error:ratio_rate{}{{sloth_id=\"{}\"}})",
+        format_duration(window),
+        sloth_id.replace('\\', "\\\\").replace('"', "\\\"")
+    )
+}
+
+/// The period ratio of one SLO and when it was read.
+#[derive(Clone, Copy, Debug)]
+struct Cached {
+    ratio: Option<f64>,
+    at: Instant,
+}
+
+pub struct SloSource {
+    prom: Prometheus,
+    slos: Vec<Slo>,
+    interval: Duration,
+    recorded: BTreeSet<String>,
+    rules_checked: Option<Instant>,
+    period_cache: HashMap<String, Cached>,
+}
+
+/// A refresh that failed as a whole (Prometheus unreachable), or per query.
+enum QueryOutcome {
+    Value(Option<f64>),
+    Refused(String),
+}
+
+impl SloSource {
+    pub fn new(prom: Prometheus, slos: Vec<Slo>, interval: Duration) -> Self {
+        SloSource {
+            prom,
+            slos,
+            interval,
+            recorded: BTreeSet::new(),
+            rules_checked: None,
+            period_cache: HashMap::new(),
+        }
+    }
+
+    /// Refreshes every `interval` until `token` is cancelled or the receiver goes away.
+    pub async fn run<M: From<SloMsg> + Send + 'static>(
+        self,
+        tx: mpsc::Sender<M>,
+        token: CancellationToken,
+    ) {
+        let interval = self.interval;
+        let mut task = SloTask {
+            source: self,
+            tx,
+            backoff: Backoff::default(),
+        };
+        poll::every(interval, &token, &mut task).await;
+    }
+
+    /// One refresh of every SLO. Fails as a whole only when Prometheus cannot be reached.
+    pub async fn refresh(&mut self) -> Result<Vec<SloReading>, PromError> {
+        let stale_rules = self
+            .rules_checked
+            .is_none_or(|at| at.elapsed() >= RULES_RECHECK);
+        if stale_rules {
+            self.recorded = self.sloth_rules().await?;
+            self.rules_checked = Some(Instant::now());
+        }
+        let plans: Vec<Plan> = self.slos.iter().map(|s| plan(s, &self.recorded)).collect();
+        // Which queries to run: every window, and the period unless cached.
+        let mut jobs: Vec<(usize, usize)> = Vec::new();
+        for (p, plan) in plans.iter().enumerate() {
+            let cached = self
+                .period_cache
+                .get(&plan.key)
+                .is_some_and(|c| c.at.elapsed() < PERIOD_CACHE);
+            for (q, (w, _)) in plan.queries.iter().enumerate() {
+                if *w == plan.period && cached && q == plan.queries.len() - 1 {
+                    continue;
+                }
+                jobs.push((p, q));
+            }
+        }
+        let prom = &self.prom;
+        let plans_ref = &plans;
+        let answers: Vec<((usize, usize), Result<QueryOutcome, PromError>)> =
+            futures::stream::iter(jobs)
+                .map(|(p, q)| async move {
+                    let query = &plans_ref[p].queries[q].1;
+                    ((p, q), run_query(prom, query).await)
+                })
+                .buffer_unordered(CONCURRENCY)
+                .collect()
+                .await;
+        let mut readings: Vec<SloReading> = plans
+            .iter()
+            .map(|plan| SloReading {
+                key: plan.key.clone(),
+                queries: plan.queries.clone(),
+                recording_rules: plan.recording_rules,
+                ..SloReading::default()
+            })
+            .collect();
+        for ((p, q), answer) in answers {
+            let plan = &plans[p];
+            let window = plan.queries[q].0;
+            let is_period = q == plan.queries.len() - 1;
+            match answer? {
+                QueryOutcome::Value(v) if is_period => {
+                    readings[p].period_ratio = v;
+                    let cached = Cached {
+                        ratio: v,
+                        at: Instant::now(),
+                    };
+                    self.period_cache.insert(plan.key.clone(), cached);
+                }
+                QueryOutcome::Value(Some(v)) => {
+                    readings[p].ratios.insert(window, v);
+                }
+                QueryOutcome::Value(None) => {}
+                QueryOutcome::Refused(e) => readings[p].error = Some(e),
+            }
+        }
+        for (plan, reading) in plans.iter().zip(&mut readings) {
+            if reading.period_ratio.is_none()
+                && let Some(c) = self.period_cache.get(&plan.key)
+            {
+                reading.period_ratio = c.ratio;
+            }
+            // A period query equal to a window's (a period shorter than 3d) shares its answer.
+            if reading.period_ratio.is_none()
+                && let Some(&r) = reading.ratios.get(&plan.period)
+            {
+                reading.period_ratio = Some(r);
+            }
+        }
+        Ok(readings)
+    }
+
+    /// The `sloth_id`s whose 5-minute recording rule Prometheus has: one query for all SLOs.
+    async fn sloth_rules(&self) -> Result<BTreeSet<String>, PromError> {
+        if self.slos.iter().all(|s| s.sloth_id.is_none()) {
+            return Ok(BTreeSet::new());
+        }
+        match self
+            .prom
+            .query("count by (sloth_id) (slo:sli_error:ratio_rate5m)", None)
+            .await
+        {
+            Ok(QueryResult::Vector(v)) => Ok(v
+                .into_iter()
+                .filter_map(|s| s.metric.get("sloth_id").cloned())
+                .collect()),
+            Ok(_) => Ok(BTreeSet::new()),
+            Err(e) if e.is_transient() => Err(e),
+            // A server that cannot answer this (an older or partial PromQL) has no rules for us.
+            Err(_) => Ok(BTreeSet::new()),
+        }
+    }
+}
+
+struct SloTask<M> {
+    source: SloSource,
+    tx: mpsc::Sender<M>,
+    backoff: Backoff,
+}
+
+impl<M: From<SloMsg> + Send + 'static> Step for SloTask<M> {
+    async fn step(&mut self) -> Next {
+        let (msg, next) = match self.source.refresh().await {
+            Ok(readings) => {
+                self.backoff.reset();
+                let at_ms = crate::queues::now_ms();
+                (SloMsg::Refreshed { at_ms, readings }, Next::Tick)
+            }
+            Err(err) => {
+                // Only an unreachable Prometheus fails a whole refresh: always worth a retry.
+                tracing::warn!(url = %self.source.prom.url(), %err, "prometheus failed");
+                let delay = self.backoff.next_delay();
+                let msg = SloMsg::Failed {
+                    reason: err.to_string(),
+                    retry_in: Some(delay),
+                };
+                (msg, Next::RetryIn(delay))
+            }
+        };
+        match self.tx.send(M::from(msg)).await {
+            Ok(()) => next,
+            Err(_) => Next::Stop,
+        }
+    }
+}
+
+async fn run_query(prom: &Prometheus, query: &str) -> Result<QueryOutcome, PromError> {
+    match prom.query(query, None).await {
+        Ok(result) => Ok(QueryOutcome::Value(
+            result.single_value().filter(|v| v.is_finite()),
+        )),
+        Err(e) if e.is_transient() => Err(e),
+        Err(e) => Ok(QueryOutcome::Refused(e.to_string())),
+    }
+}
+
+/// Starts the SLO source as a task.
+pub fn spawn_slo_source<M: From<SloMsg> + Send + 'static>(
+    prom: Prometheus,
+    slos: Vec<Slo>,
+    interval: Duration,
+    tx: mpsc::Sender<M>,
+    token: CancellationToken,
+) {
+    tokio::spawn(SloSource::new(prom, slos, interval).run(tx, token));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn slos() -> Vec<Slo> {
+        let text = include_str!("../../examples/slos/api.yaml");
+        super::super::parse_file(text, Path::new("api.yaml")).expect("parses")
+    }
+
+    #[test]
+    fn raw_plan_queries_every_window_and_the_period_last() {
+        let slo = &slos()[0];
+        let p = plan(slo, &BTreeSet::new());
+        let windows: Vec<String> = p.queries.iter().map(|(w, _)| format_duration(*w)).collect();
+        assert_eq!(windows, ["5m", "30m", "1h", "6h", "3d", "30d"]);
+        assert!(!p.recording_rules);
+        assert!(p.queries[0].1.contains("[5m]"), "{}", p.queries[0].1);
+    }
+
+    #[test]
+    fn sloth_rules_replace_raw_queries_when_prometheus_has_them() {
+        let slo = &slos()[0];
+        let id = slo.sloth_id.clone().expect("sloth id");
+        let p = plan(slo, &BTreeSet::from([id.clone()]));
+        assert!(p.recording_rules);
+        assert_eq!(
+            p.queries[0].1,
+            format!("max(slo:sli_error:ratio_rate5m{{sloth_id=\"{id}\"}})")
+        );
+        assert_eq!(
+            p.queries.last().map(|q| q.1.clone()),
+            Some(format!(
+                "max(slo:sli_error:ratio_rate30d{{sloth_id=\"{id}\"}})"
+            ))
+        );
+    }
+}
