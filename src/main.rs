@@ -610,7 +610,8 @@ async fn run_sim(
         std::fs::write(path, sim.kubeconfig_yaml())?;
     }
     if let Some(path) = config_out {
-        std::fs::write(path, sim_config_toml(&sim))?;
+        let slo_dir = write_example_slos(path)?;
+        std::fs::write(path, sim_config_toml(&sim, &slo_dir))?;
     }
     // Whoever started the sim may have stopped reading: printing must never kill it.
     let say = |line: String| {
@@ -639,10 +640,23 @@ async fn run_sim(
     Ok(())
 }
 
+/// The platform's SLO files beside the sim's config (`<config>.slos/`), so the config that
+/// points at them works from anywhere.
+fn write_example_slos(config: &Path) -> Result<PathBuf> {
+    let mut dir = config.as_os_str().to_owned();
+    dir.push(".slos");
+    let dir = std::path::absolute(PathBuf::from(dir))?;
+    std::fs::create_dir_all(&dir)?;
+    for (name, text) in opsdeck::slo::EXAMPLES {
+        std::fs::write(dir.join(name), text)?;
+    }
+    Ok(dir)
+}
+
 /// The opsdeck config for a running sim: Kubernetes, the platform API and the queues it serves
 /// over the network (RabbitMQ's management API); Prometheus and OpenCost join as the sim
 /// learns them.
-fn sim_config_toml(sim: &sim::SimHandle) -> String {
+fn sim_config_toml(sim: &sim::SimHandle, slo_dir: &Path) -> String {
     let mut out = format!(
         "# Written by `opsdeck sim --config-out`.\n\
          [kubernetes]\n\
@@ -655,6 +669,11 @@ fn sim_config_toml(sim: &sim::SimHandle) -> String {
          url = \"{}\"\n",
         sim.platform_url()
     );
+    out.push_str(&format!(
+        "\n[prometheus]\nurl = \"{}\"\n\n[slo]\npaths = [{:?}]\n",
+        sim.prometheus_url(),
+        slo_dir.display().to_string()
+    ));
     for q in sim
         .queue_configs()
         .iter()
