@@ -9,6 +9,7 @@ pub mod clients;
 pub mod cluster;
 pub mod config;
 pub mod core;
+pub mod cost;
 pub mod queues;
 pub mod sim;
 pub mod slo;

@@ -12,15 +12,17 @@ use std::sync::Arc;
 
 use opsdeck::actions;
 use opsdeck::actions::executor::Executor;
-use opsdeck::app::{self, QueueFeed, SloFeed, Ui, terminal};
+use opsdeck::app::{self, CostFeed, Feeds, QueueFeed, SloFeed, Ui, terminal};
 use opsdeck::clients::prometheus::Prometheus;
 use opsdeck::cluster::connect::{KubeTarget, client_from_yaml, connect};
 use opsdeck::cluster::snapshot;
 use opsdeck::cluster::source::Namespaces;
 use opsdeck::config::keymap::Keymap;
-use opsdeck::config::{Config, QueueConfig, QueueKind};
+use opsdeck::config::{BudgetConfig, Config, QueueKind};
 use opsdeck::core::state::QUEUE_SMOOTHING_SECS;
 use opsdeck::core::state::{Connection, State};
+use opsdeck::cost::CostModel;
+use opsdeck::cost::opencost::OpenCost;
 use opsdeck::queues::QueueModel;
 use opsdeck::sim::{self, Scenario, SimOptions};
 use opsdeck::slo::model::SloModel;
@@ -260,7 +262,31 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
                         .collect(),
                 },
             );
-            let feeds = (queues.0, queues.1, demo_slos(&sim)?);
+            let demo_budgets = BudgetConfig {
+                llm_daily_usd: Some(50.0),
+                llm_monthly_usd: Some(1200.0),
+                infra_monthly_usd: Some(500.0),
+                cost_per_article_usd: Some(0.05),
+                limits: vec![],
+            };
+            let feeds = Feeds {
+                queue_configs: queues.0,
+                queues: queues.1,
+                slos: demo_slos(&sim)?,
+                costs: CostFeed {
+                    prometheus: Some(Prometheus::new(
+                        &sim.prometheus_url(),
+                        None,
+                        PROMETHEUS_TIMEOUT,
+                    )?),
+                    opencost: Some(OpenCost::new(
+                        &sim.opencost_url(),
+                        None,
+                        PROMETHEUS_TIMEOUT,
+                    )?),
+                },
+                budgets: config.budget.clone().or(Some(demo_budgets)),
+            };
             let result = console(
                 &cli, &config, client, executor, connection, namespaces, feeds,
             )
@@ -311,7 +337,13 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
                     brokers: config.queues.clone(),
                 },
             );
-            let feeds = (queues.0, queues.1, slo_feed(&config)?);
+            let feeds = Feeds {
+                queue_configs: queues.0,
+                queues: queues.1,
+                slos: slo_feed(&config)?,
+                costs: cost_feed(&config)?,
+                budgets: config.budget.clone(),
+            };
             console(
                 &cli,
                 &config,
@@ -357,6 +389,30 @@ fn slo_feed(config: &Config) -> Result<Option<SloFeed>> {
 fn slo_errors(errors: Vec<opsdeck::slo::SloFileError>) -> color_eyre::Report {
     let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
     eyre!("bad SLO files:\n{}", lines.join("\n"))
+}
+
+/// LLM spend from the config's Prometheus, infrastructure from its OpenCost.
+fn cost_feed(config: &Config) -> Result<CostFeed> {
+    let prometheus = match &config.prometheus {
+        Some(p) => Some(Prometheus::new(
+            &p.url,
+            p.token_env.as_deref(),
+            PROMETHEUS_TIMEOUT,
+        )?),
+        None => None,
+    };
+    let opencost = match &config.opencost {
+        Some(o) => Some(OpenCost::new(
+            &o.url,
+            o.token_env.as_deref(),
+            PROMETHEUS_TIMEOUT,
+        )?),
+        None => None,
+    };
+    Ok(CostFeed {
+        prometheus,
+        opencost,
+    })
 }
 
 /// The demo's SLOs: the built-in examples, read from the sim's Prometheus API.
@@ -460,7 +516,7 @@ async fn console(
     executor: Result<Arc<Executor>, String>,
     connection: Connection,
     namespaces: Namespaces,
-    (queue_configs, queue_feed, slos): (Vec<QueueConfig>, QueueFeed, Option<SloFeed>),
+    feeds: Feeds,
 ) -> Result<()> {
     let (keymap, warnings) = resolve_keymap(cli.keymap.as_deref().or(config.ui.keymap.as_deref()))?;
     let no_color = cli.no_color
@@ -485,17 +541,21 @@ async fn console(
     };
     let now = jiff::Timestamp::now().as_second();
     let mut state = State::new(connection, namespaces, keymap, now);
-    state.queues = QueueModel::new(&queue_configs, QUEUE_SMOOTHING_SECS);
-    if let Some(feed) = &slos {
+    state.queues = QueueModel::new(&feeds.queue_configs, QUEUE_SMOOTHING_SECS);
+    if let Some(feed) = &feeds.slos {
         state.slos = SloModel::new(&feed.slos);
+    }
+    if !feeds.costs.is_empty() {
+        state.costs = CostModel::new(feeds.budgets.as_ref(), feeds.costs.opencost.is_some());
     }
     if !warnings.is_empty() {
         state.flash = Some(format!("keymap: {}", warnings.join("; ")));
     }
     let ui = Ui {
         config: config.clone(),
-        queues: queue_feed,
-        slos,
+        queues: feeds.queues,
+        slos: feeds.slos,
+        costs: feeds.costs,
         theme,
         symbols,
         timings: std::env::var_os("OPSDECK_TIMINGS").and_then(|p| {

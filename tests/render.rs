@@ -300,6 +300,38 @@ fn slos_view_with_a_dead_prometheus() {
 }
 
 #[test]
+fn overview_with_everything() {
+    snapshot_view("overview_all", |s| {
+        with_slos(s);
+        with_queues(s);
+        with_costs(s);
+    });
+}
+
+#[test]
+fn costs_view() {
+    snapshot_view("costs", |s| {
+        with_costs(s);
+        keys(s, vec![key('8')]);
+    });
+}
+
+#[test]
+fn costs_view_with_a_dead_opencost() {
+    snapshot_view("costs_stale", |s| {
+        with_costs(s);
+        feed(
+            s,
+            vec![Msg::Cost(opsdeck::cost::model::CostMsg::InfraFailed {
+                reason: "connection refused".into(),
+                retry_in: Some(std::time::Duration::from_secs(2)),
+            })],
+        );
+        keys(s, vec![key('8')]);
+    });
+}
+
+#[test]
 fn queues_view() {
     snapshot_view("queues", |s| {
         with_queues(s);

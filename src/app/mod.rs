@@ -52,6 +52,31 @@ pub struct SloFeed {
     pub slos: Vec<crate::slo::Slo>,
 }
 
+/// Where cost figures come from: LLM counters in Prometheus and OpenCost (each optional).
+#[derive(Default)]
+pub struct CostFeed {
+    pub prometheus: Option<crate::clients::prometheus::Prometheus>,
+    pub opencost: Option<crate::cost::opencost::OpenCost>,
+}
+
+impl CostFeed {
+    pub fn is_empty(&self) -> bool {
+        self.prometheus.is_none() && self.opencost.is_none()
+    }
+}
+
+/// Every pane's source besides Kubernetes, as `main` sets them up.
+pub struct Feeds {
+    pub queue_configs: Vec<QueueConfig>,
+    pub queues: QueueFeed,
+    pub slos: Option<SloFeed>,
+    pub costs: CostFeed,
+    pub budgets: Option<crate::config::BudgetConfig>,
+}
+
+/// How often LLM spend and OpenCost are read (spend moves slowly; OpenCost computes hourly).
+const COST_INTERVALS: (Duration, Duration) = (Duration::from_secs(30), Duration::from_secs(60));
+
 /// How often SLO burn rates are read: fast enough that a page shows within a minute.
 const SLO_INTERVAL: Duration = Duration::from_secs(10);
 
@@ -91,6 +116,7 @@ pub struct Ui {
     pub config: Config,
     pub queues: QueueFeed,
     pub slos: Option<SloFeed>,
+    pub costs: CostFeed,
 }
 
 /// The tasks that feed State, and how to stop them.
@@ -250,7 +276,11 @@ pub async fn run(
     mut ui: Ui,
 ) -> Result<()> {
     let mut terminal = terminal::enter().wrap_err("cannot set up the terminal")?;
-    let feeds = (std::mem::take(&mut ui.queues), ui.slos.take());
+    let feeds = (
+        std::mem::take(&mut ui.queues),
+        ui.slos.take(),
+        std::mem::take(&mut ui.costs),
+    );
     let result = event_loop(&mut terminal, client, executor, feeds, &mut state, &ui).await;
     terminal::restore();
     result
@@ -260,7 +290,7 @@ async fn event_loop(
     terminal: &mut terminal::Tui,
     client: Client,
     executor: Result<Arc<Executor>, String>,
-    (queues, slos): (QueueFeed, Option<SloFeed>),
+    (queues, slos, costs): (QueueFeed, Option<SloFeed>, CostFeed),
     state: &mut State,
     ui: &Ui,
 ) -> Result<()> {
@@ -268,6 +298,13 @@ async fn event_loop(
     let (tx, mut rx) = mpsc::channel::<Msg>(1024);
     let feed_sources = CancellationToken::new();
     start_queues(queues, &tx, &feed_sources);
+    crate::cost::source::spawn_cost_sources(
+        costs.prometheus,
+        costs.opencost,
+        COST_INTERVALS,
+        tx.clone(),
+        feed_sources.clone(),
+    );
     if let Some(feed) = slos {
         crate::slo::source::spawn_slo_source(
             feed.prometheus,

@@ -152,12 +152,8 @@ impl Prometheus {
         if !matches!(base.scheme(), "http" | "https") {
             return Err(PromError::BadUrl(format!("{url}: expected http or https")));
         }
-        let token = match token_env {
-            Some(var) => {
-                Some(std::env::var(var).map_err(|_| PromError::MissingTokenEnv(var.into()))?)
-            }
-            None => None,
-        };
+        let token =
+            crate::clients::http::secret_from_env(token_env).map_err(PromError::MissingTokenEnv)?;
         let http = crate::clients::http::client(timeout)
             .map_err(|e| PromError::Transport(e.without_url().to_string()))?;
         Ok(Prometheus {
@@ -238,21 +234,8 @@ fn format_time(t: f64) -> String {
     format!("{t:.3}")
 }
 
-/// A short reason for the pane: what went wrong, never the url.
 fn transport(err: &reqwest::Error) -> PromError {
-    let text = if err.is_timeout() {
-        "timed out".to_string()
-    } else if err.is_connect() {
-        let chain = format!("{err:?}");
-        if chain.contains("Connection refused") || chain.contains("ConnectionRefused") {
-            "connection refused".to_string()
-        } else {
-            "cannot connect".to_string()
-        }
-    } else {
-        "connection lost".to_string()
-    };
-    PromError::Transport(text)
+    PromError::Transport(crate::clients::http::describe(err))
 }
 
 #[derive(Deserialize)]

@@ -40,6 +40,9 @@ pub fn draw_overview(frame: &mut Frame, area: Rect, state: &State, ctx: &Ctx) {
     if let Some(slos) = areas.slos {
         crate::slo::view::draw_slo_pane(frame, slos, state, ctx);
     }
+    if let Some(costs) = areas.costs {
+        crate::cost::view::draw_cost_pane(frame, costs, state, ctx);
+    }
     let title = "Workloads (worst first)";
     draw_workload_table(frame, areas.workloads, state, ctx, View::Overview, title);
     if let Some(queues) = areas.queues {

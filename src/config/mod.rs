@@ -94,6 +94,19 @@ pub struct BudgetConfig {
     pub llm_monthly_usd: Option<f64>,
     pub infra_monthly_usd: Option<f64>,
     pub cost_per_article_usd: Option<f64>,
+    /// Budgets for one LLM provider or one service.
+    #[serde(default, rename = "limit")]
+    pub limits: Vec<BudgetLimit>,
+}
+
+/// `[[budget.limit]]`: LLM spend of one provider or one service, per day and/or per month.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct BudgetLimit {
+    pub provider: Option<String>,
+    pub service: Option<String>,
+    pub daily_usd: Option<f64>,
+    pub monthly_usd: Option<f64>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]

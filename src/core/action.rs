@@ -59,6 +59,7 @@ impl Action {
         (Action::Goto(View::Events), "events", "warning events"),
         (Action::Goto(View::Queues), "queues", "queues"),
         (Action::Goto(View::Slos), "slos", "SLO burn rates"),
+        (Action::Goto(View::Costs), "costs", "costs and budgets"),
         (
             Action::Prefill("restart"),
             "restart",

@@ -13,6 +13,7 @@ use crate::actions::runbook::Runbook;
 use crate::cluster::logs::{LogMsg, LogTarget};
 use crate::cluster::model::ClusterMsg;
 use crate::cluster::source::Namespaces;
+use crate::cost::model::CostMsg;
 use crate::queues::QueueMsg;
 use crate::slo::source::SloMsg;
 
@@ -37,6 +38,13 @@ pub enum Msg {
     ConditionEvaluated(Result<(bool, String), String>),
     Queues(QueueMsg),
     Slo(SloMsg),
+    Cost(CostMsg),
+}
+
+impl From<CostMsg> for Msg {
+    fn from(m: CostMsg) -> Self {
+        Msg::Cost(m)
+    }
 }
 
 impl From<SloMsg> for Msg {

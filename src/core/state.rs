@@ -8,6 +8,7 @@ use super::runbook_flow::RunbookWalk;
 use super::table::TableState;
 use super::view::{Screen, View};
 use crate::actions::plan::Plan;
+use crate::cost::CostModel;
 use crate::queues::QueueModel;
 use crate::slo::model::SloModel;
 use crate::ui::layout::OverviewPanes;
@@ -131,6 +132,9 @@ pub struct State {
     /// SLOs (worst first) from Prometheus.
     pub slos: SloModel,
     pub slo_table: TableState,
+    /// Budgets, LLM spend and infrastructure cost.
+    pub costs: CostModel,
+    pub cost_table: TableState,
     pub mode: Mode,
     pub keymap: Keymap,
     /// A one-line message in the footer (errors from the command line, warnings).
@@ -164,6 +168,8 @@ impl State {
             queue_table: TableState::default(),
             slos: SloModel::default(),
             slo_table: TableState::default(),
+            costs: CostModel::default(),
+            cost_table: TableState::default(),
             mode: Mode::Normal,
             keymap,
             flash: None,
@@ -193,6 +199,7 @@ impl State {
             View::Events => &self.events,
             View::Queues => &self.queue_table,
             View::Slos => &self.slo_table,
+            View::Costs => &self.cost_table,
             View::Logs => return None,
         })
     }
@@ -207,6 +214,7 @@ impl State {
             View::Events => &mut self.events,
             View::Queues => &mut self.queue_table,
             View::Slos => &mut self.slo_table,
+            View::Costs => &mut self.cost_table,
             View::Logs => return None,
         })
     }
@@ -216,6 +224,7 @@ impl State {
         OverviewPanes {
             slos: self.slos.rows().len(),
             queues: self.queues.rows().len(),
+            budgets: self.costs.budgets().len(),
         }
     }
 

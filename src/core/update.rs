@@ -90,6 +90,11 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.dirty |= matches!(state.view(), View::Overview | View::Slos);
             vec![]
         }
+        Msg::Cost(m) => {
+            state.costs.apply(&m, state.now * 1000);
+            state.dirty |= matches!(state.view(), View::Overview | View::Costs);
+            vec![]
+        }
     }
 }
 
@@ -140,7 +145,7 @@ fn shown_ages_change(state: &State, old: i64, new: i64) -> bool {
                 .iter()
                 .any(|&s| c.hpas.get(s).is_some_and(|h| differs(h.created))),
             View::Events => events(),
-            View::Queues | View::Slos | View::Logs => false,
+            View::Queues | View::Slos | View::Costs | View::Logs => false,
         }
 }
 
@@ -167,7 +172,7 @@ fn cluster_change_is_visible(state: &State, msg: &ClusterMsg) -> bool {
         View::Nodes => &[Resource::Nodes, Resource::Pods],
         View::Hpas => &[Resource::Hpas],
         View::Events => &[Resource::Events],
-        View::Queues | View::Slos | View::Logs => &[],
+        View::Queues | View::Slos | View::Costs | View::Logs => &[],
     };
     let header_counts = matches!(
         msg.resource,
@@ -524,6 +529,7 @@ fn open(state: &mut State) -> Vec<Effect> {
             }
         }
         View::Slos => open_slo_service(state),
+        View::Costs => {}
         View::Logs => {}
     }
     vec![]
@@ -802,6 +808,10 @@ pub fn prepare(state: &mut State) {
     if state.slo_table.rows.len() != slo_count {
         state.slo_table.set_rows((0..slo_count).collect());
     }
+    let budget_count = state.costs.budgets().len();
+    if state.cost_table.rows.len() != budget_count {
+        state.cost_table.set_rows((0..budget_count).collect());
+    }
     let panes = state.overview_panes();
     let (w, h) = (state.width, state.height);
     for view in [
@@ -813,6 +823,7 @@ pub fn prepare(state: &mut State) {
         View::Events,
         View::Queues,
         View::Slos,
+        View::Costs,
     ] {
         if let Some(t) = state.table_mut(view) {
             t.scroll_into_view(table_rows(view, w, h, panes));

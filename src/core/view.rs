@@ -10,6 +10,7 @@ pub enum View {
     Events,
     Queues,
     Slos,
+    Costs,
     Logs,
 }
 
@@ -24,6 +25,7 @@ impl View {
             View::Events => "Warning events",
             View::Queues => "Queues",
             View::Slos => "SLOs",
+            View::Costs => "Costs",
             View::Logs => "Logs",
         }
     }
@@ -40,6 +42,7 @@ impl View {
             "events" | "event" | "ev" | "warnings" => View::Events,
             "queues" | "queue" | "q" => View::Queues,
             "slo" | "slos" | "sloth" | "burn" => View::Slos,
+            "cost" | "costs" | "budget" | "budgets" | "spend" => View::Costs,
             _ => return None,
         })
     }

@@ -153,23 +153,8 @@ fn error_reason(body: &[u8]) -> String {
     }
 }
 
-/// A short reason for the pane: what went wrong, never the url (it may carry a user).
 fn describe_transport(err: &reqwest::Error) -> RabbitError {
-    let text = if err.is_timeout() {
-        "timed out".to_string()
-    } else if err.is_connect() {
-        let chain = format!("{:?}", err);
-        if chain.contains("Connection refused") || chain.contains("ConnectionRefused") {
-            "connection refused".to_string()
-        } else {
-            "cannot connect".to_string()
-        }
-    } else if err.is_decode() || err.is_body() {
-        "connection lost".to_string()
-    } else {
-        "request failed".to_string()
-    };
-    RabbitError::Transport(text)
+    RabbitError::Transport(crate::clients::http::describe(err))
 }
 
 /// One item of `/api/queues` (RabbitMQ 3.x field names). `message_stats` only appears once

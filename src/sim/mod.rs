@@ -2,6 +2,7 @@
 //! Kubernetes API that the real kubectl and kube-rs accept.
 
 pub mod kube_api;
+pub mod opencost_api;
 pub mod platform_api;
 pub mod rabbitmq_api;
 pub mod scenarios;
@@ -107,6 +108,11 @@ impl SimHandle {
         self.platform_url()
     }
 
+    /// The OpenCost allocation API over the sim's workloads, served beside the platform API.
+    pub fn opencost_url(&self) -> String {
+        self.platform_url()
+    }
+
     /// The RabbitMQ management API, served beside the platform API.
     pub fn rabbitmq_url(&self) -> String {
         format!("http://opsdeck@{}", self.platform_addr)
@@ -196,7 +202,9 @@ pub async fn start(opts: SimOptions) -> std::io::Result<SimHandle> {
     let server = serve(listener, kube_api::router(shared.clone()), &cancel, "API");
     let platform = serve(
         platform_listener,
-        platform_api::router(shared.clone()).merge(rabbitmq_api::router(shared.clone())),
+        platform_api::router(shared.clone())
+            .merge(rabbitmq_api::router(shared.clone()))
+            .merge(opencost_api::router(shared.clone())),
         &cancel,
         "platform",
     );

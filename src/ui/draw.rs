@@ -34,6 +34,7 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme, symbols: &Symbols) 
         View::Events => cluster_view::draw_events(frame, r.body, state, &ctx),
         View::Queues => crate::queues::view::draw_queues(frame, r.body, state, &ctx),
         View::Slos => crate::slo::view::draw_slos(frame, r.body, state, &ctx),
+        View::Costs => crate::cost::view::draw_costs(frame, r.body, state, &ctx),
         View::Logs => cluster_view::draw_logs(frame, r.body, state, &ctx),
     }
     draw_footer(frame, r.footer, state, &ctx);

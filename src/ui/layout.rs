@@ -49,23 +49,27 @@ pub fn regions(area: Rect) -> Regions {
 pub struct OverviewPanes {
     pub slos: usize,
     pub queues: usize,
+    pub budgets: usize,
 }
 
-/// The overview, top to bottom: the SLO and queue panes (side by side when the screen is wide,
-/// stacked otherwise), the workloads, then warnings (a third of the body, 4 to 12 lines).
+/// The overview, top to bottom: a band of the SLO, queue and cost panes (side by side when the
+/// screen is wide, stacked otherwise), the workloads, then warnings (a third of the body, 4 to
+/// 12 lines).
 ///
 /// ```text
 /// wide (>= 160 cols)               narrow
-/// +-------------+-------------+    +---------------+
-/// | SLOs        | queues      |    | SLOs          |
-/// +-------------+-------------+    | queues        |
-/// | workloads                 |    | workloads     |
-/// | warnings                  |    | warnings      |
-/// +---------------------------+    +---------------+
+/// +--------+---------+-------+    +---------------+
+/// | SLOs   | queues  | costs |    | SLOs          |
+/// +--------+---------+-------+    | queues        |
+/// | workloads                |    | costs         |
+/// | warnings                 |    | workloads     |
+/// +--------------------------+    | warnings      |
+///                                 +---------------+
 /// ```
 pub struct OverviewAreas {
     pub slos: Option<Rect>,
     pub queues: Option<Rect>,
+    pub costs: Option<Rect>,
     pub workloads: Rect,
     pub events: Rect,
 }
@@ -83,54 +87,76 @@ pub fn overview_split(body: Rect, panes: OverviewPanes) -> OverviewAreas {
             rows.min(max) as u16 + PANE_CHROME
         }
     };
-    let (mut slo_h, mut queue_h) = (want(panes.slos, 5), want(panes.queues, 6));
-    let side_by_side = body.width >= 160 && slo_h > 0 && queue_h > 0;
-    let band = |s: u16, q: u16| if side_by_side { s.max(q) } else { s + q };
+    let wanted = [
+        want(panes.slos, 5),
+        want(panes.queues, 6),
+        want(panes.budgets, 4),
+    ];
+    let mut h = wanted;
+    let side_by_side = body.width >= 160 && h.iter().filter(|&&x| x > 0).count() > 1;
+    let band = |h: &[u16; 3]| {
+        if side_by_side {
+            h.iter().copied().max().unwrap_or(0)
+        } else {
+            h.iter().sum()
+        }
+    };
     let mut events_h = (body.height / 3).clamp(4, 12).min(body.height);
-    if band(slo_h, queue_h) + events_h + MIN_WORKLOADS > body.height {
+    if band(&h) + events_h + MIN_WORKLOADS > body.height {
         events_h = events_h.min(4);
     }
     let room = body.height.saturating_sub(events_h + MIN_WORKLOADS);
-    // Too crowded: take a row from the taller pane (the queues on a tie), down to one row each.
+    // Too crowded: take a row from the tallest pane (the later one on a tie), down to one row.
     let one_row = PANE_CHROME + 1;
-    while band(slo_h, queue_h) > room && (slo_h > one_row || queue_h > one_row) {
-        if queue_h >= slo_h && queue_h > one_row || slo_h <= one_row {
-            queue_h -= 1;
+    while band(&h) > room {
+        let tallest = (0..3).filter(|&i| h[i] > one_row).max_by_key(|&i| h[i]);
+        match tallest {
+            Some(i) => h[i] -= 1,
+            None => break,
+        }
+    }
+    // Still too crowded: drop panes, costs first, SLOs last; then give the room a dropped
+    // pane leaves back to the others, SLOs first.
+    for i in (0..3).rev() {
+        if band(&h) > room {
+            h[i] = 0;
+        }
+    }
+    for i in 0..3 {
+        while h[i] > 0 && h[i] < wanted[i] {
+            h[i] += 1;
+            if band(&h) > room {
+                h[i] -= 1;
+                break;
+            }
+        }
+    }
+    let band_h = band(&h);
+    let mut rects = [None; 3];
+    let (mut x, mut y) = (body.x, body.y);
+    let visible = h.iter().filter(|&&x| x > 0).count() as u16;
+    let mut placed = 0;
+    for i in 0..3 {
+        if h[i] == 0 {
+            continue;
+        }
+        rects[i] = Some(if side_by_side {
+            placed += 1;
+            // The last pane takes the rounding remainder.
+            let w = if placed == visible {
+                body.x + body.width - x
+            } else {
+                body.width / visible
+            };
+            let r = Rect::new(x, body.y, w, band_h);
+            x += w;
+            r
         } else {
-            slo_h -= 1;
-        }
+            let r = Rect::new(body.x, y, body.width, h[i]);
+            y += h[i];
+            r
+        });
     }
-    if band(slo_h, queue_h) > room {
-        queue_h = 0;
-    }
-    if band(slo_h, queue_h) > room {
-        slo_h = 0;
-    }
-    let band_h = band(slo_h, queue_h);
-    if side_by_side {
-        // One band: both panes as tall as the taller.
-        (slo_h, queue_h) = (band_h, band_h);
-    }
-    let half = body.width / 2;
-    let slos = (slo_h > 0).then_some(Rect {
-        height: slo_h,
-        width: if side_by_side { half } else { body.width },
-        ..body
-    });
-    let queues = (queue_h > 0).then_some(if side_by_side {
-        Rect {
-            x: body.x + half,
-            width: body.width - half,
-            height: queue_h,
-            ..body
-        }
-    } else {
-        Rect {
-            y: body.y + slo_h,
-            height: queue_h,
-            ..body
-        }
-    });
     let workloads = Rect {
         y: body.y + band_h,
         height: body.height.saturating_sub(band_h + events_h),
@@ -142,8 +168,9 @@ pub fn overview_split(body: Rect, panes: OverviewPanes) -> OverviewAreas {
         ..body
     };
     OverviewAreas {
-        slos,
-        queues,
+        slos: rects[0],
+        queues: rects[1],
+        costs: rects[2],
         workloads,
         events,
     }
@@ -168,6 +195,7 @@ pub fn table_rows(view: View, width: u16, height: u16, panes: OverviewPanes) -> 
     let pane = match view {
         View::Overview => overview_split(body, panes).workloads,
         View::Slos => crate::slo::view::split(body, panes.slos).table,
+        View::Costs => crate::cost::view::split(body, panes.budgets).budgets,
         _ => body,
     };
     // Borders (2) and the column header (1); logs have no header.

@@ -55,6 +55,18 @@ pub fn pane_title<'a>(
     Line::from(spans)
 }
 
+/// A title with a short note instead of a row count: "LLM spend  today $38.50 ─ STALE ...".
+pub fn titled<'a>(ctx: &Ctx, name: &str, note: &str, load: &LoadState) -> Line<'a> {
+    let mut title = pane_title(ctx, name, 0, "", load);
+    title.spans.remove(1);
+    if !note.is_empty() {
+        title
+            .spans
+            .insert(1, Span::styled(format!("{note} "), ctx.theme.accent));
+    }
+    title
+}
+
 /// Draws `table.rows[offset..offset+height]`, asking `cells` for each visible slot only.
 /// Without `focused`, the selection is not highlighted (a secondary pane).
 #[allow(clippy::too_many_arguments)]

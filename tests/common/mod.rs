@@ -451,3 +451,97 @@ pub fn with_dead_prometheus(state: &mut State) {
         })],
     );
 }
+
+/// Budgets from DESIGN.md's example, a cost spike on LLM spend, OpenCost answering.
+pub fn with_costs(state: &mut State) {
+    use opsdeck::config::{BudgetConfig, BudgetLimit};
+    use opsdeck::cost::CostModel;
+    use opsdeck::cost::model::{CostMsg, InfraReading, LlmReading, Spend, WorkloadCost};
+    use std::collections::BTreeMap;
+    let config = BudgetConfig {
+        llm_daily_usd: Some(50.0),
+        llm_monthly_usd: Some(1200.0),
+        infra_monthly_usd: Some(500.0),
+        cost_per_article_usd: Some(0.05),
+        limits: vec![BudgetLimit {
+            provider: Some("anthropic".into()),
+            service: None,
+            daily_usd: Some(20.0),
+            monthly_usd: None,
+        }],
+    };
+    state.costs = CostModel::new(Some(&config), true);
+    let spend = |today: f64, month: f64, hourly: f64, day: f64| Spend {
+        today_usd: today,
+        month_usd: month,
+        hourly_usd: hourly,
+        last_24h_usd: day,
+    };
+    let llm = |hourly: f64| LlmReading {
+        total: spend(38.5, 810.0, hourly, 41.0),
+        by_provider: BTreeMap::from([
+            ("openai".into(), spend(26.0, 560.0, hourly * 0.7, 28.0)),
+            ("anthropic".into(), spend(12.5, 250.0, hourly * 0.3, 13.0)),
+        ]),
+        by_service: BTreeMap::from([
+            (
+                "article-generator".into(),
+                spend(30.0, 620.0, hourly * 0.8, 32.0),
+            ),
+            ("fact-checker".into(), spend(8.5, 190.0, hourly * 0.2, 9.0)),
+        ]),
+        last_7d_usd: 250.0,
+        tokens_24h_by_model: BTreeMap::from([
+            ("gpt-4o".into(), 9_400_000.0),
+            ("claude-sonnet".into(), 3_100_000.0),
+            ("gpt-4o-mini".into(), 12_000_000.0),
+        ]),
+        articles_today: 700.0,
+        articles_7d: 12_600.0,
+        runs_today: 760.0,
+        runs_7d: 13_400.0,
+    };
+    let infra = InfraReading {
+        month_usd: 367.0,
+        today_usd: 11.0,
+        last_7d_usd: 102.8,
+        workloads: vec![
+            WorkloadCost {
+                key: "__idle__".into(),
+                cost_usd: 303.25,
+                cpu_efficiency: None,
+                ram_efficiency: None,
+            },
+            WorkloadCost {
+                key: "contentgen/article-generator".into(),
+                cost_usd: 18.9,
+                cpu_efficiency: Some(0.49),
+                ram_efficiency: Some(0.59),
+            },
+            WorkloadCost {
+                key: "contentgen/api".into(),
+                cost_usd: 7.09,
+                cpu_efficiency: Some(0.81),
+                ram_efficiency: Some(0.91),
+            },
+        ],
+    };
+    let at = (NOW - 6 * 3600) * 1000; // 06:00 UTC: 18 hours left today
+    feed(
+        state,
+        vec![
+            Msg::Cost(CostMsg::Llm {
+                at_ms: at,
+                reading: Box::new(llm(1.5)),
+            }),
+            Msg::Cost(CostMsg::Llm {
+                at_ms: at,
+                reading: Box::new(llm(4.0)),
+            }),
+            Msg::Cost(CostMsg::Infra {
+                at_ms: at,
+                reading: infra,
+            }),
+        ],
+    );
+}

@@ -1,0 +1,397 @@
+//! The cost pane on the overview (budgets worst first, with gauges and projections) and the
+//! cost view: every budget, LLM spend by provider, service and model with unit cost and a spend
+//! history, and OpenCost's infrastructure cost per workload with efficiency.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph};
+
+use super::model::{Budget, BudgetState, CostModel, InfraReading, LlmReading};
+use crate::cluster::model::LoadState;
+use crate::cluster::rows::Health;
+use crate::core::state::State;
+use crate::core::table::TableState;
+use crate::ui::sparkline::sparkline;
+use crate::ui::table::{Ctx, col, draw_table, pane_title, titled};
+
+use Constraint::{Length, Min};
+
+/// The cost view: budgets on top, LLM spend (left) and infrastructure (right) below.
+pub struct CostAreas {
+    pub budgets: Rect,
+    pub llm: Rect,
+    pub infra: Rect,
+}
+
+pub fn split(body: Rect, budgets: usize) -> CostAreas {
+    let top = (budgets as u16 + 3)
+        .clamp(4, (body.height / 2).max(4))
+        .min(body.height);
+    let rest = Rect {
+        y: body.y + top,
+        height: body.height - top,
+        ..body
+    };
+    let (llm, infra) = if body.width >= 120 {
+        let half = body.width / 2;
+        (
+            Rect {
+                width: half,
+                ..rest
+            },
+            Rect {
+                x: rest.x + half,
+                width: rest.width - half,
+                ..rest
+            },
+        )
+    } else {
+        let h = rest.height / 2;
+        (
+            Rect { height: h, ..rest },
+            Rect {
+                y: rest.y + h,
+                height: rest.height - h,
+                ..rest
+            },
+        )
+    };
+    CostAreas {
+        budgets: Rect {
+            height: top,
+            ..body
+        },
+        llm,
+        infra,
+    }
+}
+
+fn health(b: &Budget) -> Health {
+    match b.state {
+        BudgetState::Over => Health::Bad,
+        BudgetState::Warning => Health::Warn,
+        BudgetState::Ok => Health::Ok,
+        BudgetState::Unknown => Health::Pending,
+    }
+}
+
+fn state_text(b: &Budget) -> &'static str {
+    match b.state {
+        BudgetState::Over => "OVER",
+        BudgetState::Warning => "WARN",
+        BudgetState::Ok => "ok",
+        BudgetState::Unknown => "?",
+    }
+}
+
+pub fn usd(v: f64) -> String {
+    if v.abs() >= 1000.0 {
+        format!("${:.1}k", v / 1000.0)
+    } else if v.abs() >= 100.0 {
+        format!("${v:.0}")
+    } else {
+        format!("${v:.2}")
+    }
+}
+
+fn opt_usd(v: Option<f64>) -> String {
+    v.map_or_else(|| "-".into(), usd)
+}
+
+/// The share of the limit spent as a bar, "#####.... 62%" (over 100% fills it).
+fn gauge(b: &Budget, width: usize, ascii: bool) -> String {
+    let Some(spent) = b.spent_usd else {
+        return "-".into();
+    };
+    let share = spent / b.limit_usd.max(f64::EPSILON);
+    let (full, empty) = if ascii { ('#', '.') } else { ('█', '░') };
+    let filled = ((share.clamp(0.0, 1.0) * width as f64).round() as usize).min(width);
+    let bar: String = std::iter::repeat_n(full, filled)
+        .chain(std::iter::repeat_n(empty, width - filled))
+        .collect();
+    format!("{bar} {:>4.0}%", share * 100.0)
+}
+
+fn is_ascii(ctx: &Ctx) -> bool {
+    ctx.symbols.ok == crate::ui::symbols::ASCII.ok
+}
+
+/// "$0.06/article (target $0.05)" for pane titles.
+fn unit_summary(costs: &CostModel) -> String {
+    let u = &costs.unit;
+    match (u.per_article_today, u.target_per_article) {
+        (Some(c), Some(t)) => format!("{}/article today (target {})", usd(c), usd(t)),
+        (Some(c), None) => format!("{}/article today", usd(c)),
+        _ => String::new(),
+    }
+}
+
+fn budget_cells<'a>(b: &Budget, ctx: &Ctx, ascii: bool) -> Vec<Cell<'a>> {
+    let h = health(b);
+    vec![
+        Cell::from(Line::from(vec![
+            Span::styled(ctx.symbols.health(h), ctx.theme.health(h)),
+            Span::raw(format!(" {}", b.label)),
+        ])),
+        Cell::from(Span::styled(state_text(b), ctx.theme.health(h))),
+        Cell::from(gauge(b, 8, ascii)),
+        Cell::from(format!("{} / {}", opt_usd(b.spent_usd), usd(b.limit_usd))),
+        Cell::from(opt_usd(b.projected_usd)),
+    ]
+}
+
+fn budget_columns() -> Vec<crate::ui::table::Column> {
+    vec![
+        col("BUDGET", Min(16)),
+        col("STATE", Length(5)),
+        col("SPENT", Length(14)),
+        col("SO FAR / LIMIT", Length(17)),
+        col("PROJECTED", Length(9)),
+    ]
+}
+
+fn budget_style(b: &Budget, costs: &CostModel, ctx: &Ctx) -> Style {
+    let stale = match b.scope {
+        super::model::Scope::Infra => &costs.infra_load,
+        _ => &costs.llm_load,
+    };
+    match stale {
+        LoadState::Stale { .. } => ctx.theme.dim,
+        _ => Style::default(),
+    }
+}
+
+/// The overview's pane: budgets worst first.
+pub fn draw_cost_pane(frame: &mut Frame, area: Rect, state: &State, ctx: &Ctx) {
+    let costs = &state.costs;
+    let budgets = costs.budgets();
+    let mut title = pane_title(
+        ctx,
+        "Budgets (worst first)",
+        budgets.len(),
+        "",
+        &costs.load(),
+    );
+    let unit = unit_summary(costs);
+    if !unit.is_empty() {
+        let style = if costs.unit.over_target() {
+            ctx.theme.bad
+        } else {
+            ctx.theme.dim
+        };
+        title
+            .spans
+            .insert(2, Span::styled(format!("{unit} "), style));
+    }
+    let table = TableState {
+        rows: (0..budgets.len()).collect(),
+        ..TableState::default()
+    };
+    let ascii = is_ascii(ctx);
+    draw_table(
+        frame,
+        area,
+        ctx,
+        title,
+        &budget_columns(),
+        &table,
+        false,
+        |i| {
+            let b = budgets.get(i)?;
+            Some((budget_cells(b, ctx, ascii), budget_style(b, costs, ctx)))
+        },
+    );
+}
+
+/// The cost view.
+pub fn draw_costs(frame: &mut Frame, area: Rect, state: &State, ctx: &Ctx) {
+    let costs = &state.costs;
+    let areas = split(area, costs.budgets().len());
+    let budgets = costs.budgets();
+    let title = pane_title(ctx, "Budgets", budgets.len(), "", &costs.load());
+    let ascii = is_ascii(ctx);
+    draw_table(
+        frame,
+        areas.budgets,
+        ctx,
+        title,
+        &budget_columns(),
+        &state.cost_table,
+        true,
+        |i| {
+            let b = budgets.get(i)?;
+            Some((budget_cells(b, ctx, ascii), budget_style(b, costs, ctx)))
+        },
+    );
+    draw_llm(frame, areas.llm, costs, ctx);
+    draw_infra(frame, areas.infra, costs, ctx);
+}
+
+fn block<'a>(ctx: &Ctx, title: Line<'a>) -> Block<'a> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_set(ctx.symbols.border)
+        .border_style(ctx.theme.border)
+        .title(title)
+}
+
+fn draw_llm(frame: &mut Frame, area: Rect, costs: &CostModel, ctx: &Ctx) {
+    let title = titled(ctx, "LLM spend", "", &costs.llm_load);
+    let lines = match &costs.llm {
+        Some(l) => llm_lines(
+            l,
+            costs,
+            area.width.saturating_sub(16) as usize,
+            is_ascii(ctx),
+            ctx,
+        ),
+        None => vec![Line::from("waiting for Prometheus")],
+    };
+    frame.render_widget(Paragraph::new(lines).block(block(ctx, title)), area);
+}
+
+fn llm_lines<'a>(
+    l: &LlmReading,
+    costs: &CostModel,
+    spark_width: usize,
+    ascii: bool,
+    ctx: &Ctx,
+) -> Vec<Line<'a>> {
+    let u = &costs.unit;
+    let mut lines = vec![
+        Line::from(format!(
+            "today {}  month {}  last hour {}/h  7d {}",
+            usd(l.total.today_usd),
+            usd(l.total.month_usd),
+            usd(l.total.hourly_usd),
+            usd(l.last_7d_usd)
+        )),
+        Line::from(vec![
+            Span::raw(format!(
+                "per article {} today, {} 7d; per run {} today",
+                opt_usd(u.per_article_today),
+                opt_usd(u.per_article_7d),
+                opt_usd(u.per_run_today)
+            )),
+            Span::styled(
+                match u.target_per_article {
+                    Some(t) if u.over_target() => format!("  over target {}", usd(t)),
+                    Some(t) => format!("  target {}", usd(t)),
+                    None => String::new(),
+                },
+                if u.over_target() {
+                    ctx.theme.bad
+                } else {
+                    ctx.theme.dim
+                },
+            ),
+        ]),
+        Line::from(vec![
+            Span::styled("spend/h ", ctx.theme.dim),
+            Span::raw(sparkline(costs.history.iter().copied(), spark_width, ascii)),
+        ]),
+    ];
+    let mut by = |what: &str, map: &std::collections::BTreeMap<String, super::model::Spend>| {
+        let mut v: Vec<_> = map.iter().collect();
+        v.sort_by(|a, b| b.1.today_usd.total_cmp(&a.1.today_usd));
+        let parts: Vec<String> = v
+            .iter()
+            .map(|(k, s)| format!("{k} {} ({}/h)", usd(s.today_usd), usd(s.hourly_usd)))
+            .collect();
+        lines.push(Line::from(vec![
+            Span::styled(format!("{what:<9}"), ctx.theme.dim),
+            Span::raw(parts.join("  ")),
+        ]));
+    };
+    by("provider", &l.by_provider);
+    by("service", &l.by_service);
+    let mut tokens: Vec<_> = l.tokens_24h_by_model.iter().collect();
+    tokens.sort_by(|a, b| b.1.total_cmp(a.1));
+    let parts: Vec<String> = tokens
+        .iter()
+        .map(|(m, t)| format!("{m} {}", short_count(**t)))
+        .collect();
+    lines.push(Line::from(vec![
+        Span::styled("tokens/24h ", ctx.theme.dim),
+        Span::raw(parts.join("  ")),
+    ]));
+    lines
+}
+
+fn short_count(v: f64) -> String {
+    if v >= 1e9 {
+        format!("{:.1}G", v / 1e9)
+    } else if v >= 1e6 {
+        format!("{:.1}M", v / 1e6)
+    } else if v >= 1e3 {
+        format!("{:.0}k", v / 1e3)
+    } else {
+        format!("{v:.0}")
+    }
+}
+
+fn draw_infra(frame: &mut Frame, area: Rect, costs: &CostModel, ctx: &Ctx) {
+    let columns = [
+        col("WORKLOAD (month to date)", Min(20)),
+        col("COST", Length(8)),
+        col("CPU EFF", Length(7)),
+        col("RAM EFF", Length(7)),
+    ];
+    let empty = InfraReading::default();
+    let infra = costs.infra.as_ref().unwrap_or(&empty);
+    let summary = match &costs.infra {
+        Some(i) => format!(
+            "month {}  today {}  7d {}",
+            usd(i.month_usd),
+            usd(i.today_usd),
+            usd(i.last_7d_usd)
+        ),
+        None if !costs.has_infra => "no [opencost] url configured".into(),
+        None => String::new(),
+    };
+    let title = titled(
+        ctx,
+        "Infrastructure (OpenCost)",
+        &summary,
+        &costs.infra_load,
+    );
+    let table = TableState {
+        rows: (0..infra.workloads.len()).collect(),
+        ..TableState::default()
+    };
+    let pct = |v: Option<f64>| v.map_or_else(|| "-".into(), |e| format!("{:.0}%", e * 100.0));
+    draw_table(frame, area, ctx, title, &columns, &table, false, |i| {
+        let w = infra.workloads.get(i)?;
+        // OpenCost's special keys say what they are.
+        let name = match w.key.as_str() {
+            "__idle__" => "(idle: unallocated node capacity)".to_string(),
+            "__unallocated__" => "(unallocated: no controller)".to_string(),
+            k => k.to_string(),
+        };
+        Some((
+            vec![
+                Cell::from(name),
+                Cell::from(usd(w.cost_usd)),
+                Cell::from(pct(w.cpu_efficiency)),
+                Cell::from(pct(w.ram_efficiency)),
+            ],
+            Style::default(),
+        ))
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_reads_short() {
+        assert_eq!(usd(0.0612), "$0.06");
+        assert_eq!(usd(48.0), "$48.00");
+        assert_eq!(usd(484.5), "$484");
+        assert_eq!(usd(1260.0), "$1.3k");
+        assert_eq!(short_count(2_400_000.0), "2.4M");
+    }
+}
