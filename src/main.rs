@@ -262,13 +262,6 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
                         .collect(),
                 },
             );
-            let demo_budgets = BudgetConfig {
-                llm_daily_usd: Some(50.0),
-                llm_monthly_usd: Some(1200.0),
-                infra_monthly_usd: Some(500.0),
-                cost_per_article_usd: Some(0.05),
-                limits: vec![],
-            };
             let feeds = Feeds {
                 queue_configs: queues.0,
                 queues: queues.1,
@@ -285,7 +278,7 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
                         PROMETHEUS_TIMEOUT,
                     )?),
                 },
-                budgets: config.budget.clone().or(Some(demo_budgets)),
+                budgets: config.budget.clone().or(Some(BudgetConfig::platform_plan())),
             };
             let result = console(
                 &cli, &config, client, executor, connection, namespaces, feeds,
@@ -730,8 +723,11 @@ fn sim_config_toml(sim: &sim::SimHandle, slo_dir: &Path) -> String {
         sim.platform_url()
     );
     out.push_str(&format!(
-        "\n[prometheus]\nurl = \"{}\"\n\n[slo]\npaths = [{:?}]\n",
+        "\n[prometheus]\nurl = \"{}\"\n\n[opencost]\nurl = \"{}\"\n\n[slo]\npaths = [{:?}]\n\n\
+         [budget]\nllm_daily_usd = 50\nllm_monthly_usd = 1200\ninfra_monthly_usd = 500\n\
+         cost_per_article_usd = 0.05\n",
         sim.prometheus_url(),
+        sim.opencost_url(),
         slo_dir.display().to_string()
     ));
     for q in sim

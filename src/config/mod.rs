@@ -99,6 +99,20 @@ pub struct BudgetConfig {
     pub limits: Vec<BudgetLimit>,
 }
 
+impl BudgetConfig {
+    /// The teams' plan (PLATFORM.md): $50 a day and $1,200 a month of LLM spend, $500 a month
+    /// of infrastructure, 5 cents an article. The demo's budgets when the config has none.
+    pub fn platform_plan() -> Self {
+        BudgetConfig {
+            llm_daily_usd: Some(50.0),
+            llm_monthly_usd: Some(1200.0),
+            infra_monthly_usd: Some(500.0),
+            cost_per_article_usd: Some(0.05),
+            limits: vec![],
+        }
+    }
+}
+
 /// `[[budget.limit]]`: LLM spend of one provider or one service, per day and/or per month.
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
