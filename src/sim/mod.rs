@@ -2,6 +2,7 @@
 //! Kubernetes API that the real kubectl and kube-rs accept.
 
 pub mod kube_api;
+pub mod metrics;
 pub mod platform_api;
 pub mod rabbitmq_api;
 pub mod scenarios;
@@ -116,6 +117,26 @@ impl SimHandle {
         format!("http://{}", self.platform_addr)
     }
 
+    /// The sim's Prometheus HTTP API (`/api/v1/query`, `/api/v1/query_range`), served beside
+    /// the platform API.
+    pub fn prometheus_url(&self) -> String {
+        format!("http://{}", self.platform_addr)
+    }
+
+    /// Every stored sample from `from` to the newest, as OpenMetrics for `promtool tsdb
+    /// create-blocks-from openmetrics`; returns the newest sample's time. The metrics are
+    /// copied under the world's lock and written outside it, so the sim keeps ticking.
+    pub fn write_openmetrics(
+        &self,
+        from: Timestamp,
+        out: &mut impl std::io::Write,
+    ) -> std::io::Result<Timestamp> {
+        let metrics = self.shared.world().metrics.clone();
+        let to_ms = metrics.last_sample_ms();
+        metrics::write_openmetrics(&metrics, from.as_millisecond(), to_ms, out)?;
+        Timestamp::from_millisecond(to_ms).map_err(std::io::Error::other)
+    }
+
     /// A kubeconfig for the sim's user (`sim-admin` unless `SimOptions::user` says otherwise).
     pub fn kubeconfig_yaml(&self) -> String {
         self.kubeconfig_yaml_for(&self.user)
@@ -191,7 +212,9 @@ pub async fn start(opts: SimOptions) -> std::io::Result<SimHandle> {
     let server = serve(listener, kube_api::router(shared.clone()), &cancel, "API");
     let platform = serve(
         platform_listener,
-        platform_api::router(shared.clone()).merge(rabbitmq_api::router(shared.clone())),
+        platform_api::router(shared.clone())
+            .merge(rabbitmq_api::router(shared.clone()))
+            .merge(metrics::http::router(shared.clone())),
         &cancel,
         "platform",
     );
