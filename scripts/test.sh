@@ -2,7 +2,8 @@
 # Installs what the tests need (Debian packages) and runs every check CI runs:
 # formatting, clippy, and the whole test suite (unit, reducer, rendering snapshots,
 # kubectl against the simulated API server, the real binary driven in tmux, queues on a real
-# redis-server and a real rabbitmq-server with its management plugin). Each test starts its
+# redis-server and a real rabbitmq-server with its management plugin; the sim's PromQL against a
+# real prometheus backfilled with promtool). Each test starts its
 # own servers on free loopback ports and stops them; nothing system-wide is used.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +12,7 @@ missing=()
 command -v tmux >/dev/null || missing+=(tmux)
 command -v redis-server >/dev/null || missing+=(redis-server)
 [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || missing+=(rabbitmq-server)
+{ command -v prometheus && command -v promtool; } >/dev/null || missing+=(prometheus)
 command -v kubectl >/dev/null || { echo "kubectl is required (the machine image ships it)" >&2; exit 1; }
 if ((${#missing[@]})); then
   echo "installing: ${missing[*]}"

@@ -103,6 +103,10 @@ enum Command {
         /// Where the platform's own HTTP API listens (default: a free loopback port).
         #[arg(long)]
         platform_listen: Option<std::net::SocketAddr>,
+        /// Write the last 30 days of the platform's metrics (history and live) as OpenMetrics,
+        /// for `promtool tsdb create-blocks-from openmetrics FILE DIR`; the sim keeps serving.
+        #[arg(long)]
+        openmetrics_out: Option<PathBuf>,
     },
     /// Wait for the first full sync, print every pane once, exit.
     Snapshot {
@@ -204,6 +208,7 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             forbid,
             user,
             platform_listen,
+            openmetrics_out,
         }) => {
             let opts = SimOptions {
                 listen: *listen,
@@ -213,7 +218,12 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
                 platform_listen: *platform_listen,
                 user: user.clone(),
             };
-            run_sim(opts, kubeconfig_out.as_deref(), config_out.as_deref()).await?;
+            let outputs = SimOutputs {
+                kubeconfig: kubeconfig_out.as_deref(),
+                config: config_out.as_deref(),
+                openmetrics: openmetrics_out.as_deref(),
+            };
+            run_sim(opts, outputs).await?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Demo { scenario, pods }) => {
@@ -653,12 +663,28 @@ fn check(cli: &Cli, files: &[PathBuf]) -> ExitCode {
     }
 }
 
-async fn run_sim(
-    opts: SimOptions,
-    kubeconfig_out: Option<&Path>,
-    config_out: Option<&Path>,
-) -> Result<()> {
+/// Files `opsdeck sim` writes once it is up.
+struct SimOutputs<'a> {
+    kubeconfig: Option<&'a Path>,
+    config: Option<&'a Path>,
+    openmetrics: Option<&'a Path>,
+}
+
+async fn run_sim(opts: SimOptions, outputs: SimOutputs<'_>) -> Result<()> {
+    let SimOutputs {
+        kubeconfig: kubeconfig_out,
+        config: config_out,
+        openmetrics: openmetrics_out,
+    } = outputs;
     let sim = sim::start(opts).await?;
+    if let Some(path) = openmetrics_out {
+        // A day past 30: a 30-day window evaluated at the export's last sample is then whole
+        // (the history itself starts 30 days before the sim, so this is all of it).
+        let from = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(31 * 24);
+        let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
+        sim.write_openmetrics(from, &mut file)?;
+        std::io::Write::flush(&mut file)?;
+    }
     if let Some(path) = kubeconfig_out {
         std::fs::write(path, sim.kubeconfig_yaml())?;
     }
@@ -674,6 +700,14 @@ async fn run_sim(
     };
     say(format!("opsdeck sim listening on {}", sim.url()));
     say(format!("platform API on {}", sim.platform_url()));
+    say(format!("Prometheus API on {}", sim.prometheus_url()));
+    if let Some(path) = openmetrics_out {
+        say(format!(
+            "OpenMetrics history: {} (promtool tsdb create-blocks-from openmetrics {} DIR)",
+            path.display(),
+            path.display()
+        ));
+    }
     if let Some(path) = kubeconfig_out {
         say(format!(
             "kubeconfig: {} (kubectl --kubeconfig {} get pods -A)",

@@ -144,11 +144,11 @@ fn budget_cells<'a>(b: &Budget, ctx: &Ctx, ascii: bool) -> Vec<Cell<'a>> {
 
 fn budget_columns() -> Vec<crate::ui::table::Column> {
     vec![
-        col("BUDGET", Min(16)),
+        col("BUDGET", Length(18)),
         col("STATE", Length(5)),
         col("SPENT", Length(14)),
         col("SO FAR / LIMIT", Length(17)),
-        col("PROJECTED", Length(9)),
+        col("PROJECTED", Min(9)),
     ]
 }
 

@@ -2,6 +2,7 @@
 //! Kubernetes API that the real kubectl and kube-rs accept.
 
 pub mod kube_api;
+pub mod metrics;
 pub mod opencost_api;
 pub mod platform_api;
 pub mod rabbitmq_api;
@@ -103,11 +104,6 @@ impl SimHandle {
         configs
     }
 
-    /// The Prometheus query API over the platform's metrics, served beside the platform API.
-    pub fn prometheus_url(&self) -> String {
-        self.platform_url()
-    }
-
     /// The OpenCost allocation API over the sim's workloads, served beside the platform API.
     pub fn opencost_url(&self) -> String {
         self.platform_url()
@@ -125,6 +121,26 @@ impl SimHandle {
     /// The platform's own HTTP API (health, config, pipelines).
     pub fn platform_url(&self) -> String {
         format!("http://{}", self.platform_addr)
+    }
+
+    /// The sim's Prometheus HTTP API (`/api/v1/query`, `/api/v1/query_range`), served beside
+    /// the platform API.
+    pub fn prometheus_url(&self) -> String {
+        format!("http://{}", self.platform_addr)
+    }
+
+    /// Every stored sample from `from` to the newest, as OpenMetrics for `promtool tsdb
+    /// create-blocks-from openmetrics`; returns the newest sample's time. The metrics are
+    /// copied under the world's lock and written outside it, so the sim keeps ticking.
+    pub fn write_openmetrics(
+        &self,
+        from: Timestamp,
+        out: &mut impl std::io::Write,
+    ) -> std::io::Result<Timestamp> {
+        let metrics = self.shared.world().metrics.clone();
+        let to_ms = metrics.last_sample_ms();
+        metrics::write_openmetrics(&metrics, from.as_millisecond(), to_ms, out)?;
+        Timestamp::from_millisecond(to_ms).map_err(std::io::Error::other)
     }
 
     /// A kubeconfig for the sim's user (`sim-admin` unless `SimOptions::user` says otherwise).
@@ -204,7 +220,8 @@ pub async fn start(opts: SimOptions) -> std::io::Result<SimHandle> {
         platform_listener,
         platform_api::router(shared.clone())
             .merge(rabbitmq_api::router(shared.clone()))
-            .merge(opencost_api::router(shared.clone())),
+            .merge(opencost_api::router(shared.clone()))
+            .merge(metrics::http::router(shared.clone())),
         &cancel,
         "platform",
     );

@@ -24,6 +24,7 @@ impl World {
         self.tick_pipelines();
         self.tick_queues(previous);
         self.sync_dirty();
+        self.tick_metrics();
     }
 
     pub(super) fn sync_dirty(&mut self) {

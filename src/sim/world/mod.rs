@@ -5,6 +5,7 @@ pub mod columns;
 mod controller;
 mod kubelet;
 pub mod logs;
+mod metrics_feed;
 pub mod model;
 mod patch;
 pub mod pipelines;
@@ -59,6 +60,8 @@ pub struct World {
     pub pipelines: Pipelines,
     /// The platform's queues (sampled in process by the demo's queue pane).
     pub queues: queues::SimQueues,
+    /// The platform's Prometheus metrics: history from the start back, driven by ticks after.
+    pub metrics: crate::sim::metrics::Metrics,
     rng: Rng,
     now: Timestamp,
     started: Timestamp,
@@ -96,6 +99,7 @@ impl World {
             hpas: BTreeMap::new(),
             pipelines: Pipelines::new(now.as_nanosecond() as u64, now),
             queues: queues::SimQueues::default(),
+            metrics: crate::sim::metrics::Metrics::new(now),
             rng: Rng(now.as_nanosecond() as u64),
             now,
             started: now,
