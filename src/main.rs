@@ -288,7 +288,10 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
                         PROMETHEUS_TIMEOUT,
                     )?),
                 },
-                budgets: config.budget.clone().or(Some(BudgetConfig::platform_plan())),
+                budgets: config
+                    .budget
+                    .clone()
+                    .or(Some(BudgetConfig::platform_plan())),
             };
             let result = console(
                 &cli, &config, client, executor, connection, namespaces, feeds,

@@ -295,3 +295,84 @@ async fn call_as(c: &reqwest::Client, url: String) -> (u16, Value) {
     let code = resp.status().as_u16();
     (code, resp.json::<Value>().await.expect("JSON body"))
 }
+
+/// The sim's OpenCost allocation API, read by opsdeck's OpenCost client, and both cost sources
+/// polling: an OpenCost that goes away marks only infrastructure stale; LLM spend stays live.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn opencost_is_read_and_a_dead_one_is_stale_alone() {
+    use opsdeck::clients::prometheus::Prometheus;
+    use opsdeck::cost::model::CostMsg;
+    use opsdeck::cost::opencost::OpenCost;
+    let (sim, c) = start(None).await;
+    let base = sim.opencost_url();
+    let (code, body) = get(&c, format!("{base}/allocation?window=fortnight")).await;
+    assert_eq!((code, body["code"].as_u64()), (400, Some(400)), "{body}");
+
+    let timeout = Duration::from_secs(2);
+    let opencost = OpenCost::new(&base, None, timeout).expect("client");
+    let infra = opencost.read().await.expect("allocation");
+    assert_eq!(
+        infra.workloads.first().map(|w| w.key.as_str()),
+        Some("__idle__")
+    );
+    let generator = infra
+        .workloads
+        .iter()
+        .find(|w| w.key == "contentgen/article-generator")
+        .expect("article-generator");
+    assert!(generator.cost_usd > 0.0 && generator.cpu_efficiency.is_some());
+    assert!(infra.month_usd > infra.last_7d_usd && infra.last_7d_usd > infra.today_usd);
+    assert!(
+        infra.month_usd < 500.0,
+        "the plan's budget holds: {}",
+        infra.month_usd
+    );
+
+    // OpenCost on a port nobody listens on; LLM spend from the sim's Prometheus API.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").expect("port");
+    let dead_url = format!("http://{}", dead.local_addr().expect("addr"));
+    drop(dead);
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<CostMsg>(16);
+    let token = tokio_util::sync::CancellationToken::new();
+    opsdeck::cost::source::spawn_cost_sources(
+        Some(Prometheus::new(&sim.prometheus_url(), None, timeout).expect("prom")),
+        Some(OpenCost::new(&dead_url, None, timeout).expect("opencost")),
+        (Duration::from_millis(200), Duration::from_millis(200)),
+        tx,
+        token.clone(),
+    );
+    let mut model =
+        opsdeck::cost::CostModel::new(Some(&opsdeck::config::BudgetConfig::platform_plan()), true);
+    let (mut llm_seen, mut infra_failed) = (false, false);
+    while !(llm_seen && infra_failed) {
+        let msg = tokio::time::timeout(Duration::from_secs(20), rx.recv())
+            .await
+            .expect("a cost message")
+            .expect("sources alive");
+        match &msg {
+            CostMsg::Llm { reading, .. } => {
+                assert!(reading.total.month_usd > reading.total.today_usd);
+                llm_seen = true;
+            }
+            CostMsg::InfraFailed { reason, .. } => {
+                assert_eq!(reason, "connection refused");
+                infra_failed = true;
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        model.apply(&msg, 0);
+    }
+    assert_eq!(model.llm_load, opsdeck::cluster::model::LoadState::Live);
+    assert!(matches!(
+        model.infra_load,
+        opsdeck::cluster::model::LoadState::Stale { .. }
+    ));
+    let daily = model
+        .budgets()
+        .iter()
+        .find(|b| b.label == "LLM/day")
+        .expect("daily budget");
+    assert!(daily.spent_usd.is_some() && daily.projected_usd >= daily.spent_usd);
+    token.cancel();
+    sim.stop().await;
+}

@@ -2,71 +2,16 @@
 //! exported as OpenMetrics, backfilled with Debian's `promtool`, served by `prometheus` 2.42,
 //! and every SLO query opsdeck would issue for `examples/slos` is asked of both.
 
+#[path = "common/prometheus_server.rs"]
+mod prometheus_server;
+
 use std::collections::BTreeMap;
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use opsdeck::sim::{self, Scenario, SimOptions};
+use prometheus_server::PrometheusServer;
 use serde_json::Value;
-
-const INSTALL: &str = "install it: apt-get install -y prometheus (scripts/test.sh does this)";
-
-/// A `prometheus` on a free loopback port over the given TSDB directory, killed on drop.
-struct Prometheus {
-    url: String,
-    child: Child,
-}
-
-impl Drop for Prometheus {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port()
-}
-
-impl Prometheus {
-    async fn start(dir: &Path, data: &Path) -> Prometheus {
-        let config = dir.join("prometheus.yml");
-        std::fs::write(
-            &config,
-            "global:\n  scrape_interval: 1m\nscrape_configs: []\n",
-        )
-        .unwrap();
-        let port = free_port();
-        let child = Command::new("prometheus")
-            .arg(format!("--config.file={}", config.display()))
-            .arg(format!("--storage.tsdb.path={}", data.display()))
-            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-            // Backfilled blocks reach 30 days back: the default 15 days would delete half.
-            .arg("--storage.tsdb.retention.time=60d")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start prometheus ({e}): {INSTALL}"));
-        let prom = Prometheus {
-            url: format!("http://127.0.0.1:{port}"),
-            child,
-        };
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let ready = reqwest::get(format!("{}/-/ready", prom.url)).await;
-            if ready.is_ok_and(|r| r.status().is_success()) {
-                return prom;
-            }
-            assert!(Instant::now() < deadline, "prometheus not ready after 30 s");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-}
 
 fn urlencode(s: &str) -> String {
     s.bytes()
@@ -143,13 +88,6 @@ const RAW: [&str; 8] = [
 async fn the_sims_promql_agrees_with_a_real_prometheus() {
     let began = Instant::now();
     let _ = rustls::crypto::ring::default_provider().install_default();
-    for tool in ["prometheus", "promtool"] {
-        let found = Command::new(tool).arg("--version").output();
-        assert!(
-            found.is_ok_and(|o| o.status.success()),
-            "{tool} is missing: {INSTALL}"
-        );
-    }
     let sim = sim::start(SimOptions {
         scenario: Some(Scenario::BadRollout),
         ..SimOptions::default()
@@ -158,33 +96,10 @@ async fn the_sims_promql_agrees_with_a_real_prometheus() {
     .unwrap();
     // A few live samples (every 5 s), with the bad revision's errors among them.
     tokio::time::sleep(Duration::from_secs(12)).await;
-
-    let dir = std::env::temp_dir().join(format!("opsdeck-prom-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let (file, data) = (dir.join("history.om"), dir.join("data"));
-    let from = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(31 * 24);
-    let mut out = std::io::BufWriter::new(std::fs::File::create(&file).unwrap());
-    let last = sim.write_openmetrics(from, &mut out).unwrap();
-    std::io::Write::flush(&mut out).unwrap();
-    drop(out);
-    let exported = began.elapsed();
-
-    let status = Command::new("promtool")
-        .args(["tsdb", "create-blocks-from", "openmetrics", "--quiet"])
-        // A hidden flag: promtool re-reads the whole file once per block, and 2 h blocks over
-        // 30 days are 360 reads (minutes); 1000 h gives 486 h blocks, two or three reads.
-        .arg("--max-block-duration=1000h")
-        .arg(&file)
-        .arg(&data)
-        .status()
-        .unwrap_or_else(|e| panic!("cannot run promtool ({e}): {INSTALL}"));
-    assert!(status.success(), "promtool failed on {}", file.display());
-    let backfilled = began.elapsed();
-    let prom = Prometheus::start(&dir, &data).await;
+    let prom = PrometheusServer::backfilled(&sim, "fidelity").await;
     let ready = began.elapsed();
 
-    let time = format!("{}", last.as_second());
+    let time = format!("{}", prom.last);
     let mut queries = slo_queries();
     queries.extend(RAW.iter().map(|q| q.to_string()));
     let mut failures = vec![];
@@ -208,16 +123,11 @@ async fn the_sims_promql_agrees_with_a_real_prometheus() {
     let first = &queries[0];
     eprintln!("{first} = {:?}", query(&prom.url, first, &time).await);
     eprintln!(
-        "{} queries; export {:?} ({} MB), promtool {:?}, prometheus ready {:?}, total {:?}",
+        "{} queries; exported, backfilled and ready in {ready:?}, total {:?}",
         queries.len(),
-        exported,
-        std::fs::metadata(&file).map_or(0, |m| m.len() / 1_000_000),
-        backfilled - exported,
-        ready - backfilled,
         began.elapsed()
     );
     drop(prom);
     sim.stop().await;
-    let _ = std::fs::remove_dir_all(&dir);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

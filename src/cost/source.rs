@@ -39,7 +39,8 @@ pub fn llm_queries(now_ms: i64) -> [String; 10] {
 /// Reads LLM spend, tokens and unit counts in one round of queries.
 pub async fn read_llm(prom: &Prometheus, now_ms: i64) -> Result<LlmReading, PromError> {
     let queries = llm_queries(now_ms);
-    let answers = try_join_all(queries.iter().map(|q| prom.query(q, None))).await?;
+    let at = Some(now_ms as f64 / 1000.0);
+    let answers = try_join_all(queries.iter().map(|q| prom.query(q, at))).await?;
     let mut reading = LlmReading::default();
     let setters: [fn(&mut Spend, f64); 4] = [
         |s, v| s.today_usd += v,

@@ -144,7 +144,7 @@ fn budget_cells<'a>(b: &Budget, ctx: &Ctx, ascii: bool) -> Vec<Cell<'a>> {
 
 fn budget_columns() -> Vec<crate::ui::table::Column> {
     vec![
-        col("BUDGET", Length(18)),
+        col("BUDGET", Length(20)),
         col("STATE", Length(5)),
         col("SPENT", Length(14)),
         col("SO FAR / LIMIT", Length(17)),

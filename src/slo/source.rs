@@ -114,6 +114,8 @@ pub struct SloSource {
     recorded: BTreeSet<String>,
     rules_checked: Option<Instant>,
     period_cache: HashMap<String, Cached>,
+    /// Evaluation time (seconds); None is Prometheus's now.
+    at: Option<f64>,
 }
 
 /// A refresh that failed as a whole (Prometheus unreachable), or per query.
@@ -131,7 +133,15 @@ impl SloSource {
             recorded: BTreeSet::new(),
             rules_checked: None,
             period_cache: HashMap::new(),
+            at: None,
         }
+    }
+
+    /// Evaluates every query at `time` (seconds) instead of Prometheus's now: reproducible
+    /// figures, for comparisons and replays.
+    pub fn at_time(mut self, time: f64) -> Self {
+        self.at = Some(time);
+        self
     }
 
     /// Refreshes every `interval` until `token` is cancelled or the receiver goes away.
@@ -173,13 +183,13 @@ impl SloSource {
                 jobs.push((p, q));
             }
         }
-        let prom = &self.prom;
+        let (prom, at) = (&self.prom, self.at);
         let plans_ref = &plans;
         let answers: Vec<((usize, usize), Result<QueryOutcome, PromError>)> =
             futures::stream::iter(jobs)
                 .map(|(p, q)| async move {
                     let query = &plans_ref[p].queries[q].1;
-                    ((p, q), run_query(prom, query).await)
+                    ((p, q), run_query(prom, query, at).await)
                 })
                 .buffer_unordered(CONCURRENCY)
                 .collect()
@@ -236,7 +246,7 @@ impl SloSource {
         }
         match self
             .prom
-            .query("count by (sloth_id) (slo:sli_error:ratio_rate5m)", None)
+            .query("count by (sloth_id) (slo:sli_error:ratio_rate5m)", self.at)
             .await
         {
             Ok(QueryResult::Vector(v)) => Ok(v
@@ -283,8 +293,12 @@ impl<M: From<SloMsg> + Send + 'static> Step for SloTask<M> {
     }
 }
 
-async fn run_query(prom: &Prometheus, query: &str) -> Result<QueryOutcome, PromError> {
-    match prom.query(query, None).await {
+async fn run_query(
+    prom: &Prometheus,
+    query: &str,
+    at: Option<f64>,
+) -> Result<QueryOutcome, PromError> {
+    match prom.query(query, at).await {
         Ok(result) => Ok(QueryOutcome::Value(
             result.single_value().filter(|v| v.is_finite()),
         )),
