@@ -386,3 +386,26 @@ fn demo_walks_the_bad_rollout_runbook_to_the_end() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn demo_bad_rollout_pages_the_availability_slo_within_a_minute_and_a_half() {
+    let t = Tmux::start("slo", 80, 24, &["demo", "--scenario", "bad-rollout"], &[]);
+    // The SLO pane leads the overview; api-availability rises to the top when it pages.
+    let screen = t.wait_for("api-availability paging", Duration::from_secs(90), |s| {
+        s.lines()
+            .any(|l| l.contains("api-availability") && l.contains("PAGE"))
+    });
+    assert!(screen.contains("SLOs (worst first)"), "{screen}");
+    t.keys(&["7"]);
+    let screen = t.wait_for("the SLO view's alert rows", STARTUP, |s| {
+        s.contains("Windows and queries") && s.contains("(FIRING)")
+    });
+    assert!(screen.contains("page   1h/5m over 14.4x"), "{screen}");
+    t.keys(&["8"]);
+    t.wait_for("the cost view", STARTUP, |s| {
+        s.contains("LLM/day") && s.contains("Infrastructure (OpenCost)")
+    });
+    t.literal(":q");
+    t.keys(&["Enter"]);
+    t.wait_dead(Duration::from_secs(10));
+}

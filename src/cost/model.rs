@@ -19,7 +19,8 @@ pub struct Spend {
     pub today_usd: f64,
     /// Since the 1st of the month, 00:00 UTC.
     pub month_usd: f64,
-    /// Per hour, over the last hour: the end-of-day projection's rate.
+    /// Per hour, over the last 15 minutes: the end-of-day projection's rate (recent enough that
+    /// pausing generation bends the projection within minutes).
     pub hourly_usd: f64,
     /// Over the last 24 hours: the end-of-month projection's daily rate.
     pub last_24h_usd: f64,
@@ -299,7 +300,7 @@ impl CostModel {
 }
 
 /// (spent so far, projected at the end of the period). End of day: today's spend plus the last
-/// hour's rate for the hours left. End of month: the month's spend plus the last 24 hours' for
+/// 15 minutes' rate for the hours left. End of month: the month's spend plus the last 24 hours' for
 /// the days left. Rates, not spend divided by time elapsed: no division by zero at 00:01.
 fn project(spend: &Spend, period: Period, day_left_h: f64, month_left_d: f64) -> (f64, f64) {
     match period {

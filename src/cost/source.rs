@@ -25,7 +25,7 @@ pub fn llm_queries(now_ms: i64) -> [String; 10] {
     [
         format!("{by} (increase(llm_cost_usd_total[{day}s]))"),
         format!("{by} (increase(llm_cost_usd_total[{month}s]))"),
-        format!("{by} (rate(llm_cost_usd_total[1h])) * 3600"),
+        format!("{by} (rate(llm_cost_usd_total[15m])) * 3600"),
         format!("{by} (increase(llm_cost_usd_total[24h]))"),
         "sum(increase(llm_cost_usd_total[7d]))".into(),
         "sum by (model) (increase(llm_tokens_total[24h]))".into(),

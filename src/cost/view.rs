@@ -262,7 +262,7 @@ fn llm_lines<'a>(
     let u = &costs.unit;
     let mut lines = vec![
         Line::from(format!(
-            "today {}  month {}  last hour {}/h  7d {}",
+            "today {}  month {}  now {}/h  7d {}",
             usd(l.total.today_usd),
             usd(l.total.month_usd),
             usd(l.total.hourly_usd),
