@@ -259,7 +259,7 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
                 &client,
                 &connection,
                 "sim-admin".into(),
-                Some(sim.platform_url()),
+                (Some(sim.platform_url()), demo_probes(&sim)?),
             );
             let queues = (
                 sim.queue_configs(),
@@ -335,7 +335,15 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
                 default_namespace: conn.default_namespace.clone(),
             };
             let user = actions::cli::kube_user(cli.kubeconfig.as_deref(), &conn.context);
-            let executor = executor(&cli, &config, &conn.client, &connection, user, None);
+            let probes = actions::cli::probes_from_config(&config);
+            let executor = executor(
+                &cli,
+                &config,
+                &conn.client,
+                &connection,
+                user,
+                (None, probes),
+            );
             let queues = (
                 config.queues.clone(),
                 QueueFeed {
@@ -421,6 +429,21 @@ fn cost_feed(config: &Config) -> Result<CostFeed> {
     })
 }
 
+/// What the demo's runbook conditions read: the sim's queues (in process, and RabbitMQ over
+/// its management API), its Prometheus API and the built-in SLOs.
+fn demo_probes(sim: &sim::SimHandle) -> Result<actions::probes::Probes> {
+    Ok(actions::probes::Probes {
+        queues: sim.queue_configs(),
+        in_process: Some(Arc::new(sim.queue_sampler())),
+        prometheus: Some(Prometheus::new(
+            &sim.prometheus_url(),
+            None,
+            PROMETHEUS_TIMEOUT,
+        )?),
+        slos: opsdeck::slo::examples().map_err(slo_errors)?,
+    })
+}
+
 /// The demo's SLOs: the built-in examples, read from the sim's Prometheus API.
 fn demo_slos(sim: &sim::SimHandle) -> Result<Option<SloFeed>> {
     let slos = opsdeck::slo::examples().map_err(slo_errors)?;
@@ -493,7 +516,7 @@ fn executor(
     client: &Client,
     connection: &Connection,
     user: String,
-    platform_url: Option<String>,
+    (platform_url, probes): (Option<String>, actions::probes::Probes),
 ) -> Result<Arc<Executor>, String> {
     let session = actions::cli::Session {
         kubeconfig: cli.kubeconfig.clone(),
@@ -511,7 +534,7 @@ fn executor(
         platform_url,
     )?;
     Executor::new(client.clone(), settings)
-        .map(Arc::new)
+        .map(|ex| Arc::new(ex.with_probes(probes)))
         .map_err(|e| e.to_string())
 }
 

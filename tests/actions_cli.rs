@@ -300,3 +300,39 @@ fn sigkill_during_verification_leaves_a_log_that_verifies_and_shows_the_step_sta
         "{stderr}"
     );
 }
+
+#[test]
+fn queue_and_slo_conditions_read_the_sims_broker_and_prometheus() {
+    let dir = temp_dir("conditions");
+    let config = dir.join("config.toml");
+    let sim = Sim::start(&["--config-out", config.to_str().expect("utf-8 path")]);
+    wait_for(10, "the config", || config.exists());
+    let rb = sim.dir.join("conditions.toml");
+    std::fs::write(
+        &rb,
+        "name = \"conditions\"\nnamespace = \"contentgen\"\n\n\
+         [[step]]\ncheck = \"slo-not-paging api-availability\"\n\n\
+         [[step]]\ncheck = \"queue-below notifications 100000\"\n\n\
+         [[step]]\ncheck = \"queue-below notifications 0\"\n",
+    )
+    .expect("runbook");
+    let audit = sim.dir.join("audit.jsonl");
+    let out = sim
+        .opsdeck(&audit, &["--config", config.to_str().expect("path"), "run"])
+        .arg(&rb)
+        .output()
+        .expect("runs");
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    for needle in [
+        "api-availability is Ok",
+        "waiting (below 100000 wanted)",
+        "check queue-below notifications 0: FAILED",
+    ] {
+        assert!(
+            stdout.contains(needle),
+            "missing {needle:?} in:\n{stdout}\n{stderr}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,10 +1,11 @@
 //! Conditions a runbook checks or waits for, over what the executor can read: rollouts, pod
-//! readiness, the platform's generation switch and stuck pipelines.
+//! readiness, the platform's generation switch, stuck pipelines, queue depth and SLO states.
 
 use super::executor::{ActionError, Executor};
 use super::kube::{get, object_path, pods_of};
 use super::verify::{pod_problem, rollout_waiting};
 use super::{WorkloadRef, http};
+use crate::slo::math::AlertState;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Condition {
@@ -12,10 +13,16 @@ pub enum Condition {
     PodsReady(WorkloadRef),
     GenerationPaused(bool),
     NoStuckPipelines,
+    /// The queue's ready depth is below the number.
+    QueueBelow(String, u64),
+    /// The SLO is not paging (ticket or ok).
+    SloNotPaging(String),
+    /// Neither page nor ticket fires.
+    SloOk(String),
 }
 
-const KNOWN: &str =
-    "rollout-complete W, pods-ready W, generation-paused, generation-running, no-stuck-pipelines";
+const KNOWN: &str = "rollout-complete W, pods-ready W, generation-paused, generation-running, \
+no-stuck-pipelines, queue-below QUEUE N, slo-not-paging SLO, slo-ok SLO";
 
 impl Condition {
     /// "rollout-complete api", "pods-ready contentgen/fact-checker", "generation-paused", ...
@@ -28,16 +35,12 @@ impl Condition {
             ["generation-paused"] => Ok(Condition::GenerationPaused(true)),
             ["generation-running"] => Ok(Condition::GenerationPaused(false)),
             ["no-stuck-pipelines"] => Ok(Condition::NoStuckPipelines),
-            [first, ..]
-                if first.starts_with("queue")
-                    || first.starts_with("slo")
-                    || first.starts_with("cost")
-                    || first.starts_with("budget") =>
-            {
-                Err(format!(
-                    "condition `{first}` is not supported yet: queue, SLO and cost conditions come with their sources (supported: {KNOWN})"
-                ))
-            }
+            ["queue-below", queue, n] => n
+                .parse()
+                .map(|n| Condition::QueueBelow(queue.to_string(), n))
+                .map_err(|_| format!("queue-below needs a whole number, not {n:?}")),
+            ["slo-not-paging", slo] => Ok(Condition::SloNotPaging(slo.to_string())),
+            ["slo-ok", slo] => Ok(Condition::SloOk(slo.to_string())),
             _ => Err(format!("unknown condition {text:?} (supported: {KNOWN})")),
         }
     }
@@ -95,6 +98,22 @@ impl Condition {
                     format!("generation is {}", now.map_or("unknown", show)),
                 ))
             }
+            Condition::QueueBelow(name, limit) => {
+                let q = ex.probes().queue(name).await.map_err(ActionError::Api)?;
+                Ok((
+                    q.depth < *limit,
+                    format!("{name}: {} waiting (below {limit} wanted)", q.depth),
+                ))
+            }
+            Condition::SloNotPaging(name) | Condition::SloOk(name) => {
+                let (state, burn) = ex.probes().slo(name).await.map_err(ActionError::Api)?;
+                let holds = match self {
+                    Condition::SloOk(_) => state == AlertState::Ok,
+                    _ => state != AlertState::Page,
+                };
+                let burn = burn.map_or_else(String::new, |b| format!(", burning {b:.1}x"));
+                Ok((holds, format!("{name} is {state:?}{burn}")))
+            }
             Condition::NoStuckPipelines => {
                 let (_, v) = http::send(
                     ex.http(),
@@ -123,7 +142,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn conditions_parse_and_later_ones_are_refused_clearly() {
+    fn conditions_parse_and_bad_ones_are_refused_clearly() {
         assert!(
             matches!(Condition::parse("rollout-complete api", "contentgen"), Ok(Condition::RolloutComplete(w)) if w.namespace == "contentgen")
         );
@@ -131,13 +150,17 @@ mod tests {
             Condition::parse("generation-running", "x"),
             Ok(Condition::GenerationPaused(false))
         );
-        assert!(
-            Condition::parse("queue-below articles 100", "x")
-                .is_err_and(|e| e.contains("not supported yet"))
+        assert_eq!(
+            Condition::parse("queue-below articles 100", "x"),
+            Ok(Condition::QueueBelow("articles".into(), 100))
         );
         assert!(
-            Condition::parse("slo-not-paging api-availability", "x")
-                .is_err_and(|e| e.contains("not supported yet"))
+            Condition::parse("queue-below articles many", "x")
+                .is_err_and(|e| e.contains("whole number"))
+        );
+        assert_eq!(
+            Condition::parse("slo-not-paging api-availability", "x"),
+            Ok(Condition::SloNotPaging("api-availability".into()))
         );
         assert!(Condition::parse("sunny", "x").is_err_and(|e| e.contains("unknown condition")));
     }

@@ -77,6 +77,8 @@ pub struct Executor {
     http: reqwest::Client,
     config: ExecutorConfig,
     audit: AuditLog,
+    /// Queue and SLO readers for runbook conditions.
+    probes: super::probes::Probes,
 }
 
 impl std::fmt::Debug for Executor {
@@ -99,7 +101,18 @@ impl Executor {
             http,
             config,
             audit,
+            probes: super::probes::Probes::default(),
         })
+    }
+
+    /// Lets runbook conditions read queues and SLOs the way the console does.
+    pub fn with_probes(mut self, probes: super::probes::Probes) -> Self {
+        self.probes = probes;
+        self
+    }
+
+    pub fn probes(&self) -> &super::probes::Probes {
+        &self.probes
     }
 
     pub fn config(&self) -> &ExecutorConfig {

@@ -9,6 +9,7 @@ pub mod http;
 pub mod kube;
 pub mod node;
 pub mod plan;
+pub mod probes;
 pub mod runbook;
 pub mod undo;
 pub mod verify;

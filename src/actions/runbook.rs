@@ -573,10 +573,10 @@ timeout = "2m"
             "note = \"a\"\nmanual = \"b\"",
         );
         assert!(Runbook::parse(&two, "rb.toml").is_err_and(|e| e.message.contains("exactly one")));
-        let later = GOOD.replace("rollout-complete {{worker}}", "queue-below articles 100");
+        let bad = GOOD.replace("rollout-complete {{worker}}", "queue-below articles lots");
         assert!(
-            Runbook::parse(&later, "rb.toml")
-                .is_err_and(|e| e.message.contains("not supported yet") && e.line == 13)
+            Runbook::parse(&bad, "rb.toml")
+                .is_err_and(|e| e.message.contains("whole number") && e.line == 13)
         );
         let param = GOOD.replace("hello {{worker}}", "hello {{wroker}}");
         let e = Runbook::parse(&param, "rb.toml").expect_err("unknown param");

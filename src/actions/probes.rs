@@ -1,0 +1,100 @@
+//! What runbook conditions read besides Kubernetes and the platform API: queue depth from the
+//! configured brokers (or the demo's in-process queues) and SLO states from Prometheus. The
+//! same clients the panes use, asked once.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::clients::prometheus::Prometheus;
+use crate::config::{QueueConfig, QueueKind};
+use crate::queues::QueueSample;
+use crate::slo::Slo;
+use crate::slo::math::{AlertState, evaluate, windows_for};
+use crate::slo::source::SloSource;
+
+/// Reads the demo's in-process queues.
+pub type InProcessQueues = Arc<dyn Fn() -> Vec<QueueSample> + Send + Sync>;
+
+#[derive(Clone, Default)]
+pub struct Probes {
+    pub queues: Vec<QueueConfig>,
+    pub in_process: Option<InProcessQueues>,
+    pub prometheus: Option<Prometheus>,
+    pub slos: Vec<Slo>,
+}
+
+const TIMEOUT: Duration = Duration::from_secs(5);
+
+impl Probes {
+    /// The queue's current reading, from wherever the console reads it.
+    pub async fn queue(&self, name: &str) -> Result<QueueSample, String> {
+        if let Some(sample) = self
+            .in_process
+            .as_ref()
+            .and_then(|read| read().into_iter().find(|s| s.name == name))
+        {
+            return Ok(sample);
+        }
+        let Some(q) = self.queues.iter().find(|q| q.name == name) else {
+            let known: Vec<&str> = self.queues.iter().map(|q| q.name.as_str()).collect();
+            return Err(format!(
+                "no queue {name:?} in the config (known: {})",
+                known.join(", ")
+            ));
+        };
+        let now = crate::queues::now_ms();
+        let one = std::slice::from_ref(q);
+        let samples = match q.kind {
+            QueueKind::Rabbitmq => {
+                let vhost = q.vhost.as_deref().unwrap_or("/");
+                let broker =
+                    crate::queues::rabbitmq::Broker::new(&q.url, q.password_env.as_deref(), vhost)
+                        .map_err(|e| e.to_string())?;
+                let http = crate::clients::http::client(TIMEOUT).map_err(|e| e.to_string())?;
+                broker
+                    .sample_once(&http, std::slice::from_ref(&q.name), now)
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .samples
+            }
+            _ => {
+                let mut conn =
+                    crate::queues::redis::connect(&q.url, q.password_env.as_deref(), TIMEOUT)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                crate::queues::redis::sample_once(&mut conn, one, now)
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .samples
+            }
+        };
+        samples
+            .into_iter()
+            .next()
+            .ok_or_else(|| format!("the broker has no queue {name:?}"))
+    }
+
+    /// The SLO's alert state now, and its burn over the fastest page row's long window.
+    pub async fn slo(&self, name: &str) -> Result<(AlertState, Option<f64>), String> {
+        let Some(prom) = &self.prometheus else {
+            return Err("no [prometheus] url in the config".into());
+        };
+        let Some(slo) = self.slos.iter().find(|s| s.name == name || s.key() == name) else {
+            let known: Vec<String> = self.slos.iter().map(|s| s.name.clone()).collect();
+            return Err(format!("no SLO {name:?} (known: {})", known.join(", ")));
+        };
+        let mut source = SloSource::new(prom.clone(), vec![slo.clone()], TIMEOUT);
+        let readings = source.refresh().await.map_err(|e| e.to_string())?;
+        let ratios = readings
+            .first()
+            .map(|r| r.ratios.clone())
+            .unwrap_or_default();
+        let windows = windows_for(slo.period);
+        let eval = evaluate(slo.objective, &windows, &ratios);
+        let burn = windows
+            .first()
+            .and_then(|w| ratios.get(&w.long))
+            .map(|r| r / (1.0 - slo.objective));
+        Ok((eval.state, burn))
+    }
+}
