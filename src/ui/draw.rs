@@ -73,6 +73,11 @@ fn draw_header(frame: &mut Frame, area: Rect, state: &State, ctx: &Ctx) {
     spans.push(sep.clone());
     spans.push(Span::raw(format!("ns:{}", state.namespaces.label())));
     spans.push(sep.clone());
+    // What pages first, before the counts: it stays in view when a small screen drops panes.
+    for alert in header_alerts(state, ctx) {
+        spans.push(alert);
+        spans.push(sep.clone());
+    }
     let not_ready = c
         .nodes
         .iter()
@@ -110,6 +115,48 @@ fn draw_header(frame: &mut Frame, area: Rect, state: &State, ctx: &Ctx) {
         ));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// "✖ 1 SLO paging", "▲ 2 SLO tickets", "✖ over budget", "▲ budget at risk" (projected over).
+fn header_alerts<'a>(state: &State, ctx: &Ctx) -> Vec<Span<'a>> {
+    use crate::cost::BudgetState;
+    use crate::slo::math::AlertState;
+    let mut out = Vec::new();
+    let count = |s: AlertState| {
+        state
+            .slos
+            .rows()
+            .iter()
+            .filter(|r| r.eval.state == s)
+            .count()
+    };
+    let (pages, tickets) = (count(AlertState::Page), count(AlertState::Ticket));
+    if pages > 0 {
+        let text = format!("{} {pages} SLO paging", ctx.symbols.bad);
+        out.push(Span::styled(text, ctx.theme.bad));
+    } else if tickets > 0 {
+        let text = format!(
+            "{} {tickets} SLO ticket{}",
+            ctx.symbols.warn,
+            if tickets > 1 { "s" } else { "" }
+        );
+        out.push(Span::styled(text, ctx.theme.warn));
+    }
+    let worst = state.costs.budgets().iter().map(|b| b.state).min();
+    match worst {
+        Some(BudgetState::Over) => {
+            out.push(Span::styled(
+                format!("{} over budget", ctx.symbols.bad),
+                ctx.theme.bad,
+            ));
+        }
+        Some(BudgetState::Warning) => out.push(Span::styled(
+            format!("{} budget at risk", ctx.symbols.warn),
+            ctx.theme.warn,
+        )),
+        _ => {}
+    }
+    out
 }
 
 fn draw_footer(frame: &mut Frame, area: Rect, state: &State, ctx: &Ctx) {
