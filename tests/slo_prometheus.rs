@@ -143,5 +143,70 @@ async fn budget_and_burn_agree_with_the_series_and_a_dead_prometheus_recovers() 
     };
     assert!(readings[0].period_ratio.is_some(), "{readings:?}");
     token.cancel();
+
+    // With Sloth's recording rules in Prometheus, the source reads them instead of raw queries.
+    let id = slo_id(&availability());
+    prom.kill();
+    prom.set_rules(&sloth_rules(&availability()));
+    prom.restart().await;
+    let client = Prometheus::new(&prom.url, None, Duration::from_secs(5)).expect("client");
+    let rule = format!("slo:sli_error:ratio_rate1h{{sloth_id=\"{id}\"}}");
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while client
+        .query(&rule, None)
+        .await
+        .ok()
+        .and_then(|r| r.single_value())
+        .is_none()
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the rules never evaluated"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let mut source = SloSource::new(client.clone(), vec![availability()], Duration::from_secs(1));
+    let readings = source.refresh().await.expect("refresh");
+    let r = &readings[0];
+    assert!(r.recording_rules, "{r:?}");
+    assert!(
+        r.queries
+            .iter()
+            .all(|(_, q)| q.contains("slo:sli_error:ratio_rate")),
+        "{:?}",
+        r.queries
+    );
+    let hour = parse_duration("1h").expect("1h");
+    let raw = client
+        .query(&availability().sli.error_ratio_query(hour), None)
+        .await
+        .expect("raw")
+        .single_value()
+        .expect("value");
+    within_1_percent("recording rule vs raw, 1h", r.ratios[&hour], raw);
     sim.stop().await;
+}
+
+fn slo_id(slo: &Slo) -> String {
+    slo.sloth_id.clone().expect("a Sloth SLO")
+}
+
+/// The recording rules Sloth generates for an SLO (its `slo:sli_error:ratio_rate<window>`
+/// family), one per window the source reads.
+fn sloth_rules(slo: &Slo) -> String {
+    let id = slo_id(slo);
+    let mut rules = String::from("groups:\n- name: sloth-slo-sli-recordings\n  rules:\n");
+    for w in ["5m", "30m", "1h", "6h", "3d", "30d"] {
+        let expr = slo
+            .sli
+            .error_ratio_query(parse_duration(w).expect("window"));
+        let expr = expr.split_whitespace().collect::<Vec<_>>().join(" ");
+        rules.push_str(&format!(
+            "  - record: slo:sli_error:ratio_rate{w}\n    expr: '{}'\n    labels: {{sloth_id: {id}, sloth_service: {}, sloth_slo: {}, sloth_window: {w}}}\n",
+            expr.replace('\'', "''"),
+            slo.service,
+            slo.name
+        ));
+    }
+    rules
 }

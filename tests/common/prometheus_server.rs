@@ -83,6 +83,21 @@ impl PrometheusServer {
         server
     }
 
+    /// Recording rules (a Prometheus rules file) loaded from the next `restart`, evaluated
+    /// every second.
+    pub fn set_rules(&self, rules: &str) {
+        let file = self.dir.join("rules.yml");
+        std::fs::write(&file, rules).expect("rules");
+        std::fs::write(
+            self.dir.join("prometheus.yml"),
+            format!(
+                "global:\n  scrape_interval: 1m\n  evaluation_interval: 1s\nrule_files: [{:?}]\nscrape_configs: []\n",
+                file.display().to_string()
+            ),
+        )
+        .expect("config");
+    }
+
     /// (Re)starts on the same port and data, and waits for `/-/ready`.
     pub async fn restart(&mut self) {
         let child = Command::new("prometheus")
