@@ -454,3 +454,33 @@ fn slo_readings_sort_worst_first_and_enter_opens_the_service() {
     assert!(!state.dirty);
     assert!(matches!(state.slos.load(), LoadState::Stale { .. }));
 }
+
+#[test]
+fn cost_readings_project_budgets_and_a_dead_opencost_leaves_llm_spend_live() {
+    use opsdeck::cost::BudgetState;
+    use opsdeck::cost::model::CostMsg;
+    let mut state = platform();
+    with_costs(&mut state);
+    // 06:00 UTC, $38.50 spent, $4/h now: 38.5 + 4 x 18 = $110 projected against $50.
+    let daily = &state.costs.budgets()[0];
+    assert_eq!(daily.label, "LLM/day");
+    assert_eq!(
+        (daily.spent_usd, daily.projected_usd),
+        (Some(38.5), Some(110.5))
+    );
+    assert_eq!(daily.state, BudgetState::Warning);
+    assert!(state.costs.unit.over_target(), "{:?}", state.costs.unit);
+    keys(&mut state, vec![key('8')]);
+    assert_eq!(state.view(), View::Costs);
+    state.dirty = false;
+    feed(
+        &mut state,
+        vec![Msg::Cost(CostMsg::InfraFailed {
+            reason: "connection refused".into(),
+            retry_in: None,
+        })],
+    );
+    assert!(state.dirty, "the cost view shows the stale title");
+    assert_eq!(state.costs.llm_load, LoadState::Live);
+    assert!(matches!(state.costs.infra_load, LoadState::Stale { .. }));
+}

@@ -33,6 +33,8 @@ pub struct LlmReading {
     pub by_provider: BTreeMap<String, Spend>,
     pub by_service: BTreeMap<String, Spend>,
     pub last_7d_usd: f64,
+    /// Spent in the last hour.
+    pub last_hour_usd: f64,
     /// Tokens over the last 24 hours, per model.
     pub tokens_24h_by_model: BTreeMap<String, f64>,
     pub articles_today: f64,

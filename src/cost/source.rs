@@ -1,4 +1,4 @@
-//! The cost sources: LLM spend from Prometheus's counters (ten aggregated queries per refresh,
+//! The cost sources: LLM spend from Prometheus's counters (eleven aggregated queries a refresh,
 //! summed by provider and service on the server) and infrastructure from OpenCost. Each polls
 //! on its own and fails on its own.
 
@@ -17,7 +17,7 @@ use crate::cluster::source::Backoff;
 use crate::queues::now_ms;
 
 /// The PromQL of one LLM refresh at `now_ms` (windows since 00:00 UTC and since the 1st).
-pub fn llm_queries(now_ms: i64) -> [String; 10] {
+pub fn llm_queries(now_ms: i64) -> [String; 11] {
     let (day, month) = since_day_and_month(now_ms);
     // A window under a minute holds too few samples for increase(): widen it.
     let (day, month) = (day.max(60), month.max(60));
@@ -33,6 +33,7 @@ pub fn llm_queries(now_ms: i64) -> [String; 10] {
         "sum(increase(articles_published_total[7d]))".into(),
         format!("sum(increase(pipeline_runs_total{{stage=\"generate\"}}[{day}s]))"),
         "sum(increase(pipeline_runs_total{stage=\"generate\"}[7d]))".into(),
+        "sum(increase(llm_cost_usd_total[1h]))".into(),
     ]
 }
 
@@ -78,6 +79,7 @@ pub async fn read_llm(prom: &Prometheus, now_ms: i64) -> Result<LlmReading, Prom
     reading.articles_7d = one(7).unwrap_or(0.0);
     reading.runs_today = one(8).unwrap_or(0.0);
     reading.runs_7d = one(9).unwrap_or(0.0);
+    reading.last_hour_usd = one(10).unwrap_or(0.0);
     Ok(reading)
 }
 

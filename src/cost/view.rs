@@ -210,7 +210,10 @@ pub fn draw_costs(frame: &mut Frame, area: Rect, state: &State, ctx: &Ctx) {
     let costs = &state.costs;
     let areas = split(area, costs.budgets().len());
     let budgets = costs.budgets();
-    let title = pane_title(ctx, "Budgets", budgets.len(), "", &costs.load());
+    let mut title = pane_title(ctx, "Budgets", budgets.len(), "", &costs.load());
+    let how = "projected: a day at the last 15 min's rate, a month at the last 24 h's, \
+               infra at the 7-day average ";
+    title.spans.insert(2, Span::styled(how, ctx.theme.dim));
     let ascii = is_ascii(ctx);
     draw_table(
         frame,
@@ -262,9 +265,10 @@ fn llm_lines<'a>(
     let u = &costs.unit;
     let mut lines = vec![
         Line::from(format!(
-            "today {}  month {}  now {}/h  7d {}",
+            "today {}  month {}  last hour {} (now {}/h)  7d {}",
             usd(l.total.today_usd),
             usd(l.total.month_usd),
+            usd(l.last_hour_usd),
             usd(l.total.hourly_usd),
             usd(l.last_7d_usd)
         )),

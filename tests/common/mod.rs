@@ -491,6 +491,7 @@ pub fn with_costs(state: &mut State) {
             ("fact-checker".into(), spend(8.5, 190.0, hourly * 0.2, 9.0)),
         ]),
         last_7d_usd: 250.0,
+        last_hour_usd: 3.1,
         tokens_24h_by_model: BTreeMap::from([
             ("gpt-4o".into(), 9_400_000.0),
             ("claude-sonnet".into(), 3_100_000.0),
