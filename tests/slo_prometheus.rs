@@ -63,6 +63,9 @@ async fn budget_and_burn_agree_with_the_series_and_a_dead_prometheus_recovers() 
         .at_time(prom.last as f64);
     let readings = source.refresh().await.expect("refresh");
     let r = &readings[0];
+    // The first refresh brings the last hour of the burn window's ratio (a range query).
+    let history = r.history.as_ref().expect("history");
+    assert_eq!(history.len(), 60, "{history:?}");
 
     // Independently: counter growth over each window, straight from the exported samples.
     let samples = read_openmetrics(&prom.history);

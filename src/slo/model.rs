@@ -89,7 +89,19 @@ impl SloRow {
             .budget_remaining
             .zip(self.burn)
             .and_then(|(left, burn)| time_to_exhaustion(left, self.period, burn));
-        if self.history.len() == HISTORY {
+        if let Some(past) = &reading.history
+            && self.history.is_empty()
+        {
+            let budget = 1.0 - self.objective;
+            // The last point is this reading's own: pushed below.
+            let n = past.len().saturating_sub(1);
+            self.history.extend(
+                past.iter()
+                    .take(n)
+                    .map(|r| if r.is_finite() { r / budget } else { 0.0 }),
+            );
+        }
+        while self.history.len() >= HISTORY {
             self.history.pop_front();
         }
         self.history.push_back(self.burn.unwrap_or(0.0));
@@ -265,6 +277,36 @@ mod tests {
             (row.eval.state, row.state_since_ms),
             (AlertState::Ok, Some(3_000))
         );
+    }
+
+    #[test]
+    fn the_first_reading_brings_an_hour_of_trend() {
+        let mut m = model();
+        let mut r = reading("api/api-availability", 0.003, 0.003, 0.0005);
+        r.history = Some(vec![0.001, f64::NAN, 0.002, 0.003]);
+        m.apply(
+            &SloMsg::Refreshed {
+                at_ms: 1,
+                readings: vec![r.clone()],
+            },
+            1,
+        );
+        let row = m.row("api/api-availability").expect("row");
+        let trend: Vec<f64> = row
+            .history
+            .iter()
+            .map(|b| (b * 10.0).round() / 10.0)
+            .collect();
+        assert_eq!(trend, vec![1.0, 0.0, 2.0, 3.0]);
+        // Later readings extend it; a second history (after a restart of the source) is ignored.
+        m.apply(
+            &SloMsg::Refreshed {
+                at_ms: 2,
+                readings: vec![r],
+            },
+            2,
+        );
+        assert_eq!(m.row("api/api-availability").expect("row").history.len(), 5);
     }
 
     #[test]

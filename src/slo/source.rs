@@ -51,6 +51,10 @@ pub struct SloReading {
     pub recording_rules: bool,
     /// A query of this SLO that Prometheus refused (e.g. bad_data): shown on its row.
     pub error: Option<String>,
+    /// On the first refresh only: the burn window's error ratio over the last hour, a minute
+    /// apart (a range query), so the trend shows at once instead of filling up refresh by
+    /// refresh.
+    pub history: Option<Vec<f64>>,
 }
 
 /// Where one SLO's figures come from.
@@ -116,6 +120,8 @@ pub struct SloSource {
     period_cache: HashMap<String, Cached>,
     /// Evaluation time (seconds); None is Prometheus's now.
     at: Option<f64>,
+    /// Whether the trend history was read (once, on the first good refresh).
+    history_read: bool,
 }
 
 /// A refresh that failed as a whole (Prometheus unreachable), or per query.
@@ -134,6 +140,7 @@ impl SloSource {
             rules_checked: None,
             period_cache: HashMap::new(),
             at: None,
+            history_read: false,
         }
     }
 
@@ -236,7 +243,57 @@ impl SloSource {
                 reading.period_ratio = Some(r);
             }
         }
+        if !self.history_read {
+            self.read_history(&plans, &mut readings).await?;
+            self.history_read = true;
+        }
         Ok(readings)
+    }
+
+    /// One range query per SLO: the last hour of its burn window's error ratio, a minute apart.
+    async fn read_history(
+        &self,
+        plans: &[Plan],
+        readings: &mut [SloReading],
+    ) -> Result<(), PromError> {
+        let end = self
+            .at
+            .unwrap_or_else(|| crate::queues::now_ms() as f64 / 1000.0);
+        let step = Duration::from_secs(60);
+        let prom = &self.prom;
+        // The burn window is the fastest page row's long one (1h for 30 days).
+        let jobs: Vec<(usize, String)> = plans
+            .iter()
+            .enumerate()
+            .filter_map(|(i, plan)| {
+                let burn = windows_for(plan.period).first().map(|w| w.long)?;
+                let (_, q) = plan.queries.iter().find(|(w, _)| *w == burn)?;
+                Some((i, q.clone()))
+            })
+            .collect();
+        let answers: Vec<(usize, Result<QueryResult, PromError>)> = futures::stream::iter(jobs)
+            .map(|(i, query)| async move {
+                (i, prom.query_range(&query, end - 3540.0, end, step).await)
+            })
+            .buffer_unordered(CONCURRENCY)
+            .collect()
+            .await;
+        for (i, answer) in answers {
+            match answer {
+                Ok(QueryResult::Matrix(series)) => {
+                    let values = series
+                        .first()
+                        .map(|s| s.values.iter().map(|(_, v)| *v).collect())
+                        .unwrap_or_default();
+                    readings[i].history = Some(values);
+                }
+                Ok(_) => {}
+                Err(e) if e.is_transient() => return Err(e),
+                // A server that cannot range-query this leaves the trend to fill up live.
+                Err(_) => {}
+            }
+        }
+        Ok(())
     }
 
     /// The `sloth_id`s whose 5-minute recording rule Prometheus has: one query for all SLOs.
