@@ -161,6 +161,40 @@ fn ascii_mode_uses_no_unicode() {
     insta::assert_snapshot!("overview_ascii_80x24", screen);
 }
 
+/// Every pane, in every load state, and every view: nothing but ASCII under `--ascii`.
+#[test]
+fn ascii_mode_stays_ascii_in_every_view_and_load_state() {
+    let loading = |s: &mut State| {
+        let slos = opsdeck::slo::examples().expect("examples");
+        s.slos = opsdeck::slo::model::SloModel::new(&slos);
+        let plan = opsdeck::config::BudgetConfig::platform_plan();
+        s.costs = opsdeck::cost::CostModel::new(Some(&plan), true);
+    };
+    let everything = |s: &mut State| {
+        with_slos(s);
+        with_queues(s);
+        with_costs(s);
+    };
+    for (what, setup) in [
+        ("loading", &loading as &dyn Fn(&mut State)),
+        ("live", &everything),
+        ("stale", &|s: &mut State| {
+            with_dead_prometheus(s);
+            with_dead_broker(s);
+        }),
+    ] {
+        for view in ['0', '6', '7', '8'] {
+            for (w, h) in SIZES {
+                let mut state = platform();
+                setup(&mut state);
+                keys(&mut state, vec![key(view)]);
+                let screen = render(&mut state, w, h, true);
+                assert!(screen.is_ascii(), "{what}, view {view}, {w}x{h}:\n{screen}");
+            }
+        }
+    }
+}
+
 fn rollback_plan() -> Box<opsdeck::actions::plan::Plan> {
     use opsdeck::actions::plan::{Change, Permission, Plan, PlannedCall};
     use opsdeck::actions::{ActionRequest, WorkloadRef};

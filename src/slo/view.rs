@@ -56,9 +56,9 @@ fn health(row: &SloRow) -> Health {
     }
 }
 
-fn state_text(row: &SloRow) -> &'static str {
+fn state_text(row: &SloRow, ctx: &Ctx) -> &'static str {
     match (&row.load, row.eval.state) {
-        (LoadState::Loading, _) => "…",
+        (LoadState::Loading, _) => ctx.symbols.ellipsis,
         (_, AlertState::Page) => "PAGE",
         (_, AlertState::Ticket) => "TICKET",
         (_, AlertState::NoData) => "no data",
@@ -153,7 +153,7 @@ pub fn draw_slo_pane(frame: &mut Frame, area: Rect, state: &State, ctx: &Ctx) {
         Some((
             vec![
                 name_cell(r, ctx),
-                Cell::from(Span::styled(state_text(r), ctx.theme.health(h))),
+                Cell::from(Span::styled(state_text(r, ctx), ctx.theme.health(h))),
                 Cell::from(gauge(r.budget_remaining, 9, ascii)),
                 Cell::from(burn_text(r.burn)),
                 Cell::from(exhaustion_text(r)),
@@ -216,7 +216,7 @@ pub fn draw_slos(frame: &mut Frame, area: Rect, state: &State, ctx: &Ctx) {
                     trim_percent(r.objective * 100.0),
                     format_duration(r.period)
                 )),
-                Cell::from(Span::styled(state_text(r), ctx.theme.health(h))),
+                Cell::from(Span::styled(state_text(r, ctx), ctx.theme.health(h))),
                 Cell::from(since),
                 Cell::from(gauge(r.budget_remaining, 9, ascii)),
                 Cell::from(burn_text(r.burn)),

@@ -45,7 +45,10 @@ pub fn pane_title<'a>(
         spans.push(Span::styled(format!("/{filter} "), ctx.theme.accent));
     }
     match load {
-        LoadState::Loading => spans.push(Span::styled("loading… ", ctx.theme.pending)),
+        LoadState::Loading => spans.push(Span::styled(
+            format!("loading{} ", ctx.symbols.ellipsis),
+            ctx.theme.pending,
+        )),
         LoadState::Live => {}
         LoadState::Stale { since, reason } => spans.push(Span::styled(
             format!(" STALE {}: {reason} ", super::format::age(ctx.now - since)),
