@@ -17,6 +17,9 @@ use crate::cluster::source::Backoff;
 
 /// How long the whole-period ratio is reused (REFERENCE.md §12: 30-day queries are the slow ones).
 pub const PERIOD_CACHE: Duration = Duration::from_secs(300);
+/// Expired period ratios re-read per refresh: they all expire together, so re-reading a few
+/// per refresh spreads the slow queries instead of making every fifth minute slow.
+const PERIODS_PER_REFRESH: usize = 4;
 /// How often to look again for Sloth's recording rules.
 const RULES_RECHECK: Duration = Duration::from_secs(600);
 /// Queries in flight at once.
@@ -120,14 +123,71 @@ pub struct SloSource {
     period_cache: HashMap<String, Cached>,
     /// Evaluation time (seconds); None is Prometheus's now.
     at: Option<f64>,
+    period_cache_for: Duration,
     /// Whether the trend history was read (once, on the first good refresh).
     history_read: bool,
 }
 
-/// A refresh that failed as a whole (Prometheus unreachable), or per query.
-enum QueryOutcome {
-    Value(Option<f64>),
-    Refused(String),
+/// One query of a refresh.
+#[derive(Clone, Copy, Debug)]
+enum Job {
+    /// Every alert window of plan N, in one query.
+    Windows(usize),
+    /// Plan N's whole period.
+    Period(usize),
+}
+
+/// The label a batched query marks each window's answer with.
+const WINDOW_LABEL: &str = "opsdeck_window";
+
+impl Job {
+    fn plan(self) -> usize {
+        match self {
+            Job::Windows(p) | Job::Period(p) => p,
+        }
+    }
+
+    /// One query for all of an SLO's windows: each window's ratio tagged with its window by
+    /// `label_replace`, joined with `or` (REFERENCE.md §12: fewer, aggregated queries).
+    fn query(self, plans: &[Plan]) -> String {
+        match self {
+            Job::Windows(p) => {
+                let plan = &plans[p];
+                let windows = &plan.queries[..plan.queries.len().saturating_sub(1)];
+                windows
+                    .iter()
+                    .map(|(w, q)| {
+                        let q = q.split_whitespace().collect::<Vec<_>>().join(" ");
+                        format!(
+                            "label_replace(({q}), \"{WINDOW_LABEL}\", \"{}\", \"\", \"\")",
+                            format_duration(*w)
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            }
+            Job::Period(p) => plans[p]
+                .queries
+                .last()
+                .map(|(_, q)| q.clone())
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// Each window's finite ratio from a batched answer.
+fn window_ratios(answer: &QueryResult) -> BTreeMap<Duration, f64> {
+    let QueryResult::Vector(samples) = answer else {
+        return BTreeMap::new();
+    };
+    samples
+        .iter()
+        .filter(|s| s.value.is_finite())
+        .filter_map(|s| {
+            let w = s.metric.get(WINDOW_LABEL)?;
+            Some((super::parse_duration(w).ok()?, s.value))
+        })
+        .collect()
 }
 
 impl SloSource {
@@ -140,6 +200,7 @@ impl SloSource {
             rules_checked: None,
             period_cache: HashMap::new(),
             at: None,
+            period_cache_for: PERIOD_CACHE,
             history_read: false,
         }
     }
@@ -148,6 +209,19 @@ impl SloSource {
     /// figures, for comparisons and replays.
     pub fn at_time(mut self, time: f64) -> Self {
         self.at = Some(time);
+        self
+    }
+
+    /// Reuses whole-period ratios for `d` instead of [`PERIOD_CACHE`].
+    pub fn with_period_cache(mut self, d: Duration) -> Self {
+        self.period_cache_for = d;
+        self
+    }
+
+    /// Skips the first refresh's one-hour trend (range queries): for one-shot readers that
+    /// show no sparkline.
+    pub fn without_history(mut self) -> Self {
+        self.history_read = true;
         self
     }
 
@@ -176,31 +250,34 @@ impl SloSource {
             self.rules_checked = Some(Instant::now());
         }
         let plans: Vec<Plan> = self.slos.iter().map(|s| plan(s, &self.recorded)).collect();
-        // Which queries to run: every window, and the period unless cached.
-        let mut jobs: Vec<(usize, usize)> = Vec::new();
+        // Which queries to run: every SLO's windows batched in one query, and its period
+        // unless cached.
+        let mut jobs: Vec<Job> = Vec::new();
+        let mut expired_allowed = PERIODS_PER_REFRESH;
         for (p, plan) in plans.iter().enumerate() {
-            let cached = self
-                .period_cache
-                .get(&plan.key)
-                .is_some_and(|c| c.at.elapsed() < PERIOD_CACHE);
-            for (q, (w, _)) in plan.queries.iter().enumerate() {
-                if *w == plan.period && cached && q == plan.queries.len() - 1 {
-                    continue;
+            jobs.push(Job::Windows(p));
+            let read = match self.period_cache.get(&plan.key) {
+                None => true,
+                Some(c) if c.at.elapsed() >= self.period_cache_for && expired_allowed > 0 => {
+                    expired_allowed -= 1;
+                    true
                 }
-                jobs.push((p, q));
+                Some(_) => false,
+            };
+            if read {
+                jobs.push(Job::Period(p));
             }
         }
         let (prom, at) = (&self.prom, self.at);
         let plans_ref = &plans;
-        let answers: Vec<((usize, usize), Result<QueryOutcome, PromError>)> =
-            futures::stream::iter(jobs)
-                .map(|(p, q)| async move {
-                    let query = &plans_ref[p].queries[q].1;
-                    ((p, q), run_query(prom, query, at).await)
-                })
-                .buffer_unordered(CONCURRENCY)
-                .collect()
-                .await;
+        let answers: Vec<(Job, Result<QueryResult, PromError>)> = futures::stream::iter(jobs)
+            .map(|job| async move {
+                let query = job.query(plans_ref);
+                (job, prom.query(&query, at).await)
+            })
+            .buffer_unordered(CONCURRENCY)
+            .collect()
+            .await;
         let mut readings: Vec<SloReading> = plans
             .iter()
             .map(|plan| SloReading {
@@ -210,24 +287,26 @@ impl SloSource {
                 ..SloReading::default()
             })
             .collect();
-        for ((p, q), answer) in answers {
-            let plan = &plans[p];
-            let window = plan.queries[q].0;
-            let is_period = q == plan.queries.len() - 1;
-            match answer? {
-                QueryOutcome::Value(v) if is_period => {
+        for (job, answer) in answers {
+            let answer = match answer {
+                Ok(a) => a,
+                Err(e) if e.is_transient() => return Err(e),
+                Err(e) => {
+                    readings[job.plan()].error = Some(e.to_string());
+                    continue;
+                }
+            };
+            match job {
+                Job::Windows(p) => readings[p].ratios = window_ratios(&answer),
+                Job::Period(p) => {
+                    let v = answer.single_value().filter(|v| v.is_finite());
                     readings[p].period_ratio = v;
                     let cached = Cached {
                         ratio: v,
                         at: Instant::now(),
                     };
-                    self.period_cache.insert(plan.key.clone(), cached);
+                    self.period_cache.insert(plans[p].key.clone(), cached);
                 }
-                QueryOutcome::Value(Some(v)) => {
-                    readings[p].ratios.insert(window, v);
-                }
-                QueryOutcome::Value(None) => {}
-                QueryOutcome::Refused(e) => readings[p].error = Some(e),
             }
         }
         for (plan, reading) in plans.iter().zip(&mut readings) {
@@ -350,20 +429,6 @@ impl<M: From<SloMsg> + Send + 'static> Step for SloTask<M> {
     }
 }
 
-async fn run_query(
-    prom: &Prometheus,
-    query: &str,
-    at: Option<f64>,
-) -> Result<QueryOutcome, PromError> {
-    match prom.query(query, at).await {
-        Ok(result) => Ok(QueryOutcome::Value(
-            result.single_value().filter(|v| v.is_finite()),
-        )),
-        Err(e) if e.is_transient() => Err(e),
-        Err(e) => Ok(QueryOutcome::Refused(e.to_string())),
-    }
-}
-
 /// Starts the SLO source as a task.
 pub fn spawn_slo_source<M: From<SloMsg> + Send + 'static>(
     prom: Prometheus,
@@ -393,6 +458,35 @@ mod tests {
         assert_eq!(windows, ["5m", "30m", "1h", "6h", "3d", "30d"]);
         assert!(!p.recording_rules);
         assert!(p.queries[0].1.contains("[5m]"), "{}", p.queries[0].1);
+    }
+
+    #[test]
+    fn windows_go_in_one_query_and_come_back_by_label() {
+        let slo = &slos()[0];
+        let plans = vec![plan(slo, &BTreeSet::new())];
+        let q = Job::Windows(0).query(&plans);
+        assert_eq!(q.matches(" or ").count(), 4, "{q}");
+        assert!(
+            q.starts_with("label_replace(((sum(rate(http_requests_total"),
+            "{q}"
+        );
+        assert!(q.contains(r#""opsdeck_window", "3d", "", "")"#), "{q}");
+        assert!(!q.contains("[30d]"), "the period has its own query: {q}");
+        let answer = QueryResult::Vector(vec![
+            crate::clients::prometheus::Sample {
+                metric: [("opsdeck_window".to_string(), "1h".to_string())].into(),
+                at: 0.0,
+                value: 0.002,
+            },
+            crate::clients::prometheus::Sample {
+                metric: [("opsdeck_window".to_string(), "5m".to_string())].into(),
+                at: 0.0,
+                value: f64::NAN,
+            },
+        ]);
+        let ratios = window_ratios(&answer);
+        assert_eq!(ratios.len(), 1, "NaN (no traffic) is no data");
+        assert_eq!(ratios[&Duration::from_secs(3600)], 0.002);
     }
 
     #[test]
