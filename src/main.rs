@@ -430,7 +430,8 @@ fn cost_feed(config: &Config) -> Result<CostFeed> {
 }
 
 /// What the demo's runbook conditions read: the sim's queues (in process, and RabbitMQ over
-/// its management API), its Prometheus API and the built-in SLOs.
+/// its management API), its Prometheus and OpenCost APIs, the built-in SLOs and the plan's
+/// budgets.
 fn demo_probes(sim: &sim::SimHandle) -> Result<actions::probes::Probes> {
     Ok(actions::probes::Probes {
         queues: sim.queue_configs(),
@@ -441,6 +442,12 @@ fn demo_probes(sim: &sim::SimHandle) -> Result<actions::probes::Probes> {
             PROMETHEUS_TIMEOUT,
         )?),
         slos: opsdeck::slo::examples().map_err(slo_errors)?,
+        opencost: Some(OpenCost::new(
+            &sim.opencost_url(),
+            None,
+            PROMETHEUS_TIMEOUT,
+        )?),
+        budgets: Some(BudgetConfig::platform_plan()),
     })
 }
 

@@ -313,6 +313,7 @@ fn queue_and_slo_conditions_read_the_sims_broker_and_prometheus() {
         "name = \"conditions\"\nnamespace = \"contentgen\"\n\n\
          [[step]]\ncheck = \"slo-not-paging api-availability\"\n\n\
          [[step]]\ncheck = \"queue-below notifications 100000\"\n\n\
+         [[step]]\ncheck = \"budget-ok infra/month\"\n\n\
          [[step]]\ncheck = \"queue-below notifications 0\"\n",
     )
     .expect("runbook");
@@ -327,6 +328,7 @@ fn queue_and_slo_conditions_read_the_sims_broker_and_prometheus() {
     for needle in [
         "api-availability is Ok",
         "waiting (below 100000 wanted)",
+        "infra/month: Ok,",
         "check queue-below notifications 0: FAILED",
     ] {
         assert!(

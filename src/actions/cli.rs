@@ -74,11 +74,17 @@ pub fn probes_from_config(config: &Config) -> Probes {
         .as_ref()
         .and_then(|s| crate::slo::load_paths(&s.paths).ok())
         .unwrap_or_default();
+    let opencost = config.opencost.as_ref().and_then(|o| {
+        crate::cost::opencost::OpenCost::new(&o.url, o.token_env.as_deref(), Duration::from_secs(5))
+            .ok()
+    });
     Probes {
         queues: config.queues.clone(),
         in_process: None,
         prometheus,
         slos,
+        opencost,
+        budgets: config.budget.clone(),
     }
 }
 

@@ -19,10 +19,13 @@ pub enum Condition {
     SloNotPaging(String),
     /// Neither page nor ticket fires.
     SloOk(String),
+    /// Spend is within the budget and projected to stay within it.
+    BudgetOk(String),
 }
 
 const KNOWN: &str = "rollout-complete W, pods-ready W, generation-paused, generation-running, \
-no-stuck-pipelines, queue-below QUEUE N, slo-not-paging SLO, slo-ok SLO";
+no-stuck-pipelines, queue-below QUEUE N, slo-not-paging SLO, slo-ok SLO, budget-ok BUDGET \
+(llm/day, llm/month, infra/month, PROVIDER/day, SERVICE/month...)";
 
 impl Condition {
     /// "rollout-complete api", "pods-ready contentgen/fact-checker", "generation-paused", ...
@@ -41,6 +44,7 @@ impl Condition {
                 .map_err(|_| format!("queue-below needs a whole number, not {n:?}")),
             ["slo-not-paging", slo] => Ok(Condition::SloNotPaging(slo.to_string())),
             ["slo-ok", slo] => Ok(Condition::SloOk(slo.to_string())),
+            ["budget-ok", budget] => Ok(Condition::BudgetOk(budget.to_lowercase())),
             _ => Err(format!("unknown condition {text:?} (supported: {KNOWN})")),
         }
     }
@@ -113,6 +117,20 @@ impl Condition {
                 };
                 let burn = burn.map_or_else(String::new, |b| format!(", burning {b:.1}x"));
                 Ok((holds, format!("{name} is {state:?}{burn}")))
+            }
+            Condition::BudgetOk(key) => {
+                let b = ex.probes().budget(key).await.map_err(ActionError::Api)?;
+                let money = |v: Option<f64>| v.map_or_else(|| "?".into(), |v| format!("${v:.2}"));
+                Ok((
+                    b.state == crate::cost::BudgetState::Ok,
+                    format!(
+                        "{key}: {:?}, {} spent, {} projected, limit ${:.2}",
+                        b.state,
+                        money(b.spent_usd),
+                        money(b.projected_usd),
+                        b.limit_usd
+                    ),
+                ))
             }
             Condition::NoStuckPipelines => {
                 let (_, v) = http::send(

@@ -6,7 +6,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::clients::prometheus::Prometheus;
-use crate::config::{QueueConfig, QueueKind};
+use crate::config::{BudgetConfig, QueueConfig, QueueKind};
+use crate::cost::model::{Budget, CostModel, CostMsg};
+use crate::cost::opencost::OpenCost;
 use crate::queues::QueueSample;
 use crate::slo::Slo;
 use crate::slo::math::{AlertState, evaluate, windows_for};
@@ -21,6 +23,8 @@ pub struct Probes {
     pub in_process: Option<InProcessQueues>,
     pub prometheus: Option<Prometheus>,
     pub slos: Vec<Slo>,
+    pub opencost: Option<OpenCost>,
+    pub budgets: Option<BudgetConfig>,
 }
 
 const TIMEOUT: Duration = Duration::from_secs(5);
@@ -96,5 +100,41 @@ impl Probes {
             .and_then(|w| ratios.get(&w.long))
             .map(|r| r / (1.0 - slo.objective));
         Ok((eval.state, burn))
+    }
+
+    /// A budget's state now, read as the cost pane reads it (LLM counters, and OpenCost for
+    /// the infrastructure budget).
+    pub async fn budget(&self, key: &str) -> Result<Budget, String> {
+        let Some(config) = &self.budgets else {
+            return Err("no [budget] in the config".into());
+        };
+        let mut model = CostModel::new(Some(config), self.opencost.is_some());
+        let known: Vec<String> = model.budgets().iter().map(Budget::key).collect();
+        if !known.iter().any(|k| k == key) {
+            return Err(format!("no budget {key:?} (known: {})", known.join(", ")));
+        }
+        let at_ms = crate::queues::now_ms();
+        if let Some(prom) = &self.prometheus {
+            let reading = crate::cost::source::read_llm(prom, at_ms)
+                .await
+                .map_err(|e| e.to_string())?;
+            let msg = CostMsg::Llm {
+                at_ms,
+                reading: Box::new(reading),
+            };
+            model.apply(&msg, at_ms);
+        }
+        if key == "infra/month"
+            && let Some(opencost) = &self.opencost
+        {
+            let reading = opencost.read().await.map_err(|e| e.to_string())?;
+            model.apply(&CostMsg::Infra { at_ms, reading }, at_ms);
+        }
+        model
+            .budgets()
+            .iter()
+            .find(|b| b.key() == key)
+            .cloned()
+            .ok_or_else(|| format!("no budget {key:?}"))
     }
 }

@@ -142,6 +142,23 @@ impl Budget {
     }
 }
 
+impl Budget {
+    /// How runbooks name it: `llm/day`, `llm/month`, `infra/month`, `openai/day`,
+    /// `article-generator/month` (lower case, no spaces).
+    pub fn key(&self) -> String {
+        let scope = match &self.scope {
+            Scope::Llm => "llm",
+            Scope::Infra => "infra",
+            Scope::Provider(p) | Scope::Service(p) => p,
+        };
+        let per = match self.period {
+            Period::Day => "day",
+            Period::Month => "month",
+        };
+        format!("{}/{per}", scope.to_lowercase())
+    }
+}
+
 /// Cost per article and per pipeline run.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct UnitCost {
@@ -478,6 +495,10 @@ mod tests {
             (openai.projected_usd, openai.state),
             (Some(18.0), BudgetState::Ok)
         );
+        let keys: Vec<String> = m.budgets().iter().map(Budget::key).collect();
+        for k in ["llm/day", "llm/month", "openai/day", "infra/month"] {
+            assert!(keys.iter().any(|x| x == k), "{k} in {keys:?}");
+        }
         // OpenCost has not answered yet: infra is unknown, sorted last.
         assert_eq!(
             m.budgets().last().map(|b| b.state),
