@@ -484,3 +484,30 @@ fn cost_readings_project_budgets_and_a_dead_opencost_leaves_llm_spend_live() {
     assert_eq!(state.costs.llm_load, LoadState::Live);
     assert!(matches!(state.costs.infra_load, LoadState::Stale { .. }));
 }
+
+/// Every pane's stale time is in seconds, as its title reads it ("STALE 30s").
+#[test]
+fn stale_times_of_queues_slos_and_costs_are_seconds() {
+    use opsdeck::cost::model::CostMsg;
+    let since = |s: &LoadState| match s {
+        LoadState::Stale { since, .. } => *since,
+        other => panic!("not stale: {other:?}"),
+    };
+    let mut state = platform();
+    with_dead_broker(&mut state);
+    let q = state.queues.row("notifications").expect("row");
+    assert_eq!(since(&q.state), NOW);
+    let mut state = platform();
+    with_dead_prometheus(&mut state);
+    assert_eq!(since(&state.slos.load()), NOW);
+    let mut state = platform();
+    with_costs(&mut state);
+    feed(
+        &mut state,
+        vec![Msg::Cost(CostMsg::InfraFailed {
+            reason: "connection refused".into(),
+            retry_in: None,
+        })],
+    );
+    assert_eq!(since(&state.costs.infra_load), NOW);
+}

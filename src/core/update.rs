@@ -86,7 +86,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             vec![]
         }
         Msg::Slo(m) => {
-            state.slos.apply(&m, state.now * 1000);
+            state.slos.apply(&m, state.now);
             state.dirty |= matches!(state.view(), View::Overview | View::Slos);
             vec![]
         }
@@ -230,9 +230,7 @@ fn on_queues(state: &mut State, msg: QueueMsg) {
                 Some(d) => format!("{reason}, retrying in {}s", d.as_secs().max(1)),
                 None => reason,
             };
-            state
-                .queues
-                .apply_failure(&queues, &reason, state.now * 1000);
+            state.queues.apply_failure(&queues, &reason, state.now);
         }
     }
     state.dirty |= matches!(state.view(), View::Overview | View::Queues);

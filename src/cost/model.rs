@@ -355,7 +355,8 @@ fn push(history: &mut VecDeque<f64>, v: f64) {
 fn stale(old: &LoadState, reason: &str, retry_in: Option<Duration>, now_ms: i64) -> LoadState {
     let since = match old {
         LoadState::Stale { since, .. } => *since,
-        _ => now_ms,
+        // Panes show stale times in seconds.
+        _ => now_ms.div_euclid(1000),
     };
     let reason = match retry_in {
         Some(d) => format!("{reason}, retrying in {}s", d.as_secs().max(1)),
@@ -612,7 +613,7 @@ mod tests {
         assert_eq!(
             m.load(),
             LoadState::Stale {
-                since: NOW,
+                since: NOW / 1000,
                 reason: "connection refused, retrying in 2s".into()
             }
         );

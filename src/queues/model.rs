@@ -151,14 +151,15 @@ impl QueueModel {
 
     /// The broker behind these queues failed: mark them stale and forget the baseline, so the
     /// first sample after recovery (possibly of a restarted, emptied broker) gives no rate spike.
-    pub fn apply_failure(&mut self, queues: &[String], reason: &str, now_ms: i64) {
+    /// `now` is in seconds, as every pane's stale time is.
+    pub fn apply_failure(&mut self, queues: &[String], reason: &str, now: i64) {
         for name in queues {
             let Some(tracked) = self.queues.get_mut(name) else {
                 continue;
             };
             let since = match &tracked.row.state {
                 LoadState::Stale { since, .. } => *since,
-                _ => now_ms,
+                _ => now,
             };
             tracked.row.state = LoadState::Stale {
                 since,
@@ -446,12 +447,12 @@ mod tests {
     fn failure_marks_stale_and_recovery_starts_a_fresh_baseline() {
         let mut m = model(&["q", "other"]);
         m.apply_samples(&[sample("q", 0, 500), sample("other", 0, 1)]);
-        m.apply_failure(&["q".into()], "connection refused, retrying in 4s", 5_000);
+        m.apply_failure(&["q".into()], "connection refused, retrying in 4s", 5);
         let row = m.row("q").expect("row");
         assert_eq!(
             row.state,
             LoadState::Stale {
-                since: 5_000,
+                since: 5,
                 reason: "connection refused, retrying in 4s".into()
             }
         );

@@ -151,7 +151,8 @@ impl SloModel {
             .map_or(LoadState::Live, |r| r.load.clone())
     }
 
-    pub fn apply(&mut self, msg: &SloMsg, now_ms: i64) {
+    /// `now` (seconds) stamps a failure, as every pane's stale time is stamped.
+    pub fn apply(&mut self, msg: &SloMsg, now: i64) {
         match msg {
             SloMsg::Refreshed { at_ms, readings } => {
                 for reading in readings {
@@ -168,7 +169,7 @@ impl SloModel {
                 for row in &mut self.rows {
                     let since = match &row.load {
                         LoadState::Stale { since, .. } => *since,
-                        _ => now_ms,
+                        _ => now,
                     };
                     row.load = LoadState::Stale {
                         since,
@@ -330,12 +331,12 @@ mod tests {
             reason: "connection refused".into(),
             retry_in: Some(Duration::from_secs(4)),
         };
-        m.apply(&failed, 5_000);
-        m.apply(&failed, 9_000);
+        m.apply(&failed, 5);
+        m.apply(&failed, 9);
         assert_eq!(
             m.load(),
             LoadState::Stale {
-                since: 5_000,
+                since: 5,
                 reason: "connection refused, retrying in 4s".into()
             }
         );
