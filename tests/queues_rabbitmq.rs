@@ -256,7 +256,7 @@ async fn scenario() {
     assert_eq!(reason, "connection refused");
     assert!(retry_in.is_some());
     assert!(!url_redacted.contains("guest"), "{url_redacted}");
-    model.apply_failure(&queues, &reason, now_ms() / 1000);
+    model.apply_failure(&queues, &reason, None, now_ms() / 1000);
     assert!(matches!(
         &model.row(QUEUE).expect("row").state,
         LoadState::Stale { reason: r, .. } if r == &reason

@@ -271,7 +271,7 @@ async fn killed_server_goes_stale_with_reason_and_recovers_on_restart() {
     assert!(reason.contains("authentication failed"), "{reason}");
     assert!(retry_in.is_some(), "a rotated password may come back");
     assert_eq!(url_redacted, &locked.url());
-    model.apply_failure(&["notify_digest".into()], reason, now_ms() / 1000);
+    model.apply_failure(&["notify_digest".into()], reason, None, now_ms() / 1000);
 
     let QueueMsg::Sampled(samples) =
         next_msg(&mut rx, "a sample", |m| sampled(m, "articles")).await
@@ -300,7 +300,7 @@ async fn killed_server_goes_stale_with_reason_and_recovers_on_restart() {
     assert_eq!(failed_queues, names);
     assert!(reason.starts_with("connection"), "{reason}");
     assert!(retry_in.is_some());
-    model.apply_failure(&failed_queues, &reason, now_ms() / 1000);
+    model.apply_failure(&failed_queues, &reason, None, now_ms() / 1000);
     for name in &names {
         let state = &model.row(name).expect("row").state;
         assert!(

@@ -2,6 +2,7 @@
 //! and the figures derived across resources (restarts per workload, pods per node).
 
 use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
 
 use super::rows::{EventRow, HpaRow, NodeRow, PodRow, WorkloadRow};
 use super::store::{Keyed, Store};
@@ -97,6 +98,29 @@ pub enum LoadState {
         since: i64,
         reason: String,
     },
+}
+
+impl LoadState {
+    /// A source failed at `now` (seconds): stale with the reason and when it retries, since
+    /// its first failure when it was stale already (a retry that fails again is not news).
+    pub fn failed(&self, reason: &str, retry_in: Option<Duration>, now: i64) -> LoadState {
+        let since = match self {
+            LoadState::Stale { since, .. } => *since,
+            _ => now,
+        };
+        LoadState::Stale {
+            since,
+            reason: retry_reason(reason, retry_in),
+        }
+    }
+}
+
+/// "connection refused, retrying in 4s": what a pane title says of a failed source.
+pub fn retry_reason(reason: &str, retry_in: Option<Duration>) -> String {
+    match retry_in {
+        Some(d) => format!("{reason}, retrying in {}s", d.as_secs().max(1)),
+        None => reason.to_string(),
+    }
 }
 
 impl Keyed for WorkloadRow {
@@ -200,16 +224,8 @@ impl ClusterModel {
                 }
             }
             SourceEvent::Failed { reason, retry_in } => {
-                let reason = match retry_in {
-                    Some(d) => format!("{reason}, retrying in {}s", d.as_secs().max(1)),
-                    None => reason,
-                };
-                let since = match self.sources.get(&(resource, scope.clone())) {
-                    Some(LoadState::Stale { since, .. }) => *since,
-                    _ => now,
-                };
-                self.sources
-                    .insert((resource, scope), LoadState::Stale { since, reason });
+                let state = self.sources.entry((resource, scope)).or_default();
+                *state = state.failed(&reason, retry_in, now);
             }
         }
     }

@@ -13,7 +13,7 @@ use super::state::{LogsView, Mode, QUEUE_HISTORY, State};
 use super::table::{TableState, matches};
 use super::view::{PodScope, Screen, View};
 use crate::cluster::logs::{LogBuffer, LogEvent, LogMsg, LogTarget};
-use crate::cluster::model::{ClusterMsg, LoadState, Resource, Rows, SourceEvent};
+use crate::cluster::model::{ClusterMsg, LoadState, Resource, Rows, SourceEvent, retry_reason};
 use crate::cluster::source::Namespaces;
 use crate::cluster::store::{Keyed, Store};
 use crate::config::keymap::Layer;
@@ -226,11 +226,9 @@ fn on_queues(state: &mut State, msg: QueueMsg) {
             retry_in,
             ..
         } => {
-            let reason = match retry_in {
-                Some(d) => format!("{reason}, retrying in {}s", d.as_secs().max(1)),
-                None => reason,
-            };
-            state.queues.apply_failure(&queues, &reason, state.now);
+            state
+                .queues
+                .apply_failure(&queues, &reason, retry_in, state.now);
         }
     }
     state.dirty |= matches!(state.view(), View::Overview | View::Queues);
@@ -253,7 +251,7 @@ fn on_logs(state: &mut State, msg: LogMsg) {
         LogEvent::Failed { reason, retry_in } => {
             logs.state = LoadState::Stale {
                 since: state.now,
-                reason: format!("{reason}, retrying in {}s", retry_in.as_secs().max(1)),
+                reason: retry_reason(&reason, Some(retry_in)),
             };
         }
     }

@@ -260,10 +260,15 @@ impl CostModel {
                 self.infra_load = LoadState::Live;
             }
             CostMsg::LlmFailed { reason, retry_in } => {
-                self.llm_load = stale(&self.llm_load, reason, *retry_in, now_ms);
+                // Panes show stale times in seconds.
+                self.llm_load = self
+                    .llm_load
+                    .failed(reason, *retry_in, now_ms.div_euclid(1000));
             }
             CostMsg::InfraFailed { reason, retry_in } => {
-                self.infra_load = stale(&self.infra_load, reason, *retry_in, now_ms);
+                self.infra_load =
+                    self.infra_load
+                        .failed(reason, *retry_in, now_ms.div_euclid(1000));
             }
         }
         self.reproject();
@@ -350,19 +355,6 @@ fn push(history: &mut VecDeque<f64>, v: f64) {
         history.pop_front();
     }
     history.push_back(v);
-}
-
-fn stale(old: &LoadState, reason: &str, retry_in: Option<Duration>, now_ms: i64) -> LoadState {
-    let since = match old {
-        LoadState::Stale { since, .. } => *since,
-        // Panes show stale times in seconds.
-        _ => now_ms.div_euclid(1000),
-    };
-    let reason = match retry_in {
-        Some(d) => format!("{reason}, retrying in {}s", d.as_secs().max(1)),
-        None => reason.to_string(),
-    };
-    LoadState::Stale { since, reason }
 }
 
 /// Hours left until 00:00 UTC.

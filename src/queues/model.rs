@@ -152,19 +152,18 @@ impl QueueModel {
     /// The broker behind these queues failed: mark them stale and forget the baseline, so the
     /// first sample after recovery (possibly of a restarted, emptied broker) gives no rate spike.
     /// `now` is in seconds, as every pane's stale time is.
-    pub fn apply_failure(&mut self, queues: &[String], reason: &str, now: i64) {
+    pub fn apply_failure(
+        &mut self,
+        queues: &[String],
+        reason: &str,
+        retry_in: Option<std::time::Duration>,
+        now: i64,
+    ) {
         for name in queues {
             let Some(tracked) = self.queues.get_mut(name) else {
                 continue;
             };
-            let since = match &tracked.row.state {
-                LoadState::Stale { since, .. } => *since,
-                _ => now,
-            };
-            tracked.row.state = LoadState::Stale {
-                since,
-                reason: reason.to_string(),
-            };
+            tracked.row.state = tracked.row.state.failed(reason, retry_in, now);
             tracked.row.drain = Drain::Unknown;
             tracked.last = None;
         }
@@ -447,7 +446,12 @@ mod tests {
     fn failure_marks_stale_and_recovery_starts_a_fresh_baseline() {
         let mut m = model(&["q", "other"]);
         m.apply_samples(&[sample("q", 0, 500), sample("other", 0, 1)]);
-        m.apply_failure(&["q".into()], "connection refused, retrying in 4s", 5);
+        m.apply_failure(
+            &["q".into()],
+            "connection refused",
+            Some(std::time::Duration::from_secs(4)),
+            5,
+        );
         let row = m.row("q").expect("row");
         assert_eq!(
             row.state,
@@ -490,7 +494,7 @@ mod tests {
             sample("growing", 10, 50),
             sample("stale", 10, 5),
         ]);
-        m.apply_failure(&["stale".into()], "down", 11_000);
+        m.apply_failure(&["stale".into()], "down", None, 11_000);
         let names: Vec<_> = m.rows().iter().map(|r| r.name.as_str()).collect();
         assert_eq!(names, vec!["growing", "stale", "slow", "fast", "idle"]);
     }

@@ -162,19 +162,8 @@ impl SloModel {
                 }
             }
             SloMsg::Failed { reason, retry_in } => {
-                let reason = match retry_in {
-                    Some(d) => format!("{reason}, retrying in {}s", d.as_secs().max(1)),
-                    None => reason.clone(),
-                };
                 for row in &mut self.rows {
-                    let since = match &row.load {
-                        LoadState::Stale { since, .. } => *since,
-                        _ => now,
-                    };
-                    row.load = LoadState::Stale {
-                        since,
-                        reason: reason.clone(),
-                    };
+                    row.load = row.load.failed(reason, *retry_in, now);
                 }
             }
         }
