@@ -101,6 +101,17 @@ pub enum LoadState {
 }
 
 impl LoadState {
+    /// A pane's state from its rows': the first stale one, else the first loading one, else
+    /// live.
+    pub fn worst<'a>(states: impl Iterator<Item = &'a LoadState> + Clone) -> LoadState {
+        states
+            .clone()
+            .find(|s| matches!(s, LoadState::Stale { .. }))
+            .or_else(|| states.clone().find(|s| **s == LoadState::Loading))
+            .cloned()
+            .unwrap_or(LoadState::Live)
+    }
+
     /// A source failed at `now` (seconds): stale with the reason and when it retries, since
     /// its first failure when it was stale already (a retry that fails again is not news).
     pub fn failed(&self, reason: &str, retry_in: Option<Duration>, now: i64) -> LoadState {

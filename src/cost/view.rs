@@ -14,7 +14,7 @@ use crate::cluster::rows::Health;
 use crate::core::state::State;
 use crate::core::table::TableState;
 use crate::ui::sparkline::sparkline;
-use crate::ui::table::{Ctx, col, draw_table, pane_title, titled};
+use crate::ui::table::{Ctx, col, draw_table, health_cell, pane_title, titled};
 
 use Constraint::{Length, Min};
 
@@ -26,14 +26,7 @@ pub struct CostAreas {
 }
 
 pub fn split(body: Rect, budgets: usize) -> CostAreas {
-    let top = (budgets as u16 + 3)
-        .clamp(4, (body.height / 2).max(4))
-        .min(body.height);
-    let rest = Rect {
-        y: body.y + top,
-        height: body.height - top,
-        ..body
-    };
+    let (top, rest) = crate::ui::layout::table_over_rest(body, budgets);
     let (llm, infra) = if body.width >= 120 {
         let half = body.width / 2;
         (
@@ -59,10 +52,7 @@ pub fn split(body: Rect, budgets: usize) -> CostAreas {
         )
     };
     CostAreas {
-        budgets: Rect {
-            height: top,
-            ..body
-        },
+        budgets: top,
         llm,
         infra,
     }
@@ -105,13 +95,7 @@ fn gauge(b: &Budget, width: usize, ascii: bool) -> String {
     let Some(spent) = b.spent_usd else {
         return "-".into();
     };
-    let share = spent / b.limit_usd.max(f64::EPSILON);
-    let (full, empty) = if ascii { ('#', '.') } else { ('█', '░') };
-    let filled = ((share.clamp(0.0, 1.0) * width as f64).round() as usize).min(width);
-    let bar: String = std::iter::repeat_n(full, filled)
-        .chain(std::iter::repeat_n(empty, width - filled))
-        .collect();
-    format!("{bar} {:>4.0}%", share * 100.0)
+    crate::ui::format::gauge(spent / b.limit_usd.max(f64::EPSILON), width, ascii)
 }
 
 fn is_ascii(ctx: &Ctx) -> bool {
@@ -131,10 +115,7 @@ fn unit_summary(costs: &CostModel) -> String {
 fn budget_cells<'a>(b: &Budget, ctx: &Ctx, ascii: bool) -> Vec<Cell<'a>> {
     let h = health(b);
     vec![
-        Cell::from(Line::from(vec![
-            Span::styled(ctx.symbols.health(h), ctx.theme.health(h)),
-            Span::raw(format!(" {}", b.label)),
-        ])),
+        health_cell(ctx, h, &b.label),
         Cell::from(Span::styled(state_text(b), ctx.theme.health(h))),
         Cell::from(gauge(b, 8, ascii)),
         Cell::from(format!("{} / {}", opt_usd(b.spent_usd), usd(b.limit_usd))),

@@ -3,7 +3,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
-use ratatui::text::{Line, Span};
+use ratatui::text::Span;
 use ratatui::widgets::Cell;
 
 use super::model::{Drain, QueueRow};
@@ -12,7 +12,7 @@ use crate::cluster::rows::Health;
 use crate::core::state::State;
 use crate::core::table::TableState;
 use crate::ui::sparkline::sparkline;
-use crate::ui::table::{Ctx, col, draw_table, pane_title};
+use crate::ui::table::{Ctx, col, draw_table, health_cell, pane_title};
 
 use Constraint::{Length, Min};
 
@@ -55,16 +55,7 @@ fn stale_reason(q: &QueueRow) -> String {
 
 /// The worst load state of all queues, for the pane title.
 fn load(state: &State) -> LoadState {
-    let rows = state.queues.rows();
-    rows.iter()
-        .find(|q| matches!(q.state, LoadState::Stale { .. }))
-        .map(|q| q.state.clone())
-        .or_else(|| {
-            rows.iter()
-                .find(|q| q.state == LoadState::Loading)
-                .map(|q| q.state.clone())
-        })
-        .unwrap_or(LoadState::Live)
+    LoadState::worst(state.queues.rows().iter().map(|q| &q.state))
 }
 
 /// The overview's pane: name, depth, unacked, out-rate, time to drain, oldest.
@@ -88,10 +79,7 @@ pub fn draw_queue_pane(frame: &mut Frame, area: Rect, state: &State, ctx: &Ctx) 
         let h = health(q);
         Some((
             vec![
-                Cell::from(Line::from(vec![
-                    Span::styled(ctx.symbols.health(h), ctx.theme.health(h)),
-                    Span::raw(format!(" {}", q.name)),
-                ])),
+                health_cell(ctx, h, &q.name),
                 Cell::from(q.depth.to_string()),
                 Cell::from(q.unacked.to_string()),
                 Cell::from(format!("{:.1}", q.out_rate)),
@@ -151,10 +139,7 @@ pub fn draw_queues(frame: &mut Frame, area: Rect, state: &State, ctx: &Ctx) {
             let h = health(q);
             let kind = format!("{:?}", q.kind).to_lowercase();
             let mut cells = vec![
-                Cell::from(Line::from(vec![
-                    Span::styled(ctx.symbols.health(h), ctx.theme.health(h)),
-                    Span::raw(format!(" {}", q.name)),
-                ])),
+                health_cell(ctx, h, &q.name),
                 Cell::from(kind),
                 Cell::from(q.depth.to_string()),
                 Cell::from(q.unacked.to_string()),

@@ -141,14 +141,7 @@ impl SloModel {
 
     /// The pane's load state: stale if Prometheus failed, loading until the first reading.
     pub fn load(&self) -> LoadState {
-        let stale = self
-            .rows
-            .iter()
-            .find(|r| matches!(r.load, LoadState::Stale { .. }));
-        let loading = self.rows.iter().find(|r| r.load == LoadState::Loading);
-        stale
-            .or(loading)
-            .map_or(LoadState::Live, |r| r.load.clone())
+        LoadState::worst(self.rows.iter().map(|r| &r.load))
     }
 
     /// `now` (seconds) stamps a failure, as every pane's stale time is stamped.

@@ -28,18 +28,7 @@ pub struct SloAreas {
 }
 
 pub fn split(body: Rect, rows: usize) -> SloAreas {
-    let table_h = (rows as u16 + 3)
-        .clamp(4, (body.height / 2).max(4))
-        .min(body.height);
-    let table = Rect {
-        height: table_h,
-        ..body
-    };
-    let detail = Rect {
-        y: body.y + table.height,
-        height: body.height - table_h,
-        ..body
-    };
+    let (table, detail) = crate::ui::layout::table_over_rest(body, rows);
     SloAreas { table, detail }
 }
 
@@ -66,17 +55,9 @@ fn state_text(row: &SloRow, ctx: &Ctx) -> &'static str {
     }
 }
 
-/// "███████░░░  71%": the budget left as a bar (empty when overspent) and a percentage.
+/// The budget left as a bar (empty when overspent) and a percentage.
 fn gauge(left: Option<f64>, width: usize, ascii: bool) -> String {
-    let Some(left) = left else {
-        return "-".into();
-    };
-    let (full, empty) = if ascii { ('#', '.') } else { ('█', '░') };
-    let filled = ((left.clamp(0.0, 1.0) * width as f64).round() as usize).min(width);
-    let bar: String = std::iter::repeat_n(full, filled)
-        .chain(std::iter::repeat_n(empty, width - filled))
-        .collect();
-    format!("{bar} {:>4.0}%", left * 100.0)
+    left.map_or_else(|| "-".into(), |l| crate::ui::format::gauge(l, width, ascii))
 }
 
 fn burn_text(burn: Option<f64>) -> String {
@@ -110,11 +91,7 @@ fn is_ascii(ctx: &Ctx) -> bool {
 }
 
 fn name_cell<'a>(row: &SloRow, ctx: &Ctx) -> Cell<'a> {
-    let h = health(row);
-    Cell::from(Line::from(vec![
-        Span::styled(ctx.symbols.health(h), ctx.theme.health(h)),
-        Span::raw(format!(" {}", row.name)),
-    ]))
+    crate::ui::table::health_cell(ctx, health(row), &row.name)
 }
 
 fn row_style(row: &SloRow, ctx: &Ctx) -> Style {

@@ -26,6 +26,17 @@ pub fn truncate(text: &str, width: usize, ellipsis: &str) -> String {
     out
 }
 
+/// "███████░░░  71%": `share` as a bar of `width` cells (clamped to empty or full) and a
+/// percentage (not clamped: overspent budgets say so).
+pub fn gauge(share: f64, width: usize, ascii: bool) -> String {
+    let (full, empty) = if ascii { ('#', '.') } else { ('█', '░') };
+    let filled = ((share.clamp(0.0, 1.0) * width as f64).round() as usize).min(width);
+    let bar: String = std::iter::repeat_n(full, filled)
+        .chain(std::iter::repeat_n(empty, width - filled))
+        .collect();
+    format!("{bar} {:>4.0}%", share * 100.0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

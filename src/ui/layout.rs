@@ -176,6 +176,26 @@ pub fn overview_split(body: Rect, panes: OverviewPanes) -> OverviewAreas {
     }
 }
 
+/// A table on top as tall as its rows (at least one, at most half the body) and the rest of
+/// the body below it: the SLO and cost views' shape.
+pub fn table_over_rest(body: Rect, rows: usize) -> (Rect, Rect) {
+    let top = (rows as u16 + PANE_CHROME)
+        .clamp(4, (body.height / 2).max(4))
+        .min(body.height);
+    let rest = Rect {
+        y: body.y + top,
+        height: body.height - top,
+        ..body
+    };
+    (
+        Rect {
+            height: top,
+            ..body
+        },
+        rest,
+    )
+}
+
 /// A `width` x `height` box centred in `area` (clipped to it): dialogs and overlays.
 pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let w = width.min(area.width);

@@ -9,6 +9,7 @@ use ratatui::widgets::{Block, Borders, Cell, Row, Table};
 
 use super::theme::Theme;
 use crate::cluster::model::LoadState;
+use crate::cluster::rows::Health;
 use crate::core::table::TableState;
 
 use super::symbols::Symbols;
@@ -56,6 +57,14 @@ pub fn pane_title<'a>(
         )),
     }
     Line::from(spans)
+}
+
+/// A row's first cell: its health mark, coloured, then its name.
+pub fn health_cell<'a>(ctx: &Ctx, health: Health, name: &str) -> Cell<'a> {
+    Cell::from(Line::from(vec![
+        Span::styled(ctx.symbols.health(health), ctx.theme.health(health)),
+        Span::raw(format!(" {name}")),
+    ]))
 }
 
 /// A title with a short note instead of a row count: "LLM spend  today $38.50 ─ STALE ...".
