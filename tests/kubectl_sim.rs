@@ -1,5 +1,9 @@
 //! The real kubectl (and kube-rs) against the in-process simulated platform.
 
+#[path = "common/eventually.rs"]
+mod eventually;
+use eventually::eventually;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
@@ -63,22 +67,6 @@ impl Env {
     async fn stop(self) {
         self.sim.stop().await;
         let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-/// Poll `check` until it returns Some, or panic with `what` after `secs`.
-async fn eventually<T, F, Fut>(secs: u64, what: &str, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    loop {
-        if let Some(v) = check().await {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for: {what}");
-        tokio::time::sleep(Duration::from_millis(300)).await;
     }
 }
 

@@ -1,6 +1,10 @@
 //! The platform's own HTTP API served by the sim: health, the generation switch, pipelines.
 
-use std::time::{Duration, Instant};
+#[path = "common/eventually.rs"]
+mod eventually;
+use eventually::eventually;
+
+use std::time::Duration;
 
 use opsdeck::sim::{self, Scenario, SimHandle, SimOptions};
 use serde_json::Value;
@@ -29,22 +33,6 @@ async fn get(c: &reqwest::Client, url: String) -> (u16, Value) {
 
 async fn post(c: &reqwest::Client, url: String) -> (u16, Value) {
     call(c, reqwest::Method::POST, url).await
-}
-
-/// Poll `check` until it returns Some, or panic with `what` after `secs`.
-async fn eventually<T, F, Fut>(secs: u64, what: &str, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    loop {
-        if let Some(v) = check().await {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for: {what}");
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
