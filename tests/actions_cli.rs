@@ -2,11 +2,15 @@
 //! process: dry runs change nothing, a failed check stops the run, a malformed runbook is located,
 //! and a SIGKILL during verification leaves an audit log that verifies and names the open step.
 
-use std::io::{BufRead, BufReader};
+#[path = "common/sim_process.rs"]
+mod sim_process;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
+
+use sim_process::SimProcess;
 
 static DIRS: AtomicUsize = AtomicUsize::new(0);
 
@@ -31,46 +35,26 @@ fn opsdeck(dir: &Path) -> Command {
     c
 }
 
-/// `opsdeck sim` in the background; killed on drop.
-struct Sim {
-    child: std::process::Child,
-    dir: PathBuf,
-    _stdout: BufReader<std::process::ChildStdout>,
+/// `opsdeck sim` in the background, in its own temp dir (removed on drop).
+struct Sim(SimProcess);
+
+impl std::ops::Deref for Sim {
+    type Target = SimProcess;
+    fn deref(&self) -> &SimProcess {
+        &self.0
+    }
 }
 
 impl Drop for Sim {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
+        let _ = std::fs::remove_dir_all(&self.0.dir);
     }
 }
 
 impl Sim {
     fn start(extra: &[&str]) -> Sim {
         let dir = temp_dir("sim");
-        let mut child = opsdeck(&dir)
-            .args(["sim", "--kubeconfig-out"])
-            .arg(dir.join("kubeconfig"))
-            .args(extra)
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("sim starts");
-        let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
-        let mut first = String::new();
-        stdout
-            .read_line(&mut first)
-            .expect("sim prints its address");
-        assert!(first.contains("listening on"), "{first}");
-        Sim {
-            child,
-            dir,
-            _stdout: stdout,
-        }
-    }
-
-    fn kubeconfig(&self) -> PathBuf {
-        self.dir.join("kubeconfig")
+        Sim(SimProcess::start(opsdeck(&dir), dir, extra))
     }
 
     fn kubectl(&self, args: &[&str]) -> String {

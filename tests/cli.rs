@@ -1,9 +1,12 @@
 //! The command line as a user runs it: check, snapshot, the errors for missing kubeconfig and
 //! malformed config, and `opsdeck sim` serving both kubectl and opsdeck.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+#[path = "common/sim_process.rs"]
+mod sim_process;
+
+use std::process::Command;
+
+use sim_process::SimProcess;
 
 fn opsdeck() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_opsdeck"));
@@ -124,75 +127,22 @@ fn no_kubeconfig_names_the_paths_tried_and_suggests_the_demo() {
     assert!(err.contains("/nonexistent/a, /nonexistent/b"), "{err}");
 }
 
-/// `opsdeck sim` in the background; killed on drop if a test fails before stopping it.
-struct SimProcess {
-    child: std::process::Child,
-    dir: std::path::PathBuf,
-    /// Kept open so the sim can still print.
-    _stdout: BufReader<std::process::ChildStdout>,
-}
-
-impl Drop for SimProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl SimProcess {
-    fn start(extra: &[&str]) -> SimProcess {
-        let dir = std::env::temp_dir().join(format!(
-            "opsdeck-cli-sim-{}-{}",
-            std::process::id(),
-            extra.len()
-        ));
-        std::fs::create_dir_all(&dir).expect("dir");
-        let mut child = opsdeck()
-            .args(["sim", "--kubeconfig-out"])
-            .arg(dir.join("kubeconfig"))
-            .arg("--config-out")
-            .arg(dir.join("opsdeck.toml"))
-            .args(extra)
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("sim starts");
-        let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
-        let mut first = String::new();
-        stdout
-            .read_line(&mut first)
-            .expect("sim prints its address");
-        assert!(first.contains("listening on http://127.0.0.1:"), "{first}");
-        SimProcess {
-            child,
-            dir,
-            _stdout: stdout,
-        }
-    }
-
-    fn kubeconfig(&self) -> std::path::PathBuf {
-        self.dir.join("kubeconfig")
-    }
-
-    fn stop(&mut self) -> std::process::ExitStatus {
-        let pid = self.child.id().to_string();
-        Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .expect("kill");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            if let Some(status) = self.child.try_wait().expect("wait") {
-                return status;
-            }
-            assert!(Instant::now() < deadline, "sim did not stop on SIGTERM");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
+/// `opsdeck sim` with a kubeconfig and an opsdeck config written to its own temp dir.
+fn start_sim(extra: &[&str]) -> SimProcess {
+    let dir = std::env::temp_dir().join(format!(
+        "opsdeck-cli-sim-{}-{}",
+        std::process::id(),
+        extra.len()
+    ));
+    let config = dir.join("opsdeck.toml");
+    let mut args = vec!["--config-out", config.to_str().expect("utf-8 path")];
+    args.extend_from_slice(extra);
+    SimProcess::start(opsdeck(), dir, &args)
 }
 
 #[test]
 fn sim_serves_kubectl_and_snapshot_and_stops_on_sigterm() {
-    let mut sim = SimProcess::start(&[]);
+    let mut sim = start_sim(&[]);
     let kubectl = Command::new("kubectl")
         .arg("--kubeconfig")
         .arg(sim.kubeconfig())
@@ -267,7 +217,7 @@ fn sim_serves_kubectl_and_snapshot_and_stops_on_sigterm() {
 
 #[test]
 fn snapshot_reports_a_forbidden_resource_and_the_rest() {
-    let mut sim = SimProcess::start(&["--forbid", "nodes"]);
+    let mut sim = start_sim(&["--forbid", "nodes"]);
     let out = opsdeck()
         .arg("--kubeconfig")
         .arg(sim.kubeconfig())
