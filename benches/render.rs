@@ -6,16 +6,20 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use opsdeck::app::sources::Feeds;
 use opsdeck::app::terminal::{FrameWriter, draw as draw_frame};
 use opsdeck::cluster::model::{ClusterMsg, Resource, Rows, SourceEvent};
-use opsdeck::cluster::rows::{Health, PodRow};
+use opsdeck::cluster::pane::PODS;
+use opsdeck::cluster::rows::PodRow;
 use opsdeck::cluster::source::Namespaces;
-use opsdeck::config::keymap::Keymap;
+use opsdeck::core::draw::draw;
+use opsdeck::core::keymap::Keymap;
 use opsdeck::core::msg::Msg;
+use opsdeck::core::panes::views;
+use opsdeck::core::state::Screen;
 use opsdeck::core::state::{Connection, State};
 use opsdeck::core::update::{prepare, update};
-use opsdeck::core::view::View;
-use opsdeck::ui::draw::draw;
+use opsdeck::status::Health;
 use opsdeck::ui::symbols::UNICODE;
 use opsdeck::ui::theme::Theme;
 use ratatui::backend::{CrosstermBackend, TestBackend};
@@ -54,12 +58,12 @@ fn pod(i: usize) -> PodRow {
 fn state_with_pods(n: usize, width: u16, height: u16) -> State {
     let mut state = State::new(
         Connection::default(),
-        Namespaces::All,
-        Keymap::default_keymap(),
+        Feeds::default().panes(Namespaces::All, "contentgen"),
+        Keymap::default_keymap(&views()),
         NOW,
     );
     let msg = |event| {
-        Msg::Cluster(ClusterMsg {
+        Msg::from(ClusterMsg {
             resource: Resource::Pods,
             scope: String::new(),
             event,
@@ -72,9 +76,7 @@ fn state_with_pods(n: usize, width: u16, height: u16) -> State {
     );
     update(&mut state, msg(SourceEvent::ListDone));
     update(&mut state, Msg::Resized { width, height });
-    state
-        .stack
-        .push(opsdeck::core::view::Screen::of(View::Pods));
+    state.stack.push(Screen::of(PODS));
     prepare(&mut state);
     state
 }
@@ -82,7 +84,7 @@ fn state_with_pods(n: usize, width: u16, height: u16) -> State {
 /// Bytes and write() calls for one pod whose status changes, after a full first frame.
 fn one_changed_row(width: u16, height: u16) -> (u64, u64, u64) {
     let mut state = state_with_pods(50_000, width, height);
-    state.pods.filter = "article".into();
+    state.panes.cluster.pods.filter = "article".into();
     prepare(&mut state);
     let frames = FrameWriter::new(Vec::new());
     let backend = CrosstermBackend::new(frames.clone());
@@ -96,15 +98,22 @@ fn one_changed_row(width: u16, height: u16) -> (u64, u64, u64) {
     })
     .expect("frame");
     let (w0, b0) = frames.counters();
-    let slot = state.pods.rows[3];
-    let mut changed = state.cluster.pods.get(slot).expect("row").clone();
+    let slot = state.panes.cluster.pods.rows[3];
+    let mut changed = state
+        .panes
+        .cluster
+        .model
+        .pods
+        .get(slot)
+        .expect("row")
+        .clone();
     changed.status = "CrashLoopBackOff".into();
     changed.health = Health::Bad;
     changed.ready = 0;
     changed.restarts += 1;
     update(
         &mut state,
-        Msg::Cluster(ClusterMsg {
+        Msg::from(ClusterMsg {
             resource: Resource::Pods,
             scope: String::new(),
             event: SourceEvent::Applied(Rows::Pods(vec![changed])),
@@ -128,7 +137,7 @@ fn benches(c: &mut Criterion) {
     let theme = Theme::default_for(false);
     for (w, h) in [(80u16, 24u16), (200, 50)] {
         let mut state = state_with_pods(50_000, w, h);
-        state.pods.filter = "generator".into();
+        state.panes.cluster.pods.filter = "generator".into();
         prepare(&mut state);
         let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("terminal");
         c.bench_function(&format!("frame_pods_50k_filtered_{w}x{h}"), |b| {
@@ -145,7 +154,7 @@ fn benches(c: &mut Criterion) {
     c.bench_function("filter_change_50k", |b| {
         b.iter(|| {
             flip = !flip;
-            state.pods.filter = if flip {
+            state.panes.cluster.pods.filter = if flip {
                 "crash".into()
             } else {
                 "pool-general-1".into()

@@ -6,28 +6,14 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use color_eyre::eyre::{Result, eyre};
-use kube::Client;
-
-use std::sync::Arc;
 
 use opsdeck::actions;
-use opsdeck::actions::executor::Executor;
-use opsdeck::app::{self, CostFeed, Feeds, QueueFeed, SloFeed, Ui, terminal};
-use opsdeck::clients::prometheus::Prometheus;
-use opsdeck::cluster::connect::{KubeTarget, client_from_yaml, connect};
+use opsdeck::app::session::{Options, Session};
+use opsdeck::app::{self, terminal};
+use opsdeck::cluster::connect::{KubeTarget, connect};
 use opsdeck::cluster::snapshot;
-use opsdeck::cluster::source::Namespaces;
-use opsdeck::config::keymap::Keymap;
-use opsdeck::config::{BudgetConfig, Config, QueueKind};
-use opsdeck::core::state::QUEUE_SMOOTHING_SECS;
-use opsdeck::core::state::{Connection, State};
-use opsdeck::cost::CostModel;
-use opsdeck::cost::opencost::OpenCost;
-use opsdeck::queues::QueueModel;
+use opsdeck::config::{Config, QueueKind};
 use opsdeck::sim::{self, Scenario, SimOptions};
-use opsdeck::slo::model::SloModel;
-use opsdeck::ui::symbols::{self, Symbols};
-use opsdeck::ui::theme::Theme;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -228,82 +214,24 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
         }
         Some(Command::Demo { scenario, pods }) => {
             terminal::require_tty().map_err(|e| eyre!(e))?;
+            let opts = options(&cli)?;
             let sim = sim::start(SimOptions {
                 scenario: *scenario,
                 pods: *pods,
                 ..SimOptions::default()
             })
             .await?;
-            let client = client_from_yaml(&sim.kubeconfig_yaml()).await?;
-            let config = load_config(&cli)?;
-            let namespaces = cli
-                .namespace
-                .as_deref()
-                .map(Namespaces::parse)
-                .unwrap_or(Namespaces::All);
-            let connection = Connection {
-                context: format!(
-                    "demo{}",
-                    scenario
-                        .map(|s| format!(":{}", s.name()))
-                        .unwrap_or_default()
-                ),
-                cluster_url: sim.url(),
-                production: false,
-                readonly: cli.readonly,
-                default_namespace: "contentgen".into(),
+            let result = match Session::demo(&sim, scenario.map(|s| s.name()), &opts).await {
+                Ok(session) => app::console(session, &opts).await,
+                Err(e) => Err(e),
             };
-            let executor = executor(
-                &cli,
-                &config,
-                &client,
-                &connection,
-                "sim-admin".into(),
-                (Some(sim.platform_url()), demo_probes(&sim)?),
-            );
-            let queues = (
-                sim.queue_configs(),
-                QueueFeed {
-                    in_process: Some(Box::new(sim.queue_sampler())),
-                    brokers: sim
-                        .queue_configs()
-                        .into_iter()
-                        .filter(|q| q.kind == QueueKind::Rabbitmq)
-                        .collect(),
-                },
-            );
-            let feeds = Feeds {
-                queue_configs: queues.0,
-                queues: queues.1,
-                slos: demo_slos(&sim)?,
-                costs: CostFeed {
-                    prometheus: Some(Prometheus::new(
-                        &sim.prometheus_url(),
-                        None,
-                        PROMETHEUS_TIMEOUT,
-                    )?),
-                    opencost: Some(OpenCost::new(
-                        &sim.opencost_url(),
-                        None,
-                        PROMETHEUS_TIMEOUT,
-                    )?),
-                },
-                budgets: config
-                    .budget
-                    .clone()
-                    .or(Some(BudgetConfig::platform_plan())),
-            };
-            let result = console(
-                &cli, &config, client, executor, connection, namespaces, feeds,
-            )
-            .await;
             sim.stop().await;
             result.map(|_| ExitCode::SUCCESS)
         }
         Some(Command::Snapshot { output, timeout }) => {
-            let config = load_config(&cli)?;
+            let opts = options(&cli)?;
             let conn = connect(&kube_target(&cli)).await?;
-            let namespaces = pick_namespaces(&cli, &config, &conn.default_namespace);
+            let namespaces = app::session::pick_namespaces(&opts, &conn.default_namespace);
             let snap = snapshot::take(
                 conn.client,
                 conn.context,
@@ -323,139 +251,28 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
         }
         None => {
             terminal::require_tty().map_err(|e| eyre!(e))?;
-            let config = load_config(&cli)?;
-            let conn = connect(&kube_target(&cli)).await?;
-            let namespaces = pick_namespaces(&cli, &config, &conn.default_namespace);
-            let settings = config.context(&conn.context);
-            let connection = Connection {
-                context: conn.context.clone(),
-                cluster_url: conn.cluster_url.clone(),
-                production: settings.is_some_and(|c| c.production),
-                readonly: cli.readonly || settings.is_some_and(|c| c.readonly),
-                default_namespace: conn.default_namespace.clone(),
-            };
-            let user = actions::cli::kube_user(cli.kubeconfig.as_deref(), &conn.context);
-            let probes = actions::cli::probes_from_config(&config);
-            let executor = executor(
-                &cli,
-                &config,
-                &conn.client,
-                &connection,
-                user,
-                (None, probes),
-            );
-            let queues = (
-                config.queues.clone(),
-                QueueFeed {
-                    in_process: None,
-                    brokers: config.queues.clone(),
-                },
-            );
-            let feeds = Feeds {
-                queue_configs: queues.0,
-                queues: queues.1,
-                slos: slo_feed(&config)?,
-                costs: cost_feed(&config)?,
-                budgets: config.budget.clone(),
-            };
-            console(
-                &cli,
-                &config,
-                conn.client,
-                executor,
-                connection,
-                namespaces,
-                feeds,
-            )
-            .await?;
+            let opts = options(&cli)?;
+            let session = Session::connect(&opts).await?;
+            app::console(session, &opts).await?;
             Ok(ExitCode::SUCCESS)
         }
     }
 }
 
-/// How long one Prometheus query may take before the SLO pane says so.
-const PROMETHEUS_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// The SLO files named in the config, read from its Prometheus. Bad files stop the start with
-/// every error listed (file:line:col); SLOs without a Prometheus are an error too.
-fn slo_feed(config: &Config) -> Result<Option<SloFeed>> {
-    let Some(paths) = &config.slo else {
-        return Ok(None);
-    };
-    let slos = opsdeck::slo::load_paths(&paths.paths).map_err(slo_errors)?;
-    if slos.is_empty() {
-        return Ok(None);
-    }
-    let Some(endpoint) = &config.prometheus else {
-        return Err(eyre!(
-            "{} SLOs are configured ([slo] paths) but no [prometheus] url to read them from",
-            slos.len()
-        ));
-    };
-    let prometheus = Prometheus::new(
-        &endpoint.url,
-        endpoint.token_env.as_deref(),
-        PROMETHEUS_TIMEOUT,
-    )?;
-    Ok(Some(SloFeed { prometheus, slos }))
-}
-
-fn slo_errors(errors: Vec<opsdeck::slo::SloFileError>) -> color_eyre::Report {
-    let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
-    eyre!("bad SLO files:\n{}", lines.join("\n"))
-}
-
-/// LLM spend from the config's Prometheus, infrastructure from its OpenCost.
-fn cost_feed(config: &Config) -> Result<CostFeed> {
-    let prometheus = match &config.prometheus {
-        Some(p) => Some(Prometheus::new(
-            &p.url,
-            p.token_env.as_deref(),
-            PROMETHEUS_TIMEOUT,
-        )?),
-        None => None,
-    };
-    let opencost = match &config.opencost {
-        Some(o) => Some(OpenCost::new(
-            &o.url,
-            o.token_env.as_deref(),
-            PROMETHEUS_TIMEOUT,
-        )?),
-        None => None,
-    };
-    Ok(CostFeed {
-        prometheus,
-        opencost,
+/// The console's settings from the flags and the config file.
+fn options(cli: &Cli) -> Result<Options> {
+    Ok(Options {
+        config: load_config(cli)?,
+        kubeconfig: cli.kubeconfig.clone(),
+        context: cli.context.clone(),
+        namespace: cli.namespace.clone(),
+        audit_log: cli.audit_log.clone(),
+        readonly: cli.readonly,
+        keymap: cli.keymap.clone(),
+        theme: cli.theme.clone(),
+        no_color: cli.no_color,
+        ascii: cli.ascii,
     })
-}
-
-/// What the demo's runbook conditions read: the sim's queues (in process, and RabbitMQ over
-/// its management API), its Prometheus and OpenCost APIs, the built-in SLOs and the plan's
-/// budgets.
-fn demo_probes(sim: &sim::SimHandle) -> Result<actions::probes::Probes> {
-    Ok(actions::probes::Probes {
-        queues: sim.queue_configs(),
-        in_process: Some(Arc::new(sim.queue_sampler())),
-        prometheus: Some(Prometheus::new(
-            &sim.prometheus_url(),
-            None,
-            PROMETHEUS_TIMEOUT,
-        )?),
-        slos: opsdeck::slo::examples().map_err(slo_errors)?,
-        opencost: Some(OpenCost::new(
-            &sim.opencost_url(),
-            None,
-            PROMETHEUS_TIMEOUT,
-        )?),
-        budgets: Some(BudgetConfig::platform_plan()),
-    })
-}
-
-/// The demo's SLOs: the built-in examples, read from the sim's Prometheus API.
-fn demo_slos(sim: &sim::SimHandle) -> Result<Option<SloFeed>> {
-    let slos = opsdeck::slo::examples().map_err(slo_errors)?;
-    let prometheus = Prometheus::new(&sim.prometheus_url(), None, PROMETHEUS_TIMEOUT)?;
-    Ok(Some(SloFeed { prometheus, slos }))
 }
 
 /// `opsdeck run`: the executor's headless path (src/actions/cli.rs).
@@ -494,17 +311,6 @@ fn kube_target(cli: &Cli) -> KubeTarget {
     }
 }
 
-/// --namespace, else the config's list, else the context's namespace.
-fn pick_namespaces(cli: &Cli, config: &Config, context_default: &str) -> Namespaces {
-    if let Some(ns) = &cli.namespace {
-        return Namespaces::parse(ns);
-    }
-    if !config.kubernetes.namespaces.is_empty() {
-        return Namespaces::parse(&config.kubernetes.namespaces.join(","));
-    }
-    Namespaces::Only(vec![context_default.to_string()])
-}
-
 fn load_config(cli: &Cli) -> Result<Config> {
     let path = match &cli.config {
         Some(p) => p.clone(),
@@ -514,118 +320,6 @@ fn load_config(cli: &Cli) -> Result<Config> {
         },
     };
     Ok(Config::load(&path)?)
-}
-
-/// The console's executor; an error (no audit log path) is shown when an action is asked for.
-fn executor(
-    cli: &Cli,
-    config: &Config,
-    client: &Client,
-    connection: &Connection,
-    user: String,
-    (platform_url, probes): (Option<String>, actions::probes::Probes),
-) -> Result<Arc<Executor>, String> {
-    let session = actions::cli::Session {
-        kubeconfig: cli.kubeconfig.clone(),
-        context: cli.context.clone(),
-        config: config.clone(),
-        audit_log: cli.audit_log.clone(),
-        readonly: cli.readonly,
-        verify_timeout: Duration::from_secs(300),
-    };
-    let settings = actions::cli::executor_config(
-        &session,
-        &connection.context,
-        &connection.cluster_url,
-        user,
-        platform_url,
-    )?;
-    Executor::new(client.clone(), settings)
-        .map(|ex| Arc::new(ex.with_probes(probes)))
-        .map_err(|e| e.to_string())
-}
-
-async fn console(
-    cli: &Cli,
-    config: &Config,
-    client: Client,
-    executor: Result<Arc<Executor>, String>,
-    connection: Connection,
-    namespaces: Namespaces,
-    feeds: Feeds,
-) -> Result<()> {
-    let (keymap, warnings) = resolve_keymap(cli.keymap.as_deref().or(config.ui.keymap.as_deref()))?;
-    let no_color = cli.no_color
-        || config.ui.no_color.unwrap_or(false)
-        || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let theme = match cli.theme.as_deref().or(config.ui.theme.as_deref()) {
-        _ if no_color => Theme::default_for(true),
-        Some(name) => resolve_theme(name)?,
-        None => Theme::default_for(false),
-    };
-    let env = |k| std::env::var(k).ok();
-    let utf8 = symbols::locale_is_utf8(
-        env("LC_ALL").as_deref(),
-        env("LC_CTYPE").as_deref(),
-        env("LANG").as_deref(),
-    );
-    let ascii = cli.ascii || config.ui.ascii.unwrap_or(false) || !utf8;
-    let symbols: Symbols = if ascii {
-        symbols::ASCII
-    } else {
-        symbols::UNICODE
-    };
-    let now = jiff::Timestamp::now().as_second();
-    let mut state = State::new(connection, namespaces, keymap, now);
-    state.queues = QueueModel::new(&feeds.queue_configs, QUEUE_SMOOTHING_SECS);
-    if let Some(feed) = &feeds.slos {
-        state.slos = SloModel::new(&feed.slos);
-    }
-    if !feeds.costs.is_empty() {
-        state.costs = CostModel::new(feeds.budgets.as_ref(), feeds.costs.opencost.is_some());
-    }
-    if !warnings.is_empty() {
-        state.flash = Some(format!("keymap: {}", warnings.join("; ")));
-    }
-    let ui = Ui {
-        config: config.clone(),
-        queues: feeds.queues,
-        slos: feeds.slos,
-        costs: feeds.costs,
-        theme,
-        symbols,
-        timings: std::env::var_os("OPSDECK_TIMINGS").and_then(|p| {
-            std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(p)
-                .ok()
-        }),
-    };
-    app::run(client, executor, state, ui).await
-}
-
-fn resolve_keymap(spec: Option<&str>) -> Result<(Keymap, Vec<String>)> {
-    let Some(spec) = spec else {
-        return Ok((Keymap::default_keymap(), vec![]));
-    };
-    if let Some(km) = Keymap::builtin(spec) {
-        return Ok((km, vec![]));
-    }
-    let text = std::fs::read_to_string(spec).map_err(|e| eyre!("keymap {spec}: {e}"))?;
-    let mut km = Keymap::default_keymap();
-    let warnings = km
-        .merge_toml(&text)
-        .map_err(|e| eyre!("keymap {spec}: {e}"))?;
-    Ok((km, warnings))
-}
-
-fn resolve_theme(spec: &str) -> Result<Theme> {
-    if let Some(t) = Theme::builtin(spec) {
-        return Ok(t);
-    }
-    let text = std::fs::read_to_string(spec).map_err(|e| eyre!("theme {spec}: {e}"))?;
-    Theme::from_toml(&text).map_err(|e| eyre!("theme {spec}: {e}"))
 }
 
 fn check(cli: &Cli, files: &[PathBuf]) -> ExitCode {

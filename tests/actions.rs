@@ -10,7 +10,8 @@ use std::time::Duration;
 
 use kube::Client;
 use kube::config::{KubeConfigOptions, Kubeconfig};
-use opsdeck::actions::executor::{ActionError, Executor, ExecutorConfig, Progress};
+use opsdeck::actions::executor::{Executor, ExecutorConfig};
+use opsdeck::actions::{ActionError, Progress};
 use opsdeck::actions::{ActionRequest, audit};
 use opsdeck::sim::{self, SimHandle, SimOptions};
 use serde_json::Value;

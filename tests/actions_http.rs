@@ -5,8 +5,10 @@
 use opsdeck::cluster::connect::client_from_yaml;
 use std::time::Duration;
 
+use opsdeck::actions::ActionError;
 use opsdeck::actions::ActionRequest;
-use opsdeck::actions::executor::{ActionError, Executor, ExecutorConfig};
+use opsdeck::actions::executor::{Executor, ExecutorConfig};
+use opsdeck::actions::verbs::retry_pipeline::RetryPipeline;
 use opsdeck::sim::{self, Scenario, SimHandle, SimOptions};
 use serde_json::Value;
 use tokio::sync::mpsc;
@@ -75,7 +77,7 @@ async fn pause_resume_and_retry_go_through_plan_confirm_verify_and_audit() {
     let (tx, _rx) = mpsc::channel(64);
 
     let plan = ex
-        .plan(&ActionRequest::PauseGeneration)
+        .plan(&ActionRequest::PauseGeneration(Default::default()))
         .await
         .expect("plan");
     assert!(plan.destructive);
@@ -101,13 +103,13 @@ async fn pause_resume_and_retry_go_through_plan_confirm_verify_and_audit() {
     assert!(out.ok, "{}", out.summary);
     assert!(paused(&sim).await);
     let again = ex
-        .plan(&ActionRequest::PauseGeneration)
+        .plan(&ActionRequest::PauseGeneration(Default::default()))
         .await
         .expect("plan");
     assert!(again.noop.is_some(), "pausing a paused platform is a no-op");
 
     let plan = ex
-        .plan(&ActionRequest::ResumeGeneration)
+        .plan(&ActionRequest::ResumeGeneration(Default::default()))
         .await
         .expect("plan");
     assert!(!plan.destructive && plan.confirm_phrase == "y");
@@ -116,7 +118,9 @@ async fn pause_resume_and_retry_go_through_plan_confirm_verify_and_audit() {
 
     let id = stuck_run(&sim).await;
     let plan = ex
-        .plan(&ActionRequest::RetryPipeline { id: id.clone() })
+        .plan(&ActionRequest::RetryPipeline(RetryPipeline {
+            id: id.clone(),
+        }))
         .await
         .expect("plan");
     assert_eq!(plan.calls[0].path, format!("/pipeline/{id}/retry"));

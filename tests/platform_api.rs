@@ -329,8 +329,12 @@ async fn opencost_is_read_and_a_dead_one_is_stale_alone() {
         tx,
         token.clone(),
     );
-    let mut model =
-        opsdeck::cost::CostModel::new(Some(&opsdeck::config::BudgetConfig::platform_plan()), true);
+    let both = opsdeck::cost::CostSources {
+        llm: true,
+        infra: true,
+    };
+    let plan = opsdeck::config::BudgetConfig::platform_plan();
+    let mut model = opsdeck::cost::CostModel::new(Some(&plan), both);
     let (mut llm_seen, mut infra_failed) = (false, false);
     while !(llm_seen && infra_failed) {
         let msg = tokio::time::timeout(Duration::from_secs(20), rx.recv())
@@ -350,10 +354,10 @@ async fn opencost_is_read_and_a_dead_one_is_stale_alone() {
         }
         model.apply(&msg, 0);
     }
-    assert_eq!(model.llm_load, opsdeck::cluster::model::LoadState::Live);
+    assert_eq!(model.llm_load, opsdeck::status::LoadState::Live);
     assert!(matches!(
         model.infra_load,
-        opsdeck::cluster::model::LoadState::Stale { .. }
+        opsdeck::status::LoadState::Stale { .. }
     ));
     let daily = model
         .budgets()

@@ -16,10 +16,10 @@ use amqprs::channel::{
 };
 use amqprs::connection::{Connection, OpenConnectionArguments};
 use amqprs::{BasicProperties, FieldTable, FieldValue};
-use opsdeck::cluster::model::LoadState;
 use opsdeck::config::{QueueConfig, QueueKind};
 use opsdeck::queues::rabbitmq::spawn_rabbitmq_queues;
 use opsdeck::queues::{Drain, QueueModel, QueueMsg};
+use opsdeck::status::LoadState;
 use queue_wait::{next_msg, next_msg_within, sampled};
 use rabbitmq_server::RabbitServer;
 use tokio::sync::mpsc;

@@ -11,10 +11,10 @@ mod redis_server;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use opsdeck::cluster::model::LoadState;
 use opsdeck::config::{QueueConfig, QueueKind};
 use opsdeck::queues::redis::{sample_once, spawn_redis_queues};
 use opsdeck::queues::{Drain, QueueModel, QueueMsg, QueueSample};
+use opsdeck::status::LoadState;
 use producer::*;
 use queue_wait::{next_msg, sampled};
 use redis_server::RedisServer;

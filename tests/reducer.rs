@@ -6,19 +6,26 @@ use std::time::Duration;
 
 use common::*;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use opsdeck::cluster::logs::{LogEvent, LogMsg, LogTarget};
-use opsdeck::cluster::model::{LoadState, Resource, Rows};
+use opsdeck::cluster::logs::{LogEvent, LogMsg};
+use opsdeck::cluster::model::{Resource, Rows};
+use opsdeck::cluster::pane::{LOGS, OVERVIEW, PODS};
 use opsdeck::cluster::source::Namespaces;
 use opsdeck::core::msg::{Effect, Msg};
 use opsdeck::core::state::Mode;
-use opsdeck::core::view::{PodScope, View};
+use opsdeck::cost::pane::COSTS;
+use opsdeck::queues::pane::QUEUES;
+use opsdeck::slo::pane::SLOS;
+use opsdeck::status::LoadState;
+use opsdeck::ui::pane::{LogTarget, Scope};
 
 fn selected_pod_names(state: &opsdeck::core::state::State) -> Vec<String> {
     state
+        .panes
+        .cluster
         .pods
         .rows
         .iter()
-        .filter_map(|&s| state.cluster.pods.get(s))
+        .filter_map(|&s| state.panes.cluster.model.pods.get(s))
         .map(|p| p.name.clone())
         .collect()
 }
@@ -27,13 +34,17 @@ fn selected_pod_names(state: &opsdeck::core::state::State) -> Vec<String> {
 fn overview_lists_the_worst_workload_first() {
     let state = platform();
     let first = state
+        .panes
+        .cluster
         .overview
         .selected_slot()
-        .and_then(|s| state.cluster.workloads.get(s));
+        .and_then(|s| state.panes.cluster.model.workloads.get(s));
     assert_eq!(first.map(|w| w.name.as_str()), Some("fact-checker"));
     assert_eq!(
         state
+            .panes
             .cluster
+            .model
             .restarts_by_workload
             .get("contentgen/fact-checker"),
         Some(&11)
@@ -46,8 +57,8 @@ fn command_line_jumps_to_a_view_and_filter_narrows_it() {
     let mut msgs = vec![key(':')];
     msgs.extend(typed("pods"));
     keys(&mut state, msgs);
-    assert_eq!(state.view(), View::Pods);
-    assert_eq!(state.pods.rows.len(), 8);
+    assert_eq!(state.view(), PODS);
+    assert_eq!(state.panes.cluster.pods.rows.len(), 8);
 
     let mut msgs = vec![key('/')];
     msgs.extend("crash".chars().map(key));
@@ -56,7 +67,11 @@ fn command_line_jumps_to_a_view_and_filter_narrows_it() {
         matches!(state.mode, Mode::Filter(_)),
         "filter stays open while typing"
     );
-    assert_eq!(state.pods.rows.len(), 2, "filtered live as you type");
+    assert_eq!(
+        state.panes.cluster.pods.rows.len(),
+        2,
+        "filtered live as you type"
+    );
     keys(&mut state, vec![code(KeyCode::Enter)]);
     assert!(matches!(state.mode, Mode::Normal));
     assert!(
@@ -67,25 +82,25 @@ fn command_line_jumps_to_a_view_and_filter_narrows_it() {
 
     // esc clears the filter first, then goes back.
     keys(&mut state, vec![code(KeyCode::Esc)]);
-    assert_eq!(state.pods.rows.len(), 8);
-    assert_eq!(state.view(), View::Pods);
+    assert_eq!(state.panes.cluster.pods.rows.len(), 8);
+    assert_eq!(state.view(), PODS);
     keys(&mut state, vec![code(KeyCode::Esc)]);
-    assert_eq!(state.view(), View::Overview);
+    assert_eq!(state.view(), OVERVIEW);
 }
 
 #[test]
 fn enter_drills_from_workload_to_pods_to_logs_and_esc_comes_back() {
     let mut state = platform();
     keys(&mut state, vec![code(KeyCode::Enter)]);
-    assert_eq!(state.view(), View::Pods);
+    assert_eq!(state.view(), PODS);
     assert_eq!(
-        state.screen().pod_scope,
-        Some(PodScope::Workload {
+        state.screen().scope,
+        Some(Scope::Workload {
             namespace: "contentgen".into(),
             name: "fact-checker".into()
         })
     );
-    assert_eq!(state.pods.rows.len(), 2);
+    assert_eq!(state.panes.cluster.pods.rows.len(), 2);
 
     keys(&mut state, vec![key('j')]);
     let effects = keys(&mut state, vec![code(KeyCode::Enter)]);
@@ -94,15 +109,21 @@ fn enter_drills_from_workload_to_pods_to_logs_and_esc_comes_back() {
         pod: "fact-checker-6d4b7c9f8-t3u4v".into(),
         container: None,
     };
-    let session = state.logs.as_ref().map(|l| l.session).expect("logs open");
+    let session = state
+        .panes
+        .cluster
+        .logs
+        .as_ref()
+        .map(|l| l.session)
+        .expect("logs open");
     assert_eq!(
         effects,
         vec![Effect::StopLogs, Effect::FollowLogs { target, session }]
     );
-    assert_eq!(state.view(), View::Logs);
+    assert_eq!(state.view(), LOGS);
 
     let lines = |session, n: usize| {
-        Msg::Logs(LogMsg {
+        Msg::from(LogMsg {
             session,
             event: LogEvent::Lines((0..n).map(|i| format!("line {i}")).collect()),
         })
@@ -111,7 +132,7 @@ fn enter_drills_from_workload_to_pods_to_logs_and_esc_comes_back() {
         &mut state,
         vec![lines(session, 10_000), lines(session + 99, 5)],
     );
-    let logs = state.logs.as_ref().expect("logs open");
+    let logs = state.panes.cluster.logs.as_ref().expect("logs open");
     assert_eq!(
         logs.buffer.visible_len(),
         10_000,
@@ -121,40 +142,46 @@ fn enter_drills_from_workload_to_pods_to_logs_and_esc_comes_back() {
 
     let effects = keys(&mut state, vec![code(KeyCode::Esc)]);
     assert_eq!(effects, vec![Effect::StopLogs]);
-    assert_eq!(state.view(), View::Pods);
-    assert!(state.logs.is_none());
+    assert_eq!(state.view(), PODS);
+    assert!(state.panes.cluster.logs.is_none());
 }
 
 #[test]
 fn scrolling_up_pauses_follow_and_bottom_resumes_it() {
     let mut state = platform();
     keys(&mut state, vec![key('2'), code(KeyCode::Enter)]);
-    let session = state.logs.as_ref().map(|l| l.session).expect("logs open");
+    let session = state
+        .panes
+        .cluster
+        .logs
+        .as_ref()
+        .map(|l| l.session)
+        .expect("logs open");
     feed(
         &mut state,
-        vec![Msg::Logs(LogMsg {
+        vec![Msg::from(LogMsg {
             session,
             event: LogEvent::Lines((0..500).map(|i| format!("l{i}")).collect()),
         })],
     );
     keys(&mut state, vec![key('k'), key('k')]);
-    let logs = state.logs.as_ref().expect("logs");
+    let logs = state.panes.cluster.logs.as_ref().expect("logs");
     assert!(!logs.follow);
     let top = logs.top;
     feed(
         &mut state,
-        vec![Msg::Logs(LogMsg {
+        vec![Msg::from(LogMsg {
             session,
             event: LogEvent::Lines(vec!["new".into()]),
         })],
     );
     assert_eq!(
-        state.logs.as_ref().map(|l| l.top),
+        state.panes.cluster.logs.as_ref().map(|l| l.top),
         Some(top),
         "paused view does not move"
     );
     keys(&mut state, vec![key('G')]);
-    assert!(state.logs.as_ref().is_some_and(|l| l.follow));
+    assert!(state.panes.cluster.logs.as_ref().is_some_and(|l| l.follow));
 }
 
 #[test]
@@ -164,7 +191,7 @@ fn a_failing_source_goes_stale_with_its_reason_and_recovers_after_a_relist() {
         &mut state,
         vec![failed(Resource::Pods, "connection refused", Some(4))],
     );
-    match state.cluster.load_state(&[Resource::Pods]) {
+    match state.panes.cluster.model.load_state(&[Resource::Pods]) {
         LoadState::Stale { reason, since } => {
             assert_eq!(reason, "connection refused, retrying in 4s");
             assert_eq!(since, NOW);
@@ -172,11 +199,15 @@ fn a_failing_source_goes_stale_with_its_reason_and_recovers_after_a_relist() {
         other => panic!("expected stale, got {other:?}"),
     }
     assert_eq!(
-        state.cluster.load_state(&[Resource::Nodes]),
+        state.panes.cluster.model.load_state(&[Resource::Nodes]),
         LoadState::Live,
         "others unaffected"
     );
-    assert_eq!(state.cluster.pods.len(), 8, "rows are kept while stale");
+    assert_eq!(
+        state.panes.cluster.model.pods.len(),
+        8,
+        "rows are kept while stale"
+    );
 
     // Reconnected: the re-list no longer has two pods that were deleted meanwhile.
     let survivors: Vec<_> = ["a1b2c", "d3e4f", "g5h6i", "j7k8l", "m9n0p", "w5x6y"]
@@ -192,11 +223,16 @@ fn a_failing_source_goes_stale_with_its_reason_and_recovers_after_a_relist() {
         .map(|(s, w)| pod(w, s, "pool-general-1", "Running", 0))
         .collect();
     feed(&mut state, listed(Resource::Pods, Rows::Pods(survivors)));
-    assert_eq!(state.cluster.load_state(&[Resource::Pods]), LoadState::Live);
-    assert_eq!(state.cluster.pods.len(), 6);
+    assert_eq!(
+        state.panes.cluster.model.load_state(&[Resource::Pods]),
+        LoadState::Live
+    );
+    assert_eq!(state.panes.cluster.model.pods.len(), 6);
     assert_eq!(
         state
+            .panes
             .cluster
+            .model
             .restarts_by_workload
             .get("contentgen/fact-checker"),
         None
@@ -208,7 +244,7 @@ fn forbidden_is_shown_without_retry() {
     let mut state = platform();
     let reason = "nodes is forbidden: User \"viewer\" cannot list resource \"nodes\"";
     feed(&mut state, vec![failed(Resource::Nodes, reason, None)]);
-    match state.cluster.load_state(&[Resource::Nodes]) {
+    match state.panes.cluster.model.load_state(&[Resource::Nodes]) {
         LoadState::Stale { reason: r, .. } => assert_eq!(r, reason),
         other => panic!("expected stale, got {other:?}"),
     }
@@ -219,9 +255,11 @@ fn new_rows_keep_the_selection_on_the_same_pod() {
     let mut state = platform();
     keys(&mut state, vec![key('2'), key('j'), key('j')]);
     let before = state
+        .panes
+        .cluster
         .pods
         .selected_slot()
-        .and_then(|s| state.cluster.pods.get(s))
+        .and_then(|s| state.panes.cluster.model.pods.get(s))
         .map(|p| p.name.clone());
     feed(
         &mut state,
@@ -231,12 +269,14 @@ fn new_rows_keep_the_selection_on_the_same_pod() {
         )],
     );
     let after = state
+        .panes
+        .cluster
         .pods
         .selected_slot()
-        .and_then(|s| state.cluster.pods.get(s))
+        .and_then(|s| state.panes.cluster.model.pods.get(s))
         .map(|p| p.name.clone());
     assert_eq!(before, after);
-    assert_eq!(state.pods.rows.len(), 9);
+    assert_eq!(state.panes.cluster.pods.rows.len(), 9);
 }
 
 #[test]
@@ -247,9 +287,9 @@ fn unknown_command_says_so() {
     keys(&mut state, msgs);
     assert_eq!(
         state.flash.as_deref(),
-        Some("unknown command :podz (? shows the keys)")
+        Some("unknown command :podz (tab completes, ? shows the keys)")
     );
-    assert_eq!(state.view(), View::Overview);
+    assert_eq!(state.view(), OVERVIEW);
 }
 
 #[test]
@@ -270,9 +310,9 @@ fn namespaces_from_the_command_line_and_the_picker_rewatch() {
     let effects = keys(&mut state, msgs);
     let both = Namespaces::Only(vec!["contentgen".into(), "monitoring".into()]);
     assert_eq!(effects, vec![Effect::Rewatch(both.clone())]);
-    assert_eq!(state.namespaces, both);
+    assert_eq!(state.panes.cluster.namespaces, both);
     assert!(
-        state.cluster.pods.is_empty(),
+        state.panes.cluster.model.pods.is_empty(),
         "rows of the old scope are dropped"
     );
 
@@ -328,7 +368,7 @@ fn ticks_redraw_only_when_a_shown_age_changes() {
 fn hpa_drills_to_its_target_pods() {
     let mut state = platform();
     keys(&mut state, vec![key('4'), code(KeyCode::Enter)]);
-    assert_eq!(state.view(), View::Pods);
+    assert_eq!(state.view(), PODS);
     assert_eq!(selected_pod_names(&state).len(), 3, "api's three pods");
     let _ = Duration::ZERO;
 }
@@ -372,19 +412,19 @@ fn changes_the_current_view_does_not_show_cost_no_redraw() {
 fn queues_are_worst_first_and_enter_jumps_to_the_consumers_pods() {
     let mut state = platform();
     with_queues(&mut state);
-    let first = &state.queues.rows()[0];
+    let first = &state.panes.queues.model.rows()[0];
     assert_eq!(first.name, "articles", "the growing queue leads");
     assert_eq!(first.drain, opsdeck::queues::Drain::Growing);
     assert_eq!(
-        state.queue_history.get("articles").map(|h| h.len()),
+        state.panes.queues.history.get("articles").map(|h| h.len()),
         Some(2)
     );
     keys(&mut state, vec![key('6')]);
-    assert_eq!(state.view(), View::Queues);
+    assert_eq!(state.view(), QUEUES);
     keys(&mut state, vec![code(KeyCode::Enter)]);
     assert_eq!(
-        state.screen().pod_scope,
-        Some(PodScope::Workload {
+        state.screen().scope,
+        Some(Scope::Workload {
             namespace: "contentgen".into(),
             name: "article-generator".into()
         })
@@ -398,21 +438,21 @@ fn a_failed_broker_marks_only_its_queues_stale() {
     with_queues(&mut state);
     feed(
         &mut state,
-        vec![Msg::Queues(opsdeck::queues::QueueMsg::Failed {
+        vec![Msg::from(opsdeck::queues::QueueMsg::Failed {
             url_redacted: "redis://127.0.0.1:6379/0".into(),
             queues: vec!["publish".into()],
             reason: "connection refused".into(),
             retry_in: Some(Duration::from_secs(4)),
         })],
     );
-    let publish = state.queues.row("publish").expect("publish");
+    let publish = state.panes.queues.model.row("publish").expect("publish");
     assert!(
         matches!(&publish.state, LoadState::Stale { reason, .. } if reason == "connection refused, retrying in 4s"),
         "{:?}",
         publish.state
     );
     assert_eq!(
-        state.queues.row("articles").map(|q| &q.state),
+        state.panes.queues.model.row("articles").map(|q| &q.state),
         Some(&LoadState::Live)
     );
 }
@@ -421,7 +461,14 @@ fn a_failed_broker_marks_only_its_queues_stale() {
 fn slo_readings_sort_worst_first_and_enter_opens_the_service() {
     let mut state = platform();
     with_slos(&mut state);
-    let keys_in_order: Vec<&str> = state.slos.rows().iter().map(|r| r.key.as_str()).collect();
+    let keys_in_order: Vec<&str> = state
+        .panes
+        .slo
+        .model
+        .rows()
+        .iter()
+        .map(|r| r.key.as_str())
+        .collect();
     assert_eq!(
         keys_in_order,
         [
@@ -432,12 +479,12 @@ fn slo_readings_sort_worst_first_and_enter_opens_the_service() {
         ]
     );
     keys(&mut state, vec![key('7')]);
-    assert_eq!(state.view(), View::Slos);
+    assert_eq!(state.view(), SLOS);
     keys(&mut state, vec![code(KeyCode::Enter)]);
-    assert_eq!(state.view(), View::Pods);
+    assert_eq!(state.view(), PODS);
     assert_eq!(
-        state.screen().pod_scope,
-        Some(PodScope::Workload {
+        state.screen().scope,
+        Some(Scope::Workload {
             namespace: "contentgen".into(),
             name: "api".into()
         })
@@ -446,13 +493,16 @@ fn slo_readings_sort_worst_first_and_enter_opens_the_service() {
     state.dirty = false;
     feed(
         &mut state,
-        vec![Msg::Slo(opsdeck::slo::source::SloMsg::Failed {
+        vec![Msg::from(opsdeck::slo::source::SloMsg::Failed {
             reason: "connection refused".into(),
             retry_in: None,
         })],
     );
     assert!(!state.dirty);
-    assert!(matches!(state.slos.load(), LoadState::Stale { .. }));
+    assert!(matches!(
+        state.panes.slo.model.load(),
+        LoadState::Stale { .. }
+    ));
 }
 
 #[test]
@@ -462,27 +512,34 @@ fn cost_readings_project_budgets_and_a_dead_opencost_leaves_llm_spend_live() {
     let mut state = platform();
     with_costs(&mut state);
     // 06:00 UTC, $38.50 spent, $4/h now: 38.5 + 4 x 18 = $110 projected against $50.
-    let daily = &state.costs.budgets()[0];
+    let daily = &state.panes.cost.model.budgets()[0];
     assert_eq!(daily.label, "LLM/day");
     assert_eq!(
         (daily.spent_usd, daily.projected_usd),
         (Some(38.5), Some(110.5))
     );
     assert_eq!(daily.state, BudgetState::Warning);
-    assert!(state.costs.unit.over_target(), "{:?}", state.costs.unit);
+    assert!(
+        state.panes.cost.model.unit.over_target(),
+        "{:?}",
+        state.panes.cost.model.unit
+    );
     keys(&mut state, vec![key('8')]);
-    assert_eq!(state.view(), View::Costs);
+    assert_eq!(state.view(), COSTS);
     state.dirty = false;
     feed(
         &mut state,
-        vec![Msg::Cost(CostMsg::InfraFailed {
+        vec![Msg::from(CostMsg::InfraFailed {
             reason: "connection refused".into(),
             retry_in: None,
         })],
     );
     assert!(state.dirty, "the cost view shows the stale title");
-    assert_eq!(state.costs.llm_load, LoadState::Live);
-    assert!(matches!(state.costs.infra_load, LoadState::Stale { .. }));
+    assert_eq!(state.panes.cost.model.llm_load, LoadState::Live);
+    assert!(matches!(
+        state.panes.cost.model.infra_load,
+        LoadState::Stale { .. }
+    ));
 }
 
 /// Every pane's stale time is in seconds, as its title reads it ("STALE 30s").
@@ -495,19 +552,19 @@ fn stale_times_of_queues_slos_and_costs_are_seconds() {
     };
     let mut state = platform();
     with_dead_broker(&mut state);
-    let q = state.queues.row("notifications").expect("row");
+    let q = state.panes.queues.model.row("notifications").expect("row");
     assert_eq!(since(&q.state), NOW);
     let mut state = platform();
     with_dead_prometheus(&mut state);
-    assert_eq!(since(&state.slos.load()), NOW);
+    assert_eq!(since(&state.panes.slo.model.load()), NOW);
     let mut state = platform();
     with_costs(&mut state);
     feed(
         &mut state,
-        vec![Msg::Cost(CostMsg::InfraFailed {
+        vec![Msg::from(CostMsg::InfraFailed {
             reason: "connection refused".into(),
             retry_in: None,
         })],
     );
-    assert_eq!(since(&state.costs.infra_load), NOW);
+    assert_eq!(since(&state.panes.cost.model.infra_load), NOW);
 }

@@ -7,10 +7,10 @@ use common::*;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use opsdeck::cluster::logs::{LogEvent, LogMsg};
 use opsdeck::cluster::model::Resource;
+use opsdeck::core::draw::draw;
 use opsdeck::core::msg::Msg;
 use opsdeck::core::state::State;
 use opsdeck::core::update::prepare;
-use opsdeck::ui::draw::draw;
 use opsdeck::ui::symbols::{ASCII, UNICODE};
 use opsdeck::ui::theme::Theme;
 use ratatui::Terminal;
@@ -90,7 +90,13 @@ fn events() {
 fn logs_following_with_a_filter() {
     snapshot_view("logs", |s| {
         keys(s, vec![key('2'), code(KeyCode::Enter)]);
-        let session = s.logs.as_ref().map(|l| l.session).expect("logs open");
+        let session = s
+            .panes
+            .cluster
+            .logs
+            .as_ref()
+            .map(|l| l.session)
+            .expect("logs open");
         let lines = (0..200u32)
             .map(|i| {
                 let level = if i.is_multiple_of(7) { "ERROR" } else { "INFO" };
@@ -102,7 +108,7 @@ fn logs_following_with_a_filter() {
             .collect();
         feed(
             s,
-            vec![Msg::Logs(LogMsg {
+            vec![Msg::from(LogMsg {
                 session,
                 event: LogEvent::Lines(lines),
             })],
@@ -166,9 +172,13 @@ fn ascii_mode_uses_no_unicode() {
 fn ascii_mode_stays_ascii_in_every_view_and_load_state() {
     let loading = |s: &mut State| {
         let slos = opsdeck::slo::examples().expect("examples");
-        s.slos = opsdeck::slo::model::SloModel::new(&slos);
+        s.panes.slo.model = opsdeck::slo::model::SloModel::new(&slos);
         let plan = opsdeck::config::BudgetConfig::platform_plan();
-        s.costs = opsdeck::cost::CostModel::new(Some(&plan), true);
+        let both = opsdeck::cost::CostSources {
+            llm: true,
+            infra: true,
+        };
+        s.panes.cost.model = opsdeck::cost::CostModel::new(Some(&plan), both);
     };
     let everything = |s: &mut State| {
         with_slos(s);
@@ -199,16 +209,16 @@ fn rollback_plan() -> Box<opsdeck::actions::plan::Plan> {
     use opsdeck::actions::plan::{Change, Permission, Plan, PlannedCall};
     use opsdeck::actions::{ActionRequest, WorkloadRef};
     let workload = WorkloadRef {
-        kind: opsdeck::cluster::rows::WorkloadKind::Deployment,
+        kind: opsdeck::k8s::WorkloadKind::Deployment,
         namespace: "contentgen".into(),
         name: "api".into(),
     };
     Box::new(Plan {
         id: "p1".into(),
-        request: ActionRequest::Rollback {
+        request: ActionRequest::Rollback(opsdeck::actions::verbs::rollback::Rollback {
             workload,
             to_revision: None,
-        },
+        }),
         target: "deployment contentgen/api".into(),
         changes: vec![
             Change {
@@ -223,6 +233,7 @@ fn rollback_plan() -> Box<opsdeck::actions::plan::Plan> {
             },
         ],
         calls: vec![PlannedCall {
+            api: Default::default(),
             method: "PATCH".into(),
             path: "/apis/apps/v1/namespaces/contentgen/deployments/api".into(),
             content_type: "application/json-patch+json".into(),
@@ -231,7 +242,10 @@ fn rollback_plan() -> Box<opsdeck::actions::plan::Plan> {
         warnings: vec!["3 pods will be replaced; in-flight requests on them are cut".into()],
         destructive: true,
         confirm_phrase: "api".into(),
-        precondition: Some("1234".into()),
+        precondition: Some(opsdeck::actions::plan::Precondition {
+            path: "/apis/apps/v1/namespaces/contentgen/deployments/api".into(),
+            resource_version: "1234".into(),
+        }),
         permission: Permission {
             allowed: true,
             reason: "patch deployments (apps) allowed".into(),
@@ -254,7 +268,7 @@ fn confirm_dialog() {
 
 #[test]
 fn action_panel_with_progress() {
-    use opsdeck::actions::executor::Progress;
+    use opsdeck::actions::Progress;
     snapshot_view("action_panel", |s| {
         keys(s, vec![key(':')]);
         keys(s, typed("rollback api"));
@@ -356,7 +370,7 @@ fn costs_view_with_a_dead_opencost() {
         with_costs(s);
         feed(
             s,
-            vec![Msg::Cost(opsdeck::cost::model::CostMsg::InfraFailed {
+            vec![Msg::from(opsdeck::cost::model::CostMsg::InfraFailed {
                 reason: "connection refused".into(),
                 retry_in: Some(std::time::Duration::from_secs(2)),
             })],

@@ -9,14 +9,15 @@ use std::time::Duration;
 
 use common::*;
 use crossterm::event::KeyCode;
-use opsdeck::actions::executor::Outcome;
+use opsdeck::actions::Outcome;
 use opsdeck::actions::plan::{Permission, Plan};
 use opsdeck::actions::runbook::Runbook;
+use opsdeck::actions::runbook::walk::WalkPhase;
+use opsdeck::actions::verbs::rollback::Rollback;
 use opsdeck::actions::{ActionRequest, WorkloadRef};
-use opsdeck::cluster::rows::WorkloadKind;
 use opsdeck::core::msg::{Effect, Msg};
-use opsdeck::core::runbook_flow::WalkPhase;
 use opsdeck::core::state::{Mode, State};
+use opsdeck::k8s::WorkloadKind;
 
 fn runbook(name: &str) -> Box<Runbook> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -57,10 +58,10 @@ fn rollback_plan() -> Box<Plan> {
     };
     Box::new(Plan {
         id: "p".into(),
-        request: ActionRequest::Rollback {
+        request: ActionRequest::Rollback(Rollback {
             workload,
             to_revision: None,
-        },
+        }),
         target: "deployment contentgen/api".into(),
         changes: vec![],
         calls: vec![],
@@ -105,10 +106,10 @@ fn the_bad_rollout_runbook_walks_step_by_step() {
     };
     assert_eq!(
         effects,
-        vec![Effect::PlanAction(ActionRequest::Rollback {
+        vec![Effect::PlanAction(ActionRequest::Rollback(Rollback {
             workload,
             to_revision: None
-        })]
+        }))]
     );
     feed(&mut state, vec![Msg::ActionPlanned(Ok(rollback_plan()))]);
     assert!(matches!(state.mode, Mode::Confirm { .. }));
@@ -169,7 +170,7 @@ fn the_bad_rollout_runbook_walks_step_by_step() {
         .unwrap_or_default();
     assert_eq!(
         log.last().map(String::as_str),
-        Some("4. FAILED: check does not hold: 1/3 pods ready")
+        Some("[4/5] check pods-ready api: FAILED (1/3 pods ready)")
     );
 
     // Esc closes it.

@@ -6,10 +6,12 @@ use opsdeck::cluster::connect::client_from_yaml;
 use std::time::Duration;
 
 use kube::Client;
-use opsdeck::cluster::logs::{LogEvent, LogMsg, LogTarget, spawn_log_follow};
-use opsdeck::cluster::model::{ClusterModel, ClusterMsg, LoadState, Resource};
+use opsdeck::cluster::logs::{LogEvent, LogMsg, spawn_log_follow};
+use opsdeck::cluster::model::{ClusterModel, ClusterMsg, Resource};
 use opsdeck::cluster::source::{Namespaces, spawn_watches};
 use opsdeck::sim::{self, SimHandle, SimOptions};
+use opsdeck::status::LoadState;
+use opsdeck::ui::pane::LogTarget;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 

@@ -181,7 +181,7 @@ pub async fn run_command(session: &Session, args: &RunArgs) -> ExitCode {
         }
     };
     let mut out = std::io::stdout();
-    match runbook::run(&rb, &params, &executor, args.dry_run, args.yes, &mut out).await {
+    match runbook::headless::run(&rb, &params, &executor, args.dry_run, args.yes, &mut out).await {
         Ok(_) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("opsdeck run {}: {e}", rb.name);

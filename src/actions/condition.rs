@@ -1,10 +1,13 @@
 //! Conditions a runbook checks or waits for, over what the executor can read: rollouts, pod
 //! readiness, the platform's generation switch, stuck pipelines, queue depth and SLO states.
 
-use super::executor::{ActionError, Executor};
-use super::kube::{get, object_path, pods_of};
-use super::verify::{pod_problem, rollout_waiting};
-use super::{WorkloadRef, http};
+use super::error::ActionError;
+use super::executor::Executor;
+use super::kube::{get_workload, pods_of};
+use super::platform;
+use super::target::WorkloadRef;
+use super::verify::pod_problem;
+use crate::k8s::rollout::{self, Rollout};
 use crate::slo::math::AlertState;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -53,17 +56,18 @@ impl Condition {
     pub async fn evaluate(&self, ex: &Executor) -> Result<(bool, String), ActionError> {
         match self {
             Condition::RolloutComplete(w) => {
-                let obj = get(ex.client(), &object_path(w)).await?;
-                Ok(match rollout_waiting(w.kind, &obj) {
-                    None => (true, format!("{} rollout complete", w.describe())),
-                    Some(why) => (
-                        false,
-                        format!("{} rollout not complete: {why}", w.describe()),
-                    ),
-                })
+                let obj = get_workload(ex.client(), w).await?;
+                let state = rollout::of_json(w.kind, &obj).map_err(ActionError::Api)?;
+                let said = state.message(w.kind, &w.name);
+                match state {
+                    Rollout::Complete => Ok((true, said)),
+                    // Waiting cannot finish a paused or stalled rollout.
+                    s if s.is_stuck() => Err(ActionError::Refused(said)),
+                    _ => Ok((false, said)),
+                }
             }
             Condition::PodsReady(w) => {
-                let obj = get(ex.client(), &object_path(w)).await?;
+                let obj = get_workload(ex.client(), w).await?;
                 let pods = pods_of(ex.client(), w, &obj).await?;
                 let bad: Vec<String> = pods.iter().filter_map(pod_problem).collect();
                 if pods.is_empty() {
@@ -87,7 +91,7 @@ impl Condition {
                 })
             }
             Condition::GenerationPaused(want) => {
-                let (_, config) = http::send(
+                let (_, config) = platform::send(
                     ex.http(),
                     ex.config().platform_url.as_deref(),
                     "GET",
@@ -95,7 +99,7 @@ impl Condition {
                     None,
                 )
                 .await?;
-                let now = http::paused_of(&config);
+                let now = platform::paused_of(&config);
                 let show = |p: bool| if p { "paused" } else { "running" };
                 Ok((
                     now == Some(*want),
@@ -103,14 +107,14 @@ impl Condition {
                 ))
             }
             Condition::QueueBelow(name, limit) => {
-                let q = ex.probes().queue(name).await.map_err(ActionError::Api)?;
+                let q = ex.probes().queue(name).await?;
                 Ok((
                     q.depth < *limit,
                     format!("{name}: {} waiting (below {limit} wanted)", q.depth),
                 ))
             }
             Condition::SloNotPaging(name) | Condition::SloOk(name) => {
-                let (state, burn) = ex.probes().slo(name).await.map_err(ActionError::Api)?;
+                let (state, burn) = ex.probes().slo(name).await?;
                 let holds = match self {
                     Condition::SloOk(_) => state == AlertState::Ok,
                     _ => state != AlertState::Page,
@@ -119,7 +123,7 @@ impl Condition {
                 Ok((holds, format!("{name} is {state:?}{burn}")))
             }
             Condition::BudgetOk(key) => {
-                let b = ex.probes().budget(key).await.map_err(ActionError::Api)?;
+                let b = ex.probes().budget(key).await?;
                 let money = |v: Option<f64>| v.map_or_else(|| "?".into(), |v| format!("${v:.2}"));
                 Ok((
                     b.state == crate::cost::BudgetState::Ok,
@@ -133,7 +137,7 @@ impl Condition {
                 ))
             }
             Condition::NoStuckPipelines => {
-                let (_, v) = http::send(
+                let (_, v) = platform::send(
                     ex.http(),
                     ex.config().platform_url.as_deref(),
                     "GET",
@@ -141,7 +145,7 @@ impl Condition {
                     None,
                 )
                 .await?;
-                let ids = http::pipeline_ids(&v);
+                let ids = platform::pipeline_ids(&v);
                 Ok((
                     ids.is_empty(),
                     if ids.is_empty() {

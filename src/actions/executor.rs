@@ -1,6 +1,7 @@
-//! The executor: the one path every mutation takes — plan (live state, permission, server dry
-//! run), then execute (confirmation, audit intent, precondition, request, audit result, verify,
-//! audit verification).
+//! The executor: the one path every mutation takes. Plan: read-only refusal, the access
+//! review, the verb's draft from live state, a server-side dry run. Execute: read-only again,
+//! the confirmation, an fsynced audit intent, the precondition, the requests, the audit result,
+//! the verb's verification, the audit verification. Every verb goes through it the same way.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -8,10 +9,13 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc::Sender;
 
 use super::audit::{AuditLog, Phase, Record};
+use super::error::{ActionError, Outcome, Progress};
 use super::kube as k;
-use super::plan::{Draft, Permission, Plan, Review, new_id};
-use super::verify::{self, Goal};
-use super::{ActionRequest, http, node};
+use super::plan::{Api, Draft, Permission, Plan, PlannedCall, Review, new_id};
+use super::platform;
+use super::probes::Probes;
+use super::verb::Cx;
+use super::verbs::ActionRequest;
 
 #[derive(Clone, Debug)]
 pub struct ExecutorConfig {
@@ -26,59 +30,14 @@ pub struct ExecutorConfig {
     pub verify_timeout: Duration,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Progress {
-    Requested {
-        status: u16,
-    },
-    Rollout {
-        updated: i32,
-        ready: i32,
-        available: i32,
-        desired: i32,
-    },
-    Message(String),
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Outcome {
-    pub ok: bool,
-    pub summary: String,
-    pub duration: Duration,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum ActionError {
-    #[error("read-only: {0}")]
-    Readonly(String),
-    #[error("forbidden: {0}")]
-    Forbidden(String),
-    #[error("not found: {0}")]
-    NotFound(String),
-    #[error("conflict: {message}; {current}")]
-    Conflict { message: String, current: String },
-    #[error("refused: {0}")]
-    Refused(String),
-    #[error("invalid: {0}")]
-    Invalid(String),
-    #[error("API error: {0}")]
-    Api(String),
-    #[error("verification failed: {0}")]
-    Verify(String),
-    #[error("audit log: {0}")]
-    Audit(String),
-    #[error("not confirmed: {0}")]
-    Confirmation(String),
-}
-
 #[derive(Clone)]
 pub struct Executor {
     client: kube::Client,
     http: reqwest::Client,
     config: ExecutorConfig,
     audit: AuditLog,
-    /// Queue and SLO readers for runbook conditions.
-    probes: super::probes::Probes,
+    /// Queue, SLO and budget readers for runbook conditions.
+    probes: Probes,
 }
 
 impl std::fmt::Debug for Executor {
@@ -101,17 +60,17 @@ impl Executor {
             http,
             config,
             audit,
-            probes: super::probes::Probes::default(),
+            probes: Probes::default(),
         })
     }
 
     /// Lets runbook conditions read queues and SLOs the way the console does.
-    pub fn with_probes(mut self, probes: super::probes::Probes) -> Self {
+    pub fn with_probes(mut self, probes: Probes) -> Self {
         self.probes = probes;
         self
     }
 
-    pub fn probes(&self) -> &super::probes::Probes {
+    pub fn probes(&self) -> &Probes {
         &self.probes
     }
 
@@ -127,46 +86,46 @@ impl Executor {
         &self.http
     }
 
-    fn refuse_readonly(&self, request: &ActionRequest) -> Result<(), ActionError> {
+    fn cx(&self) -> Cx<'_> {
+        Cx {
+            client: &self.client,
+            http: &self.http,
+            platform_url: self.config.platform_url.as_deref(),
+            verify_timeout: self.config.verify_timeout,
+        }
+    }
+
+    /// The read-only refusal, the one place it is decided (`what`: the verb or the runbook).
+    pub fn check_writable(&self, what: &str) -> Result<(), ActionError> {
         if self.config.readonly {
-            return Err(ActionError::Readonly(format!(
-                "context {:?} is read-only (--readonly or readonly = true in the config): {} refused",
-                self.config.context,
-                request.verb()
-            )));
+            return Err(ActionError::readonly(&self.config.context, what));
         }
         Ok(())
     }
 
-    /// Live state -> draft -> access review -> server-side dry run.
+    /// Read-only -> access review -> the verb's draft from live state -> server-side dry run.
     pub async fn plan(&self, request: &ActionRequest) -> Result<Plan, ActionError> {
-        self.refuse_readonly(request)?;
-        let (draft, permission) = if request.is_kube() {
-            // Permission first: a denied operator learns it before anything else is asked.
-            let permission = self.permission(k::review_for(request).as_ref()).await?;
-            let draft = k::draft(&self.client, request).await?;
-            (draft, permission)
-        } else {
-            let draft =
-                http::draft(&self.http, self.config.platform_url.as_deref(), request).await?;
-            let permission = Permission {
+        let verb = request.as_verb();
+        self.check_writable(verb.verb())?;
+        // Permission first: a denied operator learns it before anything else is asked.
+        let permission = match verb.review() {
+            Some(review) => self.permission(&review).await?,
+            None => Permission {
                 allowed: true,
                 reason: "platform API: no access review; the API's own auth applies".into(),
                 checks: vec![],
-            };
-            (draft, permission)
+            },
         };
+        let draft = verb.draft(&self.cx()).await?;
         let mut plan = self.assemble(request, draft, permission);
-        if request.is_kube() && plan.noop.is_none() {
+        let to_kube = plan.calls.iter().any(|c| c.api == Api::Kubernetes);
+        if to_kube && plan.noop.is_none() {
             plan.dry_run = Some(self.dry_run(&plan).await?);
         }
         Ok(plan)
     }
 
-    async fn permission(&self, review: Option<&Review>) -> Result<Permission, ActionError> {
-        let Some(review) = review else {
-            return Ok(Permission::default());
-        };
+    async fn permission(&self, review: &Review) -> Result<Permission, ActionError> {
         let (allowed, reason) = k::access_review(&self.client, review).await?;
         if !allowed {
             return Err(ActionError::Forbidden(format!(
@@ -188,21 +147,21 @@ impl Executor {
     }
 
     fn assemble(&self, request: &ActionRequest, d: Draft, permission: Permission) -> Plan {
-        let name = match (request.workload(), request.node()) {
-            (Some(w), _) => w.name.clone(),
-            (None, Some(node)) => node.to_string(),
-            (None, None) => "generation".to_string(),
-        };
+        let verb = request.as_verb();
         let typed = d.destructive || self.config.production;
         Plan {
             id: new_id(),
             request: request.clone(),
-            target: d.target,
+            target: verb.target(),
             changes: d.changes,
             calls: d.calls,
             warnings: d.warnings,
             destructive: d.destructive,
-            confirm_phrase: if typed { name } else { "y".into() },
+            confirm_phrase: if typed {
+                verb.confirm_name()
+            } else {
+                "y".into()
+            },
             precondition: d.precondition,
             permission,
             dry_run: None,
@@ -212,7 +171,7 @@ impl Executor {
 
     async fn dry_run(&self, plan: &Plan) -> Result<String, ActionError> {
         let mut said = vec![];
-        for call in &plan.calls {
+        for call in plan.calls.iter().filter(|c| c.api == Api::Kubernetes) {
             let sent = k::send_call(&self.client, call, true).await?;
             said.push(format!(
                 "{} {}: accepted (HTTP {})",
@@ -246,7 +205,7 @@ impl Executor {
         method: &str,
         progress: &Sender<Progress>,
     ) -> Result<Outcome, ActionError> {
-        self.refuse_readonly(&plan.request)?;
+        self.check_writable(plan.request.verb())?;
         if confirmation.trim() != plan.confirm_phrase {
             return Err(ActionError::Confirmation(format!(
                 "type {:?} to confirm {} {}",
@@ -255,7 +214,7 @@ impl Executor {
                 plan.target
             )));
         }
-        if !plan.permission.allowed && plan.request.is_kube() {
+        if !plan.permission.allowed {
             return Err(ActionError::Forbidden(plan.permission.reason.clone()));
         }
         let started = Instant::now();
@@ -285,7 +244,7 @@ impl Executor {
             r.duration_ms = Some(ms(started));
         })?;
         let _ = progress.send(Progress::Requested { status: sent.0 }).await;
-        let verified = self.verify(plan, progress).await;
+        let verified = plan.request.as_verb().verify(&self.cx(), progress).await;
         self.log(&base, Phase::Verify, |r| {
             r.outcome = Some(if verified.is_ok() {
                 "ok".into()
@@ -343,97 +302,58 @@ impl Executor {
             .map_err(|e| ActionError::Audit(e.to_string()))
     }
 
-    /// Sends the plan's calls; a Kubernetes write first re-checks the plan's resourceVersion.
+    /// Sends the plan's calls, each to its API; a Kubernetes write first re-reads the object
+    /// and stops if it changed since the plan (its resourceVersion).
     async fn send(&self, plan: &Plan) -> Result<(u16, Option<String>), ActionError> {
-        if let Some(path) = k::target_path(&plan.request) {
-            if let Some(rv) = &plan.precondition {
-                let live = k::get(&self.client, &path).await?;
-                let now = live
-                    .pointer("/metadata/resourceVersion")
-                    .and_then(serde_json::Value::as_str)
-                    .unwrap_or("");
-                if now != rv {
-                    return Err(self
-                        .conflict(
-                            &plan.request,
-                            format!(
-                                "{} changed since the plan (resourceVersion {rv} -> {now})",
-                                plan.target
-                            ),
-                        )
-                        .await);
-                }
+        if let Some(pre) = &plan.precondition {
+            let live = k::get(&self.client, &pre.path).await?;
+            let now = live
+                .pointer("/metadata/resourceVersion")
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or("");
+            if now != pre.resource_version {
+                let message = format!(
+                    "{} changed since the plan (resourceVersion {} -> {now})",
+                    plan.target, pre.resource_version
+                );
+                return Err(self.conflict(&plan.request, message).await);
             }
-            let mut last = (0, None);
-            for call in &plan.calls {
-                match k::send_call(&self.client, call, false).await {
-                    Ok(s) => last = (s.status, s.audit_id),
-                    Err(ActionError::Conflict { message, .. }) => {
-                        return Err(self.conflict(&plan.request, message).await);
-                    }
-                    Err(e) => return Err(e),
-                }
-            }
-            return Ok(last);
         }
         let mut last = (0, None);
         for call in &plan.calls {
-            let (status, _) = http::send(
-                &self.http,
-                self.config.platform_url.as_deref(),
-                &call.method,
-                &call.path,
-                Some(&call.body),
-            )
-            .await?;
-            last = (status, None);
+            last = self.send_call(&plan.request, call).await?;
         }
         Ok(last)
+    }
+
+    async fn send_call(
+        &self,
+        request: &ActionRequest,
+        call: &PlannedCall,
+    ) -> Result<(u16, Option<String>), ActionError> {
+        match call.api {
+            Api::Kubernetes => match k::send_call(&self.client, call, false).await {
+                Ok(s) => Ok((s.status, s.audit_id)),
+                Err(ActionError::Conflict { message, .. }) => {
+                    Err(self.conflict(request, message).await)
+                }
+                Err(e) => Err(e),
+            },
+            Api::Platform => {
+                let url = self.config.platform_url.as_deref();
+                let (status, _) =
+                    platform::send(&self.http, url, &call.method, &call.path, Some(&call.body))
+                        .await?;
+                Ok((status, None))
+            }
+        }
     }
 
     async fn conflict(&self, request: &ActionRequest, message: String) -> ActionError {
         ActionError::Conflict {
             message,
-            current: k::current_state_of(&self.client, request).await,
+            current: request.as_verb().current_state(&self.cx()).await,
         }
-    }
-
-    async fn verify(
-        &self,
-        plan: &Plan,
-        progress: &Sender<Progress>,
-    ) -> Result<String, ActionError> {
-        let timeout = self.config.verify_timeout;
-        let goal = match &plan.request {
-            ActionRequest::Restart { .. }
-            | ActionRequest::Rollback { .. }
-            | ActionRequest::ResumeRollout { .. } => Goal::RolloutComplete,
-            ActionRequest::Scale { replicas, .. } => Goal::ReadyReplicas(*replicas),
-            ActionRequest::PauseRollout { .. } => Goal::Paused(true),
-            ActionRequest::Cordon { node } | ActionRequest::Uncordon { node } => {
-                let want = matches!(plan.request, ActionRequest::Cordon { .. });
-                return node::wait(&self.client, node, want, timeout, progress).await;
-            }
-            other => {
-                let _ = progress
-                    .send(Progress::Message("re-reading the platform's state".into()))
-                    .await;
-                return http::verify(
-                    &self.http,
-                    self.config.platform_url.as_deref(),
-                    other,
-                    timeout,
-                )
-                .await;
-            }
-        };
-        let Some(w) = plan.request.workload() else {
-            return Ok(String::new());
-        };
-        let _ = progress
-            .send(Progress::Message(format!("waiting for {}", plan.target)))
-            .await;
-        verify::wait(&self.client, w, goal, timeout, progress).await
     }
 }
 

@@ -1,5 +1,5 @@
-//! Node actions exactly as kubectl does them: `kubectl cordon` / `uncordon` send a
-//! strategic-merge patch of `spec.unschedulable`; the pods on the node stay where they are.
+//! What `cordon` and `uncordon` share, as kubectl does them: a strategic-merge patch of the
+//! node's `spec.unschedulable` (the pods on it stay where they are), read back to verify.
 
 use std::time::{Duration, Instant};
 
@@ -7,8 +7,8 @@ use kube::Client;
 use serde_json::{Value, json};
 use tokio::sync::mpsc::Sender;
 
-use super::executor::{ActionError, Progress};
-use super::kube::{STRATEGIC, enc, get, patch_call, str_at};
+use super::error::{ActionError, Progress};
+use super::kube::{STRATEGIC, enc, get, patch_call, precondition};
 use super::plan::{Change, Draft, Review};
 
 const POLL: Duration = Duration::from_millis(500);
@@ -69,14 +69,8 @@ pub async fn draft(client: &Client, node: &str, cordon: bool) -> Result<Draft, A
     let obj = get(client, &node_path(node)).await?;
     let now = unschedulable(&obj);
     let mut d = Draft {
-        target: format!("node {node}"),
-        changes: vec![],
-        calls: vec![],
-        warnings: vec![],
-        destructive: false,
-        precondition: Some(str_at(&obj, "/metadata/resourceVersion").to_string())
-            .filter(|s| !s.is_empty()),
-        noop: None,
+        precondition: precondition(node_path(node), &obj),
+        ..Draft::default()
     };
     if now == cordon {
         d.noop = Some(if cordon {
@@ -164,7 +158,7 @@ pub async fn current_state(client: &Client, node: &str) -> String {
     };
     format!(
         "node {node} now: resourceVersion {}, unschedulable {}, Ready={}",
-        str_at(&obj, "/metadata/resourceVersion"),
+        super::kube::str_at(&obj, "/metadata/resourceVersion"),
         unschedulable(&obj),
         ready(&obj)
     )

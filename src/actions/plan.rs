@@ -13,9 +13,21 @@ pub struct Change {
     pub after: String,
 }
 
+/// Which API a call goes to.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Api {
+    /// The cluster's API server, through the kube client (its credentials, its Audit-ID).
+    #[default]
+    Kubernetes,
+    /// The platform's own HTTP API (`[platform] url`).
+    Platform,
+}
+
 /// A request exactly as it will be sent (path relative to the server, query included).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlannedCall {
+    #[serde(default)]
+    pub api: Api,
     pub method: String,
     pub path: String,
     pub content_type: String,
@@ -40,7 +52,7 @@ pub struct Plan {
     pub warnings: Vec<String>,
     pub destructive: bool,
     pub confirm_phrase: String,
-    pub precondition: Option<String>,
+    pub precondition: Option<Precondition>,
     pub permission: Permission,
     pub dry_run: Option<String>,
     pub noop: Option<String>,
@@ -79,16 +91,23 @@ impl Review {
     }
 }
 
-/// What kube.rs / http.rs work out from live state; the executor adds id, permission, dry run.
-/// (The access review comes first, from the request alone: `kube::review_for`.)
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// The object a write expects unchanged since the plan read it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Precondition {
+    /// Its path on the API server, re-read just before the write.
+    pub path: String,
+    pub resource_version: String,
+}
+
+/// What a verb works out from live state; the executor adds id, permission and dry run.
+/// (The access review comes first, from the request alone: `Verb::review`.)
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Draft {
-    pub target: String,
     pub changes: Vec<Change>,
     pub calls: Vec<PlannedCall>,
     pub warnings: Vec<String>,
     pub destructive: bool,
-    pub precondition: Option<String>,
+    pub precondition: Option<Precondition>,
     pub noop: Option<String>,
 }
 
@@ -120,8 +139,11 @@ impl Plan {
         for w in &self.warnings {
             out.push(format!("  warning: {w}"));
         }
-        if let Some(rv) = &self.precondition {
-            out.push(format!("  precondition: resourceVersion {rv}"));
+        if let Some(p) = &self.precondition {
+            out.push(format!(
+                "  precondition: resourceVersion {}",
+                p.resource_version
+            ));
         }
         out.push(format!("  permission: {}", self.permission.reason));
         if let Some(d) = &self.dry_run {
@@ -166,7 +188,7 @@ mod tests {
         assert_eq!(hex(&[0, 15, 255]), "000fff");
         let plan = Plan {
             id: "p1".into(),
-            request: ActionRequest::PauseGeneration,
+            request: ActionRequest::PauseGeneration(Default::default()),
             target: "platform generation".into(),
             changes: vec![],
             calls: vec![],

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::error::ActionError;
 use crate::clients::prometheus::Prometheus;
 use crate::config::{BudgetConfig, QueueConfig, QueueKind};
 use crate::cost::model::{Budget, CostModel, CostMsg};
@@ -29,9 +30,14 @@ pub struct Probes {
 
 const TIMEOUT: Duration = Duration::from_secs(5);
 
+/// A source that did not answer: retrying may help.
+fn unavailable(e: impl ToString) -> ActionError {
+    ActionError::Api(e.to_string())
+}
+
 impl Probes {
     /// The queue's current reading, from wherever the console reads it.
-    pub async fn queue(&self, name: &str) -> Result<QueueSample, String> {
+    pub async fn queue(&self, name: &str) -> Result<QueueSample, ActionError> {
         if let Some(sample) = self
             .in_process
             .as_ref()
@@ -41,54 +47,59 @@ impl Probes {
         }
         let Some(q) = self.queues.iter().find(|q| q.name == name) else {
             let known: Vec<&str> = self.queues.iter().map(|q| q.name.as_str()).collect();
-            return Err(format!(
+            return Err(ActionError::Invalid(format!(
                 "no queue {name:?} in the config (known: {})",
                 known.join(", ")
-            ));
+            )));
         };
-        let now = crate::queues::now_ms();
+        let now = crate::status::now_ms();
         let one = std::slice::from_ref(q);
         let samples = match q.kind {
             QueueKind::Rabbitmq => {
                 let vhost = q.vhost.as_deref().unwrap_or("/");
                 let broker =
                     crate::queues::rabbitmq::Broker::new(&q.url, q.password_env.as_deref(), vhost)
-                        .map_err(|e| e.to_string())?;
-                let http = crate::clients::http::client(TIMEOUT).map_err(|e| e.to_string())?;
+                        .map_err(unavailable)?;
+                let http = crate::clients::http::client(TIMEOUT).map_err(unavailable)?;
                 broker
                     .sample_once(&http, std::slice::from_ref(&q.name), now)
                     .await
-                    .map_err(|e| e.to_string())?
+                    .map_err(unavailable)?
                     .samples
             }
             _ => {
                 let mut conn =
                     crate::queues::redis::connect(&q.url, q.password_env.as_deref(), TIMEOUT)
                         .await
-                        .map_err(|e| e.to_string())?;
+                        .map_err(unavailable)?;
                 crate::queues::redis::sample_once(&mut conn, one, now)
                     .await
-                    .map_err(|e| e.to_string())?
+                    .map_err(unavailable)?
                     .samples
             }
         };
         samples
             .into_iter()
             .next()
-            .ok_or_else(|| format!("the broker has no queue {name:?}"))
+            .ok_or_else(|| ActionError::Api(format!("the broker has no queue {name:?}")))
     }
 
     /// The SLO's alert state now, and its burn over the fastest page row's long window.
-    pub async fn slo(&self, name: &str) -> Result<(AlertState, Option<f64>), String> {
+    pub async fn slo(&self, name: &str) -> Result<(AlertState, Option<f64>), ActionError> {
         let Some(prom) = &self.prometheus else {
-            return Err("no [prometheus] url in the config".into());
+            return Err(ActionError::Invalid(
+                "no [prometheus] url in the config".into(),
+            ));
         };
         let Some(slo) = self.slos.iter().find(|s| s.name == name || s.key() == name) else {
             let known: Vec<String> = self.slos.iter().map(|s| s.name.clone()).collect();
-            return Err(format!("no SLO {name:?} (known: {})", known.join(", ")));
+            return Err(ActionError::Invalid(format!(
+                "no SLO {name:?} (known: {})",
+                known.join(", ")
+            )));
         };
         let mut source = SloSource::new(prom.clone(), vec![slo.clone()], TIMEOUT);
-        let readings = source.refresh().await.map_err(|e| e.to_string())?;
+        let readings = source.refresh().await.map_err(unavailable)?;
         let ratios = readings
             .first()
             .map(|r| r.ratios.clone())
@@ -104,20 +115,27 @@ impl Probes {
 
     /// A budget's state now, read as the cost pane reads it (LLM counters, and OpenCost for
     /// the infrastructure budget).
-    pub async fn budget(&self, key: &str) -> Result<Budget, String> {
+    pub async fn budget(&self, key: &str) -> Result<Budget, ActionError> {
         let Some(config) = &self.budgets else {
-            return Err("no [budget] in the config".into());
+            return Err(ActionError::Invalid("no [budget] in the config".into()));
         };
-        let mut model = CostModel::new(Some(config), self.opencost.is_some());
+        let sources = crate::cost::CostSources {
+            llm: self.prometheus.is_some(),
+            infra: self.opencost.is_some(),
+        };
+        let mut model = CostModel::new(Some(config), sources);
         let known: Vec<String> = model.budgets().iter().map(Budget::key).collect();
         if !known.iter().any(|k| k == key) {
-            return Err(format!("no budget {key:?} (known: {})", known.join(", ")));
+            return Err(ActionError::Invalid(format!(
+                "no budget {key:?} (known: {})",
+                known.join(", ")
+            )));
         }
-        let at_ms = crate::queues::now_ms();
+        let at_ms = crate::status::now_ms();
         if let Some(prom) = &self.prometheus {
             let reading = crate::cost::source::read_llm(prom, at_ms)
                 .await
-                .map_err(|e| e.to_string())?;
+                .map_err(unavailable)?;
             let msg = CostMsg::Llm {
                 at_ms,
                 reading: Box::new(reading),
@@ -127,7 +145,7 @@ impl Probes {
         if key == "infra/month"
             && let Some(opencost) = &self.opencost
         {
-            let reading = opencost.read().await.map_err(|e| e.to_string())?;
+            let reading = opencost.read().await.map_err(unavailable)?;
             model.apply(&CostMsg::Infra { at_ms, reading }, at_ms);
         }
         model
@@ -135,6 +153,6 @@ impl Probes {
             .iter()
             .find(|b| b.key() == key)
             .cloned()
-            .ok_or_else(|| format!("no budget {key:?}"))
+            .ok_or_else(|| ActionError::Invalid(format!("no budget {key:?}")))
     }
 }

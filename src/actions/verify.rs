@@ -1,15 +1,18 @@
-//! Verification after a Kubernetes write: wait for the rollout (or the new size) with progress,
-//! and on timeout name the pods that hold it back and why.
+//! Verification after a write: poll until the change shows, with progress. A rollout is
+//! judged by kubectl's rules (`k8s::rollout`); a paused or stalled one fails at once in
+//! kubectl's words; a timeout names the pods that hold it back and why.
 
+use std::future::Future;
 use std::time::{Duration, Instant};
 
-use kube::Client;
 use serde_json::Value;
 use tokio::sync::mpsc::Sender;
 
-use super::executor::{ActionError, Progress};
-use super::kube::{get, object_path, pods_of};
-use super::{WorkloadKind, WorkloadRef};
+use super::error::{ActionError, Progress};
+use super::kube::{get_workload, hpa_of, pods_of};
+use super::target::WorkloadRef;
+use super::verb::Cx;
+use crate::k8s::rollout::{self, Rollout};
 
 const POLL: Duration = Duration::from_millis(500);
 
@@ -20,123 +23,82 @@ fn int(v: &Value, p: &str) -> i32 {
         .unwrap_or(0)
 }
 
+/// `spec.replicas`: what the controller is asked for now (the API defaults it to 1).
+fn wanted(obj: &Value) -> i32 {
+    obj.pointer("/spec/replicas")
+        .and_then(Value::as_i64)
+        .and_then(|n| i32::try_from(n).ok())
+        .unwrap_or(1)
+}
+
 /// Rollout counts of a workload's status.
 pub fn counts(obj: &Value) -> Progress {
     Progress::Rollout {
         updated: int(obj, "/status/updatedReplicas"),
         ready: int(obj, "/status/readyReplicas"),
         available: int(obj, "/status/availableReplicas"),
-        desired: obj
-            .pointer("/spec/replicas")
-            .and_then(Value::as_i64)
-            .and_then(|n| i32::try_from(n).ok())
-            .unwrap_or(1),
+        desired: wanted(obj),
     }
 }
 
-/// `kubectl rollout status`'s rule: Some(reason) while waiting, None when complete.
-pub fn rollout_waiting(kind: WorkloadKind, obj: &Value) -> Option<String> {
-    let generation = obj
-        .pointer("/metadata/generation")
-        .and_then(Value::as_i64)
-        .unwrap_or(0);
-    let observed = obj
-        .pointer("/status/observedGeneration")
-        .and_then(Value::as_i64)
-        .unwrap_or(0);
-    if observed < generation {
-        return Some("waiting for the controller to observe the new spec".into());
-    }
-    let desired = int(obj, "/spec/replicas");
-    let updated = int(obj, "/status/updatedReplicas");
-    let ready = int(obj, "/status/readyReplicas");
-    if kind == WorkloadKind::StatefulSet {
-        let (cur, upd) = (
-            obj.pointer("/status/currentRevision"),
-            obj.pointer("/status/updateRevision"),
-        );
-        if ready < desired || (upd.is_some() && cur != upd) {
-            return Some(format!(
-                "{ready} of {desired} pods ready on the new revision"
-            ));
-        }
-        return None;
-    }
-    let total = int(obj, "/status/replicas");
-    let available = int(obj, "/status/availableReplicas");
-    if updated < desired {
-        Some(format!(
-            "{updated} out of {desired} new replicas have been updated"
-        ))
-    } else if total > updated {
-        Some(format!(
-            "{} old replicas are pending termination",
-            total - updated
-        ))
-    } else if available < updated {
-        Some(format!(
-            "{available} of {updated} updated replicas are available"
-        ))
-    } else {
-        None
-    }
-}
-
-/// What the verification waits for.
-#[derive(Clone, Copy, Debug)]
-pub enum Goal {
-    RolloutComplete,
-    ReadyReplicas(i32),
-    Paused(bool),
-}
-
-/// Polls until the goal holds or `timeout` passes.
-pub async fn wait(
-    client: &Client,
-    w: &WorkloadRef,
-    goal: Goal,
-    timeout: Duration,
-    progress: &Sender<Progress>,
-) -> Result<String, ActionError> {
+/// Polls `check` (done, what was seen) until it is done or `timeout` passes.
+pub async fn poll<F, Fut>(timeout: Duration, mut check: F) -> Result<String, ActionError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<(bool, String), ActionError>>,
+{
     let deadline = Instant::now() + timeout;
+    loop {
+        let (done, seen) = check().await?;
+        if done {
+            return Ok(seen);
+        }
+        if Instant::now() >= deadline {
+            return Err(ActionError::Verify(format!(
+                "not confirmed after {}s: {seen}",
+                timeout.as_secs()
+            )));
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+/// What one look at the workload says.
+enum Look {
+    Done(String),
+    Waiting(String),
+}
+
+/// Re-reads the workload every half second, reporting its counts, until `look` says done, it
+/// fails, or the timeout passes (then the failing pods are named).
+async fn watch_workload(
+    cx: &Cx<'_>,
+    w: &WorkloadRef,
+    progress: &Sender<Progress>,
+    mut look: impl FnMut(&Value) -> Result<Look, ActionError>,
+) -> Result<String, ActionError> {
+    let _ = progress
+        .send(Progress::Message(format!("waiting for {}", w.describe())))
+        .await;
+    let deadline = Instant::now() + cx.verify_timeout;
     let mut last: Option<Progress> = None;
     loop {
-        let obj = get(client, &object_path(w)).await?;
+        let obj = get_workload(cx.client, w).await?;
         let now = counts(&obj);
         if last.as_ref() != Some(&now) {
             let _ = progress.send(now.clone()).await;
             last = Some(now);
         }
-        let waiting = match goal {
-            Goal::RolloutComplete => rollout_waiting(w.kind, &obj),
-            Goal::ReadyReplicas(n) => {
-                let (ready, total) = (
-                    int(&obj, "/status/readyReplicas"),
-                    int(&obj, "/status/replicas"),
-                );
-                (ready != n || total != n)
-                    .then(|| format!("{ready} of {n} replicas ready ({total} exist)"))
-            }
-            Goal::Paused(p) => (obj
-                .pointer("/spec/paused")
-                .and_then(Value::as_bool)
-                .unwrap_or(false)
-                != p)
-                .then(|| format!("spec.paused is not {p} yet")),
-        };
-        let Some(why) = waiting else {
-            return Ok(match goal {
-                Goal::RolloutComplete => format!("{} successfully rolled out", w.describe()),
-                Goal::ReadyReplicas(n) => format!("{} has {n} ready replicas", w.describe()),
-                Goal::Paused(p) => format!("{} spec.paused = {p}", w.describe()),
-            });
+        let why = match look(&obj)? {
+            Look::Done(summary) => return Ok(summary),
+            Look::Waiting(why) => why,
         };
         if Instant::now() >= deadline {
-            let pods = failing_pods(client, w, &obj).await;
+            let pods = failing_pods(cx.client, w, &obj).await;
             return Err(ActionError::Verify(format!(
                 "{} not done after {}s: {why}{}",
                 w.describe(),
-                timeout.as_secs(),
+                cx.verify_timeout.as_secs(),
                 if pods.is_empty() {
                     String::new()
                 } else {
@@ -148,8 +110,85 @@ pub async fn wait(
     }
 }
 
+/// Waits for the rollout to complete; a paused or stalled one will not, and fails at once.
+pub async fn wait_rollout(
+    cx: &Cx<'_>,
+    w: &WorkloadRef,
+    progress: &Sender<Progress>,
+) -> Result<String, ActionError> {
+    watch_workload(cx, w, progress, |obj| {
+        let state = rollout::of_json(w.kind, obj).map_err(ActionError::Api)?;
+        let message = state.message(w.kind, &w.name);
+        match state {
+            Rollout::Complete => Ok(Look::Done(message)),
+            s if s.is_stuck() => Err(ActionError::Verify(message)),
+            _ => Ok(Look::Waiting(message)),
+        }
+    })
+    .await
+}
+
+/// After a scale: done when the replicas the controller wants now are all there and ready.
+/// An autoscaler may have moved the count since the write; that is said, not failed.
+pub async fn wait_replicas(
+    cx: &Cx<'_>,
+    w: &WorkloadRef,
+    asked: i32,
+    progress: &Sender<Progress>,
+) -> Result<String, ActionError> {
+    // Who moves replicas behind an operator's back is nearly always an HPA: name it up front.
+    let moved_by = hpa_of(cx.client, w).await.ok().flatten().map_or_else(
+        || "something else".to_string(),
+        |h| format!("HPA {}/{}", h.namespace, h.name),
+    );
+    let mut note = String::new();
+    watch_workload(cx, w, progress, |obj| {
+        if rollout::of_json(w.kind, obj).map_err(ActionError::Api)? == Rollout::Stalled {
+            return Err(ActionError::Verify(
+                Rollout::Stalled.message(w.kind, &w.name),
+            ));
+        }
+        let want = wanted(obj);
+        if want != asked {
+            note = format!(" (asked {asked}; {moved_by} set it to {want})");
+        }
+        let (ready, total) = (
+            int(obj, "/status/readyReplicas"),
+            int(obj, "/status/replicas"),
+        );
+        Ok(if ready == want && total == want {
+            Look::Done(format!("{} has {want} ready replicas{note}", w.describe()))
+        } else {
+            Look::Waiting(format!(
+                "{ready} of {want} replicas ready ({total} exist){note}"
+            ))
+        })
+    })
+    .await
+}
+
+/// After pause-rollout: `spec.paused` reads true.
+pub async fn wait_paused(
+    cx: &Cx<'_>,
+    w: &WorkloadRef,
+    progress: &Sender<Progress>,
+) -> Result<String, ActionError> {
+    watch_workload(cx, w, progress, |obj| {
+        let paused = obj
+            .pointer("/spec/paused")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        Ok(if paused {
+            Look::Done(format!("{} spec.paused = true", w.describe()))
+        } else {
+            Look::Waiting("spec.paused is not true yet".into())
+        })
+    })
+    .await
+}
+
 /// "pod x: CrashLoopBackOff (last: OOMKilled)" for every pod that is not ready.
-async fn failing_pods(client: &Client, w: &WorkloadRef, obj: &Value) -> String {
+async fn failing_pods(client: &kube::Client, w: &WorkloadRef, obj: &Value) -> String {
     let Ok(pods) = pods_of(client, w, obj).await else {
         return String::new();
     };
@@ -221,24 +260,6 @@ pub fn pod_problem(pod: &Value) -> Option<String> {
 mod tests {
     use super::*;
     use serde_json::json;
-
-    #[test]
-    fn rollout_rule_matches_kubectl() {
-        let d = |generation: i64, obs: i64, upd: i64, total: i64, avail: i64| json!({"metadata": {"generation": generation}, "spec": {"replicas": 3}, "status": {"observedGeneration": obs, "updatedReplicas": upd, "replicas": total, "availableReplicas": avail, "readyReplicas": avail}});
-        assert!(rollout_waiting(WorkloadKind::Deployment, &d(2, 1, 3, 3, 3)).is_some());
-        assert!(
-            rollout_waiting(WorkloadKind::Deployment, &d(2, 2, 1, 4, 3))
-                .is_some_and(|w| w.contains("1 out of 3"))
-        );
-        assert!(
-            rollout_waiting(WorkloadKind::Deployment, &d(2, 2, 3, 4, 3))
-                .is_some_and(|w| w.contains("pending termination"))
-        );
-        assert_eq!(
-            rollout_waiting(WorkloadKind::Deployment, &d(2, 2, 3, 3, 3)),
-            None
-        );
-    }
 
     #[test]
     fn pod_problems_name_the_reason() {

@@ -1,66 +1,68 @@
-//! The executor's views: the plan preview with its confirmation prompt, and the action panel
-//! (progress and result) that stays on screen until dismissed with esc.
+//! The executor's views: the plan preview with its confirmation prompt, the action panel
+//! (progress and result, until dismissed with esc), and the runbook being walked.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::widgets::{Clear, Paragraph};
 
+use super::panel::{ActionPanel, ActionPhase};
 use super::plan::Plan;
 use super::runbook::StepKind;
-use crate::core::runbook_flow::{RunbookWalk, WalkPhase};
-use crate::core::state::{ActionPanel, ActionPhase};
-use crate::ui::format::truncate;
-use crate::ui::layout::centered;
-use crate::ui::table::Ctx;
+use super::runbook::walk::{Walk, WalkPhase};
+use crate::ui::dialog::Dialog;
+use crate::ui::table::{Ctx, block};
+use crate::ui::text::wrap;
 
-/// Everything the plan says, then the prompt: what changes, the exact calls, what else it
-/// touches, the permission and dry-run answers. Lines are cut to the dialog's width and, on a
-/// small terminal, details give way first: the target, the changes and the prompt always show.
-pub fn draw_confirm(frame: &mut Frame, body: Rect, plan: &Plan, typed: &str, ctx: &Ctx) {
-    let width = body.width.saturating_sub(4).min(110);
-    let inner = usize::from(width.saturating_sub(2));
-    let cut = |text: String| truncate(&text, inner, ctx.symbols.ellipsis);
-    let labelled = |label: &str, text: String, style| {
-        Line::from(vec![
-            Span::styled(format!("{label:<12} "), ctx.theme.dim),
-            Span::styled(
-                truncate(&text, inner.saturating_sub(13), ctx.symbols.ellipsis),
-                style,
-            ),
-        ])
-    };
-    let mut head = vec![labelled("target", plan.target.clone(), ctx.theme.accent)];
-    for c in &plan.changes {
-        let what = truncate(&c.what, 12, ctx.symbols.ellipsis);
-        let change = format!("{} {} {}", c.before, ctx.symbols.arrow, c.after);
-        head.push(labelled(&what, change, ctx.theme.warn));
-    }
-    let mut details: Vec<Line> = plan
-        .calls
-        .iter()
-        .map(|call| {
-            labelled(
-                "request",
-                format!("{} {} {}", call.method, call.path, call.body),
-                ctx.theme.text,
-            )
+/// Label width of the plan preview's left column.
+const LABEL: usize = 12;
+
+/// `label` then `text`, the text wrapped to `width` under itself.
+fn labelled(label: &str, text: &str, width: usize, style: Style, ctx: &Ctx) -> Vec<Line<'static>> {
+    wrap(text, width.saturating_sub(LABEL + 1))
+        .into_iter()
+        .enumerate()
+        .map(|(i, part)| {
+            let head = if i == 0 { label } else { "" };
+            Line::from(vec![
+                Span::styled(format!("{head:<LABEL$} "), ctx.theme.dim),
+                Span::styled(part, style),
+            ])
         })
-        .collect();
+        .collect()
+}
+
+/// Everything the plan says, then the prompt: what changes, the exact requests (wrapped, never
+/// cut: they are what the operator is about to send), what else it touches, the permission
+/// and dry-run answers. On a small terminal the details give way first: the target, the
+/// changes and the prompt always show.
+pub fn draw_confirm(frame: &mut Frame, body: Rect, plan: &Plan, typed: &str, ctx: &Ctx) {
+    let inner = Dialog::inner_width(body, 110);
+    let width = usize::from(inner);
+    let mut head = labelled("target", &plan.target, width, ctx.theme.accent, ctx);
+    for c in &plan.changes {
+        let change = format!("{} {} {}", c.before, ctx.symbols.arrow, c.after);
+        head.extend(labelled(&c.what, &change, width, ctx.theme.warn, ctx));
+    }
+    let mut details: Vec<Line> = vec![];
+    for call in &plan.calls {
+        let request = format!("{} {} {}", call.method, call.path, call.body);
+        details.extend(labelled("request", &request, width, ctx.theme.text, ctx));
+    }
     for w in &plan.warnings {
-        details.push(Line::from(Span::styled(
-            cut(format!("{} {w}", ctx.symbols.warn)),
-            ctx.theme.warn,
-        )));
+        for text in wrap(&format!("{} {w}", ctx.symbols.warn), width) {
+            details.push(Line::from(Span::styled(text, ctx.theme.warn)));
+        }
     }
     let permission = if plan.permission.allowed {
         format!("allowed: {}", plan.permission.reason)
     } else {
         format!("DENIED: {}", plan.permission.reason)
     };
-    details.push(labelled("access", permission, ctx.theme.text));
+    details.extend(labelled("access", &permission, width, ctx.theme.text, ctx));
     if let Some(d) = &plan.dry_run {
-        details.push(labelled("dry run", d.clone(), ctx.theme.text));
+        details.extend(labelled("dry run", d, width, ctx.theme.text, ctx));
     }
     let (ask, ask_style) = if plan.destructive {
         (
@@ -80,40 +82,34 @@ pub fn draw_confirm(frame: &mut Frame, body: Rect, plan: &Plan, typed: &str, ctx
         )
     };
     let foot = vec![
-        Line::from(Span::styled(cut(ask), ask_style)),
+        Line::from(Span::styled(ask, ask_style)),
         Line::from(vec![
             Span::styled("> ", ctx.theme.key),
             Span::raw(typed.to_string()),
             Span::styled("_", ctx.theme.dim),
         ]),
     ];
-    let room = usize::from(body.height.saturating_sub(2)).saturating_sub(head.len() + foot.len());
+    let room = Dialog::inner_height(body).saturating_sub(head.len() + foot.len());
     if details.len() > room {
         let hidden = details.len() + 1 - room.max(1);
         details.truncate(room.saturating_sub(1));
         details.push(Line::from(Span::styled(
-            format!("({hidden} more lines)"),
+            format!("({hidden} more lines: a taller terminal shows them)"),
             ctx.theme.dim,
         )));
     }
     let mut lines = head;
     lines.extend(details);
     lines.extend(foot);
-    let area = centered(body, width, lines.len() as u16 + 2);
-    frame.render_widget(Clear, area);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_set(ctx.symbols.border)
-        .border_style(if plan.destructive {
-            ctx.theme.bad
-        } else {
-            ctx.theme.accent
-        })
-        .title(Span::styled(
-            format!(" Confirm {} ", plan.request.verb()),
-            ctx.theme.title,
-        ));
-    frame.render_widget(Paragraph::new(lines).block(block), area);
+    let border = if plan.destructive {
+        ctx.theme.bad
+    } else {
+        ctx.theme.accent
+    };
+    Dialog::new(format!("Confirm {}", plan.request.verb()), inner)
+        .border(border)
+        .lines(lines)
+        .render(frame, body, ctx);
 }
 
 /// The action panel, pinned to the bottom of the body.
@@ -147,23 +143,14 @@ pub fn draw_panel(frame: &mut Frame, body: Rect, panel: &ActionPanel, ctx: &Ctx)
         title.push(Span::styled("(esc dismisses) ", ctx.theme.dim));
     }
     frame.render_widget(Clear, area);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_set(ctx.symbols.border)
-        .border_style(style)
-        .title(Line::from(title));
+    let mut block = block(ctx, Line::from(title), area);
+    block = block.border_style(style);
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }
 
 /// The runbook being walked: its steps with where the walk stands, the last outcomes, and what
 /// Enter will do. Leaves room at the bottom for the action panel.
-pub fn draw_runbook(
-    frame: &mut Frame,
-    body: Rect,
-    walk: &RunbookWalk,
-    with_panel: bool,
-    ctx: &Ctx,
-) {
+pub fn draw_runbook(frame: &mut Frame, body: Rect, walk: &Walk, with_panel: bool, ctx: &Ctx) {
     let room = Rect {
         height: body
             .height
@@ -172,11 +159,10 @@ pub fn draw_runbook(
             .min(body.height),
         ..body
     };
-    let width = room.width.saturating_sub(4).min(100);
-    let inner = usize::from(width.saturating_sub(2));
+    let inner = Dialog::inner_width(room, 100);
     let total = walk.runbook.steps.len();
     let mut lines = vec![Line::from(Span::styled(
-        truncate(&walk.runbook.description, inner, ctx.symbols.ellipsis),
+        walk.runbook.description.clone(),
         ctx.theme.dim,
     ))];
     for (i, step) in walk.runbook.steps.iter().enumerate() {
@@ -199,17 +185,13 @@ pub fn draw_runbook(
             || walk.text(&step.kind),
             |t| format!("{t}: {}", walk.text(&step.kind)),
         );
-        let line = format!("{mark} {:>2}. {kind:<7}{text}", i + 1);
         lines.push(Line::from(Span::styled(
-            truncate(&line, inner, ctx.symbols.ellipsis),
+            format!("{mark} {:>2}. {kind:<7}{text}", i + 1),
             style,
         )));
     }
     for entry in walk.log.iter().rev().take(2).rev() {
-        lines.push(Line::from(Span::styled(
-            truncate(entry, inner, ctx.symbols.ellipsis),
-            ctx.theme.dim,
-        )));
+        lines.push(Line::from(Span::styled(entry.clone(), ctx.theme.dim)));
     }
     let (prompt, style) = match walk.phase {
         WalkPhase::Ready => (
@@ -219,7 +201,10 @@ pub fn draw_runbook(
             ),
             ctx.theme.key,
         ),
-        WalkPhase::Evaluating => ("checking...".to_string(), ctx.theme.pending),
+        WalkPhase::Evaluating => (
+            format!("checking{}", ctx.symbols.ellipsis),
+            ctx.theme.pending,
+        ),
         WalkPhase::Acting => (
             "the step's action: see the plan and the action panel".to_string(),
             ctx.theme.pending,
@@ -236,20 +221,12 @@ pub fn draw_runbook(
     };
     lines.push(Line::from(Span::styled(prompt, style)));
     // On a small screen the step list gives way from the top; the prompt always shows.
-    let fit = usize::from(room.height.saturating_sub(2));
+    let fit = Dialog::inner_height(room);
     if lines.len() > fit {
         let drop = lines.len() - fit;
         lines.drain(1..(1 + drop).min(lines.len() - 1));
     }
-    let area = centered(room, width, lines.len() as u16 + 2);
-    frame.render_widget(Clear, area);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_set(ctx.symbols.border)
-        .border_style(ctx.theme.accent)
-        .title(Span::styled(
-            format!(" Runbook {} ", walk.runbook.name),
-            ctx.theme.title,
-        ));
-    frame.render_widget(Paragraph::new(lines).block(block), area);
+    Dialog::new(format!("Runbook {}", walk.runbook.name), inner)
+        .lines(lines)
+        .render(frame, room, ctx);
 }

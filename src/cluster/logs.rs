@@ -14,7 +14,7 @@ use kube::{Api, Client};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::source::Backoff;
+use crate::status::Backoff;
 
 /// Lines kept per stream: a 10k-line burst fits whole.
 pub const LOG_CAPACITY: usize = 20_000;
@@ -123,12 +123,21 @@ fn contains_ignore_case(line: &str, lowered_needle: &str) -> bool {
     line.to_lowercase().contains(lowered_needle)
 }
 
-/// Which container's log to follow.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LogTarget {
-    pub namespace: String,
-    pub pod: String,
-    pub container: Option<String>,
+use crate::status::LoadState;
+use crate::ui::pane::LogTarget;
+
+/// The pod log being read, and how.
+#[derive(Debug, Clone)]
+pub struct LogsView {
+    pub target: LogTarget,
+    pub session: u64,
+    pub buffer: LogBuffer,
+    /// Stick to the newest line.
+    pub follow: bool,
+    /// First shown line when not following.
+    pub top: usize,
+    pub wrap: bool,
+    pub state: LoadState,
 }
 
 #[derive(Clone, Debug)]

@@ -1,11 +1,12 @@
-//! Kubernetes: watch sources, projected rows and their reducer, pod logs, and the views.
+//! Kubernetes: watch sources, projected rows and their reducer, pod logs, the views and the
+//! pane that offers them to the console.
 
 pub mod connect;
 pub mod logs;
 pub mod model;
+pub mod pane;
 pub mod rows;
 pub mod snapshot;
 pub mod source;
 pub mod store;
 pub mod view;
-pub mod wire;

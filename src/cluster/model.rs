@@ -2,10 +2,11 @@
 //! and the figures derived across resources (restarts per workload, pods per node).
 
 use std::collections::{BTreeMap, HashMap};
-use std::time::Duration;
 
 use super::rows::{EventRow, HpaRow, NodeRow, PodRow, WorkloadRow};
 use super::store::{Keyed, Store};
+use crate::k8s::WorkloadKind;
+use crate::status::LoadState;
 
 /// The resources opsdeck watches; each has its own watch task(s) and load state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
@@ -45,14 +46,34 @@ impl Resource {
     /// Distinguishes watches that feed one store (see `Keyed::tag`).
     pub fn tag(self) -> &'static str {
         match self {
-            Resource::Deployments => "deploy",
-            Resource::StatefulSets => "sts",
+            Resource::Deployments => WorkloadKind::Deployment.short(),
+            Resource::StatefulSets => WorkloadKind::StatefulSet.short(),
             _ => "",
         }
     }
 
     pub fn cluster_scoped(self) -> bool {
         matches!(self, Resource::Nodes | Resource::Namespaces)
+    }
+
+    /// The store key of an object of this resource: the one definition rows are stored
+    /// under and deletions are found by.
+    pub fn key(self, namespace: &str, name: &str) -> String {
+        match self {
+            Resource::Nodes | Resource::Namespaces => name.to_string(),
+            Resource::Deployments | Resource::StatefulSets => {
+                format!("{}/{namespace}/{name}", self.tag())
+            }
+            _ => format!("{namespace}/{name}"),
+        }
+    }
+
+    /// The watch that feeds workloads of this kind.
+    pub fn of_kind(kind: WorkloadKind) -> Resource {
+        match kind {
+            WorkloadKind::Deployment => Resource::Deployments,
+            WorkloadKind::StatefulSet => Resource::StatefulSets,
+        }
     }
 }
 
@@ -88,67 +109,21 @@ pub struct ClusterMsg {
     pub event: SourceEvent,
 }
 
-/// Every pane shows one of these in its title.
-#[derive(Clone, Debug, PartialEq, Eq, Default, serde::Serialize)]
-pub enum LoadState {
-    #[default]
-    Loading,
-    Live,
-    Stale {
-        since: i64,
-        reason: String,
-    },
-}
-
-impl LoadState {
-    /// A pane's state from its rows': the first stale one, else the first loading one, else
-    /// live.
-    pub fn worst<'a>(states: impl Iterator<Item = &'a LoadState> + Clone) -> LoadState {
-        states
-            .clone()
-            .find(|s| matches!(s, LoadState::Stale { .. }))
-            .or_else(|| states.clone().find(|s| **s == LoadState::Loading))
-            .cloned()
-            .unwrap_or(LoadState::Live)
-    }
-
-    /// A source failed at `now` (seconds): stale with the reason and when it retries, since
-    /// its first failure when it was stale already (a retry that fails again is not news).
-    pub fn failed(&self, reason: &str, retry_in: Option<Duration>, now: i64) -> LoadState {
-        let since = match self {
-            LoadState::Stale { since, .. } => *since,
-            _ => now,
-        };
-        LoadState::Stale {
-            since,
-            reason: retry_reason(reason, retry_in),
-        }
-    }
-}
-
-/// "connection refused, retrying in 4s": what a pane title says of a failed source.
-pub fn retry_reason(reason: &str, retry_in: Option<Duration>) -> String {
-    match retry_in {
-        Some(d) => format!("{reason}, retrying in {}s", d.as_secs().max(1)),
-        None => reason.to_string(),
-    }
-}
-
 impl Keyed for WorkloadRow {
     fn key(&self) -> String {
-        format!("{}/{}/{}", self.kind.short(), self.namespace, self.name)
+        Resource::of_kind(self.kind).key(&self.namespace, &self.name)
     }
     fn scope(&self) -> &str {
         &self.namespace
     }
     fn tag(&self) -> &'static str {
-        self.kind.short()
+        Resource::of_kind(self.kind).tag()
     }
 }
 
 impl Keyed for PodRow {
     fn key(&self) -> String {
-        format!("{}/{}", self.namespace, self.name)
+        Resource::Pods.key(&self.namespace, &self.name)
     }
     fn scope(&self) -> &str {
         &self.namespace
@@ -157,7 +132,7 @@ impl Keyed for PodRow {
 
 impl Keyed for NodeRow {
     fn key(&self) -> String {
-        self.name.clone()
+        Resource::Nodes.key("", &self.name)
     }
     fn scope(&self) -> &str {
         ""
@@ -166,7 +141,7 @@ impl Keyed for NodeRow {
 
 impl Keyed for HpaRow {
     fn key(&self) -> String {
-        format!("{}/{}", self.namespace, self.name)
+        Resource::Hpas.key(&self.namespace, &self.name)
     }
     fn scope(&self) -> &str {
         &self.namespace
@@ -175,7 +150,7 @@ impl Keyed for HpaRow {
 
 impl Keyed for EventRow {
     fn key(&self) -> String {
-        format!("{}/{}", self.namespace, self.name)
+        Resource::Events.key(&self.namespace, &self.name)
     }
     fn scope(&self) -> &str {
         &self.namespace

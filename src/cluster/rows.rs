@@ -5,20 +5,15 @@
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
 
-use super::wire::{
+use crate::status::Health;
+
+pub use crate::k8s::WorkloadKind;
+use crate::k8s::hpa::Hpa;
+use crate::k8s::rollout::{self, Rollout};
+use crate::k8s::wire::{
     DeploymentWire, EventWire, HpaWire, NodeWire, PodWire, REVISION_ANNOTATION, StatefulSetWire,
     WorkloadSpecWire, WorkloadStatusWire,
 };
-
-/// How a row should look: the views map this onto the theme.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Default, serde::Serialize)]
-pub enum Health {
-    #[default]
-    Ok,
-    Pending,
-    Warn,
-    Bad,
-}
 
 fn secs(t: &Option<Time>) -> Option<i64> {
     t.as_ref().map(|t| t.0.as_second())
@@ -181,41 +176,6 @@ fn owning_workload(meta: &ObjectMeta) -> Option<String> {
 
 // ---------------------------------------------------------------- workloads
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
-pub enum WorkloadKind {
-    Deployment,
-    StatefulSet,
-}
-
-impl WorkloadKind {
-    pub fn short(self) -> &'static str {
-        match self {
-            WorkloadKind::Deployment => "deploy",
-            WorkloadKind::StatefulSet => "sts",
-        }
-    }
-}
-
-/// Where a rollout stands, as `kubectl rollout status` would put it.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
-pub enum Rollout {
-    Complete,
-    Progressing(String),
-    Paused,
-    Stalled(String),
-}
-
-impl Rollout {
-    pub fn label(&self) -> String {
-        match self {
-            Rollout::Complete => "complete".into(),
-            Rollout::Progressing(what) => what.clone(),
-            Rollout::Paused => "paused".into(),
-            Rollout::Stalled(why) => format!("stalled: {why}"),
-        }
-    }
-}
-
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct WorkloadRow {
     pub kind: WorkloadKind,
@@ -239,8 +199,8 @@ impl WorkloadRow {
             .annotations
             .as_ref()
             .and_then(|a| a.get(REVISION_ANNOTATION).cloned())
-            .unwrap_or_default();
-        let rollout = deployment_rollout(meta.generation, &d.spec, &d.status);
+            .unwrap_or_else(|| "-".into());
+        let rollout = rollout::of_deployment(d);
         Self::build(
             WorkloadKind::Deployment,
             meta,
@@ -251,37 +211,15 @@ impl WorkloadRow {
         )
     }
 
+    /// A StatefulSet's revisions are ControllerRevision hashes, not numbers: REV shows "-".
     pub fn from_statefulset(s: &StatefulSetWire) -> Self {
-        let meta = &s.metadata;
-        let st = &s.status;
-        let desired = s.spec.replicas.unwrap_or(1);
-        let revision = st
-            .update_revision
-            .as_deref()
-            .and_then(|r| r.rsplit('-').next())
-            .unwrap_or_default()
-            .to_string();
-        let rollout = if st.observed_generation.unwrap_or(0) < meta.generation.unwrap_or(0) {
-            Rollout::Progressing("waiting for spec update".into())
-        } else if st.update_revision.is_some() && st.current_revision != st.update_revision {
-            Rollout::Progressing(format!(
-                "{} of {desired} updated",
-                st.updated_replicas.unwrap_or(0)
-            ))
-        } else if st.ready_replicas.unwrap_or(0) < desired {
-            Rollout::Progressing(format!(
-                "{} of {desired} ready",
-                st.ready_replicas.unwrap_or(0)
-            ))
-        } else {
-            Rollout::Complete
-        };
+        let rollout = rollout::of_statefulset(s);
         Self::build(
             WorkloadKind::StatefulSet,
-            meta,
+            &s.metadata,
             &s.spec,
-            st,
-            revision,
+            &s.status,
+            "-".into(),
             rollout,
         )
     }
@@ -294,14 +232,14 @@ impl WorkloadRow {
         revision: String,
         rollout: Rollout,
     ) -> Self {
-        let desired = spec.replicas.unwrap_or(1);
+        let desired = rollout::desired(spec);
         let ready = status.ready_replicas.unwrap_or(0);
         let health = match &rollout {
-            Rollout::Stalled(_) => Health::Bad,
+            Rollout::Stalled => Health::Bad,
             _ if desired > 0 && ready == 0 => Health::Bad,
             Rollout::Paused => Health::Warn,
             _ if ready < desired => Health::Warn,
-            Rollout::Progressing(_) => Health::Pending,
+            Rollout::Waiting(_) => Health::Pending,
             Rollout::Complete => Health::Ok,
         };
         let images = spec
@@ -329,39 +267,6 @@ impl WorkloadRow {
             created: secs(&meta.creation_timestamp).unwrap_or_default(),
             health,
         }
-    }
-}
-
-/// The same decision tree as kubectl's `DeploymentStatusViewer`.
-fn deployment_rollout(
-    generation: Option<i64>,
-    spec: &WorkloadSpecWire,
-    status: &WorkloadStatusWire,
-) -> Rollout {
-    if spec.paused {
-        return Rollout::Paused;
-    }
-    if status.observed_generation.unwrap_or(0) < generation.unwrap_or(0) {
-        return Rollout::Progressing("waiting for spec update".into());
-    }
-    let deadline_exceeded = status.conditions.iter().any(|c| {
-        c.type_ == "Progressing" && c.reason.as_deref() == Some("ProgressDeadlineExceeded")
-    });
-    if deadline_exceeded {
-        return Rollout::Stalled("progress deadline exceeded".into());
-    }
-    let desired = spec.replicas.unwrap_or(1);
-    let updated = status.updated_replicas.unwrap_or(0);
-    let total = status.replicas.unwrap_or(0);
-    let available = status.available_replicas.unwrap_or(0);
-    if updated < desired {
-        Rollout::Progressing(format!("{updated} of {desired} updated"))
-    } else if total > updated {
-        Rollout::Progressing(format!("{} old terminating", total - updated))
-    } else if available < updated {
-        Rollout::Progressing(format!("{available} of {updated} available"))
-    } else {
-        Rollout::Complete
     }
 }
 
@@ -448,90 +353,23 @@ pub struct HpaRow {
 
 impl HpaRow {
     pub fn from_wire(h: &HpaWire) -> Self {
-        let current = h.status.current_replicas.unwrap_or(0);
-        let desired = h.status.desired_replicas;
-        let metrics = h
-            .spec
-            .metrics
-            .iter()
-            .enumerate()
-            .map(|(i, spec)| {
-                let (name, target) = metric_target(spec);
-                let now = h
-                    .status
-                    .current_metrics
-                    .get(i)
-                    .map(metric_current)
-                    .unwrap_or_else(|| "<unknown>".into());
-                format!("{name} {now}/{target}")
-            })
-            .collect::<Vec<_>>()
-            .join(", ");
-        let max = h.spec.max_replicas;
+        let hpa = Hpa::from_wire(h);
         HpaRow {
-            namespace: namespace_of(&h.metadata),
-            name: name_of(&h.metadata),
-            target: format!(
-                "{}/{}",
-                h.spec.scale_target_ref.kind, h.spec.scale_target_ref.name
-            ),
-            metrics,
-            min: h.spec.min_replicas.unwrap_or(1),
-            max,
-            current,
-            desired,
-            created: secs(&h.metadata.creation_timestamp).unwrap_or_default(),
-            // Pinned at max means the autoscaler has no headroom left.
-            health: if current >= max && max > 0 {
+            health: if hpa.at_max() {
                 Health::Warn
             } else {
                 Health::Ok
             },
+            namespace: hpa.namespace,
+            name: hpa.name,
+            target: format!("{}/{}", hpa.target_kind, hpa.target_name),
+            metrics: hpa.targets,
+            min: hpa.min,
+            max: hpa.max,
+            current: hpa.current,
+            desired: hpa.desired,
+            created: secs(&h.metadata.creation_timestamp).unwrap_or_default(),
         }
-    }
-}
-
-/// autoscaling/v2 metric specs are a tagged union; read them as JSON rather than mirror it all.
-fn metric_target(spec: &serde_json::Value) -> (String, String) {
-    let kind = spec["type"].as_str().unwrap_or("");
-    let body = &spec[lower_first(kind)];
-    let name = body["name"]
-        .as_str()
-        .or(body["metric"]["name"].as_str())
-        .unwrap_or(kind)
-        .to_string();
-    let t = &body["target"];
-    let target = if let Some(u) = t["averageUtilization"].as_i64() {
-        format!("{u}%")
-    } else {
-        t["averageValue"]
-            .as_str()
-            .or(t["value"].as_str())
-            .unwrap_or("?")
-            .to_string()
-    };
-    (name, target)
-}
-
-fn metric_current(status: &serde_json::Value) -> String {
-    let kind = status["type"].as_str().unwrap_or("");
-    let c = &status[lower_first(kind)]["current"];
-    if let Some(u) = c["averageUtilization"].as_i64() {
-        format!("{u}%")
-    } else {
-        c["averageValue"]
-            .as_str()
-            .or(c["value"].as_str())
-            .unwrap_or("<unknown>")
-            .to_string()
-    }
-}
-
-fn lower_first(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_lowercase().chain(c).collect(),
-        None => String::new(),
     }
 }
 
@@ -653,23 +491,20 @@ mod tests {
             serde_json::json!({"observedGeneration": 4, "replicas": 4, "updatedReplicas": 1,
                 "readyReplicas": 3, "availableReplicas": 3}),
         );
-        assert_eq!(
-            rolling.rollout,
-            Rollout::Progressing("1 of 3 updated".into())
-        );
+        assert_eq!(rolling.rollout.label(), "1 of 3 updated");
 
         let stale_generation = deployment(
             serde_json::json!({"replicas": 3}),
             serde_json::json!({"observedGeneration": 3, "readyReplicas": 3}),
         );
-        assert!(matches!(stale_generation.rollout, Rollout::Progressing(_)));
+        assert!(matches!(stale_generation.rollout, Rollout::Waiting(_)));
 
         let stalled = deployment(
             serde_json::json!({"replicas": 3}),
             serde_json::json!({"observedGeneration": 4, "readyReplicas": 0, "conditions": [
                 {"type": "Progressing", "status": "False", "reason": "ProgressDeadlineExceeded"}]}),
         );
-        assert!(matches!(stalled.rollout, Rollout::Stalled(_)));
+        assert_eq!(stalled.rollout, Rollout::Stalled);
         assert_eq!(stalled.health, Health::Bad);
 
         let paused = deployment(

@@ -8,9 +8,10 @@ use serde::Serialize;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::model::{ClusterModel, ClusterMsg, LoadState, Resource};
+use super::model::{ClusterModel, ClusterMsg, Resource};
 use super::rows::{EventRow, HpaRow, NodeRow, PodRow, WorkloadRow};
 use super::source::{Namespaces, spawn_watches};
+use crate::status::LoadState;
 
 #[derive(Serialize)]
 pub struct Snapshot {

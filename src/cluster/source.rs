@@ -12,9 +12,11 @@ use serde::de::DeserializeOwned;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use crate::status::Backoff;
+
 use super::model::{ClusterMsg, Resource, Rows, SourceEvent};
 use super::rows::{EventRow, HpaRow, NodeRow, PodRow, WorkloadRow};
-use super::wire::{
+use crate::k8s::wire::{
     DeploymentWire, EventWire, HpaWire, NamespaceWire, NodeWire, PodWire, StatefulSetWire,
 };
 
@@ -190,24 +192,6 @@ fn spawn<W, M>(
     });
 }
 
-/// Exponential backoff: 1, 2, 4 ... 30 s, reset after a successful list.
-#[derive(Debug, Default)]
-pub struct Backoff {
-    failures: u32,
-}
-
-impl Backoff {
-    pub fn next_delay(&mut self) -> Duration {
-        let secs = 1u64 << self.failures.min(5);
-        self.failures += 1;
-        Duration::from_secs(secs.min(30))
-    }
-
-    pub fn reset(&mut self) {
-        self.failures = 0;
-    }
-}
-
 async fn watch_loop<W, M>(
     api: Api<W>,
     config: watcher::Config,
@@ -327,15 +311,10 @@ where
 /// The store key of a deleted object (see the `Keyed` impls).
 fn deleted_key<W: kube::Resource>(resource: Resource, o: &W) -> String {
     let meta = o.meta();
-    let name = meta.name.clone().unwrap_or_default();
-    let ns = meta.namespace.clone().unwrap_or_default();
-    match resource {
-        Resource::Nodes | Resource::Namespaces => name,
-        Resource::Deployments | Resource::StatefulSets => {
-            format!("{}/{ns}/{name}", resource.tag())
-        }
-        _ => format!("{ns}/{name}"),
-    }
+    resource.key(
+        meta.namespace.as_deref().unwrap_or_default(),
+        meta.name.as_deref().unwrap_or_default(),
+    )
 }
 
 /// A short human reason for a watch failure, and whether retrying is pointless.
@@ -402,15 +381,6 @@ mod tests {
             Namespaces::parse("contentgen, monitoring"),
             Namespaces::Only(vec!["contentgen".into(), "monitoring".into()])
         );
-    }
-
-    #[test]
-    fn backoff_doubles_and_caps() {
-        let mut b = Backoff::default();
-        let delays: Vec<u64> = (0..7).map(|_| b.next_delay().as_secs()).collect();
-        assert_eq!(delays, vec![1, 2, 4, 8, 16, 30, 30]);
-        b.reset();
-        assert_eq!(b.next_delay().as_secs(), 1);
     }
 
     #[test]

@@ -1,31 +1,26 @@
-//! The cluster's views: overview panes, workloads, pods, nodes, HPAs, warning events, logs.
-//! Read-only over State; every figure was computed in update.
+//! The cluster's views: workloads (also the overview's worst-first table), pods, nodes, HPAs,
+//! warning events and a pod's log. Read-only over the pane; every figure was computed when
+//! the rows arrived. Each table says how its rows become cells; the widget does the rest.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
-use ratatui::style::Style;
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 
-use super::model::Resource;
-use super::rows::{Health, PodRow, WorkloadRow};
-use crate::core::state::State;
-use crate::core::view::View;
-use crate::ui::format::{age, truncate};
-use crate::ui::layout::overview_split;
-use crate::ui::table::{Ctx, col, draw_table, pane_title};
+use super::logs::LogsView;
+use super::model::{ClusterModel, Resource};
+use super::rows::{PodRow, WorkloadRow};
+use crate::ui::format::age;
+use crate::ui::pane::Scope;
+use crate::ui::table::{
+    Cell, Column, Ctx, Row, TableRows, block, col, draw_table, fill, give, pane_title,
+};
+use crate::ui::table_state::TableState;
 
-use Constraint::{Length, Min};
+const WORKLOAD_RESOURCES: &[Resource] = &[Resource::Deployments, Resource::StatefulSets];
 
-const WORKLOADS: &[Resource] = &[Resource::Deployments, Resource::StatefulSets];
-
-fn status_cell<'a>(ctx: &Ctx, health: Health, text: String) -> Cell<'a> {
-    Cell::from(Line::from(vec![
-        Span::styled(ctx.symbols.health(health), ctx.theme.health(health)),
-        Span::raw(" "),
-        Span::styled(text, ctx.theme.health(health)),
-    ]))
-}
+/// Extra columns from this width on.
+const WIDE: u16 = 120;
 
 fn restarts_label(ctx: &Ctx, restarts: u32, last: Option<i64>) -> String {
     match (restarts, last) {
@@ -35,300 +30,351 @@ fn restarts_label(ctx: &Ctx, restarts: u32, last: Option<i64>) -> String {
     }
 }
 
-pub fn draw_overview(frame: &mut Frame, area: Rect, state: &State, ctx: &Ctx) {
-    let areas = overview_split(area, state.overview_panes());
-    if let Some(slos) = areas.slos {
-        crate::slo::view::draw_slo_pane(frame, slos, state, ctx);
-    }
-    if let Some(costs) = areas.costs {
-        crate::cost::view::draw_cost_pane(frame, costs, state, ctx);
-    }
-    let title = "Workloads (worst first)";
-    draw_workload_table(frame, areas.workloads, state, ctx, View::Overview, title);
-    if let Some(queues) = areas.queues {
-        crate::queues::view::draw_queue_pane(frame, queues, state, ctx);
-    }
-    draw_warnings(frame, areas.events, state, ctx, View::Overview);
+fn warn_if(ctx: &Ctx, bad: bool, text: String) -> Cell {
+    Cell::styled(text, if bad { ctx.theme.warn } else { ctx.theme.text })
 }
 
-pub fn draw_workloads(frame: &mut Frame, area: Rect, state: &State, ctx: &Ctx) {
-    draw_workload_table(frame, area, state, ctx, View::Workloads, "Workloads");
+/// What every cluster table reads: the rows, and whether rows must say their namespace.
+#[derive(Clone, Copy)]
+pub struct Shown<'a> {
+    pub model: &'a ClusterModel,
+    /// More than one namespace is watched.
+    pub many_namespaces: bool,
 }
 
-fn draw_workload_table(
-    frame: &mut Frame,
-    area: Rect,
-    state: &State,
-    ctx: &Ctx,
-    view: View,
-    name: &str,
-) {
-    let Some(table) = state.table(view) else {
-        return;
-    };
-    let wide = area.width >= 120;
-    let mut columns = vec![
-        col("NAME", Min(16)),
-        col("KIND", Length(6)),
-        col("READY", Length(6)),
-        col("ROLLOUT", Length(if wide { 24 } else { 18 })),
-        col("REV", Length(4)),
-        col("RESTARTS", Length(8)),
-    ];
-    if wide {
-        columns.insert(0, col("NAMESPACE", Length(14)));
-        columns.push(col("UP-TO-DATE", Length(10)));
-        columns.push(col("AVAILABLE", Length(9)));
-        columns.push(col("AGE", Length(5)));
-        columns.push(col("IMAGES", Min(20)));
+// ---------------------------------------------------------------- workloads
+
+pub struct Workloads<'a>(pub Shown<'a>);
+
+impl TableRows for Workloads<'_> {
+    fn columns(&self, width: u16) -> Vec<Column> {
+        let mut columns = vec![];
+        let wide = width >= WIDE;
+        if wide || self.0.many_namespaces {
+            columns.push(give("NAMESPACE", 4, 16));
+        }
+        columns.extend([
+            col("NAME", 12, 40),
+            col("KIND", 4, 6),
+            col("READY", 5, 7),
+            // The rollout's words take what is left on a narrow screen, and give way first.
+            if wide {
+                col("ROLLOUT", 8, 36)
+            } else {
+                fill("ROLLOUT", 8)
+            },
+            col("REV", 3, 4),
+            col("RESTARTS", 8, 8),
+        ]);
+        if wide {
+            columns.extend([
+                col("UP-TO-DATE", 10, 10),
+                col("AVAILABLE", 9, 9),
+                col("AGE", 3, 5),
+                fill("IMAGES", 10),
+            ]);
+        }
+        columns
     }
-    let load = state.cluster.load_state(WORKLOADS);
-    let title = pane_title(ctx, name, table.rows.len(), &table.filter, &load);
-    draw_table(frame, area, ctx, title, &columns, table, true, |slot| {
-        let w = state.cluster.workloads.get(slot)?;
-        Some((workload_cells(ctx, state, w, wide), Style::default()))
-    });
+
+    fn row(&self, slot: usize, width: u16, ctx: &Ctx) -> Option<Row> {
+        let shown = self.0;
+        let w = shown.model.workloads.get(slot)?;
+        let wide = width >= WIDE;
+        Some(Row::new(workload_cells(ctx, shown, w, wide)))
+    }
 }
 
-fn workload_cells<'a>(ctx: &Ctx, state: &State, w: &WorkloadRow, wide: bool) -> Vec<Cell<'a>> {
-    let restarts = state
-        .cluster
+fn workload_cells(ctx: &Ctx, shown: Shown, w: &WorkloadRow, wide: bool) -> Vec<Cell> {
+    let restarts = shown
+        .model
         .restarts_by_workload
         .get(&format!("{}/{}", w.namespace, w.name))
         .copied()
         .unwrap_or(0);
-    let restarts_style = if restarts > 0 {
-        ctx.theme.warn
-    } else {
-        ctx.theme.text
-    };
-    let mut cells = vec![
-        status_cell(ctx, w.health, w.name.clone()),
+    let mut cells = vec![];
+    if wide || shown.many_namespaces {
+        cells.push(Cell::from(w.namespace.as_str()));
+    }
+    cells.extend([
+        Cell::health(ctx, w.health, w.name.as_str()),
         Cell::from(w.kind.short()),
         Cell::from(format!("{}/{}", w.ready, w.desired)),
         Cell::from(w.rollout.label()),
-        Cell::from(w.revision.clone()),
-        Cell::from(Span::styled(restarts.to_string(), restarts_style)),
-    ];
+        Cell::from(w.revision.as_str()),
+        warn_if(ctx, restarts > 0, restarts.to_string()),
+    ]);
     if wide {
-        cells.insert(0, Cell::from(w.namespace.clone()));
-        cells.push(Cell::from(w.updated.to_string()));
-        cells.push(Cell::from(w.available.to_string()));
-        cells.push(Cell::from(age(ctx.now - w.created)));
-        cells.push(Cell::from(w.images.join(",")));
+        cells.extend([
+            Cell::from(w.updated.to_string()),
+            Cell::from(w.available.to_string()),
+            Cell::from(age(ctx.now - w.created)),
+            Cell::from(w.images.join(",")),
+        ]);
     }
     cells
 }
 
-pub fn draw_pods(frame: &mut Frame, area: Rect, state: &State, ctx: &Ctx) {
-    let table = &state.pods;
-    let wide = area.width >= 120;
-    let mut columns = vec![
-        col("NAME", Min(24)),
-        col("READY", Length(5)),
-        col("STATUS", Length(18)),
-        col("RESTARTS", Length(if wide { 14 } else { 8 })),
-        col("AGE", Length(4)),
-    ];
-    if wide {
-        columns.insert(0, col("NAMESPACE", Length(14)));
-        columns.push(col("IP", Length(15)));
-        columns.push(col("NODE", Min(16)));
-    }
-    let scope = state
-        .screen()
-        .pod_scope
-        .as_ref()
-        .map(|s| format!("Pods {} {}", ctx.symbols.arrow, s.label()))
-        .unwrap_or_else(|| "Pods".into());
-    let load = state.cluster.load_state(&[Resource::Pods]);
-    let title = pane_title(ctx, &scope, table.rows.len(), &table.filter, &load);
-    draw_table(frame, area, ctx, title, &columns, table, true, |slot| {
-        let p = state.cluster.pods.get(slot)?;
-        Some((pod_cells(ctx, p, wide), Style::default()))
-    });
+pub fn workloads_title(
+    model: &ClusterModel,
+    table: &TableState,
+    overview: bool,
+    ctx: &Ctx,
+) -> Line<'static> {
+    let name = if overview {
+        "Workloads (worst first)"
+    } else {
+        "Workloads"
+    };
+    let load = model.load_state(WORKLOAD_RESOURCES);
+    pane_title(ctx, name, table.rows.len(), &table.filter, &load)
 }
 
-fn pod_cells<'a>(ctx: &Ctx, p: &PodRow, wide: bool) -> Vec<Cell<'a>> {
+pub fn draw_workloads(
+    frame: &mut Frame,
+    area: Rect,
+    shown: Shown,
+    table: &TableState,
+    overview: bool,
+    ctx: &Ctx,
+) {
+    let title = workloads_title(shown.model, table, overview, ctx);
+    draw_table(frame, area, ctx, title, table, true, &Workloads(shown));
+}
+
+// ---------------------------------------------------------------- pods
+
+pub struct Pods<'a>(pub Shown<'a>);
+
+impl TableRows for Pods<'_> {
+    fn columns(&self, width: u16) -> Vec<Column> {
+        let wide = width >= WIDE;
+        let mut columns = vec![];
+        if wide || self.0.many_namespaces {
+            columns.push(give("NAMESPACE", 4, 16));
+        }
+        columns.push(col("NAME", 16, 64));
+        columns.extend([
+            col("READY", 5, 5),
+            col("STATUS", 7, 24),
+            col("RESTARTS", 8, 20),
+            col("AGE", 3, 5),
+        ]);
+        if wide {
+            columns.extend([col("IP", 7, 15), fill("NODE", 8)]);
+        }
+        columns
+    }
+
+    fn row(&self, slot: usize, width: u16, ctx: &Ctx) -> Option<Row> {
+        let p = self.0.model.pods.get(slot)?;
+        Some(Row::new(pod_cells(ctx, self.0, p, width >= WIDE)))
+    }
+}
+
+fn pod_cells(ctx: &Ctx, shown: Shown, p: &PodRow, wide: bool) -> Vec<Cell> {
     let restarts = if wide {
         restarts_label(ctx, p.restarts, p.last_restart)
     } else {
         p.restarts.to_string()
     };
-    let restarts_style = if p.restarts > 0 {
-        ctx.theme.warn
-    } else {
-        ctx.theme.text
-    };
-    let mut cells = vec![
-        Cell::from(p.name.clone()),
+    let mut cells = vec![];
+    if wide || shown.many_namespaces {
+        cells.push(Cell::from(p.namespace.as_str()));
+    }
+    cells.extend([
+        Cell::from(p.name.as_str()),
         Cell::from(format!("{}/{}", p.ready, p.containers)),
-        status_cell(ctx, p.health, p.status.clone()),
-        Cell::from(Span::styled(restarts, restarts_style)),
+        Cell::health(ctx, p.health, p.status.as_str()),
+        warn_if(ctx, p.restarts > 0, restarts),
         Cell::from(age(ctx.now - p.created)),
-    ];
+    ]);
     if wide {
-        cells.insert(0, Cell::from(p.namespace.clone()));
-        cells.push(Cell::from(p.ip.clone()));
-        cells.push(Cell::from(p.node.clone()));
+        cells.extend([Cell::from(p.ip.as_str()), Cell::from(p.node.as_str())]);
     }
     cells
 }
 
-pub fn draw_nodes(frame: &mut Frame, area: Rect, state: &State, ctx: &Ctx) {
-    let columns = [
-        col("NAME", Min(16)),
-        col("STATUS", Length(28)),
-        col("ROLES", Length(10)),
-        col("PODS", Length(5)),
-        col("CPU", Length(5)),
-        col("MEMORY", Length(10)),
-        col("VERSION", Length(9)),
-        col("AGE", Length(4)),
-    ];
-    let load = state.cluster.load_state(&[Resource::Nodes]);
-    let title = pane_title(
-        ctx,
-        "Nodes",
-        state.nodes.rows.len(),
-        &state.nodes.filter,
-        &load,
-    );
-    draw_table(
-        frame,
-        area,
-        ctx,
-        title,
-        &columns,
-        &state.nodes,
-        true,
-        |slot| {
-            let n = state.cluster.nodes.get(slot)?;
-            let pods = state
-                .cluster
-                .pods_by_node
-                .get(&n.name)
-                .copied()
-                .unwrap_or(0);
-            Some((
-                vec![
-                    Cell::from(n.name.clone()),
-                    status_cell(ctx, n.health, n.status.clone()),
-                    Cell::from(n.roles.clone()),
-                    Cell::from(pods.to_string()),
-                    Cell::from(n.cpu.clone()),
-                    Cell::from(n.memory.clone()),
-                    Cell::from(n.version.clone()),
-                    Cell::from(age(ctx.now - n.created)),
-                ],
-                Style::default(),
-            ))
-        },
-    );
+pub fn pods_title(
+    model: &ClusterModel,
+    table: &TableState,
+    scope: Option<&Scope>,
+    ctx: &Ctx,
+) -> Line<'static> {
+    let name = scope
+        .map(|s| format!("Pods {} {}", ctx.symbols.arrow, s.label()))
+        .unwrap_or_else(|| "Pods".into());
+    let load = model.load_state(&[Resource::Pods]);
+    pane_title(ctx, &name, table.rows.len(), &table.filter, &load)
 }
 
-pub fn draw_hpas(frame: &mut Frame, area: Rect, state: &State, ctx: &Ctx) {
-    let columns = [
-        col("NAME", Min(16)),
-        col("REFERENCE", Length(26)),
-        col("TARGETS", Min(18)),
-        col("MIN", Length(3)),
-        col("MAX", Length(3)),
-        col("REPLICAS", Length(8)),
-        col("AGE", Length(4)),
-    ];
-    let load = state.cluster.load_state(&[Resource::Hpas]);
-    let title = pane_title(
-        ctx,
-        "HPAs",
-        state.hpas.rows.len(),
-        &state.hpas.filter,
-        &load,
-    );
-    draw_table(
-        frame,
-        area,
-        ctx,
-        title,
-        &columns,
-        &state.hpas,
-        true,
-        |slot| {
-            let h = state.cluster.hpas.get(slot)?;
-            let replicas = if h.current == h.desired {
-                h.current.to_string()
-            } else {
-                format!("{}{}{}", h.current, ctx.symbols.arrow, h.desired)
-            };
-            Some((
-                vec![
-                    status_cell(ctx, h.health, h.name.clone()),
-                    Cell::from(h.target.clone()),
-                    Cell::from(h.metrics.clone()),
-                    Cell::from(h.min.to_string()),
-                    Cell::from(h.max.to_string()),
-                    Cell::from(replicas),
-                    Cell::from(age(ctx.now - h.created)),
-                ],
-                Style::default(),
-            ))
-        },
-    );
+pub fn draw_pods(
+    frame: &mut Frame,
+    area: Rect,
+    shown: Shown,
+    table: &TableState,
+    scope: Option<&Scope>,
+    ctx: &Ctx,
+) {
+    let title = pods_title(shown.model, table, scope, ctx);
+    draw_table(frame, area, ctx, title, table, true, &Pods(shown));
 }
 
-pub fn draw_events(frame: &mut Frame, area: Rect, state: &State, ctx: &Ctx) {
-    draw_warnings(frame, area, state, ctx, View::Events);
+// ---------------------------------------------------------------- nodes
+
+pub struct Nodes<'a>(pub Shown<'a>);
+
+impl TableRows for Nodes<'_> {
+    fn columns(&self, _width: u16) -> Vec<Column> {
+        vec![
+            col("NAME", 8, 48),
+            col("STATUS", 6, 28),
+            col("ROLES", 5, 10),
+            col("PODS", 4, 5),
+            col("CPU", 3, 5),
+            col("MEMORY", 6, 10),
+            col("VERSION", 7, 9),
+            col("AGE", 3, 4),
+        ]
+    }
+
+    fn row(&self, slot: usize, _width: u16, ctx: &Ctx) -> Option<Row> {
+        let c = &self.0.model;
+        let n = c.nodes.get(slot)?;
+        let pods = c.pods_by_node.get(&n.name).copied().unwrap_or(0);
+        Some(Row::new(vec![
+            Cell::from(n.name.as_str()),
+            Cell::health(ctx, n.health, n.status.as_str()),
+            Cell::from(n.roles.as_str()),
+            Cell::from(pods.to_string()),
+            Cell::from(n.cpu.as_str()),
+            Cell::from(n.memory.as_str()),
+            Cell::from(n.version.as_str()),
+            Cell::from(age(ctx.now - n.created)),
+        ]))
+    }
 }
 
-/// Warning events, newest first (the overview shows the same rows in a smaller pane).
-fn draw_warnings(frame: &mut Frame, area: Rect, state: &State, ctx: &Ctx, view: View) {
-    let columns = [
-        col("LAST", Length(4)),
-        col("REASON", Length(16)),
-        col("OBJECT", Length(32)),
-        col("COUNT", Length(5)),
-        col("MESSAGE", Min(20)),
-    ];
-    let load = state.cluster.load_state(&[Resource::Events]);
-    let table = &state.events;
-    let title = pane_title(
+pub fn nodes_title(model: &ClusterModel, table: &TableState, ctx: &Ctx) -> Line<'static> {
+    let load = model.load_state(&[Resource::Nodes]);
+    pane_title(ctx, "Nodes", table.rows.len(), &table.filter, &load)
+}
+
+pub fn draw_nodes(frame: &mut Frame, area: Rect, shown: Shown, table: &TableState, ctx: &Ctx) {
+    let title = nodes_title(shown.model, table, ctx);
+    draw_table(frame, area, ctx, title, table, true, &Nodes(shown));
+}
+
+// ---------------------------------------------------------------- HPAs
+
+pub struct Hpas<'a>(pub Shown<'a>);
+
+impl TableRows for Hpas<'_> {
+    fn columns(&self, width: u16) -> Vec<Column> {
+        let mut columns = vec![];
+        if width >= WIDE || self.0.many_namespaces {
+            columns.push(give("NAMESPACE", 4, 16));
+        }
+        columns.extend([
+            col("NAME", 8, 40),
+            give("REFERENCE", 10, 40),
+            fill("TARGETS", 10),
+            col("MIN", 3, 3),
+            col("MAX", 3, 3),
+            col("REPLICAS", 8, 8),
+            col("AGE", 3, 4),
+        ]);
+        columns
+    }
+
+    fn row(&self, slot: usize, width: u16, ctx: &Ctx) -> Option<Row> {
+        let h = self.0.model.hpas.get(slot)?;
+        let replicas = if h.current == h.desired {
+            h.current.to_string()
+        } else {
+            format!("{}{}{}", h.current, ctx.symbols.arrow, h.desired)
+        };
+        let mut cells = vec![];
+        if width >= WIDE || self.0.many_namespaces {
+            cells.push(Cell::from(h.namespace.as_str()));
+        }
+        cells.extend([
+            Cell::health(ctx, h.health, h.name.as_str()),
+            Cell::from(h.target.as_str()),
+            Cell::from(h.metrics.as_str()),
+            Cell::from(h.min.to_string()),
+            Cell::from(h.max.to_string()),
+            Cell::from(replicas),
+            Cell::from(age(ctx.now - h.created)),
+        ]);
+        Some(Row::new(cells))
+    }
+}
+
+pub fn hpas_title(model: &ClusterModel, table: &TableState, ctx: &Ctx) -> Line<'static> {
+    let load = model.load_state(&[Resource::Hpas]);
+    pane_title(ctx, "HPAs", table.rows.len(), &table.filter, &load)
+}
+
+pub fn draw_hpas(frame: &mut Frame, area: Rect, shown: Shown, table: &TableState, ctx: &Ctx) {
+    let title = hpas_title(shown.model, table, ctx);
+    draw_table(frame, area, ctx, title, table, true, &Hpas(shown));
+}
+
+// ---------------------------------------------------------------- events
+
+pub struct Events<'a>(pub Shown<'a>);
+
+impl TableRows for Events<'_> {
+    fn columns(&self, _width: u16) -> Vec<Column> {
+        vec![
+            col("LAST", 4, 4),
+            col("REASON", 6, 20),
+            col("OBJECT", 12, 48),
+            col("COUNT", 5, 5),
+            fill("MESSAGE", 20),
+        ]
+    }
+
+    fn row(&self, slot: usize, _width: u16, ctx: &Ctx) -> Option<Row> {
+        let e = self.0.model.events.get(slot)?;
+        Some(Row::new(vec![
+            Cell::from(age(ctx.now - e.last_seen)),
+            warn_if(ctx, e.warning, e.reason.clone()),
+            Cell::from(e.object.as_str()),
+            Cell::from(e.count.to_string()),
+            Cell::from(e.message.as_str()),
+        ]))
+    }
+}
+
+pub fn events_title(model: &ClusterModel, table: &TableState, ctx: &Ctx) -> Line<'static> {
+    let load = model.load_state(&[Resource::Events]);
+    pane_title(
         ctx,
         "Warning events",
         table.rows.len(),
-        &state.events.filter,
+        &table.filter,
         &load,
-    );
-    draw_table(
-        frame,
-        area,
-        ctx,
-        title,
-        &columns,
-        table,
-        view == View::Events,
-        |slot| {
-            let e = state.cluster.events.get(slot)?;
-            let style = if e.warning {
-                ctx.theme.warn
-            } else {
-                ctx.theme.text
-            };
-            Some((
-                vec![
-                    Cell::from(age(ctx.now - e.last_seen)),
-                    Cell::from(Span::styled(e.reason.clone(), style)),
-                    Cell::from(truncate(&e.object, 32, ctx.symbols.ellipsis)),
-                    Cell::from(e.count.to_string()),
-                    Cell::from(e.message.clone()),
-                ],
-                Style::default(),
-            ))
-        },
-    );
+    )
 }
 
-pub fn draw_logs(frame: &mut Frame, area: Rect, state: &State, ctx: &Ctx) {
-    let Some(logs) = &state.logs else { return };
+/// Warning events, newest first (the overview shows the same rows, unfocused).
+pub fn draw_events(
+    frame: &mut Frame,
+    area: Rect,
+    shown: Shown,
+    table: &TableState,
+    focused: bool,
+    ctx: &Ctx,
+) {
+    let title = events_title(shown.model, table, ctx);
+    draw_table(frame, area, ctx, title, table, focused, &Events(shown));
+}
+
+// ---------------------------------------------------------------- logs
+
+pub fn draw_logs(frame: &mut Frame, area: Rect, logs: &LogsView, ctx: &Ctx) {
     let height = usize::from(area.height.saturating_sub(2));
     let len = logs.buffer.visible_len();
     let top = if logs.follow {
@@ -347,20 +393,16 @@ pub fn draw_logs(frame: &mut Frame, area: Rect, state: &State, ctx: &Ctx) {
         &logs.state,
     );
     let mode = if logs.follow { "following" } else { "paused" };
+    // The mode goes first: it must stay when a long stale reason is cut.
     title
         .spans
-        .push(Span::styled(format!(" {mode} "), ctx.theme.accent));
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_set(ctx.symbols.border)
-        .border_style(ctx.theme.border)
-        .title(title);
+        .insert(2, Span::styled(format!("{mode} "), ctx.theme.accent));
     let filter = logs.buffer.filter();
     let lines: Vec<Line> = (top..(top + height).min(len))
         .filter_map(|i| logs.buffer.visible(i))
         .map(|l| highlight(l, filter, ctx))
         .collect();
-    let mut para = Paragraph::new(lines).block(block);
+    let mut para = Paragraph::new(lines).block(block(ctx, title, area));
     if logs.wrap {
         para = para.wrap(Wrap { trim: false });
     }

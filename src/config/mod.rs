@@ -1,8 +1,6 @@
 //! The TOML config file (DESIGN.md's format): typed, unknown keys refused, every error naming
 //! file:line:col and, for a misspelt key, the nearest known one.
 
-pub mod keymap;
-
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};

@@ -1,8 +1,7 @@
-//! User intents, named as the keymap files name them.
+//! User intents, named as the keymap files name them. The views an intent can go to come
+//! from the pane registry.
 
-use std::str::FromStr;
-
-use super::view::View;
+use crate::ui::pane::{ViewId, ViewSpec};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Action {
@@ -22,19 +21,21 @@ pub enum Action {
     ToggleFollow,
     ToggleWrap,
     Namespaces,
-    Goto(View),
-    /// Types an action for the selected workload on the command line ("restart", "scale",
-    /// "rollback"); the operator completes it with Enter, then confirms the plan.
+    /// The selected row (and its pane's state) in full: what a cut cell said.
+    InFull,
+    Goto(ViewId),
+    /// Types an action for the selected row on the command line ("restart", "scale",
+    /// "rollback", "cordon"); the operator completes it with Enter, then confirms the plan.
     Prefill(&'static str),
 }
 
 impl Action {
-    /// Every action with its keymap name and the help text.
+    /// Every action but the views, with its keymap name and the help text.
     pub const ALL: &'static [(Action, &'static str, &'static str)] = &[
         (Action::Quit, "quit", "quit opsdeck"),
         (Action::Back, "back", "clear filter, or go back"),
         (Action::Help, "help", "show the keys"),
-        (Action::Command, "command", "command line (:pods, :q)"),
+        (Action::Command, "command", "command line (tab completes)"),
         (Action::Filter, "filter", "filter the table / log"),
         (Action::Up, "up", "move up"),
         (Action::Down, "down", "move down"),
@@ -42,73 +43,63 @@ impl Action {
         (Action::PageDown, "page-down", "page down"),
         (Action::Top, "top", "first row"),
         (Action::Bottom, "bottom", "last row / follow log"),
-        (Action::Open, "open", "drill down: pods, logs"),
+        (Action::Open, "open", "open: pods, logs"),
+        (Action::InFull, "in-full", "the row in full"),
         (Action::Logs, "logs", "logs of the selected pod"),
         (Action::ToggleFollow, "follow", "follow the log on/off"),
         (Action::ToggleWrap, "wrap", "wrap log lines on/off"),
         (Action::Namespaces, "namespaces", "choose namespaces"),
-        (Action::Goto(View::Overview), "overview", "overview"),
-        (
-            Action::Goto(View::Workloads),
-            "workloads",
-            "deployments, statefulsets",
-        ),
-        (Action::Goto(View::Pods), "pods", "pods"),
-        (Action::Goto(View::Nodes), "nodes", "nodes"),
-        (Action::Goto(View::Hpas), "hpa", "autoscalers (HPA)"),
-        (Action::Goto(View::Events), "events", "warning events"),
-        (Action::Goto(View::Queues), "queues", "queues"),
-        (Action::Goto(View::Slos), "slos", "SLO burn rates"),
-        (Action::Goto(View::Costs), "costs", "costs and budgets"),
-        (
-            Action::Prefill("restart"),
-            "restart",
-            "restart workload (plan, confirm)",
-        ),
-        (
-            Action::Prefill("scale"),
-            "scale",
-            "scale workload (plan, confirm)",
-        ),
+        (Action::Prefill("restart"), "restart", "restart a workload"),
+        (Action::Prefill("scale"), "scale", "scale a workload"),
         (
             Action::Prefill("rollback"),
             "rollback",
-            "roll back workload (plan, confirm)",
+            "roll a workload back",
         ),
         (
             Action::Prefill("cordon"),
             "cordon",
-            "cordon node (plan, confirm)",
+            "cordon / uncordon a node",
         ),
     ];
 
-    pub fn name(self) -> &'static str {
-        Self::ALL
+    /// From its keymap name: one of `ALL`, or a view's name.
+    pub fn parse(name: &str, views: &[ViewSpec]) -> Result<Action, String> {
+        if let Some((a, _, _)) = Self::ALL.iter().find(|(_, n, _)| *n == name) {
+            return Ok(*a);
+        }
+        if let Some(v) = views.iter().find(|v| v.id.0 == name) {
+            return Ok(Action::Goto(v.id));
+        }
+        let names: Vec<&str> = Self::ALL
             .iter()
-            .find(|(a, _, _)| *a == self)
             .map(|(_, n, _)| *n)
-            .unwrap_or("?")
+            .chain(views.iter().map(|v| v.id.0))
+            .collect();
+        Err(format!(
+            "unknown action {name:?} (known: {})",
+            names.join(", ")
+        ))
     }
 
-    pub fn description(self) -> &'static str {
-        Self::ALL
-            .iter()
-            .find(|(a, _, _)| *a == self)
-            .map(|(_, _, d)| *d)
-            .unwrap_or("")
+    /// What the help overlay says it does.
+    pub fn description(self, views: &[ViewSpec]) -> &'static str {
+        match self {
+            Action::Goto(id) => views.iter().find(|v| v.id == id).map_or("", |v| v.help),
+            a => Self::ALL
+                .iter()
+                .find(|(x, _, _)| *x == a)
+                .map_or("", |(_, _, d)| *d),
+        }
     }
-}
 
-impl FromStr for Action {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .iter()
-            .find(|(_, n, _)| *n == s)
-            .map(|(a, _, _)| *a)
-            .ok_or_else(|| {
-                let names: Vec<&str> = Self::ALL.iter().map(|(_, n, _)| *n).collect();
-                format!("unknown action {s:?} (known: {})", names.join(", "))
-            })
+    /// Where the help overlay lists it: `ALL`'s order, then the views in registry order.
+    pub fn rank(self, views: &[ViewSpec]) -> usize {
+        match self {
+            Action::Goto(id) => {
+                Self::ALL.len() + views.iter().position(|v| v.id == id).unwrap_or(0)
+            }
+            a => Self::ALL.iter().position(|(x, _, _)| *x == a).unwrap_or(0),
+        }
     }
 }

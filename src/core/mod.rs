@@ -1,10 +1,12 @@
-//! The console's brain: State, Msg, Effect, the pure update, navigation and the command line.
+//! The console's brain: State, Msg, Effect, the pure update, the pane registry, navigation,
+//! the command line, the keymap and the root of every frame.
 
 pub mod action;
-pub mod action_flow;
+pub mod command;
+pub mod draw;
+pub mod keymap;
+pub mod layout;
 pub mod msg;
-pub mod runbook_flow;
+pub mod panes;
 pub mod state;
-pub mod table;
 pub mod update;
-pub mod view;

@@ -6,16 +6,12 @@ use std::time::Duration;
 
 use crossterm::event::KeyEvent;
 
-use crate::actions::ActionRequest;
-use crate::actions::executor::{ActionError, Outcome, Progress};
+use super::panes::PaneMsg;
 use crate::actions::plan::Plan;
 use crate::actions::runbook::Runbook;
-use crate::cluster::logs::{LogMsg, LogTarget};
-use crate::cluster::model::ClusterMsg;
+use crate::actions::{ActionError, ActionRequest, Outcome, Progress};
 use crate::cluster::source::Namespaces;
-use crate::cost::model::CostMsg;
-use crate::queues::QueueMsg;
-use crate::slo::source::SloMsg;
+use crate::ui::pane::LogTarget;
 
 #[derive(Clone, Debug)]
 pub enum Msg {
@@ -26,9 +22,9 @@ pub enum Msg {
     },
     /// The clock moved (unix seconds).
     Ticked(i64),
-    Cluster(ClusterMsg),
-    Logs(LogMsg),
-    /// The executor built a plan (or refused: readonly, forbidden, not found...).
+    /// A pane's source sent something.
+    Pane(PaneMsg),
+    /// The executor built a plan (or refused: read-only, forbidden, not found...).
     ActionPlanned(Result<Box<Plan>, ActionError>),
     ActionProgressed(Progress),
     ActionFinished(Result<Outcome, ActionError>),
@@ -36,38 +32,11 @@ pub enum Msg {
     RunbookLoaded(Result<(Box<Runbook>, BTreeMap<String, String>), String>),
     /// A runbook check or wait-until was evaluated: (holds, what was seen), or why not.
     ConditionEvaluated(Result<(bool, String), String>),
-    Queues(QueueMsg),
-    Slo(SloMsg),
-    Cost(CostMsg),
 }
 
-impl From<CostMsg> for Msg {
-    fn from(m: CostMsg) -> Self {
-        Msg::Cost(m)
-    }
-}
-
-impl From<SloMsg> for Msg {
-    fn from(m: SloMsg) -> Self {
-        Msg::Slo(m)
-    }
-}
-
-impl From<QueueMsg> for Msg {
-    fn from(m: QueueMsg) -> Self {
-        Msg::Queues(m)
-    }
-}
-
-impl From<ClusterMsg> for Msg {
-    fn from(m: ClusterMsg) -> Self {
-        Msg::Cluster(m)
-    }
-}
-
-impl From<LogMsg> for Msg {
-    fn from(m: LogMsg) -> Self {
-        Msg::Logs(m)
+impl<T: Into<PaneMsg>> From<T> for Msg {
+    fn from(m: T) -> Self {
+        Msg::Pane(m.into())
     }
 }
 

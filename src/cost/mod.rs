@@ -3,7 +3,8 @@
 
 pub mod model;
 pub mod opencost;
+pub mod pane;
 pub mod source;
 pub mod view;
 
-pub use model::{Budget, BudgetState, CostModel};
+pub use model::{Budget, BudgetState, CostModel, CostSources};

@@ -5,8 +5,8 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::time::Duration;
 
-use crate::cluster::model::LoadState;
 use crate::config::BudgetConfig;
+use crate::status::LoadState;
 
 /// Spend per refresh kept for the sparkline.
 const HISTORY: usize = 60;
@@ -188,19 +188,32 @@ pub struct CostModel {
     pub unit: UnitCost,
     /// LLM spend per hour, one value per reading.
     pub history: VecDeque<f64>,
-    /// Whether an OpenCost source exists (else infra budgets stay unknown, not loading).
-    pub has_infra: bool,
-    now_ms: i64,
+    /// Which sources exist (an unconfigured one is said so, never "loading").
+    pub sources: CostSources,
+    /// When the last LLM reading and the last OpenCost reading were taken: each source's
+    /// budgets are projected from its own reading's time, so one source failing (or time
+    /// passing without a reading) never moves another's projection.
+    llm_at_ms: i64,
+    infra_at_ms: i64,
+}
+
+/// Which cost sources are configured.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CostSources {
+    /// LLM counters in Prometheus (`[prometheus]`).
+    pub llm: bool,
+    /// OpenCost (`[opencost]`).
+    pub infra: bool,
 }
 
 impl Default for CostModel {
     fn default() -> Self {
-        CostModel::new(None, false)
+        CostModel::new(None, CostSources::default())
     }
 }
 
 impl CostModel {
-    pub fn new(config: Option<&BudgetConfig>, has_infra: bool) -> Self {
+    pub fn new(config: Option<&BudgetConfig>, sources: CostSources) -> Self {
         let mut budgets = Vec::new();
         let mut target = None;
         if let Some(c) = config {
@@ -234,8 +247,9 @@ impl CostModel {
                 ..UnitCost::default()
             },
             history: VecDeque::new(),
-            has_infra,
-            now_ms: 0,
+            sources,
+            llm_at_ms: 0,
+            infra_at_ms: 0,
         }
     }
 
@@ -244,18 +258,18 @@ impl CostModel {
         &self.budgets
     }
 
+    /// `now_ms` stamps a failure; readings carry their own time.
     pub fn apply(&mut self, msg: &CostMsg, now_ms: i64) {
-        self.now_ms = now_ms;
         match msg {
             CostMsg::Llm { at_ms, reading } => {
-                self.now_ms = *at_ms;
+                self.llm_at_ms = *at_ms;
                 self.unit = unit_cost(reading, self.unit.target_per_article);
                 push(&mut self.history, reading.total.hourly_usd);
                 self.llm = Some((**reading).clone());
                 self.llm_load = LoadState::Live;
             }
             CostMsg::Infra { at_ms, reading } => {
-                self.now_ms = *at_ms;
+                self.infra_at_ms = *at_ms;
                 self.infra = Some(reading.clone());
                 self.infra_load = LoadState::Live;
             }
@@ -275,13 +289,17 @@ impl CostModel {
     }
 
     fn reproject(&mut self) {
-        let (day_left, month_left) = (day_left(self.now_ms), month_left(self.now_ms));
+        let infra_month_left = month_left(self.infra_at_ms);
+        let (day_left, month_left) = (day_left(self.llm_at_ms), month_left(self.llm_at_ms));
         for b in &mut self.budgets {
             let figures = match &b.scope {
                 Scope::Infra => self.infra.as_ref().map(|i| {
                     // Month-to-date plus the last 7 days' daily average for the days left:
                     // never a division by the time elapsed, so the 1st of the month is fine.
-                    (i.month_usd, i.month_usd + i.last_7d_usd / 7.0 * month_left)
+                    (
+                        i.month_usd,
+                        i.month_usd + i.last_7d_usd / 7.0 * infra_month_left,
+                    )
                 }),
                 scope => self.llm.as_ref().map(|l| {
                     let spend = match scope {
@@ -314,12 +332,9 @@ impl CostModel {
 
     /// The cost pane's load state: the LLM source's, or OpenCost's when that is the one stale.
     pub fn load(&self) -> LoadState {
-        match (&self.llm_load, &self.infra_load) {
-            (s @ LoadState::Stale { .. }, _) => s.clone(),
-            (_, s @ LoadState::Stale { .. }) if self.has_infra => s.clone(),
-            (LoadState::Loading, _) => LoadState::Loading,
-            _ => LoadState::Live,
-        }
+        let llm = self.sources.llm.then_some(&self.llm_load);
+        let infra = self.sources.infra.then_some(&self.infra_load);
+        LoadState::worst([llm, infra].into_iter().flatten())
     }
 }
 
@@ -401,6 +416,14 @@ mod tests {
 
     /// 2026-11-25 18:00:00 UTC: 6 hours and 5.25 days left.
     const NOW: i64 = 1_795_629_600_000;
+    const BOTH: CostSources = CostSources {
+        llm: true,
+        infra: true,
+    };
+    const LLM_ONLY: CostSources = CostSources {
+        llm: true,
+        infra: false,
+    };
 
     fn config() -> BudgetConfig {
         BudgetConfig {
@@ -451,7 +474,7 @@ mod tests {
 
     #[test]
     fn a_spike_projects_over_the_daily_budget_before_spending_it() {
-        let mut m = CostModel::new(Some(&config()), true);
+        let mut m = CostModel::new(Some(&config()), BOTH);
         m.apply(
             &CostMsg::Llm {
                 at_ms: NOW,
@@ -524,7 +547,7 @@ mod tests {
     #[test]
     fn the_first_minutes_of_a_day_project_from_the_rate_without_dividing_by_zero() {
         let midnight = NOW - 18 * 3_600_000;
-        let mut m = CostModel::new(Some(&config()), false);
+        let mut m = CostModel::new(Some(&config()), LLM_ONLY);
         m.apply(
             &CostMsg::Llm {
                 at_ms: midnight,
@@ -543,7 +566,7 @@ mod tests {
 
     #[test]
     fn unit_cost_and_infra_projection() {
-        let mut m = CostModel::new(Some(&config()), true);
+        let mut m = CostModel::new(Some(&config()), BOTH);
         m.apply(
             &CostMsg::Llm {
                 at_ms: NOW,
@@ -588,7 +611,7 @@ mod tests {
 
     #[test]
     fn a_dead_opencost_is_stale_alone() {
-        let mut m = CostModel::new(Some(&config()), true);
+        let mut m = CostModel::new(Some(&config()), BOTH);
         m.apply(
             &CostMsg::Llm {
                 at_ms: NOW,
@@ -609,5 +632,33 @@ mod tests {
                 reason: "connection refused, retrying in 2s".into()
             }
         );
+    }
+
+    #[test]
+    fn one_source_failing_never_moves_another_sources_projection() {
+        // Spend read at 06:00; OpenCost fails at 12:00. The daily projection stays what the
+        // 06:00 reading says (18 hours left), it does not drift to 12:00's 12 hours.
+        let six = NOW - 12 * 3_600_000;
+        let mut m = CostModel::new(Some(&config()), BOTH);
+        m.apply(
+            &CostMsg::Llm {
+                at_ms: six,
+                reading: llm(38.5, 4.0),
+            },
+            six,
+        );
+        let daily = |m: &CostModel| {
+            m.budgets()
+                .iter()
+                .find(|b| b.label == "LLM/day")
+                .and_then(|b| b.projected_usd)
+        };
+        assert_eq!(daily(&m), Some(38.5 + 4.0 * 18.0));
+        let failed = CostMsg::InfraFailed {
+            reason: "connection refused".into(),
+            retry_in: None,
+        };
+        m.apply(&failed, NOW - 6 * 3_600_000);
+        assert_eq!(daily(&m), Some(38.5 + 4.0 * 18.0));
     }
 }

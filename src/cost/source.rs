@@ -13,8 +13,8 @@ use super::model::{CostMsg, LlmReading, Spend, since_day_and_month};
 use super::opencost::OpenCost;
 use crate::clients::poll::{self, Next, Step};
 use crate::clients::prometheus::{PromError, Prometheus, QueryResult};
-use crate::cluster::source::Backoff;
-use crate::queues::now_ms;
+use crate::status::Backoff;
+use crate::status::now_ms;
 
 /// The PromQL of one LLM refresh at `now_ms` (windows since 00:00 UTC and since the 1st).
 pub fn llm_queries(now_ms: i64) -> [String; 11] {

@@ -3,20 +3,18 @@
 //! history, and OpenCost's infrastructure cost per workload with efficiency.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Paragraph};
+use ratatui::widgets::Paragraph;
 
 use super::model::{Budget, BudgetState, CostModel, InfraReading, LlmReading};
-use crate::cluster::model::LoadState;
-use crate::cluster::rows::Health;
-use crate::core::state::State;
-use crate::core::table::TableState;
+use crate::status::{Health, LoadState};
 use crate::ui::sparkline::sparkline;
-use crate::ui::table::{Ctx, col, draw_table, health_cell, pane_title, titled};
-
-use Constraint::{Length, Min};
+use crate::ui::table::{
+    Cell, Column, Ctx, Row, TableRows, block, col, draw_table, pane_title, titled,
+};
+use crate::ui::table_state::TableState;
 
 /// The cost view: budgets on top, LLM spend (left) and infrastructure (right) below.
 pub struct CostAreas {
@@ -98,10 +96,6 @@ fn gauge(b: &Budget, width: usize, ascii: bool) -> String {
     crate::ui::format::gauge(spent / b.limit_usd.max(f64::EPSILON), width, ascii)
 }
 
-fn is_ascii(ctx: &Ctx) -> bool {
-    ctx.symbols.ok == crate::ui::symbols::ASCII.ok
-}
-
 /// "$0.06/article (target $0.05)" for pane titles.
 fn unit_summary(costs: &CostModel) -> String {
     let u = &costs.unit;
@@ -112,25 +106,34 @@ fn unit_summary(costs: &CostModel) -> String {
     }
 }
 
-fn budget_cells<'a>(b: &Budget, ctx: &Ctx, ascii: bool) -> Vec<Cell<'a>> {
-    let h = health(b);
-    vec![
-        health_cell(ctx, h, &b.label),
-        Cell::from(Span::styled(state_text(b), ctx.theme.health(h))),
-        Cell::from(gauge(b, 8, ascii)),
-        Cell::from(format!("{} / {}", opt_usd(b.spent_usd), usd(b.limit_usd))),
-        Cell::from(opt_usd(b.projected_usd)),
-    ]
-}
+/// The budgets, worst first: on the overview (unfocused) and on top of the cost view.
+pub struct Budgets<'a>(pub &'a CostModel);
 
-fn budget_columns() -> Vec<crate::ui::table::Column> {
-    vec![
-        col("BUDGET", Length(20)),
-        col("STATE", Length(5)),
-        col("SPENT", Length(14)),
-        col("SO FAR / LIMIT", Length(17)),
-        col("PROJECTED", Min(9)),
-    ]
+impl TableRows for Budgets<'_> {
+    fn columns(&self, _width: u16) -> Vec<Column> {
+        vec![
+            col("BUDGET", 12, 24),
+            col("STATE", 5, 5),
+            col("SPENT", 14, 14),
+            col("SO FAR / LIMIT", 14, 20),
+            col("PROJECTED", 9, 12),
+        ]
+    }
+
+    fn row(&self, slot: usize, _width: u16, ctx: &Ctx) -> Option<Row> {
+        let b = self.0.budgets().get(slot)?;
+        let h = health(b);
+        Some(
+            Row::new(vec![
+                Cell::marked(ctx, h, b.label.as_str()),
+                Cell::styled(state_text(b), ctx.theme.health(h)),
+                Cell::from(gauge(b, 8, ctx.symbols.ascii)),
+                Cell::from(format!("{} / {}", opt_usd(b.spent_usd), usd(b.limit_usd))),
+                Cell::from(opt_usd(b.projected_usd)),
+            ])
+            .style(budget_style(b, self.0, ctx)),
+        )
+    }
 }
 
 fn budget_style(b: &Budget, costs: &CostModel, ctx: &Ctx) -> Style {
@@ -144,9 +147,8 @@ fn budget_style(b: &Budget, costs: &CostModel, ctx: &Ctx) -> Style {
     }
 }
 
-/// The overview's pane: budgets worst first.
-pub fn draw_cost_pane(frame: &mut Frame, area: Rect, state: &State, ctx: &Ctx) {
-    let costs = &state.costs;
+/// The overview's pane: budgets worst first, cost per article in its title.
+pub fn draw_cost_pane(frame: &mut Frame, area: Rect, costs: &CostModel, ctx: &Ctx) {
     let budgets = costs.budgets();
     let mut title = pane_title(
         ctx,
@@ -170,70 +172,58 @@ pub fn draw_cost_pane(frame: &mut Frame, area: Rect, state: &State, ctx: &Ctx) {
         rows: (0..budgets.len()).collect(),
         ..TableState::default()
     };
-    let ascii = is_ascii(ctx);
-    draw_table(
-        frame,
-        area,
-        ctx,
-        title,
-        &budget_columns(),
-        &table,
-        false,
-        |i| {
-            let b = budgets.get(i)?;
-            Some((budget_cells(b, ctx, ascii), budget_style(b, costs, ctx)))
-        },
-    );
+    draw_table(frame, area, ctx, title, &table, false, &Budgets(costs));
 }
 
-/// The cost view.
-pub fn draw_costs(frame: &mut Frame, area: Rect, state: &State, ctx: &Ctx) {
-    let costs = &state.costs;
-    let areas = split(area, costs.budgets().len());
-    let budgets = costs.budgets();
-    let mut title = pane_title(ctx, "Budgets", budgets.len(), "", &costs.load());
+pub fn title(costs: &CostModel, ctx: &Ctx) -> Line<'static> {
+    let mut title = pane_title(ctx, "Budgets", costs.budgets().len(), "", &costs.load());
     let how = "projected: a day at the last 15 min's rate, a month at the last 24 h's, \
                infra at the 7-day average ";
     title.spans.insert(2, Span::styled(how, ctx.theme.dim));
-    let ascii = is_ascii(ctx);
+    title
+}
+
+/// The cost view.
+pub fn draw_costs(frame: &mut Frame, area: Rect, costs: &CostModel, table: &TableState, ctx: &Ctx) {
+    let areas = split(area, costs.budgets().len());
+    let title = title(costs, ctx);
     draw_table(
         frame,
         areas.budgets,
         ctx,
         title,
-        &budget_columns(),
-        &state.cost_table,
+        table,
         true,
-        |i| {
-            let b = budgets.get(i)?;
-            Some((budget_cells(b, ctx, ascii), budget_style(b, costs, ctx)))
-        },
+        &Budgets(costs),
     );
     draw_llm(frame, areas.llm, costs, ctx);
     draw_infra(frame, areas.infra, costs, ctx);
 }
 
-fn block<'a>(ctx: &Ctx, title: Line<'a>) -> Block<'a> {
-    Block::default()
-        .borders(Borders::ALL)
-        .border_set(ctx.symbols.border)
-        .border_style(ctx.theme.border)
-        .title(title)
-}
-
 fn draw_llm(frame: &mut Frame, area: Rect, costs: &CostModel, ctx: &Ctx) {
-    let title = titled(ctx, "LLM spend", "", &costs.llm_load);
-    let lines = match &costs.llm {
-        Some(l) => llm_lines(
-            l,
-            costs,
-            area.width.saturating_sub(16) as usize,
-            is_ascii(ctx),
-            ctx,
+    let (title, lines) = match &costs.llm {
+        _ if !costs.sources.llm => (
+            titled(ctx, "LLM spend", "", &LoadState::Live),
+            vec![Line::from(
+                "not configured: no [prometheus] url to read LLM counters from",
+            )],
         ),
-        None => vec![Line::from("waiting for Prometheus")],
+        Some(l) => (
+            titled(ctx, "LLM spend", "", &costs.llm_load),
+            llm_lines(
+                l,
+                costs,
+                area.width.saturating_sub(16) as usize,
+                ctx.symbols.ascii,
+                ctx,
+            ),
+        ),
+        None => (
+            titled(ctx, "LLM spend", "", &costs.llm_load),
+            vec![Line::from("waiting for Prometheus")],
+        ),
     };
-    frame.render_widget(Paragraph::new(lines).block(block(ctx, title)), area);
+    frame.render_widget(Paragraph::new(lines).block(block(ctx, title, area)), area);
 }
 
 fn llm_lines<'a>(
@@ -317,54 +307,69 @@ fn short_count(v: f64) -> String {
     }
 }
 
-fn draw_infra(frame: &mut Frame, area: Rect, costs: &CostModel, ctx: &Ctx) {
-    let columns = [
-        col("WORKLOAD (month to date)", Min(20)),
-        col("COST", Length(8)),
-        col("CPU EFF", Length(7)),
-        col("RAM EFF", Length(7)),
-    ];
-    let empty = InfraReading::default();
-    let infra = costs.infra.as_ref().unwrap_or(&empty);
-    let summary = match &costs.infra {
-        Some(i) => format!(
-            "month {}  today {}  7d {}",
-            usd(i.month_usd),
-            usd(i.today_usd),
-            usd(i.last_7d_usd)
-        ),
-        None if !costs.has_infra => "no [opencost] url configured".into(),
-        None => String::new(),
-    };
-    let title = titled(
-        ctx,
-        "Infrastructure (OpenCost)",
-        &summary,
-        &costs.infra_load,
-    );
-    let table = TableState {
-        rows: (0..infra.workloads.len()).collect(),
-        ..TableState::default()
-    };
-    let pct = |v: Option<f64>| v.map_or_else(|| "-".into(), |e| format!("{:.0}%", e * 100.0));
-    draw_table(frame, area, ctx, title, &columns, &table, false, |i| {
-        let w = infra.workloads.get(i)?;
+/// OpenCost's month-to-date cost per workload.
+struct Infra<'a>(&'a InfraReading);
+
+impl TableRows for Infra<'_> {
+    fn columns(&self, _width: u16) -> Vec<Column> {
+        vec![
+            col("WORKLOAD (month to date)", 12, 48),
+            col("COST", 6, 8),
+            col("CPU EFF", 7, 7),
+            col("RAM EFF", 7, 7),
+        ]
+    }
+
+    fn row(&self, slot: usize, _width: u16, _ctx: &Ctx) -> Option<Row> {
+        let w = self.0.workloads.get(slot)?;
+        let pct = |v: Option<f64>| v.map_or_else(|| "-".into(), |e| format!("{:.0}%", e * 100.0));
         // OpenCost's special keys say what they are.
         let name = match w.key.as_str() {
             "__idle__" => "(idle: unallocated node capacity)".to_string(),
             "__unallocated__" => "(unallocated: no controller)".to_string(),
             k => k.to_string(),
         };
-        Some((
-            vec![
-                Cell::from(name),
-                Cell::from(usd(w.cost_usd)),
-                Cell::from(pct(w.cpu_efficiency)),
-                Cell::from(pct(w.ram_efficiency)),
-            ],
-            Style::default(),
-        ))
-    });
+        Some(Row::new(vec![
+            Cell::from(name),
+            Cell::from(usd(w.cost_usd)),
+            Cell::from(pct(w.cpu_efficiency)),
+            Cell::from(pct(w.ram_efficiency)),
+        ]))
+    }
+}
+
+fn draw_infra(frame: &mut Frame, area: Rect, costs: &CostModel, ctx: &Ctx) {
+    let empty = InfraReading::default();
+    let infra = costs.infra.as_ref().unwrap_or(&empty);
+    let title = match &costs.infra {
+        // Said once, plainly: nothing is loading when nothing is configured.
+        _ if !costs.sources.infra => titled(
+            ctx,
+            "Infrastructure (OpenCost)",
+            "not configured: no [opencost] url",
+            &LoadState::Live,
+        ),
+        Some(i) => {
+            let summary = format!(
+                "month {}  today {}  7d {}",
+                usd(i.month_usd),
+                usd(i.today_usd),
+                usd(i.last_7d_usd)
+            );
+            titled(
+                ctx,
+                "Infrastructure (OpenCost)",
+                &summary,
+                &costs.infra_load,
+            )
+        }
+        None => titled(ctx, "Infrastructure (OpenCost)", "", &costs.infra_load),
+    };
+    let table = TableState {
+        rows: (0..infra.workloads.len()).collect(),
+        ..TableState::default()
+    };
+    draw_table(frame, area, ctx, title, &table, false, &Infra(infra));
 }
 
 #[cfg(test)]

@@ -2,13 +2,14 @@
 
 pub mod celery;
 pub mod model;
+pub mod pane;
 pub mod rabbitmq;
 pub mod redis;
 pub mod redis_read;
 pub mod value;
 pub mod view;
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 pub use model::{BrokerRates, Drain, QueueModel, QueueRow, QueueSample};
 
@@ -24,11 +25,4 @@ pub enum QueueMsg {
         /// None when retrying cannot help (a bad URL, an inline password).
         retry_in: Option<Duration>,
     },
-}
-
-/// The wall clock in ms since the epoch, as samples are stamped.
-pub fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }

@@ -3,8 +3,8 @@
 use std::cmp::Ordering;
 use std::collections::HashMap;
 
-use crate::cluster::model::LoadState;
 use crate::config::{QueueConfig, QueueKind};
+use crate::status::LoadState;
 
 /// One reading of one queue, as the broker gave it.
 #[derive(Clone, Debug, Default, PartialEq)]

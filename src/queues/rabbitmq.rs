@@ -10,11 +10,12 @@ use serde::Deserialize;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use super::QueueMsg;
 use super::model::{BrokerRates, QueueSample};
-use super::{QueueMsg, now_ms};
 use crate::clients::poll::{self, Next, Step};
-use crate::cluster::source::Backoff;
 use crate::config::{QueueConfig, QueueKind};
+use crate::status::Backoff;
+use crate::status::now_ms;
 
 /// Only what the console shows: the management API computes the rest for nothing.
 const COLUMNS: &str = "name,messages_ready,messages_unacknowledged,consumers,\

@@ -9,11 +9,12 @@ use redis::{AsyncConnectionConfig, Client, IntoConnectionInfo};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use super::QueueMsg;
 use super::redis_read;
 pub use super::redis_read::{ReadError, Refresh, sample_once};
-use super::{QueueMsg, now_ms};
-use crate::cluster::source::Backoff;
 use crate::config::{QueueConfig, QueueKind};
+use crate::status::Backoff;
+use crate::status::now_ms;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 

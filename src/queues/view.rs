@@ -1,20 +1,20 @@
 //! The queue pane on the overview (worst first) and the queues view with a depth history.
 
+use std::collections::{BTreeMap, VecDeque};
+
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::Rect;
 use ratatui::style::Style;
-use ratatui::text::Span;
-use ratatui::widgets::Cell;
+use ratatui::text::Line;
 
+use super::model::QueueModel;
 use super::model::{Drain, QueueRow};
-use crate::cluster::model::LoadState;
-use crate::cluster::rows::Health;
-use crate::core::state::State;
-use crate::core::table::TableState;
+use crate::status::{Health, LoadState};
 use crate::ui::sparkline::sparkline;
-use crate::ui::table::{Ctx, col, draw_table, health_cell, pane_title};
-
-use Constraint::{Length, Min};
+use crate::ui::table::{
+    Cell, Column, Ctx, Row, TableRows, col, draw_table, fill, give, pane_title,
+};
+use crate::ui::table_state::TableState;
 
 fn duration(secs: f64) -> String {
     let s = secs.max(0.0) as u64;
@@ -54,45 +54,15 @@ fn stale_reason(q: &QueueRow) -> String {
 }
 
 /// The worst load state of all queues, for the pane title.
-fn load(state: &State) -> LoadState {
-    LoadState::worst(state.queues.rows().iter().map(|q| &q.state))
+fn load(model: &QueueModel) -> LoadState {
+    LoadState::worst(model.rows().iter().map(|q| &q.state))
 }
 
-/// The overview's pane: name, depth, unacked, out-rate, time to drain, oldest.
-pub fn draw_queue_pane(frame: &mut Frame, area: Rect, state: &State, ctx: &Ctx) {
-    let columns = [
-        col("QUEUE", Min(18)),
-        col("DEPTH", Length(7)),
-        col("UNACK", Length(6)),
-        col("OUT/s", Length(6)),
-        col("DRAIN", Length(8)),
-        col("OLDEST", Length(7)),
-    ];
-    let rows = state.queues.rows();
-    let title = pane_title(ctx, "Queues (worst first)", rows.len(), "", &load(state));
-    let table = TableState {
-        rows: (0..rows.len()).collect(),
-        ..TableState::default()
-    };
-    draw_table(frame, area, ctx, title, &columns, &table, false, |i| {
-        let q = rows.get(i)?;
-        let h = health(q);
-        Some((
-            vec![
-                health_cell(ctx, h, &q.name),
-                Cell::from(q.depth.to_string()),
-                Cell::from(q.unacked.to_string()),
-                Cell::from(format!("{:.1}", q.out_rate)),
-                Cell::from(Span::styled(drain_text(q.drain), ctx.theme.health(h))),
-                Cell::from(
-                    q.oldest_age_secs
-                        .map(duration)
-                        .unwrap_or_else(|| "-".into()),
-                ),
-            ],
-            row_style(q, ctx),
-        ))
-    });
+/// What the queue tables read: the rows, and each queue's recent depths.
+#[derive(Clone, Copy)]
+pub struct Shown<'a> {
+    pub model: &'a QueueModel,
+    pub history: &'a BTreeMap<String, VecDeque<u64>>,
 }
 
 /// Figures of a stale queue are the last ones read: dim them so nobody acts on them as live.
@@ -103,80 +73,124 @@ fn row_style(q: &QueueRow, ctx: &Ctx) -> Style {
     }
 }
 
-/// The queues view: every figure, the consuming workload and a short depth history.
-pub fn draw_queues(frame: &mut Frame, area: Rect, state: &State, ctx: &Ctx) {
-    let wide = area.width >= 120;
-    let mut columns = vec![
-        col("QUEUE", Min(18)),
-        col("KIND", Length(8)),
-        col("DEPTH", Length(7)),
-        col("UNACK", Length(6)),
-        col("WORKERS", Length(7)),
-        col("IN/s", Length(6)),
-        col("OUT/s", Length(6)),
-        col("DRAIN", Length(8)),
-        col("OLDEST", Length(7)),
-    ];
-    if wide {
-        columns.push(col("OVERDUE", Length(7)));
-        columns.push(col("FAILED", Length(6)));
-        columns.push(col("CONSUMER", Length(30)));
-        columns.push(col("DEPTH HISTORY", Length(30)));
+fn oldest(q: &QueueRow) -> String {
+    q.oldest_age_secs
+        .map(duration)
+        .unwrap_or_else(|| "-".into())
+}
+
+/// The overview's pane: name, depth, unacked, out-rate, time to drain, oldest.
+struct Overview<'a>(&'a QueueModel);
+
+impl TableRows for Overview<'_> {
+    fn columns(&self, _width: u16) -> Vec<Column> {
+        vec![
+            col("QUEUE", 8, 40),
+            col("DEPTH", 5, 8),
+            col("UNACK", 5, 7),
+            col("OUT/s", 5, 6),
+            col("DRAIN", 5, 8),
+            col("OLDEST", 6, 7),
+        ]
     }
-    let rows = state.queues.rows();
-    let title = pane_title(ctx, "Queues", rows.len(), "", &load(state));
-    let ascii = ctx.symbols.ok == crate::ui::symbols::ASCII.ok;
-    draw_table(
-        frame,
-        area,
-        ctx,
-        title,
-        &columns,
-        &state.queue_table,
-        true,
-        |i| {
-            let q = rows.get(i)?;
-            let h = health(q);
-            let kind = format!("{:?}", q.kind).to_lowercase();
-            let mut cells = vec![
-                health_cell(ctx, h, &q.name),
-                Cell::from(kind),
+
+    fn row(&self, slot: usize, _width: u16, ctx: &Ctx) -> Option<Row> {
+        let q = self.0.rows().get(slot)?;
+        let h = health(q);
+        Some(
+            Row::new(vec![
+                Cell::marked(ctx, h, q.name.as_str()),
                 Cell::from(q.depth.to_string()),
                 Cell::from(q.unacked.to_string()),
-                Cell::from(
-                    q.consumers
-                        .map(|c| c.to_string())
-                        .unwrap_or_else(|| "-".into()),
-                ),
-                Cell::from(format!("{:.1}", q.in_rate)),
                 Cell::from(format!("{:.1}", q.out_rate)),
-                Cell::from(Span::styled(drain_text(q.drain), ctx.theme.health(h))),
-                Cell::from(
-                    q.oldest_age_secs
-                        .map(duration)
-                        .unwrap_or_else(|| "-".into()),
-                ),
-            ];
-            if wide {
-                let dash = |n: Option<u64>| n.map_or_else(|| "-".into(), |n| n.to_string());
-                cells.push(Cell::from(dash(q.overdue)));
-                cells.push(Cell::from(
-                    q.failed
-                        .map(|f| f.to_string())
-                        .unwrap_or_else(|| "-".into()),
-                ));
-                let stale = stale_reason(q);
-                let consumer = if stale.is_empty() {
-                    q.consumer_workload.clone().unwrap_or_default()
-                } else {
-                    stale
-                };
-                cells.push(Cell::from(consumer));
-                let history = state.queue_history.get(&q.name);
-                let depths = history.into_iter().flatten().map(|&d| d as f64);
-                cells.push(Cell::from(sparkline(depths, 30, ascii)));
-            }
-            Some((cells, row_style(q, ctx)))
-        },
-    );
+                Cell::styled(drain_text(q.drain), ctx.theme.health(h)),
+                Cell::from(oldest(q)),
+            ])
+            .style(row_style(q, ctx)),
+        )
+    }
+}
+
+pub fn draw_queue_pane(frame: &mut Frame, area: Rect, model: &QueueModel, ctx: &Ctx) {
+    let rows = model.rows();
+    let title = pane_title(ctx, "Queues (worst first)", rows.len(), "", &load(model));
+    let table = TableState {
+        rows: (0..rows.len()).collect(),
+        ..TableState::default()
+    };
+    draw_table(frame, area, ctx, title, &table, false, &Overview(model));
+}
+
+/// The queues view: every figure, the consuming workload and a short depth history.
+pub struct Queues<'a>(pub Shown<'a>);
+
+const WIDE: u16 = 120;
+
+impl TableRows for Queues<'_> {
+    fn columns(&self, width: u16) -> Vec<Column> {
+        let mut columns = vec![
+            col("QUEUE", 8, 40),
+            col("KIND", 4, 8),
+            col("DEPTH", 5, 8),
+            col("UNACK", 5, 7),
+            col("WORKERS", 7, 7),
+            col("IN/s", 4, 6),
+            col("OUT/s", 5, 6),
+            col("DRAIN", 5, 8),
+            col("OLDEST", 6, 7),
+        ];
+        if width >= WIDE {
+            columns.extend([
+                col("OVERDUE", 7, 7),
+                col("FAILED", 6, 6),
+                give("CONSUMER", 8, 40),
+                fill("DEPTH HISTORY", 13),
+            ]);
+        }
+        columns
+    }
+
+    fn row(&self, slot: usize, width: u16, ctx: &Ctx) -> Option<Row> {
+        let shown = self.0;
+        let q = shown.model.rows().get(slot)?;
+        let h = health(q);
+        let dash = |n: Option<u64>| n.map_or_else(|| "-".into(), |n| n.to_string());
+        let mut cells = vec![
+            Cell::marked(ctx, h, q.name.as_str()),
+            Cell::from(format!("{:?}", q.kind).to_lowercase()),
+            Cell::from(q.depth.to_string()),
+            Cell::from(q.unacked.to_string()),
+            Cell::from(q.consumers.map_or_else(|| "-".into(), |c| c.to_string())),
+            Cell::from(format!("{:.1}", q.in_rate)),
+            Cell::from(format!("{:.1}", q.out_rate)),
+            Cell::styled(drain_text(q.drain), ctx.theme.health(h)),
+            Cell::from(oldest(q)),
+        ];
+        if width >= WIDE {
+            let stale = stale_reason(q);
+            let consumer = if stale.is_empty() {
+                q.consumer_workload.clone().unwrap_or_default()
+            } else {
+                stale
+            };
+            let history = shown.history.get(&q.name);
+            let depths = history.into_iter().flatten().map(|&d| d as f64);
+            cells.extend([
+                Cell::from(dash(q.overdue)),
+                Cell::from(dash(q.failed)),
+                Cell::from(consumer),
+                Cell::from(sparkline(depths, 30, ctx.symbols.ascii)),
+            ]);
+        }
+        Some(Row::new(cells).style(row_style(q, ctx)))
+    }
+}
+
+pub fn title(model: &QueueModel, ctx: &Ctx) -> Line<'static> {
+    pane_title(ctx, "Queues", model.rows().len(), "", &load(model))
+}
+
+pub fn draw_queues(frame: &mut Frame, area: Rect, shown: Shown, table: &TableState, ctx: &Ctx) {
+    let title = title(shown.model, ctx);
+    draw_table(frame, area, ctx, title, table, true, &Queues(shown));
 }

@@ -5,6 +5,7 @@
 pub mod duration;
 pub mod math;
 pub mod model;
+pub mod pane;
 pub mod source;
 pub mod spec;
 pub mod view;

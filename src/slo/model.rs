@@ -11,7 +11,7 @@ use super::math::{
 };
 use super::source::{SloMsg, SloReading};
 use super::{Slo, SloFormat};
-use crate::cluster::model::LoadState;
+use crate::status::LoadState;
 
 /// Burn samples kept per SLO for the trend sparkline (one per refresh).
 const HISTORY: usize = 60;

@@ -13,7 +13,7 @@ use super::math::{required_windows, windows_for};
 use super::{Slo, format_duration};
 use crate::clients::poll::{self, Next, Step};
 use crate::clients::prometheus::{PromError, Prometheus, QueryResult};
-use crate::cluster::source::Backoff;
+use crate::status::Backoff;
 
 /// How long the whole-period ratio is reused (REFERENCE.md §12: 30-day queries are the slow ones).
 pub const PERIOD_CACHE: Duration = Duration::from_secs(300);
@@ -337,7 +337,7 @@ impl SloSource {
     ) -> Result<(), PromError> {
         let end = self
             .at
-            .unwrap_or_else(|| crate::queues::now_ms() as f64 / 1000.0);
+            .unwrap_or_else(|| crate::status::now_ms() as f64 / 1000.0);
         let step = Duration::from_secs(60);
         let prom = &self.prom;
         // The burn window is the fastest page row's long one (1h for 30 days).
@@ -408,7 +408,7 @@ impl<M: From<SloMsg> + Send + 'static> Step for SloTask<M> {
         let (msg, next) = match self.source.refresh().await {
             Ok(readings) => {
                 self.backoff.reset();
-                let at_ms = crate::queues::now_ms();
+                let at_ms = crate::status::now_ms();
                 (SloMsg::Refreshed { at_ms, readings }, Next::Tick)
             }
             Err(err) => {

@@ -3,22 +3,21 @@
 //! exact queries behind them.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 
 use super::format_duration;
 use super::math::{AlertState, RowResult, Severity};
+use super::model::SloModel;
 use super::model::SloRow;
-use crate::cluster::model::LoadState;
-use crate::cluster::rows::Health;
-use crate::core::state::State;
-use crate::core::table::TableState;
+use crate::status::{Health, LoadState};
 use crate::ui::sparkline::sparkline;
-use crate::ui::table::{Ctx, col, draw_table, pane_title};
-
-use Constraint::{Length, Min};
+use crate::ui::table::{
+    Cell, Column, Ctx, Row, TableRows, block, col, draw_table, fill, pane_title,
+};
+use crate::ui::table_state::TableState;
 
 /// The SLO view: the table on top (as tall as its rows, at most half the body), the selected
 /// SLO's details below.
@@ -86,12 +85,8 @@ fn exhaustion_text(row: &SloRow) -> String {
     }
 }
 
-fn is_ascii(ctx: &Ctx) -> bool {
-    ctx.symbols.ok == crate::ui::symbols::ASCII.ok
-}
-
-fn name_cell<'a>(row: &SloRow, ctx: &Ctx) -> Cell<'a> {
-    crate::ui::table::health_cell(ctx, health(row), &row.name)
+fn name_cell(row: &SloRow, ctx: &Ctx) -> Cell {
+    Cell::marked(ctx, health(row), row.name.as_str())
 }
 
 fn row_style(row: &SloRow, ctx: &Ctx) -> Style {
@@ -102,43 +97,46 @@ fn row_style(row: &SloRow, ctx: &Ctx) -> Style {
 }
 
 /// The overview's pane.
-pub fn draw_slo_pane(frame: &mut Frame, area: Rect, state: &State, ctx: &Ctx) {
-    let columns = [
-        col("SLO", Min(16)),
-        col("STATE", Length(7)),
-        col("BUDGET LEFT", Length(15)),
-        col("BURN", Length(6)),
-        col("EXHAUSTS", Length(8)),
-        col("TREND", Min(6)),
-    ];
-    let rows = state.slos.rows();
-    let title = pane_title(
-        ctx,
-        "SLOs (worst first)",
-        rows.len(),
-        "",
-        &state.slos.load(),
-    );
-    let table = TableState {
-        rows: (0..rows.len()).collect(),
-        ..TableState::default()
-    };
-    let ascii = is_ascii(ctx);
-    draw_table(frame, area, ctx, title, &columns, &table, false, |i| {
-        let r = rows.get(i)?;
+struct Overview<'a>(&'a SloModel);
+
+impl TableRows for Overview<'_> {
+    fn columns(&self, _width: u16) -> Vec<Column> {
+        vec![
+            col("SLO", 8, 40),
+            col("STATE", 5, 7),
+            col("BUDGET LEFT", 11, 15),
+            col("BURN", 4, 6),
+            col("EXHAUSTS", 8, 8),
+            fill("TREND", 5),
+        ]
+    }
+
+    fn row(&self, slot: usize, _width: u16, ctx: &Ctx) -> Option<Row> {
+        let r = self.0.rows().get(slot)?;
         let h = health(r);
-        Some((
-            vec![
+        let ascii = ctx.symbols.ascii;
+        Some(
+            Row::new(vec![
                 name_cell(r, ctx),
-                Cell::from(Span::styled(state_text(r, ctx), ctx.theme.health(h))),
+                Cell::styled(state_text(r, ctx), ctx.theme.health(h)),
                 Cell::from(gauge(r.budget_remaining, 9, ascii)),
                 Cell::from(burn_text(r.burn)),
                 Cell::from(exhaustion_text(r)),
                 Cell::from(sparkline(r.history.iter().copied(), 24, ascii)),
-            ],
-            row_style(r, ctx),
-        ))
-    });
+            ])
+            .style(row_style(r, ctx)),
+        )
+    }
+}
+
+pub fn draw_slo_pane(frame: &mut Frame, area: Rect, model: &SloModel, ctx: &Ctx) {
+    let rows = model.rows();
+    let title = pane_title(ctx, "SLOs (worst first)", rows.len(), "", &model.load());
+    let table = TableState {
+        rows: (0..rows.len()).collect(),
+        ..TableState::default()
+    };
+    draw_table(frame, area, ctx, title, &table, false, &Overview(model));
 }
 
 /// "16.2/19.0": one alert row's long/short burns, marked when it fires.
@@ -148,68 +146,89 @@ fn alert_row_text(r: &RowResult) -> String {
     format!("{}/{}{mark}", b(r.long_burn), b(r.short_burn))
 }
 
-/// The SLO view: a table of every SLO, and the selected one's windows and queries.
-pub fn draw_slos(frame: &mut Frame, area: Rect, state: &State, ctx: &Ctx) {
-    let areas = split(area, state.slos.rows().len());
-    let wide = area.width >= 120;
-    let mut columns = vec![
-        col("SLO", Min(16)),
-        col("OBJECTIVE", Length(10)),
-        col("STATE", Length(7)),
-        col("SINCE", Length(5)),
-        col("BUDGET LEFT", Length(15)),
-        col("BURN", Length(6)),
-        col("EXHAUSTS", Length(8)),
-    ];
-    if wide {
-        columns.insert(1, col("SERVICE", Length(12)));
-        columns.push(col("PAGE fast", Length(11)));
-        columns.push(col("PAGE slow", Length(11)));
-        columns.push(col("TICKET", Length(11)));
-        columns.push(col("TREND", Min(10)));
+/// The SLO view's table: every SLO, each alert row's burns on a wide screen.
+pub struct Slos<'a>(pub &'a SloModel);
+
+const WIDE: u16 = 120;
+
+impl TableRows for Slos<'_> {
+    fn columns(&self, width: u16) -> Vec<Column> {
+        let wide = width >= WIDE;
+        let mut columns = vec![col("SLO", 8, 40)];
+        if wide {
+            columns.push(col("SERVICE", 7, 16));
+        }
+        columns.extend([
+            col("OBJECTIVE", 9, 12),
+            col("STATE", 5, 7),
+            col("SINCE", 5, 5),
+            col("BUDGET LEFT", 11, 15),
+            col("BURN", 4, 6),
+            col("EXHAUSTS", 8, 8),
+        ]);
+        if wide {
+            columns.extend([
+                col("PAGE fast", 9, 11),
+                col("PAGE slow", 9, 11),
+                col("TICKET", 6, 11),
+                fill("TREND", 5),
+            ]);
+        }
+        columns
     }
-    let rows = state.slos.rows();
-    let title = pane_title(ctx, "SLOs", rows.len(), "", &state.slos.load());
-    let ascii = is_ascii(ctx);
+
+    fn row(&self, slot: usize, width: u16, ctx: &Ctx) -> Option<Row> {
+        let r = self.0.rows().get(slot)?;
+        let h = health(r);
+        let ascii = ctx.symbols.ascii;
+        let since = r.state_since_ms.map_or_else(
+            || "-".into(),
+            |ms| crate::ui::format::age(ctx.now - ms / 1000),
+        );
+        let wide = width >= WIDE;
+        let mut cells = vec![name_cell(r, ctx)];
+        if wide {
+            cells.push(Cell::from(r.service.as_str()));
+        }
+        cells.extend([
+            Cell::from(format!(
+                "{}%/{}",
+                trim_percent(r.objective * 100.0),
+                format_duration(r.period)
+            )),
+            Cell::styled(state_text(r, ctx), ctx.theme.health(h)),
+            Cell::from(since),
+            Cell::from(gauge(r.budget_remaining, 9, ascii)),
+            Cell::from(burn_text(r.burn)),
+            Cell::from(exhaustion_text(r)),
+        ]);
+        if wide {
+            for row in r.eval.rows.iter().take(3) {
+                cells.push(Cell::from(alert_row_text(row)));
+            }
+            cells.push(Cell::from(sparkline(r.history.iter().copied(), 40, ascii)));
+        }
+        Some(Row::new(cells).style(row_style(r, ctx)))
+    }
+}
+
+pub fn title(model: &SloModel, ctx: &Ctx) -> Line<'static> {
+    pane_title(ctx, "SLOs", model.rows().len(), "", &model.load())
+}
+
+/// The SLO view: a table of every SLO, and the selected one's windows and queries.
+pub fn draw_slos(frame: &mut Frame, area: Rect, model: &SloModel, table: &TableState, ctx: &Ctx) {
+    let areas = split(area, model.rows().len());
     draw_table(
         frame,
         areas.table,
         ctx,
-        title,
-        &columns,
-        &state.slo_table,
+        title(model, ctx),
+        table,
         true,
-        |i| {
-            let r = rows.get(i)?;
-            let h = health(r);
-            let since = r.state_since_ms.map_or_else(
-                || "-".into(),
-                |ms| crate::ui::format::age(ctx.now - ms / 1000),
-            );
-            let mut cells = vec![
-                name_cell(r, ctx),
-                Cell::from(format!(
-                    "{}%/{}",
-                    trim_percent(r.objective * 100.0),
-                    format_duration(r.period)
-                )),
-                Cell::from(Span::styled(state_text(r, ctx), ctx.theme.health(h))),
-                Cell::from(since),
-                Cell::from(gauge(r.budget_remaining, 9, ascii)),
-                Cell::from(burn_text(r.burn)),
-                Cell::from(exhaustion_text(r)),
-            ];
-            if wide {
-                cells.insert(1, Cell::from(r.service.clone()));
-                for row in r.eval.rows.iter().take(3) {
-                    cells.push(Cell::from(alert_row_text(row)));
-                }
-                cells.push(Cell::from(sparkline(r.history.iter().copied(), 40, ascii)));
-            }
-            Some((cells, row_style(r, ctx)))
-        },
+        &Slos(model),
     );
-    let selected = state.slo_table.selected_slot().and_then(|i| rows.get(i));
+    let selected = table.selected_slot().and_then(|i| model.rows().get(i));
     draw_detail(frame, areas.detail, selected, ctx);
 }
 
@@ -221,11 +240,8 @@ fn trim_percent(p: f64) -> String {
 /// The selected SLO: where it is defined, each alert row, each window's ratio and burn with
 /// the query that produced it.
 fn draw_detail(frame: &mut Frame, area: Rect, row: Option<&SloRow>, ctx: &Ctx) {
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_set(ctx.symbols.border)
-        .border_style(ctx.theme.border)
-        .title(Span::styled(" Windows and queries ", ctx.theme.title));
+    let title = Line::from(Span::styled(" Windows and queries ", ctx.theme.title));
+    let block = block(ctx, title, area);
     let Some(r) = row else {
         frame.render_widget(Paragraph::new("no SLO selected").block(block), area);
         return;

@@ -15,17 +15,6 @@ pub fn age(secs: i64) -> String {
     }
 }
 
-/// `text` cut to `width` characters with an ellipsis.
-pub fn truncate(text: &str, width: usize, ellipsis: &str) -> String {
-    if text.chars().count() <= width {
-        return text.to_string();
-    }
-    let keep = width.saturating_sub(ellipsis.chars().count());
-    let mut out: String = text.chars().take(keep).collect();
-    out.push_str(ellipsis);
-    out
-}
-
 /// "███████░░░  71%": `share` as a bar of `width` cells (clamped to empty or full) and a
 /// percentage (not clamped: overspent budgets say so).
 pub fn gauge(share: f64, width: usize, ascii: bool) -> String {
@@ -48,11 +37,5 @@ mod tests {
         assert_eq!(age(600), "10m");
         assert_eq!(age(3 * 3_600), "3h");
         assert_eq!(age(5 * 86_400), "5d");
-    }
-
-    #[test]
-    fn truncate_counts_characters() {
-        assert_eq!(truncate("abcdef", 4, "…"), "abc…");
-        assert_eq!(truncate("abc", 4, "..."), "abc");
     }
 }

@@ -13,7 +13,7 @@
 
 use ratatui::layout::Rect;
 
-use crate::core::view::View;
+use super::pane::Band;
 
 pub struct Regions {
     pub header: Rect,
@@ -44,17 +44,9 @@ pub fn regions(area: Rect) -> Regions {
     }
 }
 
-/// How many rows the overview's optional panes have (0: no pane).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct OverviewPanes {
-    pub slos: usize,
-    pub queues: usize,
-    pub budgets: usize,
-}
-
-/// The overview, top to bottom: a band of the SLO, queue and cost panes (side by side when the
-/// screen is wide, stacked otherwise), the workloads, then warnings (a third of the body, 4 to
-/// 12 lines).
+/// The overview, top to bottom: a band of the panes' overview panes (SLOs, queues, budgets:
+/// side by side when the screen is wide, stacked otherwise), the workloads, then warnings (a
+/// third of the body, 4 to 12 lines).
 ///
 /// ```text
 /// wide (>= 160 cols)               narrow
@@ -67,9 +59,8 @@ pub struct OverviewPanes {
 ///                                 +---------------+
 /// ```
 pub struct OverviewAreas {
-    pub slos: Option<Rect>,
-    pub queues: Option<Rect>,
-    pub costs: Option<Rect>,
+    /// One per band given, in the same order (None: it gave way).
+    pub bands: Vec<Option<Rect>>,
     pub workloads: Rect,
     pub events: Rect,
 }
@@ -79,22 +70,23 @@ const MIN_WORKLOADS: u16 = 7;
 /// Borders and the column header.
 const PANE_CHROME: u16 = 3;
 
-pub fn overview_split(body: Rect, panes: OverviewPanes) -> OverviewAreas {
-    let want = |rows: usize, max: usize| {
-        if rows == 0 {
+/// Places the band panes (`bands`, in any order; each says where it goes and when it gives
+/// way) above the workloads and warnings.
+pub fn overview_split(body: Rect, bands: &[Band]) -> OverviewAreas {
+    let want = |b: &Band| {
+        if b.rows == 0 {
             0
         } else {
-            rows.min(max) as u16 + PANE_CHROME
+            b.rows.min(b.max_rows) as u16 + PANE_CHROME
         }
     };
-    let wanted = [
-        want(panes.slos, 5),
-        want(panes.queues, 6),
-        want(panes.budgets, 4),
-    ];
-    let mut h = wanted;
+    // Work in band order (left to right, top to bottom); remember where each came from.
+    let mut order: Vec<usize> = (0..bands.len()).collect();
+    order.sort_by_key(|&i| bands[i].order);
+    let wanted: Vec<u16> = order.iter().map(|&i| want(&bands[i])).collect();
+    let mut h = wanted.clone();
     let side_by_side = body.width >= 160 && h.iter().filter(|&&x| x > 0).count() > 1;
-    let band = |h: &[u16; 3]| {
+    let band = |h: &[u16]| {
         if side_by_side {
             h.iter().copied().max().unwrap_or(0)
         } else {
@@ -109,20 +101,24 @@ pub fn overview_split(body: Rect, panes: OverviewPanes) -> OverviewAreas {
     // Too crowded: take a row from the tallest pane (the later one on a tie), down to one row.
     let one_row = PANE_CHROME + 1;
     while band(&h) > room {
-        let tallest = (0..3).filter(|&i| h[i] > one_row).max_by_key(|&i| h[i]);
+        let tallest = (0..h.len())
+            .filter(|&i| h[i] > one_row)
+            .max_by_key(|&i| (h[i], i));
         match tallest {
             Some(i) => h[i] -= 1,
             None => break,
         }
     }
-    // Still too crowded: drop panes, costs first, SLOs last; then give the room a dropped
-    // pane leaves back to the others, SLOs first.
-    for i in (0..3).rev() {
+    // Still too crowded: drop panes, the first to give way first; then give the room a dropped
+    // pane leaves back to the others, in band order.
+    let mut giving: Vec<usize> = (0..h.len()).collect();
+    giving.sort_by_key(|&i| std::cmp::Reverse(bands[order[i]].gives_way));
+    for i in giving {
         if band(&h) > room {
             h[i] = 0;
         }
     }
-    for i in 0..3 {
+    for i in 0..h.len() {
         while h[i] > 0 && h[i] < wanted[i] {
             h[i] += 1;
             if band(&h) > room {
@@ -132,12 +128,12 @@ pub fn overview_split(body: Rect, panes: OverviewPanes) -> OverviewAreas {
         }
     }
     let band_h = band(&h);
-    let mut rects = [None; 3];
+    let mut rects = vec![None; bands.len()];
     let (mut x, mut y) = (body.x, body.y);
     let visible = h.iter().filter(|&&x| x > 0).count() as u16;
     let mut placed = 0;
-    for i in 0..3 {
-        if h[i] == 0 {
+    for (k, &i) in order.iter().enumerate() {
+        if h[k] == 0 {
             continue;
         }
         rects[i] = Some(if side_by_side {
@@ -152,8 +148,8 @@ pub fn overview_split(body: Rect, panes: OverviewPanes) -> OverviewAreas {
             x += w;
             r
         } else {
-            let r = Rect::new(body.x, y, body.width, h[i]);
-            y += h[i];
+            let r = Rect::new(body.x, y, body.width, h[k]);
+            y += h[k];
             r
         });
     }
@@ -168,9 +164,7 @@ pub fn overview_split(body: Rect, panes: OverviewPanes) -> OverviewAreas {
         ..body
     };
     OverviewAreas {
-        slos: rects[0],
-        queues: rects[1],
-        costs: rects[2],
+        bands: rects,
         workloads,
         events,
     }
@@ -206,19 +200,4 @@ pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
         width: w,
         height: h,
     }
-}
-
-/// How many data rows a view's main table shows in a terminal of this size (`panes`: what
-/// the overview has besides workloads).
-pub fn table_rows(view: View, width: u16, height: u16, panes: OverviewPanes) -> usize {
-    let body = regions(Rect::new(0, 0, width, height)).body;
-    let pane = match view {
-        View::Overview => overview_split(body, panes).workloads,
-        View::Slos => crate::slo::view::split(body, panes.slos).table,
-        View::Costs => crate::cost::view::split(body, panes.budgets).budgets,
-        _ => body,
-    };
-    // Borders (2) and the column header (1); logs have no header.
-    let chrome = if view == View::Logs { 2 } else { 3 };
-    usize::from(pane.height.saturating_sub(chrome)).max(1)
 }

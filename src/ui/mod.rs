@@ -1,9 +1,13 @@
-//! Shared drawing: the root frame, layout, the virtual table, theme and symbol sets.
+//! Shared drawing below the domains: the pane interface, one virtual table widget, the dialog
+//! box, text that fits, layout helpers, sparklines, the theme and the symbol sets.
 
-pub mod draw;
+pub mod dialog;
 pub mod format;
 pub mod layout;
+pub mod pane;
 pub mod sparkline;
 pub mod symbols;
 pub mod table;
+pub mod table_state;
+pub mod text;
 pub mod theme;

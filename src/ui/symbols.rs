@@ -2,7 +2,7 @@
 
 use ratatui::symbols::border;
 
-use crate::cluster::rows::Health;
+use crate::status::Health;
 
 /// ratatui has no ASCII border set.
 pub const ASCII_BORDER: border::Set = border::Set {
@@ -24,10 +24,15 @@ pub struct Symbols {
     pub warn: &'static str,
     pub bad: &'static str,
     pub arrow: &'static str,
+    /// "loading…": something is on its way.
     pub ellipsis: &'static str,
+    /// Ends text cut to fit ("…", "~" in ASCII: one column either way).
+    pub cut: &'static str,
     pub separator: &'static str,
     pub checked: &'static str,
     pub unchecked: &'static str,
+    /// Only ASCII is drawn (bars, sparklines and gauges pick their characters by it).
+    pub ascii: bool,
 }
 
 pub const UNICODE: Symbols = Symbols {
@@ -38,9 +43,11 @@ pub const UNICODE: Symbols = Symbols {
     bad: "✖",
     arrow: "›",
     ellipsis: "…",
+    cut: "…",
     separator: "│",
     checked: "[x]",
     unchecked: "[ ]",
+    ascii: false,
 };
 
 pub const ASCII: Symbols = Symbols {
@@ -51,9 +58,11 @@ pub const ASCII: Symbols = Symbols {
     bad: "x",
     arrow: ">",
     ellipsis: "...",
+    cut: "~",
     separator: "|",
     checked: "[x]",
     unchecked: "[ ]",
+    ascii: true,
 };
 
 impl Symbols {

@@ -3,11 +3,13 @@
 #![allow(dead_code)]
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use opsdeck::app::sources::Feeds;
 use opsdeck::cluster::model::{ClusterMsg, Resource, Rows, SourceEvent};
 use opsdeck::cluster::rows::{EventRow, HpaRow, NodeRow, PodRow, WorkloadRow};
 use opsdeck::cluster::source::Namespaces;
-use opsdeck::config::keymap::Keymap;
+use opsdeck::core::keymap::Keymap;
 use opsdeck::core::msg::{Effect, Msg};
+use opsdeck::core::panes::views;
 use opsdeck::core::state::{Connection, State};
 use opsdeck::core::update::{prepare, update};
 use serde_json::json;
@@ -122,7 +124,7 @@ pub fn warning(
 }
 
 fn msg(resource: Resource, event: SourceEvent) -> Msg {
-    Msg::Cluster(ClusterMsg {
+    Msg::from(ClusterMsg {
         resource,
         scope: String::new(),
         event,
@@ -161,8 +163,8 @@ pub fn platform() -> State {
             readonly: false,
             default_namespace: "contentgen".into(),
         },
-        Namespaces::All,
-        Keymap::default_keymap(),
+        Feeds::default().panes(Namespaces::All, "contentgen"),
+        Keymap::default_keymap(&views()),
         NOW,
     );
     let workloads = vec![
@@ -283,7 +285,7 @@ pub fn keys(state: &mut State, msgs: Vec<Msg>) -> Vec<Effect> {
 /// The platform's queues, two samples 10 s apart: `articles` growing, the rest draining.
 pub fn with_queues(state: &mut State) {
     use opsdeck::config::{QueueConfig, QueueKind};
-    use opsdeck::queues::{QueueModel, QueueMsg, QueueSample};
+    use opsdeck::queues::{QueueMsg, QueueSample};
     let configs: Vec<QueueConfig> = [
         (
             "articles",
@@ -315,7 +317,7 @@ pub fn with_queues(state: &mut State) {
         vhost: None,
     })
     .collect();
-    state.queues = QueueModel::new(&configs, 20.0);
+    state.panes.queues = opsdeck::queues::pane::QueuePane::new(&configs, "contentgen");
     let sample = |name: &str, at_s: i64, depth: u64, enq: u64, done: u64| QueueSample {
         name: name.into(),
         at_ms: (NOW + at_s) * 1000,
@@ -354,10 +356,10 @@ pub fn with_queues(state: &mut State) {
         v[0].overdue = Some(2);
         v
     };
-    feed(state, vec![Msg::Queues(QueueMsg::Sampled(at(0, 100)))]);
+    feed(state, vec![Msg::from(QueueMsg::Sampled(at(0, 100)))]);
     feed(
         state,
-        vec![Msg::Queues(QueueMsg::Sampled(with_overdue(at(10, 180))))],
+        vec![Msg::from(QueueMsg::Sampled(with_overdue(at(10, 180))))],
     );
 }
 
@@ -366,7 +368,7 @@ pub fn with_dead_broker(state: &mut State) {
     with_queues(state);
     feed(
         state,
-        vec![Msg::Queues(opsdeck::queues::QueueMsg::Failed {
+        vec![Msg::from(opsdeck::queues::QueueMsg::Failed {
             url_redacted: "http://rabbitmq.contentgen:15672".into(),
             queues: vec!["notifications".into()],
             reason: "connection refused".into(),
@@ -383,7 +385,7 @@ pub fn with_slos(state: &mut State) {
     use std::collections::BTreeMap;
     use std::time::Duration;
     let slos = opsdeck::slo::examples().expect("examples parse");
-    state.slos = SloModel::new(&slos);
+    state.panes.slo = opsdeck::slo::pane::SloPane::new(SloModel::new(&slos));
     let d = Duration::from_secs;
     let (h, day) = (3600, 86_400);
     let ratios = |r: [f64; 5]| -> BTreeMap<Duration, f64> {
@@ -432,10 +434,10 @@ pub fn with_slos(state: &mut State) {
     feed(
         state,
         vec![
-            Msg::Slo(at(-60, 0.004)),
-            Msg::Slo(at(-40, 0.008)),
-            Msg::Slo(at(-20, 0.0158)),
-            Msg::Slo(at(0, 0.021)),
+            Msg::from(at(-60, 0.004)),
+            Msg::from(at(-40, 0.008)),
+            Msg::from(at(-20, 0.0158)),
+            Msg::from(at(0, 0.021)),
         ],
     );
 }
@@ -445,7 +447,7 @@ pub fn with_dead_prometheus(state: &mut State) {
     with_slos(state);
     feed(
         state,
-        vec![Msg::Slo(opsdeck::slo::source::SloMsg::Failed {
+        vec![Msg::from(opsdeck::slo::source::SloMsg::Failed {
             reason: "connection refused".into(),
             retry_in: Some(std::time::Duration::from_secs(4)),
         })],
@@ -470,7 +472,11 @@ pub fn with_costs(state: &mut State) {
             monthly_usd: None,
         }],
     };
-    state.costs = CostModel::new(Some(&config), true);
+    let sources = opsdeck::cost::CostSources {
+        llm: true,
+        infra: true,
+    };
+    state.panes.cost = opsdeck::cost::pane::CostPane::new(CostModel::new(Some(&config), sources));
     let spend = |today: f64, month: f64, hourly: f64, day: f64| Spend {
         today_usd: today,
         month_usd: month,
@@ -531,15 +537,15 @@ pub fn with_costs(state: &mut State) {
     feed(
         state,
         vec![
-            Msg::Cost(CostMsg::Llm {
+            Msg::from(CostMsg::Llm {
                 at_ms: at,
                 reading: Box::new(llm(1.5)),
             }),
-            Msg::Cost(CostMsg::Llm {
+            Msg::from(CostMsg::Llm {
                 at_ms: at,
                 reading: Box::new(llm(4.0)),
             }),
-            Msg::Cost(CostMsg::Infra {
+            Msg::from(CostMsg::Infra {
                 at_ms: at,
                 reading: infra,
             }),

@@ -1,5 +1,5 @@
 //! A table's navigation state and its display order (slots into a row store), rebuilt only
-//! when the rows, the filter or the scope changed.
+//! when the rows, the filter or the scope changed. Widget state: panes own one per table.
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct TableState {
@@ -29,6 +29,13 @@ impl TableState {
             self.selected = at;
         }
         self.selected = self.selected.min(self.rows.len().saturating_sub(1));
+    }
+
+    /// A table over rows 0..count that keep their order (rows already sorted by the model).
+    pub fn cover(&mut self, count: usize) {
+        if self.rows.len() != count {
+            self.set_rows((0..count).collect());
+        }
     }
 
     pub fn move_by(&mut self, delta: isize) {

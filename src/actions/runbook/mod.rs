@@ -1,17 +1,19 @@
 //! Runbooks: TOML files of ordered steps (check, action, wait-until, manual, note) with
-//! parameters; validated with file:line:col errors, run headless through the same executor.
+//! parameters, validated with file:line:col errors. `walk` is the one state machine that runs
+//! them, in the console and headless (`opsdeck run`) alike.
+
+pub mod headless;
+pub mod walk;
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::ActionRequest;
 use super::condition::Condition;
-use super::executor::{ActionError, Executor, Progress};
+use super::verbs::ActionRequest;
 use crate::config::{ConfigError, line_col};
 
 #[derive(Debug, Deserialize)]
@@ -288,228 +290,6 @@ fn step_kind(step: RawStep, probe: &BTreeMap<String, String>, namespace: &str) -
             Ok(StepKind::Note(n.into_inner()))
         }
         None => Ok(StepKind::Note(String::new())),
-    }
-}
-
-/// How a headless run ended.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RunReport {
-    pub steps: usize,
-    pub completed: usize,
-    pub dry_run: bool,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum RunError {
-    #[error("{0}")]
-    Setup(String),
-    #[error("step {step} (line {line}) failed: {message}")]
-    Step {
-        step: usize,
-        line: usize,
-        message: String,
-    },
-    #[error("writing output: {0}")]
-    Output(#[from] std::io::Error),
-}
-
-/// Runs the steps in order through the executor; stops at the first failure.
-pub async fn run(
-    runbook: &Runbook,
-    params: &BTreeMap<String, String>,
-    executor: &Executor,
-    dry_run: bool,
-    yes: bool,
-    out: &mut impl Write,
-) -> Result<RunReport, RunError> {
-    let values = runbook.values(params).map_err(RunError::Setup)?;
-    let acts = runbook
-        .steps
-        .iter()
-        .any(|s| matches!(s.kind, StepKind::Action(_)));
-    if acts && executor.config().readonly {
-        return Err(RunError::Setup(format!(
-            "context {:?} is read-only (--readonly or readonly = true in the config): runbook {} has actions; refused",
-            executor.config().context,
-            runbook.name
-        )));
-    }
-    if acts && !dry_run && !yes {
-        return Err(RunError::Setup(format!(
-            "runbook {} changes things: pass --yes to confirm its actions headless, or --dry-run to preview them",
-            runbook.name
-        )));
-    }
-    writeln!(
-        out,
-        "runbook {}: {}{}",
-        runbook.name,
-        runbook.description,
-        if dry_run {
-            " (dry run: nothing is changed)"
-        } else {
-            ""
-        }
-    )?;
-    let total = runbook.steps.len();
-    for (i, step) in runbook.steps.iter().enumerate() {
-        let n = i + 1;
-        let fail = |message: String| RunError::Step {
-            step: n,
-            line: step.line,
-            message,
-        };
-        if let Some(t) = &step.title {
-            writeln!(out, "[{n}/{total}] {t}")?;
-        }
-        let text_of = |s: &str| substitute(s, &values).map_err(fail);
-        match &step.kind {
-            StepKind::Note(text) => writeln!(out, "[{n}/{total}] note: {}", text_of(text)?)?,
-            StepKind::Manual(text) => writeln!(
-                out,
-                "[{n}/{total}] manual: {} (headless: shown, not awaited)",
-                text_of(text)?
-            )?,
-            StepKind::Check(c) => {
-                let cond = Condition::parse(&text_of(c)?, &runbook.namespace).map_err(fail)?;
-                let (holds, seen) = cond
-                    .evaluate(executor)
-                    .await
-                    .map_err(|e| fail(e.to_string()))?;
-                writeln!(
-                    out,
-                    "[{n}/{total}] check {}: {} ({seen})",
-                    text_of(c)?,
-                    if holds { "ok" } else { "FAILED" }
-                )?;
-                if !holds {
-                    return Err(fail(format!("check {} does not hold: {seen}", text_of(c)?)));
-                }
-            }
-            StepKind::WaitUntil { condition, timeout } => {
-                let text = text_of(condition)?;
-                if dry_run {
-                    writeln!(
-                        out,
-                        "[{n}/{total}] wait until {text} (up to {}s): skipped in a dry run",
-                        timeout.as_secs()
-                    )?;
-                    continue;
-                }
-                writeln!(
-                    out,
-                    "[{n}/{total}] waiting until {text} (up to {}s)",
-                    timeout.as_secs()
-                )?;
-                let cond = Condition::parse(&text, &runbook.namespace).map_err(fail)?;
-                let seen = wait_for(&cond, executor, *timeout).await.map_err(fail)?;
-                writeln!(out, "[{n}/{total}] ok: {seen}")?;
-            }
-            StepKind::Action(a) => {
-                let text = text_of(a)?;
-                action(&text, runbook, executor, dry_run, out, n, total)
-                    .await
-                    .map_err(|e| fail(e.to_string()))?;
-            }
-        }
-    }
-    writeln!(
-        out,
-        "runbook {}: {total} steps done{}",
-        runbook.name,
-        if dry_run { " (dry run)" } else { "" }
-    )?;
-    Ok(RunReport {
-        steps: total,
-        completed: total,
-        dry_run,
-    })
-}
-
-/// Polls `cond` every second until it holds (what was seen) or `timeout` passes (why not).
-pub async fn wait_for(
-    cond: &Condition,
-    executor: &Executor,
-    timeout: Duration,
-) -> Result<String, String> {
-    let deadline = Instant::now() + timeout;
-    loop {
-        let (holds, seen) = cond.evaluate(executor).await.map_err(|e| e.to_string())?;
-        if holds {
-            return Ok(seen);
-        }
-        if Instant::now() >= deadline {
-            return Err(format!(
-                "still not true after {}s: {seen}",
-                timeout.as_secs()
-            ));
-        }
-        tokio::time::sleep(Duration::from_secs(1)).await;
-    }
-}
-
-async fn action(
-    text: &str,
-    runbook: &Runbook,
-    executor: &Executor,
-    dry_run: bool,
-    out: &mut impl Write,
-    n: usize,
-    total: usize,
-) -> Result<(), ActionError> {
-    let words: Vec<&str> = text.split_whitespace().collect();
-    let request = ActionRequest::parse(&words, &runbook.namespace).map_err(ActionError::Invalid)?;
-    let plan = executor.plan(&request).await?;
-    let io = |e: std::io::Error| ActionError::Invalid(format!("writing output: {e}"));
-    writeln!(out, "[{n}/{total}] action: {text}").map_err(io)?;
-    for line in plan.lines() {
-        writeln!(out, "    {line}").map_err(io)?;
-    }
-    if dry_run || plan.noop.is_some() {
-        let why = if dry_run {
-            "dry run: not executed"
-        } else {
-            "nothing to do"
-        };
-        writeln!(out, "[{n}/{total}] {why}").map_err(io)?;
-        return Ok(());
-    }
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Progress>(64);
-    let run = executor.execute_with(&plan, &plan.confirm_phrase, "--yes (headless runbook)", &tx);
-    tokio::pin!(run);
-    let outcome = loop {
-        tokio::select! {
-            result = &mut run => break result,
-            Some(p) = rx.recv() => writeln!(out, "    {}", show(&p)).map_err(io)?,
-        }
-    };
-    while let Ok(p) = rx.try_recv() {
-        writeln!(out, "    {}", show(&p)).map_err(io)?;
-    }
-    let outcome = outcome?;
-    writeln!(
-        out,
-        "[{n}/{total}] done in {:.1}s: {}",
-        outcome.duration.as_secs_f64(),
-        outcome.summary
-    )
-    .map_err(io)?;
-    Ok(())
-}
-
-/// One progress line.
-pub fn show(p: &Progress) -> String {
-    match p {
-        Progress::Requested { status } => format!("request accepted (HTTP {status})"),
-        Progress::Rollout {
-            updated,
-            ready,
-            available,
-            desired,
-        } => format!(
-            "updated {updated}/{desired}, ready {ready}/{desired}, available {available}/{desired}"
-        ),
-        Progress::Message(m) => m.clone(),
     }
 }
 

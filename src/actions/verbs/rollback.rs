@@ -1,16 +1,77 @@
-//! `kubectl rollout undo` without kubectl: the owned ReplicaSets' revisions, the previous or the
-//! requested one, a no-op when templates match, a JSON Patch of the template and annotations.
+//! `rollback W [--to-revision N]`: `kubectl rollout undo` without kubectl. The owned
+//! ReplicaSets' revisions, the previous or the requested one, a no-op when the templates
+//! already match, a JSON Patch of the template and annotations; verified by the rollout.
 
-use kube::Client;
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use tokio::sync::mpsc::Sender;
 
-use super::executor::ActionError;
-use super::kube::{
-    JSON_PATCH, REVISION, base_draft, enc, get, object_path, patch_call, revision_of, selector,
+use crate::actions::error::{ActionError, Progress};
+use crate::actions::kube::{
+    JSON_PATCH, REVISION, base_draft, enc, get, get_workload, patch_call, revision_of, selector,
     str_at,
 };
-use super::plan::{Change, Draft};
-use super::{WorkloadKind, WorkloadRef};
+use crate::actions::plan::{Change, Draft};
+use crate::actions::target::WorkloadRef;
+use crate::actions::verb::{ArgError, Cx, Subject, Usage, Verb};
+use crate::actions::verify::wait_rollout;
+use crate::k8s::WorkloadKind;
+
+pub const USAGE: Usage = Usage {
+    name: "rollback",
+    usage: "rollback W [--to-revision N]",
+    help: "roll a Deployment back to its previous (or a given) revision (rollout undo)",
+};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rollback {
+    pub workload: WorkloadRef,
+    pub to_revision: Option<i64>,
+}
+
+pub fn parse(args: &[&str], namespace: &str) -> Result<Rollback, ArgError> {
+    let (target, to_revision) = match args {
+        [target] => (target, None),
+        [target, "--to-revision", n] | ["--to-revision", n, target] => {
+            let rev = n
+                .parse::<i64>()
+                .ok()
+                .filter(|r| *r > 0)
+                .ok_or_else(|| format!("--to-revision wants a positive number, not {n:?}"))?;
+            (target, Some(rev))
+        }
+        _ => return Err(ArgError::Shape),
+    };
+    Ok(Rollback {
+        workload: WorkloadRef::parse(target, namespace)?,
+        to_revision,
+    })
+}
+
+#[async_trait]
+impl Verb for Rollback {
+    fn verb(&self) -> &'static str {
+        USAGE.name
+    }
+
+    fn subject(&self) -> Subject<'_> {
+        Subject::Workload(&self.workload)
+    }
+
+    async fn draft(&self, cx: &Cx<'_>) -> Result<Draft, ActionError> {
+        let obj = get_workload(cx.client, &self.workload).await?;
+        rollback(cx.client, &self.workload, &obj, self.to_revision).await
+    }
+
+    async fn verify(
+        &self,
+        cx: &Cx<'_>,
+        progress: &Sender<Progress>,
+    ) -> Result<String, ActionError> {
+        wait_rollout(cx, &self.workload, progress).await
+    }
+}
 
 const HASH_LABEL: &str = "pod-template-hash";
 /// Deployment annotations kubectl's undo keeps from the Deployment rather than the ReplicaSet.
@@ -24,7 +85,7 @@ const ANNOTATIONS_TO_SKIP: [&str; 6] = [
 ];
 
 /// kubectl's `deploymentRevision`: the requested revision, or the second-highest one.
-pub fn pick_revision(
+fn pick_revision(
     rss: &[Value],
     name: &str,
     to_revision: Option<i64>,
@@ -56,7 +117,7 @@ pub fn pick_revision(
     })
 }
 
-pub fn without_hash(template: &Value) -> Value {
+fn without_hash(template: &Value) -> Value {
     let mut t = template.clone();
     if let Some(labels) = t
         .pointer_mut("/metadata/labels")
@@ -67,8 +128,8 @@ pub fn without_hash(template: &Value) -> Value {
     t
 }
 
-pub async fn rollback(
-    client: &Client,
+async fn rollback(
+    client: &kube::Client,
     w: &WorkloadRef,
     obj: &Value,
     to_revision: Option<i64>,
@@ -137,12 +198,12 @@ pub async fn rollback(
         {"op": "replace", "path": "/spec/template", "value": wanted},
         {"op": "replace", "path": "/metadata/annotations", "value": annotations},
     ]);
-    d.calls.push(patch_call(object_path(w), JSON_PATCH, &body));
+    d.calls.push(patch_call(w.path(), JSON_PATCH, &body));
     Ok(d)
 }
 
 /// kubectl's undo: the Deployment keeps its own revision bookkeeping, takes the rest from the RS.
-pub fn rollback_annotations(deploy: &Value, rs: &Value) -> Value {
+fn rollback_annotations(deploy: &Value, rs: &Value) -> Value {
     let mut out = serde_json::Map::new();
     if let Some(own) = deploy
         .pointer("/metadata/annotations")

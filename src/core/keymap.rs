@@ -1,11 +1,13 @@
 //! Keymaps as data: layers of `key = "action"` in TOML, the default embedded, a user's file
-//! merged over it. The help screen is generated from the same table.
+//! merged over it. The views' number keys come from the pane registry, and so do the view
+//! names an action may be; the help screen is generated from the same table.
 
 use std::collections::BTreeMap;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use crate::core::action::Action;
+use super::action::Action;
+use crate::ui::pane::{Layer, ViewSpec};
 
 pub const DEFAULT_KEYMAP: &str = include_str!("../../keymaps/default.toml");
 pub const BUILTIN_KEYMAPS: &[(&str, &str)] = &[
@@ -14,30 +16,12 @@ pub const BUILTIN_KEYMAPS: &[(&str, &str)] = &[
     ("emacs", include_str!("../../keymaps/emacs.toml")),
 ];
 
-/// Bindings apply in the current view's layer first, then `global`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Layer {
-    Global,
-    Table,
-    Logs,
-}
-
-impl Layer {
-    fn from_name(s: &str) -> Option<Layer> {
-        match s {
-            "global" => Some(Layer::Global),
-            "table" => Some(Layer::Table),
-            "logs" => Some(Layer::Logs),
-            _ => None,
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Layer::Global => "global",
-            Layer::Table => "table",
-            Layer::Logs => "logs",
-        }
+fn layer_from_name(s: &str) -> Option<Layer> {
+    match s {
+        "global" => Some(Layer::Global),
+        "table" => Some(Layer::Table),
+        "logs" => Some(Layer::Logs),
+        _ => None,
     }
 }
 
@@ -137,29 +121,42 @@ pub struct Keymap {
 }
 
 impl Keymap {
-    /// The embedded default keymap.
-    pub fn default_keymap() -> Keymap {
+    /// The embedded default keymap, with each view's number key from the registry.
+    pub fn default_keymap(views: &[ViewSpec]) -> Keymap {
         let mut km = Keymap::default();
+        for v in views {
+            if let Some(c) = v.key {
+                let key = Key {
+                    code: KeyCodeOrd::Char(c),
+                    ctrl: false,
+                    alt: false,
+                };
+                km.layers
+                    .entry(Layer::Global)
+                    .or_default()
+                    .insert(key, Action::Goto(v.id));
+            }
+        }
         // The embedded file is tested below; a broken one would fail every build's tests.
-        let _ = km.merge_toml(DEFAULT_KEYMAP);
+        let _ = km.merge_toml(DEFAULT_KEYMAP, views);
         km
     }
 
     /// A built-in keymap by name ("default", "vim", "emacs"), merged over the default.
-    pub fn builtin(name: &str) -> Option<Keymap> {
+    pub fn builtin(name: &str, views: &[ViewSpec]) -> Option<Keymap> {
         let (_, text) = BUILTIN_KEYMAPS.iter().find(|(n, _)| *n == name)?;
-        let mut km = Keymap::default_keymap();
-        let _ = km.merge_toml(text);
+        let mut km = Keymap::default_keymap(views);
+        let _ = km.merge_toml(text, views);
         Some(km)
     }
 
     /// Merges a TOML keymap over this one. Returns warnings (unknown keys or actions), which
     /// leave the rest of the file in force.
-    pub fn merge_toml(&mut self, text: &str) -> Result<Vec<String>, String> {
+    pub fn merge_toml(&mut self, text: &str, views: &[ViewSpec]) -> Result<Vec<String>, String> {
         let table: toml::Table = toml::from_str(text).map_err(|e| e.to_string())?;
         let mut warnings = Vec::new();
         for (layer_name, bindings) in table {
-            let Some(layer) = Layer::from_name(&layer_name) else {
+            let Some(layer) = layer_from_name(&layer_name) else {
                 warnings.push(format!("unknown keymap layer [{layer_name}]"));
                 continue;
             };
@@ -182,7 +179,7 @@ impl Keymap {
                     Some("none") => {
                         entry.remove(&key);
                     }
-                    Some(name) => match name.parse::<Action>() {
+                    Some(name) => match Action::parse(name, views) {
                         Ok(a) => {
                             entry.insert(key, a);
                         }
@@ -199,11 +196,15 @@ impl Keymap {
     }
 
     pub fn lookup(&self, layer: Layer, ev: &KeyEvent) -> Option<Action> {
-        let key = Key::from_event(ev)?;
         // Shifted letters arrive as uppercase chars with SHIFT set; the char already says it.
+        self.lookup_key(layer, &Key::from_event(ev)?)
+    }
+
+    /// The view's layer first, then the global one.
+    pub fn lookup_key(&self, layer: Layer, key: &Key) -> Option<Action> {
         [layer, Layer::Global]
             .iter()
-            .find_map(|l| self.layers.get(l)?.get(&key).copied())
+            .find_map(|l| self.layers.get(l)?.get(key).copied())
     }
 
     /// The keys bound to an action in a layer, for hints ("? help").
@@ -223,6 +224,7 @@ impl Keymap {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::panes::views;
 
     fn key(c: char) -> KeyEvent {
         KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
@@ -232,14 +234,33 @@ mod tests {
     fn every_shipped_keymap_parses_without_warnings() {
         for (name, text) in BUILTIN_KEYMAPS {
             let mut km = Keymap::default();
-            let warnings = km.merge_toml(text).expect("keymap parses");
+            let warnings = km.merge_toml(text, &views()).expect("keymap parses");
             assert!(warnings.is_empty(), "{name}: {warnings:?}");
         }
     }
 
+    /// A view layer's binding hides the global one on the same key: whatever a global key
+    /// does must still be reachable from every view, by some key.
     #[test]
-    fn default_is_k9s_like() {
-        let km = Keymap::default_keymap();
+    fn no_shipped_keymap_hides_a_global_action_in_a_view() {
+        for (name, _) in BUILTIN_KEYMAPS {
+            let km = Keymap::builtin(name, &views()).expect("builtin");
+            for action in km.layers[&Layer::Global].values() {
+                for layer in [Layer::Table, Layer::Logs] {
+                    let reachable = km
+                        .layers
+                        .values()
+                        .flat_map(|b| b.keys())
+                        .any(|k| km.lookup_key(layer, k) == Some(*action));
+                    assert!(reachable, "{name}: {action:?} unreachable in {layer:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn default_is_k9s_like_and_numbers_come_from_the_registry() {
+        let km = Keymap::default_keymap(&views());
         assert_eq!(km.lookup(Layer::Table, &key(':')), Some(Action::Command));
         assert_eq!(km.lookup(Layer::Table, &key('/')), Some(Action::Filter));
         assert_eq!(km.lookup(Layer::Table, &key('j')), Some(Action::Down));
@@ -249,16 +270,28 @@ mod tests {
         );
         let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
         assert_eq!(km.lookup(Layer::Logs, &ctrl_c), Some(Action::Quit));
+        for v in views() {
+            if let Some(c) = v.key {
+                assert_eq!(km.lookup(Layer::Table, &key(c)), Some(Action::Goto(v.id)));
+            }
+        }
     }
 
     #[test]
     fn user_file_overrides_and_warns_on_unknown_action() {
-        let mut km = Keymap::default_keymap();
+        let mut km = Keymap::default_keymap(&views());
         let warnings = km
-            .merge_toml("[table]\nx = \"down\"\nj = \"none\"\ny = \"explode\"\n")
+            .merge_toml(
+                "[table]\nx = \"down\"\nj = \"none\"\ny = \"explode\"\nz = \"queues\"\n",
+                &views(),
+            )
             .expect("parses");
         assert_eq!(km.lookup(Layer::Table, &key('x')), Some(Action::Down));
         assert_eq!(km.lookup(Layer::Table, &key('j')), None);
+        assert!(matches!(
+            km.lookup(Layer::Table, &key('z')),
+            Some(Action::Goto(v)) if v.0 == "queues"
+        ));
         assert_eq!(warnings.len(), 1);
         assert!(warnings[0].contains("explode"));
     }

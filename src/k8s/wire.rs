@@ -301,7 +301,7 @@ pub struct HpaStatusWire {
     #[serde(default)]
     pub current_replicas: Option<i32>,
     #[serde(default)]
-    pub desired_replicas: i32,
+    pub desired_replicas: Option<i32>,
     #[serde(default)]
     pub current_metrics: Vec<serde_json::Value>,
 }

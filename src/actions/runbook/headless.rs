@@ -1,0 +1,210 @@
+//! `opsdeck run`: the runbook walk driven without a person. `--yes` answers every
+//! confirmation, manual steps are shown and not awaited, `--dry-run` plans actions without
+//! executing them. Every line the walk logs is printed as it happens, with the plans and
+//! progress of its actions between them.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use super::Runbook;
+use super::walk::{Driver, Walk, WalkEffect, WalkInput, WalkPhase};
+use crate::actions::condition::Condition;
+use crate::actions::error::{ActionError, Progress};
+use crate::actions::executor::Executor;
+use crate::actions::verbs::ActionRequest;
+
+/// How a headless run ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RunReport {
+    pub steps: usize,
+    pub completed: usize,
+    pub dry_run: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("{0}")]
+    Setup(String),
+    #[error("step {step} (line {line}) failed: {message}")]
+    Step {
+        step: usize,
+        line: usize,
+        message: String,
+    },
+    #[error("writing output: {0}")]
+    Output(#[from] std::io::Error),
+}
+
+/// Runs the steps in order through the executor; stops at the first failure.
+pub async fn run(
+    runbook: &Runbook,
+    params: &BTreeMap<String, String>,
+    executor: &Executor,
+    dry_run: bool,
+    yes: bool,
+    out: &mut impl Write,
+) -> Result<RunReport, RunError> {
+    let mut walk = Walk::start(runbook.clone(), params, Driver::Headless { dry_run })
+        .map_err(RunError::Setup)?;
+    if walk.has_actions() {
+        executor
+            .check_writable(&format!("runbook {} (it has actions)", runbook.name))
+            .map_err(|e| RunError::Setup(e.to_string()))?;
+        if !dry_run && !yes {
+            return Err(RunError::Setup(format!(
+                "runbook {} changes things: pass --yes to confirm its actions headless, or --dry-run to preview them",
+                runbook.name
+            )));
+        }
+    }
+    writeln!(
+        out,
+        "runbook {}: {}{}",
+        runbook.name,
+        runbook.description,
+        if dry_run {
+            " (dry run: nothing is changed)"
+        } else {
+            ""
+        }
+    )?;
+    let mut printed = 0;
+    while !walk.finished() {
+        let effects = walk.handle(WalkInput::Proceed);
+        printed = flush(&walk, printed, out)?;
+        for effect in effects {
+            let input = match effect {
+                WalkEffect::Evaluate {
+                    condition,
+                    namespace,
+                    wait,
+                } => WalkInput::Evaluated(evaluate(&condition, &namespace, wait, executor).await),
+                WalkEffect::Act { line, namespace } => {
+                    WalkInput::Acted(act(&line, &namespace, executor, dry_run, out).await?)
+                }
+            };
+            walk.handle(input);
+            printed = flush(&walk, printed, out)?;
+        }
+    }
+    if let Some(f) = walk.failure {
+        return Err(RunError::Step {
+            step: f.step,
+            line: f.line,
+            message: f.message,
+        });
+    }
+    let total = runbook.steps.len();
+    debug_assert_eq!(walk.phase, WalkPhase::Done);
+    writeln!(
+        out,
+        "runbook {}: {total} steps done{}",
+        runbook.name,
+        if dry_run { " (dry run)" } else { "" }
+    )?;
+    Ok(RunReport {
+        steps: total,
+        completed: total,
+        dry_run,
+    })
+}
+
+/// Prints the walk's lines not printed yet; returns how many are printed now.
+fn flush(walk: &Walk, printed: usize, out: &mut impl Write) -> std::io::Result<usize> {
+    for line in &walk.log[printed..] {
+        writeln!(out, "{line}")?;
+    }
+    Ok(walk.log.len())
+}
+
+/// A check once, or a wait-until polled up to its timeout.
+pub async fn evaluate(
+    condition: &str,
+    namespace: &str,
+    wait: Option<Duration>,
+    executor: &Executor,
+) -> Result<(bool, String), String> {
+    let cond = Condition::parse(condition, namespace)?;
+    match wait {
+        Some(limit) => wait_for(&cond, executor, limit)
+            .await
+            .map(|seen| (true, seen)),
+        None => cond.evaluate(executor).await.map_err(|e| e.to_string()),
+    }
+}
+
+/// Polls `cond` every second until it holds (what was seen) or `timeout` passes (why not).
+/// A condition that cannot be evaluated at all (an unknown queue, no Prometheus configured)
+/// fails at once: waiting cannot fix it. A source that is down is retried until the timeout.
+pub async fn wait_for(
+    cond: &Condition,
+    executor: &Executor,
+    timeout: Duration,
+) -> Result<String, String> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let seen = match cond.evaluate(executor).await {
+            Ok((true, seen)) => return Ok(seen),
+            Ok((false, seen)) => seen,
+            Err(e) if e.is_permanent() => return Err(e.to_string()),
+            Err(e) => format!("cannot read it yet: {e}"),
+        };
+        if Instant::now() >= deadline {
+            return Err(format!(
+                "still not true after {}s: {seen}",
+                timeout.as_secs()
+            ));
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+/// Plans the action, prints the plan, and (unless a dry run or a no-op) executes it as
+/// confirmed by `--yes`, printing its progress. Ok: its last word; Err: why it failed.
+async fn act(
+    line: &str,
+    namespace: &str,
+    executor: &Executor,
+    dry_run: bool,
+    out: &mut impl Write,
+) -> Result<Result<String, String>, RunError> {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let request = match ActionRequest::parse(&words, namespace) {
+        Ok(r) => r,
+        Err(e) => return Ok(Err(ActionError::Invalid(e).to_string())),
+    };
+    let plan = match executor.plan(&request).await {
+        Ok(p) => p,
+        Err(e) => return Ok(Err(e.to_string())),
+    };
+    for l in plan.lines() {
+        writeln!(out, "    {l}")?;
+    }
+    if dry_run {
+        return Ok(Ok("dry run: not executed".into()));
+    }
+    if let Some(why) = &plan.noop {
+        return Ok(Ok(format!("nothing to do: {why}")));
+    }
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Progress>(64);
+    let run = executor.execute_with(&plan, &plan.confirm_phrase, "--yes (headless runbook)", &tx);
+    tokio::pin!(run);
+    let outcome = loop {
+        tokio::select! {
+            result = &mut run => break result,
+            Some(p) = rx.recv() => writeln!(out, "    {}", p.line())?,
+        }
+    };
+    while let Ok(p) = rx.try_recv() {
+        writeln!(out, "    {}", p.line())?;
+    }
+    Ok(match outcome {
+        Ok(o) => Ok(format!(
+            "done in {:.1}s: {}",
+            o.duration.as_secs_f64(),
+            o.summary
+        )),
+        Err(e) => Err(e.to_string()),
+    })
+}

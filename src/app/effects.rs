@@ -1,0 +1,153 @@
+//! The effect runner: turns what `update` asks for into tasks (log follows, watches, executor
+//! calls, runbook files, condition checks) whose results come back as messages.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use kube::Client;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use crate::actions::ActionError;
+use crate::actions::cli::find_runbook;
+use crate::actions::executor::Executor;
+use crate::actions::runbook::Runbook;
+use crate::actions::runbook::headless::evaluate;
+use crate::cluster::logs::spawn_log_follow;
+use crate::cluster::source::{Namespaces, spawn_watches};
+use crate::config::Config;
+use crate::core::msg::{Effect, Msg};
+
+/// The tasks that feed State, and how to stop them.
+pub struct Runner {
+    client: Client,
+    tx: mpsc::Sender<Msg>,
+    watches: CancellationToken,
+    logs: Option<CancellationToken>,
+    /// The one path for mutations; Err when it could not be set up (the reason is shown when
+    /// an action is asked for).
+    executor: Result<Arc<Executor>, String>,
+    /// For the runbook folders.
+    config: Config,
+}
+
+impl Runner {
+    pub fn start(
+        client: Client,
+        namespaces: &Namespaces,
+        tx: mpsc::Sender<Msg>,
+        executor: Result<Arc<Executor>, String>,
+        config: Config,
+    ) -> Self {
+        let watches = CancellationToken::new();
+        spawn_watches(&client, namespaces, tx.clone(), &watches);
+        Runner {
+            client,
+            tx,
+            watches,
+            logs: None,
+            executor,
+            config,
+        }
+    }
+
+    /// Returns false when the app should quit.
+    pub fn run(&mut self, effect: Effect) -> bool {
+        match effect {
+            Effect::Quit => return false,
+            Effect::StopLogs => {
+                if let Some(t) = self.logs.take() {
+                    t.cancel();
+                }
+            }
+            Effect::FollowLogs { target, session } => {
+                let token = CancellationToken::new();
+                spawn_log_follow(
+                    self.client.clone(),
+                    target,
+                    session,
+                    self.tx.clone(),
+                    token.clone(),
+                );
+                self.logs = Some(token);
+            }
+            Effect::Rewatch(namespaces) => {
+                self.watches.cancel();
+                self.watches = CancellationToken::new();
+                spawn_watches(&self.client, &namespaces, self.tx.clone(), &self.watches);
+            }
+            Effect::PlanAction(request) => {
+                self.with_executor(|executor, tx| async move {
+                    let plan = executor.plan(&request).await.map(Box::new);
+                    let _ = tx.send(Msg::ActionPlanned(plan)).await;
+                });
+            }
+            Effect::ExecuteAction { plan, confirmation } => {
+                self.with_executor(|executor, tx| async move {
+                    let (ptx, mut prx) = mpsc::channel(64);
+                    let forward = {
+                        let tx = tx.clone();
+                        tokio::spawn(async move {
+                            while let Some(p) = prx.recv().await {
+                                let _ = tx.send(Msg::ActionProgressed(p)).await;
+                            }
+                        })
+                    };
+                    let result = executor.execute(&plan, &confirmation, &ptx).await;
+                    drop(ptx);
+                    let _ = forward.await;
+                    let _ = tx.send(Msg::ActionFinished(result)).await;
+                });
+            }
+            Effect::LoadRunbook { name, params } => {
+                let path = find_runbook(Path::new(&name), &self.config);
+                let loaded = Runbook::load(&path)
+                    .map(|r| (Box::new(r), params))
+                    .map_err(|e| e.to_string());
+                let tx = self.tx.clone();
+                tokio::spawn(async move { tx.send(Msg::RunbookLoaded(loaded)).await });
+            }
+            Effect::EvaluateCondition {
+                condition,
+                namespace,
+                wait,
+            } => {
+                let tx = self.tx.clone();
+                let executor = self.executor.clone();
+                tokio::spawn(async move {
+                    let result = match executor {
+                        Ok(ex) => evaluate(&condition, &namespace, wait, &ex).await,
+                        Err(why) => Err(format!("conditions are unavailable: {why}")),
+                    };
+                    let _ = tx.send(Msg::ConditionEvaluated(result)).await;
+                });
+            }
+        }
+        true
+    }
+
+    /// Runs `job` as a task with the executor; without one, the plan fails with why.
+    fn with_executor<F, Fut>(&self, job: F)
+    where
+        F: FnOnce(Arc<Executor>, mpsc::Sender<Msg>) -> Fut,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let tx = self.tx.clone();
+        match &self.executor {
+            Ok(e) => {
+                tokio::spawn(job(Arc::clone(e), tx));
+            }
+            Err(why) => {
+                let err = ActionError::Invalid(format!("actions are unavailable: {why}"));
+                tokio::spawn(async move { tx.send(Msg::ActionPlanned(Err(err))).await });
+            }
+        }
+    }
+
+    pub fn stop(&mut self) {
+        self.watches.cancel();
+        if let Some(t) = self.logs.take() {
+            t.cancel();
+        }
+    }
+}

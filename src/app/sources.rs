@@ -1,0 +1,196 @@
+//! Where every pane's data comes from, wired in one place: which sources exist (from the
+//! config, or the demo's sim), the panes they feed, and the tasks that read them. Adding a pane
+//! adds its source here.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use crate::actions::probes::{InProcessQueues, Probes};
+use crate::clients::prometheus::Prometheus;
+use crate::cluster::pane::ClusterPane;
+use crate::cluster::source::Namespaces;
+use crate::config::{BudgetConfig, Config, QueueConfig, QueueKind};
+use crate::core::msg::Msg;
+use crate::core::panes::Panes;
+use crate::cost::opencost::OpenCost;
+use crate::cost::pane::CostPane;
+use crate::cost::{CostModel, CostSources};
+use crate::queues::QueueMsg;
+use crate::queues::pane::QueuePane;
+use crate::queues::rabbitmq::spawn_rabbitmq_queues;
+use crate::queues::redis::spawn_redis_queues;
+use crate::slo::Slo;
+use crate::slo::model::SloModel;
+use crate::slo::pane::SloPane;
+
+/// How long one Prometheus or OpenCost request may take before its pane says so.
+pub const HTTP_TIMEOUT: Duration = Duration::from_secs(5);
+/// How often queues are sampled.
+const QUEUE_INTERVAL: Duration = Duration::from_secs(2);
+/// How often SLO burn rates are read: fast enough that a page shows within a minute.
+const SLO_INTERVAL: Duration = Duration::from_secs(10);
+/// How often LLM spend and OpenCost are read (spend moves slowly; OpenCost computes hourly).
+const COST_INTERVALS: (Duration, Duration) = (Duration::from_secs(30), Duration::from_secs(60));
+
+/// Every source besides Kubernetes.
+#[derive(Clone, Default)]
+pub struct Feeds {
+    /// The queues the pane shows (whichever broker holds them).
+    pub queues: Vec<QueueConfig>,
+    /// The demo's Redis-backed queues, read in process.
+    pub in_process: Option<InProcessQueues>,
+    /// Prometheus: SLO burn rates and LLM counters.
+    pub prometheus: Option<Prometheus>,
+    pub slos: Vec<Slo>,
+    pub opencost: Option<OpenCost>,
+    pub budgets: Option<BudgetConfig>,
+}
+
+impl Feeds {
+    /// The sources a config names. Bad SLO files stop the start with every error listed
+    /// (file:line:col); SLOs without a Prometheus are an error too.
+    pub fn from_config(config: &Config) -> Result<Feeds, String> {
+        let slos = match &config.slo {
+            Some(paths) => crate::slo::load_paths(&paths.paths).map_err(slo_errors)?,
+            None => vec![],
+        };
+        let prometheus = match &config.prometheus {
+            Some(p) => Some(
+                Prometheus::new(&p.url, p.token_env.as_deref(), HTTP_TIMEOUT)
+                    .map_err(|e| e.to_string())?,
+            ),
+            None if !slos.is_empty() => {
+                return Err(format!(
+                    "{} SLOs are configured ([slo] paths) but no [prometheus] url to read them from",
+                    slos.len()
+                ));
+            }
+            None => None,
+        };
+        let opencost = match &config.opencost {
+            Some(o) => Some(
+                OpenCost::new(&o.url, o.token_env.as_deref(), HTTP_TIMEOUT)
+                    .map_err(|e| e.to_string())?,
+            ),
+            None => None,
+        };
+        Ok(Feeds {
+            queues: config.queues.clone(),
+            in_process: None,
+            prometheus,
+            slos,
+            opencost,
+            budgets: config.budget.clone(),
+        })
+    }
+
+    /// The demo's sources: everything the sim serves, read through the production clients
+    /// (its Redis-backed queues in process); the config's budgets, else the platform's plan.
+    pub fn from_sim(sim: &crate::sim::SimHandle, config: &Config) -> Result<Feeds, String> {
+        let http = |e: crate::clients::prometheus::PromError| e.to_string();
+        Ok(Feeds {
+            queues: sim.queue_configs(),
+            in_process: Some(Arc::new(sim.queue_sampler())),
+            prometheus: Some(
+                Prometheus::new(&sim.prometheus_url(), None, HTTP_TIMEOUT).map_err(http)?,
+            ),
+            slos: crate::slo::examples().map_err(slo_errors)?,
+            opencost: Some(
+                OpenCost::new(&sim.opencost_url(), None, HTTP_TIMEOUT)
+                    .map_err(|e| e.to_string())?,
+            ),
+            budgets: config
+                .budget
+                .clone()
+                .or(Some(BudgetConfig::platform_plan())),
+        })
+    }
+
+    /// What runbook conditions read: the same sources, asked once.
+    pub fn probes(&self) -> Probes {
+        Probes {
+            queues: self.queues.clone(),
+            in_process: self.in_process.clone(),
+            prometheus: self.prometheus.clone(),
+            slos: self.slos.clone(),
+            opencost: self.opencost.clone(),
+            budgets: self.budgets.clone(),
+        }
+    }
+
+    /// Every pane, empty, shaped by what its sources will send.
+    pub fn panes(&self, namespaces: Namespaces, default_namespace: &str) -> Panes {
+        let cost = if self.prometheus.is_none() && self.opencost.is_none() {
+            CostModel::default()
+        } else {
+            let sources = CostSources {
+                llm: self.prometheus.is_some(),
+                infra: self.opencost.is_some(),
+            };
+            CostModel::new(self.budgets.as_ref(), sources)
+        };
+        Panes {
+            cluster: ClusterPane::new(namespaces),
+            queues: QueuePane::new(&self.queues, default_namespace),
+            slo: SloPane::new(SloModel::new(&self.slos)),
+            cost: CostPane::new(cost),
+        }
+    }
+
+    /// Starts every source task; they stop with `token`.
+    pub fn start(self, tx: &mpsc::Sender<Msg>, token: &CancellationToken) {
+        let in_process = self.in_process.is_some();
+        if let Some(sample) = self.in_process {
+            let (tx, token) = (tx.clone(), token.clone());
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(QUEUE_INTERVAL);
+                loop {
+                    tokio::select! {
+                        _ = token.cancelled() => return,
+                        _ = tick.tick() => {
+                            if tx.send(Msg::from(QueueMsg::Sampled(sample()))).await.is_err() {
+                                return;
+                            }
+                        }
+                    }
+                }
+            });
+        }
+        // In the demo the Redis-backed queues are read in process; RabbitMQ's over its API.
+        let brokers: Vec<QueueConfig> = self
+            .queues
+            .into_iter()
+            .filter(|q| q.kind == QueueKind::Rabbitmq || !in_process)
+            .collect();
+        if !brokers.is_empty() {
+            spawn_rabbitmq_queues(&brokers, QUEUE_INTERVAL, tx.clone(), token.clone());
+            spawn_redis_queues(brokers, QUEUE_INTERVAL, tx.clone(), token.clone());
+        }
+        if let Some(prometheus) = self.prometheus.clone()
+            && !self.slos.is_empty()
+        {
+            crate::slo::source::spawn_slo_source(
+                prometheus,
+                self.slos,
+                SLO_INTERVAL,
+                tx.clone(),
+                token.clone(),
+            );
+        }
+        crate::cost::source::spawn_cost_sources(
+            self.prometheus,
+            self.opencost,
+            COST_INTERVALS,
+            tx.clone(),
+            token.clone(),
+        );
+    }
+}
+
+fn slo_errors(errors: Vec<crate::slo::SloFileError>) -> String {
+    let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    format!("bad SLO files:\n{}", lines.join("\n"))
+}

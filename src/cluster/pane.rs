@@ -1,0 +1,686 @@
+//! The cluster's pane: its model, one table per view, the pod log being read, and what the
+//! console asks of it (which views it has, what enter opens, what a message changes on screen).
+
+use std::cmp::Ordering;
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+
+use super::logs::{LogBuffer, LogEvent, LogMsg, LogsView};
+use super::model::{ClusterModel, ClusterMsg, Resource, Rows, SourceEvent};
+use super::source::Namespaces;
+use super::store::{Keyed, Store};
+use super::view::{self, Events, Hpas, Nodes, Pods, Shown, Workloads};
+use crate::status::{Health, LoadState, retry_reason};
+use crate::ui::format::age;
+use crate::ui::pane::{
+    Badge, BadgeRank, Dirty, Layer, LogTarget, Nav, Pane, Scope, Target, ViewId, ViewSpec, badge,
+};
+use crate::ui::table::{Ctx, TableRows, selected_in_full};
+use crate::ui::table_state::{TableState, matches};
+
+pub const OVERVIEW: ViewId = ViewId("overview");
+pub const WORKLOADS: ViewId = ViewId("workloads");
+pub const PODS: ViewId = ViewId("pods");
+pub const NODES: ViewId = ViewId("nodes");
+pub const HPAS: ViewId = ViewId("hpa");
+pub const EVENTS: ViewId = ViewId("events");
+pub const LOGS: ViewId = ViewId("logs");
+
+const fn spec(
+    id: ViewId,
+    title: &'static str,
+    commands: &'static [&'static str],
+    key: Option<char>,
+    help: &'static str,
+) -> ViewSpec {
+    ViewSpec {
+        id,
+        title,
+        commands,
+        key,
+        help,
+        layer: Layer::Table,
+    }
+}
+
+pub const VIEWS: &[ViewSpec] = &[
+    spec(
+        OVERVIEW,
+        "Overview",
+        &["overview", "ov", "home", "o"],
+        Some('0'),
+        "overview",
+    ),
+    spec(
+        WORKLOADS,
+        "Workloads",
+        &[
+            "workloads",
+            "wl",
+            "deploy",
+            "deployments",
+            "deployment",
+            "dp",
+            "sts",
+            "statefulsets",
+            "statefulset",
+        ],
+        Some('1'),
+        "deployments, statefulsets",
+    ),
+    spec(PODS, "Pods", &["pods", "pod", "po"], Some('2'), "pods"),
+    spec(NODES, "Nodes", &["nodes", "node", "no"], Some('3'), "nodes"),
+    spec(
+        HPAS,
+        "HPAs",
+        &["hpa", "hpas", "horizontalpodautoscalers"],
+        Some('4'),
+        "autoscalers (HPA)",
+    ),
+    spec(
+        EVENTS,
+        "Warning events",
+        &["events", "event", "ev", "warnings"],
+        Some('5'),
+        "warning events",
+    ),
+    ViewSpec {
+        id: LOGS,
+        title: "Logs",
+        commands: &[],
+        key: None,
+        help: "a pod's log",
+        layer: Layer::Logs,
+    },
+];
+
+#[derive(Debug)]
+pub struct ClusterPane {
+    pub model: ClusterModel,
+    pub namespaces: Namespaces,
+    /// Workloads, worst first: the overview's table.
+    pub overview: TableState,
+    pub workloads: TableState,
+    pub pods: TableState,
+    pub nodes: TableState,
+    pub hpas: TableState,
+    pub events: TableState,
+    pub logs: Option<LogsView>,
+    next_log_session: u64,
+}
+
+impl ClusterPane {
+    pub fn new(namespaces: Namespaces) -> ClusterPane {
+        ClusterPane {
+            model: ClusterModel::default(),
+            namespaces,
+            overview: TableState::default(),
+            workloads: TableState::default(),
+            pods: TableState::default(),
+            nodes: TableState::default(),
+            hpas: TableState::default(),
+            events: TableState::default(),
+            logs: None,
+            next_log_session: 1,
+        }
+    }
+
+    /// One watch message; true when it changes what `view` shows (rows of a resource the view
+    /// does not show, an HPA's CPU drifting while you read pods, cost no redraw).
+    pub fn apply(&mut self, msg: ClusterMsg, now: i64, view: ViewId, picking: bool) -> Dirty {
+        let dirty = picking || self.is_visible(&msg, view);
+        self.model.apply(msg, now);
+        dirty
+    }
+
+    fn is_visible(&self, msg: &ClusterMsg, view: ViewId) -> bool {
+        if !matches!(msg.event, SourceEvent::Applied(_)) {
+            // Load states and deletions always show: the header lists stale sources and counts.
+            return true;
+        }
+        let shown: &[Resource] = match view {
+            OVERVIEW => &[
+                Resource::Deployments,
+                Resource::StatefulSets,
+                Resource::Pods,
+                Resource::Events,
+            ],
+            WORKLOADS => &[
+                Resource::Deployments,
+                Resource::StatefulSets,
+                Resource::Pods,
+            ],
+            PODS => &[Resource::Pods],
+            NODES => &[Resource::Nodes, Resource::Pods],
+            HPAS => &[Resource::Hpas],
+            EVENTS => &[Resource::Events],
+            _ => &[],
+        };
+        let header_counts = matches!(
+            msg.resource,
+            Resource::Pods | Resource::Nodes | Resource::Events
+        );
+        let stale = !matches!(
+            self.model.sources.get(&(msg.resource, msg.scope.clone())),
+            Some(LoadState::Live)
+        );
+        shown.contains(&msg.resource) || stale || (header_counts && self.adds_rows(msg))
+    }
+
+    /// True when an applied batch holds a row the store does not have yet (a header count
+    /// moves) or a node whose health changed.
+    fn adds_rows(&self, msg: &ClusterMsg) -> bool {
+        let c = &self.model;
+        match &msg.event {
+            SourceEvent::Applied(Rows::Pods(v)) => {
+                v.iter().any(|r| c.pods.find(&r.key()).is_none())
+            }
+            SourceEvent::Applied(Rows::Nodes(v)) => v.iter().any(|r| {
+                c.nodes
+                    .find(&r.key())
+                    .is_none_or(|old| old.health != r.health)
+            }),
+            SourceEvent::Applied(Rows::Events(v)) => {
+                v.iter().any(|r| c.events.find(&r.key()).is_none())
+            }
+            _ => false,
+        }
+    }
+
+    /// Lines of the log being read (or of one no longer shown: dropped).
+    pub fn apply_logs(&mut self, msg: LogMsg, now: i64) -> Dirty {
+        let Some(logs) = self.logs.as_mut() else {
+            return false;
+        };
+        if logs.session != msg.session {
+            return false;
+        }
+        match msg.event {
+            LogEvent::Lines(lines) => {
+                for line in lines {
+                    logs.buffer.push(line);
+                }
+                logs.state = LoadState::Live;
+            }
+            LogEvent::Failed { reason, retry_in } => {
+                logs.state = LoadState::Stale {
+                    since: now,
+                    reason: retry_reason(&reason, Some(retry_in)),
+                };
+            }
+        }
+        true
+    }
+
+    /// Starts reading a pod's log; returns the session its lines will carry.
+    pub fn open_logs(&mut self, target: LogTarget) -> u64 {
+        let session = self.next_log_session;
+        self.next_log_session += 1;
+        self.logs = Some(LogsView {
+            target,
+            session,
+            buffer: LogBuffer::default(),
+            follow: true,
+            top: 0,
+            wrap: false,
+            state: LoadState::Loading,
+        });
+        session
+    }
+
+    pub fn close_logs(&mut self) {
+        self.logs = None;
+    }
+
+    /// Follow on/off; `page`: the log's height.
+    pub fn toggle_follow(&mut self, page: usize) {
+        if let Some(l) = self.logs.as_mut() {
+            l.follow = !l.follow;
+            l.top = l.buffer.visible_len().saturating_sub(page);
+        }
+    }
+
+    pub fn toggle_wrap(&mut self) {
+        if let Some(l) = self.logs.as_mut() {
+            l.wrap = !l.wrap;
+        }
+    }
+
+    /// Scrolling up leaves follow mode; reaching the bottom re-enters it.
+    pub fn scroll_logs(&mut self, delta: isize, page: usize) {
+        let Some(l) = self.logs.as_mut() else { return };
+        let len = l.buffer.visible_len();
+        let max_top = len.saturating_sub(page);
+        let top = if l.follow {
+            max_top
+        } else {
+            l.top.min(max_top)
+        };
+        let new_top = (top as isize + delta).clamp(0, max_top as isize) as usize;
+        l.top = new_top;
+        l.follow = new_top >= max_top && delta > 0;
+    }
+
+    /// Watches other namespaces from now on: every row and table starts over.
+    pub fn rewatch(&mut self, namespaces: Namespaces) {
+        self.namespaces = namespaces;
+        self.model.reset();
+        for t in [
+            &mut self.overview,
+            &mut self.workloads,
+            &mut self.pods,
+            &mut self.hpas,
+            &mut self.events,
+        ] {
+            *t = TableState::default();
+        }
+    }
+
+    /// The pods of the workload named `name` (in whichever namespace has one).
+    pub fn workload_named(&self, name: &str) -> Option<Scope> {
+        self.model
+            .workloads
+            .iter()
+            .find(|(_, w)| w.name == name)
+            .map(|(_, w)| Scope::Workload {
+                namespace: w.namespace.clone(),
+                name: w.name.clone(),
+            })
+    }
+
+    /// The pods view is about to show `scope`: start at its top, unfiltered.
+    pub fn reset_pods(&mut self) {
+        self.pods.selected = 0;
+        self.pods.offset = 0;
+        self.pods.filter.clear();
+    }
+
+    /// More than one namespace is shown: rows must say which.
+    pub fn many_namespaces(&self) -> bool {
+        match &self.namespaces {
+            Namespaces::All => true,
+            Namespaces::Only(list) => list.len() > 1,
+        }
+    }
+
+    /// What the tables read.
+    fn shown(&self) -> Shown<'_> {
+        Shown {
+            model: &self.model,
+            many_namespaces: self.many_namespaces(),
+        }
+    }
+
+    /// The workloads and warnings of the overview (the other panes' band is above them).
+    pub fn draw_main(&self, frame: &mut Frame, workloads: Rect, events: Rect, ctx: &Ctx) {
+        view::draw_workloads(frame, workloads, self.shown(), &self.overview, true, ctx);
+        view::draw_events(frame, events, self.shown(), &self.events, false, ctx);
+    }
+
+    fn selected_pod_logs(&self) -> Option<Nav> {
+        let pod = self.model.pods.get(self.pods.selected_slot()?)?;
+        let container = (pod.container_names.len() > 1).then(|| pod.container_names[0].clone());
+        Some(Nav::Logs(LogTarget {
+            namespace: pod.namespace.clone(),
+            pod: pod.name.clone(),
+            container,
+        }))
+    }
+
+    /// `l` (or `:logs`) on the pods view.
+    pub fn logs_of_selected(&self, view: ViewId) -> Option<Nav> {
+        (view == PODS).then(|| self.selected_pod_logs()).flatten()
+    }
+}
+
+fn rebuild<R: Keyed>(
+    table: &mut TableState,
+    store: &Store<R>,
+    revision: u64,
+    scope_key: String,
+    keep: impl Fn(&R, &str) -> bool,
+    order: impl Fn(&R, &R) -> Ordering,
+) {
+    let fingerprint = (revision, table.filter.clone(), scope_key);
+    if table.built_from.as_ref() == Some(&fingerprint) {
+        return;
+    }
+    let needle = table.filter.to_lowercase();
+    let mut rows: Vec<(usize, &R)> = store.iter().filter(|(_, r)| keep(r, &needle)).collect();
+    rows.sort_by(|a, b| order(a.1, b.1));
+    table.set_rows(rows.into_iter().map(|(slot, _)| slot).collect());
+    table.built_from = Some(fingerprint);
+}
+
+/// The scope of a pods view: everything, one workload's pods, or one node's.
+fn in_scope(p: &super::rows::PodRow, scope: Option<&Scope>) -> bool {
+    match scope {
+        Some(Scope::Workload { namespace, name }) => {
+            &p.namespace == namespace && p.workload.as_deref() == Some(name)
+        }
+        Some(Scope::Node(n)) => &p.node == n,
+        None => true,
+    }
+}
+
+impl Pane for ClusterPane {
+    fn views(&self) -> &'static [ViewSpec] {
+        VIEWS
+    }
+
+    fn table(&self, view: ViewId) -> Option<&TableState> {
+        Some(match view {
+            OVERVIEW => &self.overview,
+            WORKLOADS => &self.workloads,
+            PODS => &self.pods,
+            NODES => &self.nodes,
+            HPAS => &self.hpas,
+            EVENTS => &self.events,
+            _ => return None,
+        })
+    }
+
+    fn table_mut(&mut self, view: ViewId) -> Option<&mut TableState> {
+        Some(match view {
+            OVERVIEW => &mut self.overview,
+            WORKLOADS => &mut self.workloads,
+            PODS => &mut self.pods,
+            NODES => &mut self.nodes,
+            HPAS => &mut self.hpas,
+            EVENTS => &mut self.events,
+            _ => return None,
+        })
+    }
+
+    fn prepare(&mut self, scope: Option<&Scope>) {
+        self.model.refresh_derived();
+        let c = &self.model;
+        // Overview: worst first.
+        rebuild(
+            &mut self.overview,
+            &c.workloads,
+            c.workloads.revision,
+            String::new(),
+            |w, f| matches(&w.name, f) || matches(&w.namespace, f),
+            |a, b| {
+                b.health
+                    .cmp(&a.health)
+                    .then_with(|| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)))
+            },
+        );
+        rebuild(
+            &mut self.workloads,
+            &c.workloads,
+            c.workloads.membership,
+            String::new(),
+            |w, f| {
+                matches(&w.name, f)
+                    || matches(&w.namespace, f)
+                    || matches(w.rollout.label().as_str(), f)
+            },
+            |a, b| (&a.namespace, a.kind, &a.name).cmp(&(&b.namespace, b.kind, &b.name)),
+        );
+        let scope_key = scope.map(Scope::label).unwrap_or_default();
+        let pods_rev = if self.pods.filter.is_empty() {
+            c.pods.membership
+        } else {
+            c.pods.revision
+        };
+        rebuild(
+            &mut self.pods,
+            &c.pods,
+            pods_rev,
+            scope_key,
+            |p, f| {
+                in_scope(p, scope)
+                    && (matches(&p.name, f)
+                        || matches(&p.status, f)
+                        || matches(&p.node, f)
+                        || matches(&p.namespace, f))
+            },
+            |a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)),
+        );
+        rebuild(
+            &mut self.nodes,
+            &c.nodes,
+            c.nodes.membership,
+            String::new(),
+            |n, f| matches(&n.name, f) || matches(&n.status, f),
+            |a, b| a.name.cmp(&b.name),
+        );
+        rebuild(
+            &mut self.hpas,
+            &c.hpas,
+            c.hpas.membership,
+            String::new(),
+            |h, f| matches(&h.name, f) || matches(&h.namespace, f),
+            |a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)),
+        );
+        rebuild(
+            &mut self.events,
+            &c.events,
+            c.events.revision,
+            String::new(),
+            |e, f| matches(&e.reason, f) || matches(&e.object, f) || matches(&e.message, f),
+            |a, b| {
+                b.last_seen
+                    .cmp(&a.last_seen)
+                    .then_with(|| a.name.cmp(&b.name))
+            },
+        );
+    }
+
+    fn draw(&self, v: ViewId, frame: &mut Frame, area: Rect, scope: Option<&Scope>, ctx: &Ctx) {
+        let shown = self.shown();
+        match v {
+            WORKLOADS => view::draw_workloads(frame, area, shown, &self.workloads, false, ctx),
+            PODS => view::draw_pods(frame, area, shown, &self.pods, scope, ctx),
+            NODES => view::draw_nodes(frame, area, shown, &self.nodes, ctx),
+            HPAS => view::draw_hpas(frame, area, shown, &self.hpas, ctx),
+            EVENTS => view::draw_events(frame, area, shown, &self.events, true, ctx),
+            LOGS => {
+                if let Some(logs) = &self.logs {
+                    view::draw_logs(frame, area, logs, ctx);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn open(&mut self, v: ViewId) -> Option<Nav> {
+        let c = &self.model;
+        let pods_of = |namespace: &str, name: &str| {
+            Nav::Pods(Scope::Workload {
+                namespace: namespace.to_string(),
+                name: name.to_string(),
+            })
+        };
+        match v {
+            OVERVIEW | WORKLOADS => {
+                let slot = self.table(v)?.selected_slot()?;
+                let w = c.workloads.get(slot)?;
+                Some(pods_of(&w.namespace, &w.name))
+            }
+            NODES => {
+                let n = c.nodes.get(self.nodes.selected_slot()?)?;
+                Some(Nav::Pods(Scope::Node(n.name.clone())))
+            }
+            HPAS => {
+                let h = c.hpas.get(self.hpas.selected_slot()?)?;
+                let name = h.target.split('/').nth(1).unwrap_or_default();
+                Some(pods_of(&h.namespace, name))
+            }
+            EVENTS => {
+                let e = c.events.get(self.events.selected_slot()?)?;
+                let (kind, name) = e.object.split_once('/').unwrap_or(("", ""));
+                let key = format!("{}/{name}", e.namespace);
+                if kind == "Pod" && c.pods.find(&key).is_some() {
+                    return Some(Nav::Logs(LogTarget {
+                        namespace: e.namespace.clone(),
+                        pod: name.to_string(),
+                        container: None,
+                    }));
+                }
+                matches!(kind, "Deployment" | "StatefulSet").then(|| pods_of(&e.namespace, name))
+            }
+            PODS => self.selected_pod_logs(),
+            _ => None,
+        }
+    }
+
+    fn selected(&self, v: ViewId) -> Option<Target> {
+        match v {
+            OVERVIEW | WORKLOADS => {
+                let w = self.model.workloads.get(self.table(v)?.selected_slot()?)?;
+                Some(Target::Workload {
+                    kind: w.kind,
+                    namespace: w.namespace.clone(),
+                    name: w.name.clone(),
+                    replicas: w.desired,
+                })
+            }
+            NODES => {
+                let n = self.model.nodes.get(self.nodes.selected_slot()?)?;
+                Some(Target::Node {
+                    name: n.name.clone(),
+                    cordoned: n.status.contains("SchedulingDisabled"),
+                })
+            }
+            _ => None,
+        }
+    }
+
+    fn in_full(&self, v: ViewId, width: u16, ctx: &Ctx) -> Option<(String, Vec<(String, String)>)> {
+        let (m, shown) = (&self.model, self.shown());
+        let (title, rows, table): (_, Box<dyn TableRows + '_>, &TableState) = match v {
+            OVERVIEW => (
+                view::workloads_title(m, &self.overview, true, ctx),
+                Box::new(Workloads(shown)),
+                &self.overview,
+            ),
+            WORKLOADS => (
+                view::workloads_title(m, &self.workloads, false, ctx),
+                Box::new(Workloads(shown)),
+                &self.workloads,
+            ),
+            PODS => (
+                view::pods_title(m, &self.pods, None, ctx),
+                Box::new(Pods(shown)),
+                &self.pods,
+            ),
+            NODES => (
+                view::nodes_title(m, &self.nodes, ctx),
+                Box::new(Nodes(shown)),
+                &self.nodes,
+            ),
+            HPAS => (
+                view::hpas_title(m, &self.hpas, ctx),
+                Box::new(Hpas(shown)),
+                &self.hpas,
+            ),
+            EVENTS => (
+                view::events_title(m, &self.events, ctx),
+                Box::new(Events(shown)),
+                &self.events,
+            ),
+            _ => return None,
+        };
+        Some(selected_in_full(&title, rows.as_ref(), table, width, ctx))
+    }
+
+    fn badges(&self, ctx: &Ctx) -> Vec<Badge> {
+        let c = &self.model;
+        let not_ready = c
+            .nodes
+            .iter()
+            .filter(|(_, n)| n.health != Health::Ok)
+            .count();
+        let node_health = if not_ready > 0 {
+            Health::Bad
+        } else {
+            Health::Ok
+        };
+        let mut out = vec![
+            badge(
+                ctx,
+                BadgeRank::Count,
+                node_health,
+                format!("nodes {}/{}", c.nodes.len() - not_ready, c.nodes.len()),
+            ),
+            Badge {
+                rank: BadgeRank::Count,
+                span: ratatui::text::Span::styled(format!("pods {}", c.pods.len()), ctx.theme.text),
+            },
+        ];
+        let warnings = c.warning_count();
+        if warnings > 0 {
+            out.push(badge(
+                ctx,
+                BadgeRank::Count,
+                Health::Warn,
+                format!("{} {warnings} warnings", ctx.symbols.warn),
+            ));
+        }
+        let stale: Vec<&str> = Resource::ALL
+            .iter()
+            .filter(|r| matches!(c.load_state(&[**r]), LoadState::Stale { .. }))
+            .map(|r| r.plural())
+            .collect();
+        if !stale.is_empty() {
+            out.push(Badge {
+                rank: BadgeRank::Stale,
+                span: ratatui::text::Span::styled(
+                    format!("STALE: {}", stale.join(",")),
+                    ctx.theme.stale,
+                ),
+            });
+        }
+        out
+    }
+
+    fn ages_change(&self, v: ViewId, page: usize, old: i64, new: i64) -> bool {
+        let differs = |since: i64| age(old - since) != age(new - since);
+        let window = |t: &TableState| {
+            t.rows
+                .iter()
+                .skip(t.offset)
+                .take(page)
+                .copied()
+                .collect::<Vec<_>>()
+        };
+        let c = &self.model;
+        let stale = c
+            .sources
+            .values()
+            .any(|s| matches!(s, LoadState::Stale { since, .. } if differs(*since)));
+        let events = || {
+            window(&self.events)
+                .iter()
+                .any(|&s| c.events.get(s).is_some_and(|e| differs(e.last_seen)))
+        };
+        let workloads = |t: &TableState| {
+            window(t)
+                .iter()
+                .any(|&s| c.workloads.get(s).is_some_and(|w| differs(w.created)))
+        };
+        stale
+            || match v {
+                OVERVIEW => workloads(&self.overview) || events(),
+                WORKLOADS => workloads(&self.workloads),
+                PODS => window(&self.pods).iter().any(|&s| {
+                    c.pods
+                        .get(s)
+                        .is_some_and(|p| differs(p.created) || p.last_restart.is_some_and(differs))
+                }),
+                NODES => window(&self.nodes)
+                    .iter()
+                    .any(|&s| c.nodes.get(s).is_some_and(|n| differs(n.created))),
+                HPAS => window(&self.hpas)
+                    .iter()
+                    .any(|&s| c.hpas.get(s).is_some_and(|h| differs(h.created))),
+                EVENTS => events(),
+                _ => false,
+            }
+    }
+}

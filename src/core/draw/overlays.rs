@@ -1,0 +1,193 @@
+//! What draws over the body: the runbook walk, the action panel, and whatever the mode shows
+//! (help, the namespace picker, a row in full, the plan to confirm).
+
+use std::collections::BTreeMap;
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+
+use super::super::action::Action;
+use super::super::state::{Mode, State};
+use crate::actions::verbs::VERBS;
+use crate::actions::view as action_view;
+use crate::ui::dialog::Dialog;
+use crate::ui::table::Ctx;
+use crate::ui::text::{cut, wrap};
+
+pub fn draw(frame: &mut Frame, body: Rect, state: &State, ctx: &Ctx) {
+    if let Some(walk) = &state.runbook {
+        action_view::draw_runbook(frame, body, walk, state.action.is_some(), ctx);
+    }
+    if let Some(panel) = &state.action {
+        action_view::draw_panel(frame, body, panel, ctx);
+    }
+    match &state.mode {
+        Mode::Help => draw_help(frame, body, state, ctx),
+        Mode::InFull => draw_in_full(frame, body, state, ctx),
+        Mode::NamespacePicker { cursor, chosen } => {
+            draw_picker(frame, body, state, ctx, *cursor, chosen)
+        }
+        Mode::Confirm { plan, input } => {
+            action_view::draw_confirm(frame, body, plan, &input.lines().join(" "), ctx)
+        }
+        _ => {}
+    }
+}
+
+/// The keys, generated from the keymap (what you see is what is bound), one entry per action
+/// with its keys from every layer, in two columns; then every `:` word, from the registry.
+fn draw_help(frame: &mut Frame, body: Rect, state: &State, ctx: &Ctx) {
+    let mut by_action: BTreeMap<usize, (Action, Vec<String>)> = BTreeMap::new();
+    for bindings in state.keymap.layers.values() {
+        for (key, action) in bindings {
+            let label = key.label();
+            let entry = by_action
+                .entry(action.rank(&state.views))
+                .or_insert_with(|| (*action, vec![]));
+            if !entry.1.contains(&label) {
+                entry.1.push(label);
+            }
+        }
+    }
+    let entries: Vec<(Action, Vec<String>)> = by_action.into_values().collect();
+    let inner = Dialog::inner_width(body, 100);
+    let col_width = usize::from(inner.saturating_sub(1) / 2);
+    let keys_width = 13.min(col_width / 2);
+    let cell = |e: Option<&(Action, Vec<String>)>| -> Vec<Span<'static>> {
+        let Some((action, keys)) = e else {
+            return vec![];
+        };
+        let keys = cut(
+            &keys.join(" "),
+            keys_width.saturating_sub(1),
+            ctx.symbols.cut,
+        );
+        let what = cut(
+            action.description(&state.views),
+            col_width.saturating_sub(keys_width),
+            ctx.symbols.cut,
+        );
+        vec![
+            Span::styled(format!("{keys:<keys_width$}"), ctx.theme.key),
+            Span::raw(format!("{what:<w$}", w = col_width - keys_width)),
+        ]
+    };
+    let half = entries.len().div_ceil(2);
+    let mut lines: Vec<Line> = (0..half)
+        .map(|i| {
+            let mut spans = cell(entries.get(i));
+            spans.push(Span::raw(" "));
+            spans.extend(cell(entries.get(i + half)));
+            Line::from(spans)
+        })
+        .collect();
+    for text in wrap(&command_words(state), usize::from(inner)) {
+        lines.push(Line::from(Span::styled(text, ctx.theme.dim)));
+    }
+    // On a short screen the command list gives way from the bottom: the keys come first.
+    lines.truncate(Dialog::inner_height(body));
+    Dialog::new("Keys (any key closes)", inner)
+        .lines(lines)
+        .render(frame, body, ctx);
+}
+
+/// ":overview :workloads ... | actions: :restart W ... | :ns a,b|all :runbook NAME :q".
+fn command_words(state: &State) -> String {
+    let views: Vec<String> = state
+        .views
+        .iter()
+        .filter_map(|v| v.commands.first().map(|c| format!(":{c}")))
+        .collect();
+    let verbs: Vec<String> = VERBS
+        .iter()
+        .map(|v| format!(":{}", v.usage.usage))
+        .collect();
+    format!(
+        "views: {} [filter] | actions: {} | :ns a,b|all | :runbook NAME [k=v] | :logs | :q",
+        views.join(" "),
+        verbs.join(" ")
+    )
+}
+
+/// The selected row and its pane's state, in full: what a cut cell or title said.
+fn draw_in_full(frame: &mut Frame, body: Rect, state: &State, ctx: &Ctx) {
+    let view = state.view();
+    let inner = Dialog::inner_width(body, 110);
+    let found = state.pane().and_then(|p| p.in_full(view, state.width, ctx));
+    let mut lines = vec![];
+    for text in wrap(super::header::text(state, ctx).trim(), usize::from(inner)) {
+        lines.push(Line::from(Span::styled(text, ctx.theme.dim)));
+    }
+    let title = match found {
+        Some((title, fields)) => {
+            for text in wrap(&title, usize::from(inner)) {
+                lines.push(Line::from(Span::styled(text, ctx.theme.accent)));
+            }
+            let label = fields.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+            let room = usize::from(inner).saturating_sub(label + 1).max(1);
+            for (name, value) in fields {
+                for (i, text) in wrap(&value, room).into_iter().enumerate() {
+                    let head = if i == 0 { name.as_str() } else { "" };
+                    lines.push(Line::from(vec![
+                        Span::styled(format!("{head:<label$} "), ctx.theme.dim),
+                        Span::raw(text),
+                    ]));
+                }
+            }
+            "In full (any key closes)"
+        }
+        None => {
+            lines.push(Line::from("this view has no rows to show in full"));
+            "In full"
+        }
+    };
+    lines.truncate(Dialog::inner_height(body));
+    Dialog::new(title, inner)
+        .lines(lines)
+        .render(frame, body, ctx);
+}
+
+fn draw_picker(
+    frame: &mut Frame,
+    body: Rect,
+    state: &State,
+    ctx: &Ctx,
+    cursor: usize,
+    chosen: &std::collections::BTreeSet<String>,
+) {
+    let mut items = vec![("all namespaces".to_string(), chosen.is_empty())];
+    items.extend(
+        state
+            .panes
+            .cluster
+            .model
+            .namespaces
+            .iter()
+            .map(|n| (n.clone(), chosen.contains(n))),
+    );
+    let visible = Dialog::inner_height(body);
+    let start = cursor.saturating_sub(visible.saturating_sub(1));
+    let lines: Vec<Line> = items
+        .iter()
+        .enumerate()
+        .skip(start)
+        .take(visible)
+        .map(|(i, (name, on))| {
+            let mark = if *on {
+                ctx.symbols.checked
+            } else {
+                ctx.symbols.unchecked
+            };
+            let style = if i == cursor {
+                ctx.theme.selected
+            } else {
+                ctx.theme.text
+            };
+            Line::from(Span::styled(format!("{mark} {name}"), style))
+        })
+        .collect();
+    Dialog::new("Namespaces: space toggles, enter", 38)
+        .lines(lines)
+        .render(frame, body, ctx);
+}

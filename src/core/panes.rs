@@ -1,0 +1,160 @@
+//! The pane registry: every pane the console has, in number-key order, and the messages their
+//! sources send. Adding a pane is a new folder plus its line in each list below (and its source
+//! wiring in `app::sources`); help, `:` completion and the keymap's views follow from here.
+
+use crate::cluster::logs::LogMsg;
+use crate::cluster::model::ClusterMsg;
+use crate::cluster::pane::ClusterPane;
+use crate::cost::model::CostMsg;
+use crate::cost::pane::CostPane;
+use crate::queues::QueueMsg;
+use crate::queues::pane::QueuePane;
+use crate::slo::pane::SloPane;
+use crate::slo::source::SloMsg;
+use crate::ui::pane::{Pane, ViewId, ViewSpec};
+
+/// Every view of every pane, in registry order.
+pub fn views() -> Vec<ViewSpec> {
+    [
+        crate::cluster::pane::VIEWS,
+        crate::queues::pane::VIEWS,
+        crate::slo::pane::VIEWS,
+        crate::cost::pane::VIEWS,
+    ]
+    .concat()
+}
+
+#[derive(Debug)]
+pub struct Panes {
+    /// Kubernetes: the console's home (the overview's main part, pods, logs, namespaces).
+    pub cluster: ClusterPane,
+    pub queues: QueuePane,
+    pub slo: SloPane,
+    pub cost: CostPane,
+}
+
+/// What the panes' sources send.
+#[derive(Clone, Debug)]
+pub enum PaneMsg {
+    Cluster(ClusterMsg),
+    Logs(LogMsg),
+    Queues(QueueMsg),
+    Slo(SloMsg),
+    Cost(CostMsg),
+}
+
+impl Panes {
+    pub fn all(&self) -> [&dyn Pane; 4] {
+        [&self.cluster, &self.queues, &self.slo, &self.cost]
+    }
+
+    pub fn all_mut(&mut self) -> [&mut dyn Pane; 4] {
+        [
+            &mut self.cluster,
+            &mut self.queues,
+            &mut self.slo,
+            &mut self.cost,
+        ]
+    }
+
+    /// The pane a view belongs to.
+    pub fn owner(&self, view: ViewId) -> Option<&dyn Pane> {
+        self.all()
+            .into_iter()
+            .find(|p| p.views().iter().any(|v| v.id == view))
+    }
+
+    pub fn owner_mut(&mut self, view: ViewId) -> Option<&mut dyn Pane> {
+        self.all_mut()
+            .into_iter()
+            .find(|p| p.views().iter().any(|v| v.id == view))
+    }
+
+    /// A message from a source; true when it changes the screen showing `view` (`overview`:
+    /// the overview is shown, with every pane's band).
+    pub fn apply(&mut self, msg: PaneMsg, now: i64, view: ViewId, picking: bool) -> bool {
+        let shows =
+            |p: &dyn Pane, overview: bool| overview || p.views().iter().any(|v| v.id == view);
+        let overview = view == crate::cluster::pane::OVERVIEW;
+        match msg {
+            PaneMsg::Cluster(m) => self.cluster.apply(m, now, view, picking),
+            PaneMsg::Logs(m) => self.cluster.apply_logs(m, now),
+            PaneMsg::Queues(m) => {
+                self.queues.apply(m, now);
+                shows(&self.queues, overview)
+            }
+            PaneMsg::Slo(m) => {
+                self.slo.apply(&m, now);
+                shows(&self.slo, overview)
+            }
+            PaneMsg::Cost(m) => {
+                self.cost.apply(&m, now);
+                shows(&self.cost, overview)
+            }
+        }
+    }
+}
+
+// Sources send their own message types; these make them pane messages (and, through
+// `Msg`'s `From`, console messages).
+
+impl From<ClusterMsg> for PaneMsg {
+    fn from(m: ClusterMsg) -> Self {
+        PaneMsg::Cluster(m)
+    }
+}
+
+impl From<LogMsg> for PaneMsg {
+    fn from(m: LogMsg) -> Self {
+        PaneMsg::Logs(m)
+    }
+}
+
+impl From<QueueMsg> for PaneMsg {
+    fn from(m: QueueMsg) -> Self {
+        PaneMsg::Queues(m)
+    }
+}
+
+impl From<SloMsg> for PaneMsg {
+    fn from(m: SloMsg) -> Self {
+        PaneMsg::Slo(m)
+    }
+}
+
+impl From<CostMsg> for PaneMsg {
+    fn from(m: CostMsg) -> Self {
+        PaneMsg::Cost(m)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn view_names_keys_and_words_are_unique_and_clear_of_the_builtins() {
+        let views = views();
+        let mut seen = std::collections::BTreeSet::new();
+        for v in &views {
+            assert!(seen.insert(v.id.0), "view {} twice", v.id.0);
+            for word in v.commands {
+                assert!(
+                    !super::super::command::BUILTINS.contains(word),
+                    ":{word} of {} is a built-in command",
+                    v.id.0
+                );
+                assert!(!crate::actions::verbs::is_verb(word), ":{word} is a verb");
+            }
+        }
+        let words: Vec<&str> = views
+            .iter()
+            .flat_map(|v| v.commands.iter().copied())
+            .collect();
+        let unique: std::collections::BTreeSet<&str> = words.iter().copied().collect();
+        assert_eq!(words.len(), unique.len(), "a : word opens two views");
+        let keys: Vec<char> = views.iter().filter_map(|v| v.key).collect();
+        let unique: std::collections::BTreeSet<char> = keys.iter().copied().collect();
+        assert_eq!(keys.len(), unique.len(), "a number key opens two views");
+    }
+}

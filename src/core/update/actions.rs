@@ -1,0 +1,145 @@
+//! The console's side of the executor: a command becomes a plan request, a plan becomes a
+//! confirmation dialog, a typed confirmation becomes an execution, and progress and the result
+//! land in the action panel. No mutation ever follows a single key press; read-only is the
+//! executor's to refuse (it does so before asking the cluster anything).
+
+use crossterm::event::{KeyCode, KeyEvent};
+use tui_textarea::TextArea;
+
+use super::super::msg::Effect;
+use super::super::state::{Mode, State};
+use crate::actions::panel::{ActionPanel, ActionPhase};
+use crate::actions::plan::Plan;
+use crate::actions::verbs::is_verb;
+use crate::actions::{ActionError, ActionRequest, WorkloadRef};
+use crate::ui::pane::Target;
+
+/// `:restart api` and friends. None when the first word is not an action verb.
+pub fn from_command(state: &mut State, words: &[&str]) -> Option<Vec<Effect>> {
+    if !words.first().is_some_and(|w| is_verb(w)) {
+        return None;
+    }
+    let namespace = state.connection.default_namespace.clone();
+    Some(start(state, words, &namespace))
+}
+
+/// Plans an action typed as `words`, a bare workload name meaning one in `namespace`. No
+/// effect when it is refused at once (one in progress, words that do not read).
+pub fn start(state: &mut State, words: &[&str], namespace: &str) -> Vec<Effect> {
+    if state.action.as_ref().is_some_and(|a| !a.finished()) {
+        state.flash = Some("an action is already in progress".into());
+        return vec![];
+    }
+    match ActionRequest::parse(words, namespace) {
+        Ok(request) => {
+            state.action = Some(ActionPanel::planning(words.join(" ")));
+            vec![Effect::PlanAction(request)]
+        }
+        Err(e) => {
+            state.flash = Some(e);
+            vec![]
+        }
+    }
+}
+
+/// `r`, `s`, `u` on a workload open the command line with the action typed for it, so the
+/// operator reads and completes it; Enter then plans, and the plan still needs confirming.
+/// `c` on a node opens `cordon NODE` (`uncordon NODE` when the node is already cordoned).
+pub fn prefill(state: &State, verb: &str) -> Option<String> {
+    let view = state.view();
+    match state.panes.owner(view)?.selected(view)? {
+        Target::Node { name, cordoned } if verb == "cordon" => {
+            let verb = if cordoned { "uncordon" } else { "cordon" };
+            Some(format!("{verb} {name}"))
+        }
+        Target::Workload {
+            kind,
+            namespace,
+            name,
+            replicas,
+        } if verb != "cordon" => {
+            let target = WorkloadRef {
+                kind,
+                namespace,
+                name,
+            }
+            .command_form();
+            Some(match verb {
+                "scale" => format!("scale {target} {replicas}"),
+                other => format!("{other} {target}"),
+            })
+        }
+        _ => None,
+    }
+}
+
+pub fn on_planned(state: &mut State, result: Result<Box<Plan>, ActionError>) {
+    let Some(panel) = state.action.as_mut() else {
+        return;
+    };
+    if panel.phase != ActionPhase::Planning {
+        return; // cancelled meanwhile
+    }
+    match result {
+        Ok(plan) => {
+            if let Some(why) = &plan.noop {
+                panel.phase = ActionPhase::Succeeded;
+                panel.push(format!("nothing to do: {why}"));
+                return;
+            }
+            panel.phase = ActionPhase::AwaitingConfirmation;
+            panel.push(format!("plan ready for {}", plan.target));
+            state.mode = Mode::Confirm {
+                plan,
+                input: TextArea::default(),
+            };
+        }
+        Err(e) => {
+            panel.phase = ActionPhase::Failed;
+            panel.push(e.to_string());
+        }
+    }
+}
+
+/// Keys while a plan waits for confirmation. Esc only cancels (over slow SSH an arrow key can
+/// arrive as Esc + letters: that must never confirm anything).
+pub fn confirm_key(
+    state: &mut State,
+    key: KeyEvent,
+    plan: Box<Plan>,
+    mut input: TextArea<'static>,
+) -> Vec<Effect> {
+    match key.code {
+        KeyCode::Esc => {
+            if let Some(panel) = state.action.as_mut() {
+                panel.phase = ActionPhase::Cancelled;
+                panel.push("cancelled: nothing was sent".into());
+            }
+            vec![]
+        }
+        KeyCode::Enter => {
+            let typed = input.lines().join(" ").trim().to_string();
+            if typed != plan.confirm_phrase {
+                state.flash = Some(format!(
+                    "type {:?} and Enter to confirm, Esc to cancel",
+                    plan.confirm_phrase
+                ));
+                state.mode = Mode::Confirm { plan, input };
+                return vec![];
+            }
+            if let Some(panel) = state.action.as_mut() {
+                panel.phase = ActionPhase::Running;
+                panel.push("confirmed: executing".into());
+            }
+            vec![Effect::ExecuteAction {
+                plan,
+                confirmation: typed,
+            }]
+        }
+        _ => {
+            input.input(key);
+            state.mode = Mode::Confirm { plan, input };
+            vec![]
+        }
+    }
+}

@@ -1,0 +1,88 @@
+//! Keys: where a key goes (the keymap, a text field, an overlay), and what each intent does.
+
+use crossterm::event::{KeyCode, KeyEvent};
+
+use super::super::action::Action;
+use super::super::command::{self, text_input};
+use super::super::layout::page;
+use super::super::msg::Effect;
+use super::super::state::{Mode, State};
+use super::{actions, nav, picker, runbook};
+use crate::cluster::pane::LOGS;
+use crate::ui::pane::Layer;
+
+pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    match std::mem::take(&mut state.mode) {
+        Mode::Normal => {
+            let layer = state.spec(state.view()).map_or(Layer::Table, |v| v.layer);
+            match state.keymap.lookup(layer, &key) {
+                Some(action) => {
+                    state.flash = None;
+                    perform(state, action)
+                }
+                None => vec![],
+            }
+        }
+        // Any key closes an overlay that only shows.
+        Mode::Help | Mode::InFull => vec![],
+        Mode::Command(input) => command::key(state, key, input),
+        Mode::Filter(mut input) => {
+            match key.code {
+                KeyCode::Enter => {}
+                KeyCode::Esc => nav::set_filter(state, ""),
+                _ => {
+                    input.input(key);
+                    let text = input.lines().join(" ");
+                    nav::set_filter(state, &text);
+                    state.mode = Mode::Filter(input);
+                }
+            }
+            vec![]
+        }
+        Mode::NamespacePicker { cursor, chosen } => picker::key(state, key, cursor, chosen),
+        Mode::Confirm { plan, input } => actions::confirm_key(state, key, plan, input),
+        Mode::Runbook => runbook::key(state, key),
+    }
+}
+
+pub fn perform(state: &mut State, action: Action) -> Vec<Effect> {
+    let view = state.view();
+    let rows = page(&state.panes, view, state.width, state.height) as isize;
+    match action {
+        Action::Quit => return vec![Effect::Quit],
+        Action::Back => return nav::back(state),
+        Action::Help => state.mode = Mode::Help,
+        Action::InFull => state.mode = Mode::InFull,
+        Action::Command => {
+            state.completions.clear();
+            state.mode = Mode::Command(text_input(""));
+        }
+        Action::Filter => {
+            let current = nav::current_filter(state);
+            state.mode = Mode::Filter(text_input(&current));
+        }
+        Action::Up => nav::move_selection(state, -1),
+        Action::Down => nav::move_selection(state, 1),
+        Action::PageUp => nav::move_selection(state, -rows),
+        Action::PageDown => nav::move_selection(state, rows),
+        Action::Top => nav::move_selection(state, isize::MIN / 2),
+        Action::Bottom => nav::move_selection(state, isize::MAX / 2),
+        Action::Open => return nav::open(state),
+        Action::Logs => return nav::logs_of_selected(state),
+        Action::ToggleFollow if view == LOGS => {
+            state.panes.cluster.toggle_follow(rows.unsigned_abs())
+        }
+        Action::ToggleWrap if view == LOGS => state.panes.cluster.toggle_wrap(),
+        Action::ToggleFollow | Action::ToggleWrap => {}
+        Action::Namespaces => picker::open(state),
+        Action::Goto(v) => return nav::goto(state, v),
+        Action::Prefill(verb) => match actions::prefill(state, verb) {
+            Some(line) => state.mode = Mode::Command(text_input(&line)),
+            None => {
+                let what = if verb == "cordon" { "node" } else { "workload" };
+                state.flash = Some(format!("select a {what} to {verb}"));
+            }
+        },
+    }
+    vec![]
+}

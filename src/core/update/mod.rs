@@ -1,0 +1,102 @@
+//! The reducer: `update(&mut State, Msg) -> Vec<Effect>`. Pure: no I/O, no clock, no awaits.
+//! Split by concern: keys, navigation, the console's action flow, the runbook walk, the
+//! namespace picker; the command line lives in `core::command`.
+
+pub(crate) mod actions;
+mod keys;
+pub(crate) mod nav;
+pub(crate) mod picker;
+pub(crate) mod runbook;
+
+use super::layout::page;
+use super::msg::{Effect, Msg};
+use super::state::{Mode, State};
+use crossterm::event::KeyEventKind;
+
+pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Key(key) if key.kind != KeyEventKind::Release => {
+            state.dirty = true;
+            prepare(state);
+            let effects = keys::on_key(state, key);
+            // A cancelled confirmation ends a runbook's action step too.
+            runbook::after_action(state);
+            prepare(state);
+            effects
+        }
+        Msg::Key(_) => vec![],
+        Msg::Resized { width, height } => {
+            state.width = width;
+            state.height = height;
+            state.dirty = true;
+            vec![]
+        }
+        Msg::Ticked(now) => {
+            // Time passing changes the screen only through the ages shown on it.
+            let view = state.view();
+            let rows = page(&state.panes, view, state.width, state.height);
+            state.dirty |= state
+                .panes
+                .owner(view)
+                .is_some_and(|p| p.ages_change(view, rows, state.now, now));
+            state.now = now;
+            vec![]
+        }
+        Msg::Pane(m) => {
+            let picking = matches!(state.mode, Mode::NamespacePicker { .. });
+            state.dirty |= state.panes.apply(m, state.now, state.view(), picking);
+            vec![]
+        }
+        Msg::ActionPlanned(result) => {
+            actions::on_planned(state, result);
+            runbook::after_action(state);
+            state.dirty = true;
+            vec![]
+        }
+        Msg::ActionProgressed(progress) => {
+            if let Some(panel) = state.action.as_mut() {
+                panel.progressed(&progress);
+            }
+            state.dirty = true;
+            vec![]
+        }
+        Msg::ActionFinished(result) => {
+            if let Some(panel) = state.action.as_mut() {
+                panel.finish(result);
+            }
+            runbook::after_action(state);
+            state.dirty = true;
+            vec![]
+        }
+        Msg::RunbookLoaded(result) => {
+            runbook::on_loaded(state, result);
+            state.dirty = true;
+            vec![]
+        }
+        Msg::ConditionEvaluated(result) => {
+            let effects = runbook::on_condition(state, result);
+            state.dirty = true;
+            effects
+        }
+    }
+}
+
+/// Brings derived data up to date before a frame: each pane's display orders, and every
+/// table scrolled so its selection shows. Cheap when nothing changed.
+pub fn prepare(state: &mut State) {
+    let scope = state.screen().scope.clone();
+    for pane in state.panes.all_mut() {
+        pane.prepare(scope.as_ref());
+    }
+    let (w, h) = (state.width, state.height);
+    let pages: Vec<_> = state
+        .views
+        .iter()
+        .map(|v| (v.id, page(&state.panes, v.id, w, h)))
+        .collect();
+    for (view, rows) in pages {
+        if let Some(t) = state.panes.owner_mut(view).and_then(|p| p.table_mut(view)) {
+            t.scroll_into_view(rows);
+        }
+    }
+}

@@ -1,0 +1,119 @@
+//! The costs' pane: the model, the cost view's budgets table, the overview's worst-first
+//! budgets pane, and the header's "over budget" / "budget at risk".
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+
+use super::model::{BudgetState, CostModel, CostMsg};
+use super::view;
+use crate::status::Health;
+use crate::ui::pane::{Badge, BadgeRank, Band, Layer, Pane, Scope, ViewId, ViewSpec, badge};
+use crate::ui::table::{Ctx, selected_in_full};
+use crate::ui::table_state::TableState;
+
+pub const COSTS: ViewId = ViewId("costs");
+
+pub const VIEWS: &[ViewSpec] = &[ViewSpec {
+    id: COSTS,
+    title: "Costs",
+    commands: &["costs", "cost", "budget", "budgets", "spend"],
+    key: Some('8'),
+    help: "costs and budgets",
+    layer: Layer::Table,
+}];
+
+#[derive(Debug, Default)]
+pub struct CostPane {
+    pub model: CostModel,
+    pub table: TableState,
+}
+
+impl CostPane {
+    pub fn new(model: CostModel) -> CostPane {
+        CostPane {
+            model,
+            table: TableState::default(),
+        }
+    }
+
+    /// A reading or a failure (`now`: unix seconds).
+    pub fn apply(&mut self, msg: &CostMsg, now: i64) {
+        self.model.apply(msg, now * 1000);
+    }
+}
+
+impl Pane for CostPane {
+    fn views(&self) -> &'static [ViewSpec] {
+        VIEWS
+    }
+
+    fn table(&self, v: ViewId) -> Option<&TableState> {
+        (v == COSTS).then_some(&self.table)
+    }
+
+    fn table_mut(&mut self, v: ViewId) -> Option<&mut TableState> {
+        (v == COSTS).then_some(&mut self.table)
+    }
+
+    fn table_area(&self, _view: ViewId, body: Rect) -> Rect {
+        view::split(body, self.model.budgets().len()).budgets
+    }
+
+    fn prepare(&mut self, _scope: Option<&Scope>) {
+        self.table.cover(self.model.budgets().len());
+    }
+
+    fn draw(
+        &self,
+        _view: ViewId,
+        frame: &mut Frame,
+        area: Rect,
+        _scope: Option<&Scope>,
+        ctx: &Ctx,
+    ) {
+        view::draw_costs(frame, area, &self.model, &self.table, ctx);
+    }
+
+    fn in_full(
+        &self,
+        _view: ViewId,
+        width: u16,
+        ctx: &Ctx,
+    ) -> Option<(String, Vec<(String, String)>)> {
+        let title = view::title(&self.model, ctx);
+        let rows = view::Budgets(&self.model);
+        Some(selected_in_full(&title, &rows, &self.table, width, ctx))
+    }
+
+    fn band(&self) -> Option<Band> {
+        Some(Band {
+            rows: self.model.budgets().len(),
+            max_rows: 4,
+            order: 2,
+            gives_way: 3,
+        })
+    }
+
+    fn draw_band(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
+        view::draw_cost_pane(frame, area, &self.model, ctx);
+    }
+
+    /// "✖ over budget", "▲ budget at risk" (projected over).
+    fn badges(&self, ctx: &Ctx) -> Vec<Badge> {
+        match self.model.budgets().iter().map(|b| b.state).min() {
+            Some(BudgetState::Over) => vec![badge(
+                ctx,
+                BadgeRank::Alert,
+                Health::Bad,
+                format!("{} over budget", ctx.symbols.bad),
+            )],
+            Some(BudgetState::Warning) => vec![badge(
+                ctx,
+                BadgeRank::Alert,
+                Health::Warn,
+                format!("{} budget at risk", ctx.symbols.warn),
+            )],
+            _ => vec![],
+        }
+    }
+}

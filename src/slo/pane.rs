@@ -1,0 +1,130 @@
+//! The SLOs' pane: the model, the SLO view's table, the overview's worst-first pane, the
+//! header's "SLO paging", and enter opening the pods of the SLO's service.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+
+use super::math::AlertState;
+use super::model::SloModel;
+use super::source::SloMsg;
+use super::view;
+use crate::status::Health;
+use crate::ui::pane::{Badge, BadgeRank, Band, Layer, Nav, Pane, Scope, ViewId, ViewSpec, badge};
+use crate::ui::table::{Ctx, selected_in_full};
+use crate::ui::table_state::TableState;
+
+pub const SLOS: ViewId = ViewId("slos");
+
+pub const VIEWS: &[ViewSpec] = &[ViewSpec {
+    id: SLOS,
+    title: "SLOs",
+    commands: &["slos", "slo", "sloth", "burn"],
+    key: Some('7'),
+    help: "SLO burn rates",
+    layer: Layer::Table,
+}];
+
+#[derive(Debug, Default)]
+pub struct SloPane {
+    pub model: SloModel,
+    pub table: TableState,
+}
+
+impl SloPane {
+    pub fn new(model: SloModel) -> SloPane {
+        SloPane {
+            model,
+            table: TableState::default(),
+        }
+    }
+
+    /// A refresh or a failure (`now`: unix seconds).
+    pub fn apply(&mut self, msg: &SloMsg, now: i64) {
+        self.model.apply(msg, now);
+    }
+}
+
+impl Pane for SloPane {
+    fn views(&self) -> &'static [ViewSpec] {
+        VIEWS
+    }
+
+    fn table(&self, v: ViewId) -> Option<&TableState> {
+        (v == SLOS).then_some(&self.table)
+    }
+
+    fn table_mut(&mut self, v: ViewId) -> Option<&mut TableState> {
+        (v == SLOS).then_some(&mut self.table)
+    }
+
+    fn table_area(&self, _view: ViewId, body: Rect) -> Rect {
+        view::split(body, self.model.rows().len()).table
+    }
+
+    fn prepare(&mut self, _scope: Option<&Scope>) {
+        self.table.cover(self.model.rows().len());
+    }
+
+    fn draw(
+        &self,
+        _view: ViewId,
+        frame: &mut Frame,
+        area: Rect,
+        _scope: Option<&Scope>,
+        ctx: &Ctx,
+    ) {
+        view::draw_slos(frame, area, &self.model, &self.table, ctx);
+    }
+
+    /// An SLO's service is usually a workload of the same name: its pods.
+    fn open(&mut self, _view: ViewId) -> Option<Nav> {
+        let row = self.model.rows().get(self.table.selected_slot()?)?;
+        Some(Nav::WorkloadNamed(row.service.clone()))
+    }
+
+    fn in_full(
+        &self,
+        _view: ViewId,
+        width: u16,
+        ctx: &Ctx,
+    ) -> Option<(String, Vec<(String, String)>)> {
+        let title = view::title(&self.model, ctx);
+        let rows = view::Slos(&self.model);
+        Some(selected_in_full(&title, &rows, &self.table, width, ctx))
+    }
+
+    fn band(&self) -> Option<Band> {
+        Some(Band {
+            rows: self.model.rows().len(),
+            max_rows: 5,
+            order: 0,
+            gives_way: 1,
+        })
+    }
+
+    fn draw_band(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
+        view::draw_slo_pane(frame, area, &self.model, ctx);
+    }
+
+    /// "✖ 1 SLO paging", else "▲ 2 SLO tickets".
+    fn badges(&self, ctx: &Ctx) -> Vec<Badge> {
+        let count = |s: AlertState| {
+            self.model
+                .rows()
+                .iter()
+                .filter(|r| r.eval.state == s)
+                .count()
+        };
+        let (pages, tickets) = (count(AlertState::Page), count(AlertState::Ticket));
+        if pages > 0 {
+            let text = format!("{} {pages} SLO paging", ctx.symbols.bad);
+            vec![badge(ctx, BadgeRank::Alert, Health::Bad, text)]
+        } else if tickets > 0 {
+            let s = if tickets > 1 { "s" } else { "" };
+            let text = format!("{} {tickets} SLO ticket{s}", ctx.symbols.warn);
+            vec![badge(ctx, BadgeRank::Alert, Health::Warn, text)]
+        } else {
+            vec![]
+        }
+    }
+}

@@ -1,0 +1,120 @@
+//! Status every pane shares, below the domains: a source's load state, a row's health, the
+//! backoff between retries, and the wall clock (read only at the edges; models take time in).
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// Every pane shows one of these in its title.
+#[derive(Clone, Debug, PartialEq, Eq, Default, serde::Serialize)]
+pub enum LoadState {
+    #[default]
+    Loading,
+    Live,
+    Stale {
+        since: i64,
+        reason: String,
+    },
+}
+
+impl LoadState {
+    /// A pane's state from its rows': the first stale one, else the first loading one, else
+    /// live.
+    pub fn worst<'a>(states: impl Iterator<Item = &'a LoadState> + Clone) -> LoadState {
+        states
+            .clone()
+            .find(|s| matches!(s, LoadState::Stale { .. }))
+            .or_else(|| states.clone().find(|s| **s == LoadState::Loading))
+            .cloned()
+            .unwrap_or(LoadState::Live)
+    }
+
+    /// A source failed at `now` (seconds): stale with the reason and when it retries, since
+    /// its first failure when it was stale already (a retry that fails again is not news).
+    pub fn failed(&self, reason: &str, retry_in: Option<Duration>, now: i64) -> LoadState {
+        let since = match self {
+            LoadState::Stale { since, .. } => *since,
+            _ => now,
+        };
+        LoadState::Stale {
+            since,
+            reason: retry_reason(reason, retry_in),
+        }
+    }
+}
+
+/// "connection refused, retrying in 4s": what a pane title says of a failed source.
+pub fn retry_reason(reason: &str, retry_in: Option<Duration>) -> String {
+    match retry_in {
+        Some(d) => format!("{reason}, retrying in {}s", d.as_secs().max(1)),
+        None => reason.to_string(),
+    }
+}
+
+/// How a row should look: the views map this onto the theme.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Default, serde::Serialize)]
+pub enum Health {
+    #[default]
+    Ok,
+    Pending,
+    Warn,
+    Bad,
+}
+
+/// Exponential backoff: 1, 2, 4 ... 30 s, reset after a success.
+#[derive(Debug, Default)]
+pub struct Backoff {
+    failures: u32,
+}
+
+impl Backoff {
+    pub fn next_delay(&mut self) -> Duration {
+        let secs = 1u64 << self.failures.min(5);
+        self.failures += 1;
+        Duration::from_secs(secs.min(30))
+    }
+
+    pub fn reset(&mut self) {
+        self.failures = 0;
+    }
+}
+
+/// The wall clock in ms since the epoch, as samples are stamped.
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// The wall clock in seconds since the epoch.
+pub fn unix_now() -> i64 {
+    now_ms().div_euclid(1000)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_to_a_cap_and_resets() {
+        let mut b = Backoff::default();
+        let delays: Vec<u64> = (0..7).map(|_| b.next_delay().as_secs()).collect();
+        assert_eq!(delays, [1, 2, 4, 8, 16, 30, 30]);
+        b.reset();
+        assert_eq!(b.next_delay().as_secs(), 1);
+    }
+
+    #[test]
+    fn a_failure_keeps_the_first_stale_time() {
+        let stale = LoadState::Live.failed("refused", Some(Duration::from_secs(4)), 100);
+        assert_eq!(
+            stale,
+            LoadState::Stale {
+                since: 100,
+                reason: "refused, retrying in 4s".into()
+            }
+        );
+        assert!(matches!(
+            stale.failed("refused", None, 200),
+            LoadState::Stale { since: 100, .. }
+        ));
+    }
+}

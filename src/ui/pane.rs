@@ -1,0 +1,190 @@
+//! The pane interface: what every capability folder (cluster, queues, slo, cost, and the ones
+//! to come) offers the console. A pane owns its model and its tables, names its views (title,
+//! `:` words, number key), draws them, says what its overview pane wants and how it gives way
+//! on a small screen, and what a drill-down opens. The console core knows panes only through
+//! this trait and the registry (`core::panes`).
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::Span;
+
+use super::table::Ctx;
+use super::table_state::TableState;
+use crate::k8s::WorkloadKind;
+use crate::status::Health;
+
+/// A view's identity: its name, which is also its keymap action.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ViewId(pub &'static str);
+
+/// Which keymap layer a view's keys are looked up in (then the global layer).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Layer {
+    Global,
+    Table,
+    Logs,
+}
+
+/// A view as the registry lists it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ViewSpec {
+    pub id: ViewId,
+    pub title: &'static str,
+    /// The `:` words that open it; kubectl's short names among them.
+    pub commands: &'static [&'static str],
+    /// Its key in the default keymap ('0'..'9'), if it has one.
+    pub key: Option<char>,
+    /// What the help overlay says of it.
+    pub help: &'static str,
+    pub layer: Layer,
+}
+
+/// Narrows a view after a drill-down (the pods of a workload, of a node).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Scope {
+    Workload { namespace: String, name: String },
+    Node(String),
+}
+
+impl Scope {
+    pub fn label(&self) -> String {
+        match self {
+            Scope::Workload { namespace, name } => format!("{namespace}/{name}"),
+            Scope::Node(n) => format!("node {n}"),
+        }
+    }
+}
+
+/// A pod's log: which pod, which container.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LogTarget {
+    pub namespace: String,
+    pub pod: String,
+    pub container: Option<String>,
+}
+
+/// What a drill-down (enter) asks the console to show.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Nav {
+    /// The pods of a workload or a node (the cluster's pods view).
+    Pods(Scope),
+    /// A pod's log.
+    Logs(LogTarget),
+    /// The pods of the workload with this name, wherever it runs (an SLO's service).
+    WorkloadNamed(String),
+    /// Nothing to open; say why in the footer.
+    Say(String),
+}
+
+/// What the selected row is, for the actions typed from it (`r`, `s`, `u`, `c`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    Workload {
+        kind: WorkloadKind,
+        namespace: String,
+        name: String,
+        replicas: i32,
+    },
+    Node {
+        name: String,
+        cordoned: bool,
+    },
+}
+
+/// Where a header badge goes: alerts first (they must stay visible when the line is cut),
+/// then counts, then stale sources.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum BadgeRank {
+    Alert,
+    Count,
+    Stale,
+}
+
+/// One item of the header line ("✖ 1 SLO paging", "nodes 4/4").
+#[derive(Clone, Debug, PartialEq)]
+pub struct Badge {
+    pub rank: BadgeRank,
+    pub span: Span<'static>,
+}
+
+/// What a pane wants of the overview's band, above the workloads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Band {
+    /// Data rows it has now (0: no pane).
+    pub rows: usize,
+    /// Data rows it shows at most.
+    pub max_rows: usize,
+    /// Left to right (stacked: top to bottom).
+    pub order: u8,
+    /// On a crowded screen, the highest gives way first.
+    pub gives_way: u8,
+}
+
+/// A pane's answer to "did that change the screen?".
+pub type Dirty = bool;
+
+pub trait Pane {
+    /// The views it offers, in number-key order.
+    fn views(&self) -> &'static [ViewSpec];
+
+    /// The table a view scrolls, selects in and filters (None: the view has none).
+    fn table(&self, view: ViewId) -> Option<&TableState>;
+    fn table_mut(&mut self, view: ViewId) -> Option<&mut TableState>;
+
+    /// The part of `body` a view's main table takes (paging moves by its height).
+    fn table_area(&self, _view: ViewId, body: Rect) -> Rect {
+        body
+    }
+
+    /// Brings display orders up to date (filter, scope, sort); cheap when nothing changed.
+    fn prepare(&mut self, scope: Option<&Scope>);
+
+    fn draw(&self, view: ViewId, frame: &mut Frame, area: Rect, scope: Option<&Scope>, ctx: &Ctx);
+
+    /// What enter on the selected row opens.
+    fn open(&mut self, _view: ViewId) -> Option<Nav> {
+        None
+    }
+
+    /// The selected row as an action target.
+    fn selected(&self, _view: ViewId) -> Option<Target> {
+        None
+    }
+
+    /// The selected row in full (column, whole text), and the view's title with its source's
+    /// state: what a cut cell or title said.
+    fn in_full(
+        &self,
+        _view: ViewId,
+        _width: u16,
+        _ctx: &Ctx,
+    ) -> Option<(String, Vec<(String, String)>)> {
+        None
+    }
+
+    /// Its overview pane, if it has one now.
+    fn band(&self) -> Option<Band> {
+        None
+    }
+
+    fn draw_band(&self, _frame: &mut Frame, _area: Rect, _ctx: &Ctx) {}
+
+    /// What the header says of it.
+    fn badges(&self, _ctx: &Ctx) -> Vec<Badge> {
+        vec![]
+    }
+
+    /// Whether a shown age reads differently at `new` than at `old` (a redraw is due).
+    fn ages_change(&self, _view: ViewId, _page: usize, _old: i64, _new: i64) -> bool {
+        false
+    }
+}
+
+/// A health mark and text as a header badge.
+pub fn badge(ctx: &Ctx, rank: BadgeRank, health: Health, text: String) -> Badge {
+    let style = ctx.theme.health(health);
+    Badge {
+        rank,
+        span: Span::styled(text, style),
+    }
+}

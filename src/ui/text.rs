@@ -1,0 +1,160 @@
+//! Text that fits: display widths (not bytes, not chars) and cuts that say so. Nothing on screen
+//! is cut silently: a cut ends with the symbol set's mark ("…", "~" in ASCII).
+
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+/// Columns `text` takes on a terminal.
+pub fn width(text: &str) -> usize {
+    UnicodeWidthStr::width(text)
+}
+
+/// `text` in at most `max` columns: whole when it fits, else cut and ended with `mark`.
+pub fn cut(text: &str, max: usize, mark: &str) -> String {
+    if width(text) <= max {
+        return text.to_string();
+    }
+    let room = max.saturating_sub(width(mark));
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w > room {
+            break;
+        }
+        used += w;
+        out.push(c);
+    }
+    if max >= width(mark) {
+        out.push_str(mark);
+    }
+    out
+}
+
+/// A line of spans in at most `max` columns: spans past the edge are dropped, the one on it
+/// is cut, and a cut line ends with `mark` (in `mark_style`).
+pub fn fit_line<'a>(spans: Vec<Span<'a>>, max: usize, mark: &str, mark_style: Style) -> Line<'a> {
+    let total: usize = spans.iter().map(|s| width(&s.content)).sum();
+    if total <= max {
+        return Line::from(spans);
+    }
+    let room = max.saturating_sub(width(mark));
+    let mut out = Vec::new();
+    let mut used = 0;
+    for span in spans {
+        let w = width(&span.content);
+        if used + w <= room {
+            used += w;
+            out.push(span);
+            continue;
+        }
+        let left = room - used;
+        if left > 0 {
+            let at = split_at_width(&span.content, left);
+            out.push(Span::styled(span.content[..at].to_string(), span.style));
+        }
+        break;
+    }
+    out.push(Span::styled(mark.to_string(), mark_style));
+    Line::from(out)
+}
+
+/// `text` broken into lines of at most `max` columns, at spaces where it can be, mid-word
+/// where a word is longer than a line (an exact request must be read whole, not cut).
+pub fn wrap(text: &str, max: usize) -> Vec<String> {
+    let max = max.max(1);
+    let mut lines = vec![];
+    let mut line = String::new();
+    for word in text.split(' ') {
+        let sep = usize::from(!line.is_empty());
+        if width(&line) + sep + width(word) <= max {
+            if sep == 1 {
+                line.push(' ');
+            }
+            line.push_str(word);
+            continue;
+        }
+        if !line.is_empty() {
+            lines.push(std::mem::take(&mut line));
+        }
+        let mut rest = word;
+        while width(rest) > max {
+            // At least one character per line, however wide it is.
+            let first = rest.chars().next().map_or(1, char::len_utf8);
+            let at = split_at_width(rest, max).max(first);
+            lines.push(rest[..at].to_string());
+            rest = &rest[at..];
+        }
+        line.push_str(rest);
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// The byte index where the first `max` columns of `text` end.
+fn split_at_width(text: &str, max: usize) -> usize {
+    let mut used = 0;
+    for (i, c) in text.char_indices() {
+        let w = c.width().unwrap_or(0);
+        if used + w > max {
+            return i;
+        }
+        used += w;
+    }
+    text.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cuts_are_marked_and_fit() {
+        assert_eq!(cut("api-availability", 14, "…"), "api-availabil…");
+        assert_eq!(width(&cut("api-availability", 14, "…")), 14);
+        assert_eq!(cut("api-availability", 14, "~"), "api-availabil~");
+        assert_eq!(cut("api", 14, "…"), "api");
+        assert_eq!(cut("✖ 1 SLO paging", 5, "…"), "✖ 1 …");
+        assert_eq!(cut("abc", 0, "…"), "");
+    }
+
+    #[test]
+    fn lines_are_cut_at_the_edge_with_a_mark() {
+        let line = fit_line(
+            vec![Span::raw("STALE: "), Span::raw("deployments,pods")],
+            12,
+            "…",
+            Style::default(),
+        );
+        let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
+        assert_eq!(text, "STALE: depl…");
+        let short = fit_line(vec![Span::raw("ok")], 12, "…", Style::default());
+        assert_eq!(short.spans.len(), 1);
+        // A span that would end exactly at the edge is cut to leave room for the mark.
+        let edge = fit_line(
+            vec![
+                Span::raw("nodes 4/4"),
+                Span::raw(" | "),
+                Span::raw("pods 8"),
+            ],
+            12,
+            "…",
+            Style::default(),
+        );
+        let text: String = edge.spans.iter().map(|s| s.content.as_ref()).collect();
+        assert_eq!((text.as_str(), width(&text)), ("nodes 4/4 |…", 12));
+    }
+
+    #[test]
+    fn wraps_at_spaces_and_inside_long_words() {
+        assert_eq!(wrap("a bb ccc", 4), ["a bb", "ccc"]);
+        assert_eq!(
+            wrap(r#"[{"op":"replace","path":"/spec"}]"#, 10),
+            [r#"[{"op":"re"#, r#"place","pa"#, r#"th":"/spec"#, r#""}]"#]
+        );
+        assert_eq!(wrap("", 5), [""]);
+    }
+}
