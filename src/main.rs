@@ -79,6 +79,9 @@ enum Command {
         /// Scale the platform to about this many pods.
         #[arg(long)]
         pods: Option<usize>,
+        /// Start the platform's clock at this instant (RFC 3339), e.g. 2026-12-03T06:00:00Z.
+        #[arg(long, value_name = "RFC3339")]
+        start_at: Option<jiff::Timestamp>,
     },
     /// The simulated platform alone, in the foreground, until SIGINT/SIGTERM.
     Sim {
@@ -107,6 +110,10 @@ enum Command {
         /// for `promtool tsdb create-blocks-from openmetrics FILE DIR`; the sim keeps serving.
         #[arg(long)]
         openmetrics_out: Option<PathBuf>,
+        /// Start the platform's clock at this instant (RFC 3339), e.g. 2026-12-03T06:00:00Z; it
+        /// then advances in real time. Default: now.
+        #[arg(long, value_name = "RFC3339")]
+        start_at: Option<jiff::Timestamp>,
     },
     /// Wait for the first full sync, print every pane once, exit.
     Snapshot {
@@ -209,6 +216,7 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             user,
             platform_listen,
             openmetrics_out,
+            start_at,
         }) => {
             let opts = SimOptions {
                 listen: *listen,
@@ -217,6 +225,7 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
                 forbidden: forbid.clone(),
                 platform_listen: *platform_listen,
                 user: user.clone(),
+                start_at: *start_at,
             };
             let outputs = SimOutputs {
                 kubeconfig: kubeconfig_out.as_deref(),
@@ -226,11 +235,16 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             run_sim(opts, outputs).await?;
             Ok(ExitCode::SUCCESS)
         }
-        Some(Command::Demo { scenario, pods }) => {
+        Some(Command::Demo {
+            scenario,
+            pods,
+            start_at,
+        }) => {
             terminal::require_tty().map_err(|e| eyre!(e))?;
             let sim = sim::start(SimOptions {
                 scenario: *scenario,
                 pods: *pods,
+                start_at: *start_at,
                 ..SimOptions::default()
             })
             .await?;
@@ -713,7 +727,7 @@ async fn run_sim(opts: SimOptions, outputs: SimOutputs<'_>) -> Result<()> {
     if let Some(path) = openmetrics_out {
         // A day past 30: a 30-day window evaluated at the export's last sample is then whole
         // (the history itself starts 30 days before the sim, so this is all of it).
-        let from = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(31 * 24);
+        let from = sim.now() - jiff::SignedDuration::from_hours(31 * 24);
         let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
         sim.write_openmetrics(from, &mut file)?;
         std::io::Write::flush(&mut file)?;

@@ -1,6 +1,7 @@
 //! The simulated platform: an in-process world evolving in time, served over a loopback
 //! Kubernetes API that the real kubectl and kube-rs accept.
 
+pub mod clock;
 pub mod kube_api;
 pub mod metrics;
 pub mod opencost_api;
@@ -38,6 +39,9 @@ pub struct SimOptions {
     /// The identity of `kubeconfig_yaml()` and of requests without a known token:
     /// `viewer` may only read. None is `sim-admin`.
     pub user: Option<String>,
+    /// The instant the world's time starts at (then it advances in real time); None is now.
+    /// Tests pin it so nothing they assert depends on the calendar.
+    pub start_at: Option<Timestamp>,
 }
 
 impl Default for SimOptions {
@@ -49,6 +53,7 @@ impl Default for SimOptions {
             forbidden: vec![],
             platform_listen: None,
             user: None,
+            start_at: None,
         }
     }
 }
@@ -75,6 +80,11 @@ impl Drop for SimHandle {
 impl SimHandle {
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The sim's now (its clock, which need not be the wall clock's).
+    pub fn now(&self) -> Timestamp {
+        self.shared.clock.now()
     }
 
     /// Reads the sim's Redis-backed queues in process: the demo's stand-in for the Redis
@@ -205,13 +215,13 @@ pub async fn start(opts: SimOptions) -> std::io::Result<SimHandle> {
         .unwrap_or_else(|| kube_api::ADMIN.to_string());
     let cancel = CancellationToken::new();
     let (scenario, pods) = (opts.scenario, opts.pods);
+    let clock = clock::SimClock::starting_at(opts.start_at);
     // Building a 50k-pod world takes a moment: keep it off the async workers.
-    let world =
-        tokio::task::spawn_blocking(move || world::World::new(scenario, pods, Timestamp::now()))
-            .await
-            .map_err(std::io::Error::other)?;
+    let world = tokio::task::spawn_blocking(move || world::World::new(scenario, pods, clock.now()))
+        .await
+        .map_err(std::io::Error::other)?;
     let shared = Arc::new(
-        kube_api::Shared::new(world, opts.forbidden.clone(), cancel.clone())
+        kube_api::Shared::new(world, clock, opts.forbidden.clone(), cancel.clone())
             .with_default_user(&user),
     );
     let ticker = tokio::spawn(run_world(shared.clone()));
@@ -258,7 +268,10 @@ async fn run_world(shared: Arc<kube_api::Shared>) {
     loop {
         tokio::select! {
             () = shared.cancel.cancelled() => return,
-            _ = tick.tick() => shared.world().tick(Timestamp::now()),
+            _ = tick.tick() => {
+                let now = shared.clock.now();
+                shared.world().tick(now);
+            }
         }
     }
 }

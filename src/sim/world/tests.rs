@@ -1,9 +1,10 @@
 //! World-level tests: revision selection, rollouts and scaling without the HTTP layer.
 
-use jiff::{SignedDuration, Timestamp};
+use jiff::SignedDuration;
 use serde_json::json;
 
 use super::*;
+use crate::sim::clock::TEST_NOW;
 
 fn advance(w: &mut World, secs: i64) {
     let mut t = w.now();
@@ -30,7 +31,7 @@ fn api_revisions(w: &World) -> Vec<(i64, String, i32)> {
 
 #[test]
 fn restart_creates_next_revision_and_undo_reuses_the_old_replicaset() {
-    let mut w = World::new(None, None, Timestamp::now());
+    let mut w = World::new(None, None, TEST_NOW);
     let before = api_revisions(&w);
     assert_eq!(
         before.iter().map(|r| r.0).collect::<Vec<_>>(),
@@ -82,7 +83,7 @@ fn restart_creates_next_revision_and_undo_reuses_the_old_replicaset() {
 
 #[test]
 fn dry_run_and_stale_resource_version_change_nothing() {
-    let mut w = World::new(None, None, Timestamp::now());
+    let mut w = World::new(None, None, TEST_NOW);
     let mut d = w
         .object_json(Kind::Deployment, "contentgen", "api")
         .unwrap();
@@ -109,7 +110,7 @@ fn dry_run_and_stale_resource_version_change_nothing() {
 
 #[test]
 fn scaled_world_has_about_the_requested_pods_and_nodes() {
-    let w = World::new(None, Some(5000), Timestamp::now());
+    let w = World::new(None, Some(5000), TEST_NOW);
     let n = w.pods.len();
     assert!((4500..5500).contains(&n), "{n}");
     assert_eq!(w.nodes.len(), 5000usize.div_ceil(110));
@@ -121,7 +122,7 @@ fn scaled_world_has_about_the_requested_pods_and_nodes() {
 
 #[test]
 fn watch_window_is_bounded_and_reports_expiry() {
-    let mut w = World::new(None, None, Timestamp::now());
+    let mut w = World::new(None, None, TEST_NOW);
     let start = w.log.rv;
     assert!(w.log.since(start).unwrap().is_empty());
     assert!(
@@ -138,7 +139,7 @@ fn watch_window_is_bounded_and_reports_expiry() {
 
 #[test]
 fn node_notready_scenario_loses_then_reschedules_pods() {
-    let mut w = World::new(Some(Scenario::NodeNotReady), None, Timestamp::now());
+    let mut w = World::new(Some(Scenario::NodeNotReady), None, TEST_NOW);
     advance(&mut w, 12);
     let node3 = w
         .nodes
@@ -170,7 +171,7 @@ fn node_notready_scenario_loses_then_reschedules_pods() {
 
 #[test]
 fn serializing_a_page_of_pods_is_fast_and_matches_k8s_openapi() {
-    let w = World::new(None, Some(2000), Timestamp::now());
+    let w = World::new(None, Some(2000), TEST_NOW);
     let t = std::time::Instant::now();
     let mut buf = b"[".to_vec();
     for (i, p) in w.pods.values().take(500).enumerate() {
