@@ -74,7 +74,8 @@ struct Cli {
 enum Command {
     /// The console on the embedded simulated platform.
     Demo {
-        #[arg(long, value_parser = parse_scenario)]
+        /// An incident for the platform to play.
+        #[arg(long)]
         scenario: Option<Scenario>,
         /// Scale the platform to about this many pods.
         #[arg(long)]
@@ -87,7 +88,8 @@ enum Command {
     Sim {
         #[arg(long, default_value = "127.0.0.1:0")]
         listen: std::net::SocketAddr,
-        #[arg(long, value_parser = parse_scenario)]
+        /// An incident for the platform to play.
+        #[arg(long)]
         scenario: Option<Scenario>,
         #[arg(long)]
         pods: Option<usize>,
@@ -159,10 +161,6 @@ enum AuditCommand {
 enum Output {
     Text,
     Json,
-}
-
-fn parse_scenario(s: &str) -> Result<Scenario, String> {
-    s.parse::<Scenario>().map_err(|e| e.to_string())
 }
 
 fn main() -> ExitCode {
