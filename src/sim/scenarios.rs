@@ -40,7 +40,7 @@ impl Scenario {
         match self {
             Scenario::BadRollout => "api gets a new revision that returns 5xx; roll it back",
             Scenario::QueueBacklog => {
-                "traffic spike; the articles queue grows, HPA scales article-generator to its max"
+                "traffic spike; articles outgrows article-generator, whose HPA adds a pod a minute: scale it up"
             }
             Scenario::PipelineStuck => {
                 "an article-generator worker hangs: no logs, readiness failing, its pipeline runs go stuck"

@@ -198,3 +198,64 @@ fn serializing_a_page_of_pods_is_fast_and_matches_k8s_openapi() {
         );
     }
 }
+
+fn articles_depth(w: &World) -> f64 {
+    w.queues
+        .queues
+        .iter()
+        .find(|q| q.name == "articles")
+        .map_or(0.0, |q| q.depth())
+}
+
+fn generator(w: &World) -> (i32, i32, i64) {
+    let key = Key::new(&Arc::from("contentgen"), "article-generator".to_string());
+    let h = &w.hpas[&key];
+    let metric = match h.metric {
+        model::HpaMetric::External { current, .. } => current,
+        model::HpaMetric::Cpu { .. } => -1,
+    };
+    (w.deployments[&key].replicas, h.desired, metric)
+}
+
+/// queue-backlog's numbers (PLATFORM.md, runbooks/queue-backlog.toml): from 3 s the spike
+/// (5/s) outruns the 4 workers (2.4/s) and the HPA, whose metric is the queue's depth, adds
+/// one pod a minute at most.
+#[test]
+fn queue_backlog_outruns_the_hpa_which_adds_a_pod_a_minute() {
+    let mut w = World::new(Some(Scenario::QueueBacklog), None, TEST_NOW);
+    advance(&mut w, 25);
+    let depth = articles_depth(&w);
+    assert!((50.0..64.0).contains(&depth), "22 s x 2.6/s = 57: {depth}");
+    let (replicas, _, metric) = generator(&w);
+    assert_eq!(replicas, 4, "the HPA has not caught up");
+    assert!(
+        (28..=32).contains(&metric),
+        "the depth at the 15 s sync: {metric}"
+    );
+    advance(&mut w, 40);
+    let (replicas, desired, metric) = generator(&w);
+    assert_eq!(
+        (replicas, desired),
+        (5, 5),
+        "one pod at the 60 s sync (depth {metric})"
+    );
+    advance(&mut w, 30);
+    assert_eq!(generator(&w).0, 5, "and no second one within the minute");
+}
+
+/// The runbook's fix: 10 replicas (6/s) drain the spike's backlog below 20 within a minute.
+#[test]
+fn queue_backlog_drains_below_20_within_a_minute_of_scaling_to_10() {
+    let mut w = World::new(Some(Scenario::QueueBacklog), None, TEST_NOW);
+    advance(&mut w, 25);
+    w.set_replicas(Kind::Deployment, "contentgen", "article-generator", 10)
+        .unwrap();
+    let mut secs = 0;
+    while articles_depth(&w) >= 20.0 {
+        advance(&mut w, 1);
+        secs += 1;
+        assert!(secs <= 60, "still {} waiting", articles_depth(&w));
+    }
+    assert!(secs >= 30, "new pods take seconds to be ready: {secs}");
+    assert_eq!(generator(&w).0, 10, "the HPA does not fight the operator");
+}
