@@ -7,6 +7,7 @@ pub mod metrics;
 pub mod opencost_api;
 pub mod platform_api;
 pub mod rabbitmq_api;
+pub mod redis;
 pub mod scenarios;
 mod selector;
 mod util;
