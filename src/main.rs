@@ -116,6 +116,11 @@ enum Command {
         /// then advances in real time. Default: now.
         #[arg(long, value_name = "RFC3339")]
         start_at: Option<jiff::Timestamp>,
+        /// Write the Celery, RQ and stream queues into this Redis (redis://host:port/db), in
+        /// their libraries' wire formats, as the platform's workers would; the sim takes over
+        /// those keys. --config-out then points opsdeck at them.
+        #[arg(long, value_name = "URL")]
+        redis: Option<String>,
     },
     /// Wait for the first full sync, print every pane once, exit.
     Snapshot {
@@ -215,6 +220,7 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             platform_listen,
             openmetrics_out,
             start_at,
+            redis,
         }) => {
             let opts = SimOptions {
                 listen: *listen,
@@ -224,6 +230,7 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
                 platform_listen: *platform_listen,
                 user: user.clone(),
                 start_at: *start_at,
+                redis: redis.clone(),
             };
             let outputs = SimOutputs {
                 kubeconfig: kubeconfig_out.as_deref(),
@@ -785,9 +792,9 @@ fn write_example_slos(config: &Path) -> Result<PathBuf> {
     Ok(dir)
 }
 
-/// The opsdeck config for a running sim: Kubernetes, the platform API and the queues it serves
-/// over the network (RabbitMQ's management API); Prometheus and OpenCost join as the sim
-/// learns them.
+/// The opsdeck config for a running sim: Kubernetes, the platform API, Prometheus, OpenCost and
+/// the queues it serves over the network (RabbitMQ's management API; with --redis, the Redis
+/// queues).
 fn sim_config_toml(sim: &sim::SimHandle, slo_dir: &Path) -> String {
     let mut out = format!(
         "# Written by `opsdeck sim --config-out`.\n\
@@ -809,16 +816,7 @@ fn sim_config_toml(sim: &sim::SimHandle, slo_dir: &Path) -> String {
         sim.opencost_url(),
         slo_dir.display().to_string()
     ));
-    for q in sim
-        .queue_configs()
-        .iter()
-        .filter(|q| q.kind == QueueKind::Rabbitmq)
-    {
-        let consumer = q.consumer.as_deref().unwrap_or_default();
-        out.push_str(&format!(
-            "\n[[queue]]\nname = \"{}\"\nkind = \"rabbitmq\"\nurl = \"{}\"\nconsumer = \"{consumer}\"\n",
-            q.name, q.url
-        ));
-    }
+    out.push('\n');
+    out.push_str(&sim.queue_config_toml());
     out
 }

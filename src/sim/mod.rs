@@ -43,6 +43,9 @@ pub struct SimOptions {
     /// The instant the world's time starts at (then it advances in real time); None is now.
     /// Tests pin it so nothing they assert depends on the calendar.
     pub start_at: Option<Timestamp>,
+    /// A Redis (`redis://host:port/db`, no password) to write the Celery, RQ and stream queues
+    /// into, as the platform's workers would; None keeps them in process only.
+    pub redis: Option<String>,
 }
 
 impl Default for SimOptions {
@@ -55,6 +58,7 @@ impl Default for SimOptions {
             platform_listen: None,
             user: None,
             start_at: None,
+            redis: None,
         }
     }
 }
@@ -69,6 +73,8 @@ pub struct SimHandle {
     server: Option<JoinHandle<()>>,
     platform: Option<JoinHandle<()>>,
     ticker: Option<JoinHandle<()>>,
+    redis_url: Option<String>,
+    redis_writer: Option<JoinHandle<()>>,
 }
 
 impl Drop for SimHandle {
@@ -104,15 +110,34 @@ impl SimHandle {
     }
 
     /// The sim's queues as opsdeck config entries; RabbitMQ ones point at the sim's
-    /// management API (any user is accepted; the demo's carries no password).
+    /// management API (any user is accepted; the demo's carries no password), the others at
+    /// the Redis the sim writes them to (`SimOptions::redis`), else they are in process only.
     pub fn queue_configs(&self) -> Vec<crate::config::QueueConfig> {
         let mut configs = self.shared.world().queues.configs();
         for q in &mut configs {
             if q.kind == crate::config::QueueKind::Rabbitmq {
                 q.url = self.rabbitmq_url();
+            } else if let Some(url) = &self.redis_url {
+                q.url.clone_from(url);
             }
         }
         configs
+    }
+
+    /// The `[[queue]]` entries of an opsdeck config for this sim: the queues a separate
+    /// opsdeck can read over the network (RabbitMQ always; Celery, RQ and the stream when the
+    /// sim writes them to a Redis).
+    pub fn queue_config_toml(&self) -> String {
+        #[derive(serde::Serialize)]
+        struct Queues {
+            queue: Vec<crate::config::QueueConfig>,
+        }
+        let queue = self
+            .queue_configs()
+            .into_iter()
+            .filter(|q| q.kind == crate::config::QueueKind::Rabbitmq || self.redis_url.is_some())
+            .collect();
+        toml::to_string(&Queues { queue }).unwrap_or_default()
     }
 
     /// The OpenCost allocation API over the sim's workloads, served beside the platform API.
@@ -194,14 +219,20 @@ impl SimHandle {
                 abort.abort();
             }
         }
-        if let Some(ticker) = self.ticker.take() {
-            let _ = ticker.await;
+        for task in [self.ticker.take(), self.redis_writer.take()]
+            .into_iter()
+            .flatten()
+        {
+            let _ = task.await;
         }
     }
 }
 
 /// Build the world and start serving it on `opts.listen`.
 pub async fn start(opts: SimOptions) -> std::io::Result<SimHandle> {
+    if let Some(url) = &opts.redis {
+        check_redis_url(url)?;
+    }
     let listener = tokio::net::TcpListener::bind(opts.listen).await?;
     let addr = listener.local_addr()?;
     let platform_listener = tokio::net::TcpListener::bind(
@@ -226,6 +257,10 @@ pub async fn start(opts: SimOptions) -> std::io::Result<SimHandle> {
             .with_default_user(&user),
     );
     let ticker = tokio::spawn(run_world(shared.clone()));
+    let redis_writer = opts
+        .redis
+        .clone()
+        .map(|url| redis::spawn(shared.clone(), url));
     let server = serve(listener, kube_api::router(shared.clone()), &cancel, "API");
     let platform = serve(
         platform_listener,
@@ -245,7 +280,25 @@ pub async fn start(opts: SimOptions) -> std::io::Result<SimHandle> {
         server: Some(server),
         platform: Some(platform),
         ticker: Some(ticker),
+        redis_url: opts.redis,
+        redis_writer,
     })
+}
+
+/// The sim's Redis URL must parse, and carry no password: the config it writes is read by
+/// opsdeck, which takes Redis passwords only from the environment (`password_env`).
+fn check_redis_url(url: &str) -> std::io::Result<()> {
+    let invalid = |why: String| std::io::Error::new(std::io::ErrorKind::InvalidInput, why);
+    match ::redis::parse_redis_url(url) {
+        None => Err(invalid(format!(
+            "--redis {url:?}: not a redis URL (redis://host:port/db)"
+        ))),
+        Some(u) if u.password().is_some() => Err(invalid(format!(
+            "--redis {}: carries a password; the sim's Redis must not need one",
+            crate::queues::redis::redact_url(url)
+        ))),
+        Some(_) => Ok(()),
+    }
 }
 
 fn serve(

@@ -218,6 +218,26 @@ impl SimQueue {
         self.depth
     }
 
+    /// Whole messages ever enqueued and ever taken.
+    pub fn totals(&self) -> (u64, u64) {
+        (self.enqueued.floor() as u64, self.processed.floor() as u64)
+    }
+
+    /// Taken and not yet acknowledged.
+    pub fn unacked(&self) -> u64 {
+        self.unacked
+    }
+
+    /// Ready consumer pods.
+    pub fn consumers(&self) -> u32 {
+        self.consumers
+    }
+
+    /// Jobs that failed (RQ's failed registry).
+    pub fn failed(&self) -> u64 {
+        self.failed
+    }
+
     /// Messages `before..after` arrived evenly over `from_ms..to_ms`.
     fn mark_arrivals(&mut self, from_ms: i64, to_ms: i64, before: f64, after: f64) {
         if after <= before {
