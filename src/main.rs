@@ -60,17 +60,22 @@ struct Cli {
 enum Command {
     /// The console on the embedded simulated platform.
     Demo {
-        #[arg(long, value_parser = parse_scenario)]
+        /// An incident for the platform to play.
+        #[arg(long)]
         scenario: Option<Scenario>,
         /// Scale the platform to about this many pods.
         #[arg(long)]
         pods: Option<usize>,
+        /// Start the platform's clock at this instant (RFC 3339), e.g. 2026-12-03T06:00:00Z.
+        #[arg(long, value_name = "RFC3339")]
+        start_at: Option<jiff::Timestamp>,
     },
     /// The simulated platform alone, in the foreground, until SIGINT/SIGTERM.
     Sim {
         #[arg(long, default_value = "127.0.0.1:0")]
         listen: std::net::SocketAddr,
-        #[arg(long, value_parser = parse_scenario)]
+        /// An incident for the platform to play.
+        #[arg(long)]
         scenario: Option<Scenario>,
         #[arg(long)]
         pods: Option<usize>,
@@ -93,6 +98,15 @@ enum Command {
         /// for `promtool tsdb create-blocks-from openmetrics FILE DIR`; the sim keeps serving.
         #[arg(long)]
         openmetrics_out: Option<PathBuf>,
+        /// Start the platform's clock at this instant (RFC 3339), e.g. 2026-12-03T06:00:00Z; it
+        /// then advances in real time. Default: now.
+        #[arg(long, value_name = "RFC3339")]
+        start_at: Option<jiff::Timestamp>,
+        /// Write the Celery, RQ and stream queues into this Redis (redis://host:port/db), in
+        /// their libraries' wire formats, as the platform's workers would; the sim takes over
+        /// those keys. --config-out then points opsdeck at them.
+        #[arg(long, value_name = "URL")]
+        redis: Option<String>,
     },
     /// Wait for the first full sync, print every pane once, exit.
     Snapshot {
@@ -138,10 +152,6 @@ enum AuditCommand {
 enum Output {
     Text,
     Json,
-}
-
-fn parse_scenario(s: &str) -> Result<Scenario, String> {
-    s.parse::<Scenario>().map_err(|e| e.to_string())
 }
 
 fn main() -> ExitCode {
@@ -195,6 +205,8 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             user,
             platform_listen,
             openmetrics_out,
+            start_at,
+            redis,
         }) => {
             let opts = SimOptions {
                 listen: *listen,
@@ -203,6 +215,8 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
                 forbidden: forbid.clone(),
                 platform_listen: *platform_listen,
                 user: user.clone(),
+                start_at: *start_at,
+                redis: redis.clone(),
             };
             let outputs = SimOutputs {
                 kubeconfig: kubeconfig_out.as_deref(),
@@ -212,12 +226,17 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             run_sim(opts, outputs).await?;
             Ok(ExitCode::SUCCESS)
         }
-        Some(Command::Demo { scenario, pods }) => {
+        Some(Command::Demo {
+            scenario,
+            pods,
+            start_at,
+        }) => {
             terminal::require_tty().map_err(|e| eyre!(e))?;
             let opts = options(&cli)?;
             let sim = sim::start(SimOptions {
                 scenario: *scenario,
                 pods: *pods,
+                start_at: *start_at,
                 ..SimOptions::default()
             })
             .await?;
@@ -407,7 +426,7 @@ async fn run_sim(opts: SimOptions, outputs: SimOutputs<'_>) -> Result<()> {
     if let Some(path) = openmetrics_out {
         // A day past 30: a 30-day window evaluated at the export's last sample is then whole
         // (the history itself starts 30 days before the sim, so this is all of it).
-        let from = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(31 * 24);
+        let from = sim.now() - jiff::SignedDuration::from_hours(31 * 24);
         let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
         sim.write_openmetrics(from, &mut file)?;
         std::io::Write::flush(&mut file)?;
@@ -467,9 +486,9 @@ fn write_example_slos(config: &Path) -> Result<PathBuf> {
     Ok(dir)
 }
 
-/// The opsdeck config for a running sim: Kubernetes, the platform API and the queues it serves
-/// over the network (RabbitMQ's management API); Prometheus and OpenCost join as the sim
-/// learns them.
+/// The opsdeck config for a running sim: Kubernetes, the platform API, Prometheus, OpenCost and
+/// the queues it serves over the network (RabbitMQ's management API; with --redis, the Redis
+/// queues).
 fn sim_config_toml(sim: &sim::SimHandle, slo_dir: &Path) -> String {
     let mut out = format!(
         "# Written by `opsdeck sim --config-out`.\n\
@@ -491,16 +510,7 @@ fn sim_config_toml(sim: &sim::SimHandle, slo_dir: &Path) -> String {
         sim.opencost_url(),
         slo_dir.display().to_string()
     ));
-    for q in sim
-        .queue_configs()
-        .iter()
-        .filter(|q| q.kind == QueueKind::Rabbitmq)
-    {
-        let consumer = q.consumer.as_deref().unwrap_or_default();
-        out.push_str(&format!(
-            "\n[[queue]]\nname = \"{}\"\nkind = \"rabbitmq\"\nurl = \"{}\"\nconsumer = \"{consumer}\"\n",
-            q.name, q.url
-        ));
-    }
+    out.push('\n');
+    out.push_str(&sim.queue_config_toml());
     out
 }

@@ -10,7 +10,7 @@ use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use sim_process::SimProcess;
+use sim_process::{SimProcess, opsdeck};
 
 static DIRS: AtomicUsize = AtomicUsize::new(0);
 
@@ -23,16 +23,6 @@ fn temp_dir(tag: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("dir");
     dir
-}
-
-fn opsdeck(dir: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_opsdeck"));
-    c.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("XDG_CONFIG_HOME", dir.join("xdg-config"))
-        .env("XDG_DATA_HOME", dir.join("xdg-data"))
-        .env_remove("OPSDECK_CONFIG")
-        .env_remove("KUBECONFIG");
-    c
 }
 
 /// `opsdeck sim` in the background, in its own temp dir (removed on drop).

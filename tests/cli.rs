@@ -6,6 +6,7 @@ mod sim_process;
 
 use std::process::Command;
 
+use opsdeck::sim::Scenario;
 use sim_process::SimProcess;
 
 fn opsdeck() -> Command {
@@ -283,5 +284,36 @@ fn snapshot_of_a_dead_server_says_why_and_exits_2() {
     assert!(
         text.contains("stale pods contentgen: connection refused, retrying in"),
         "{text}"
+    );
+}
+
+/// `opsdeck demo --help` and `opsdeck sim --help` list every scenario with its one line (from
+/// the one list in src/sim/scenarios.rs); a wrong name is refused with the valid ones.
+#[test]
+fn demo_and_sim_help_list_every_scenario_with_its_line() {
+    for sub in ["demo", "sim"] {
+        let out = opsdeck().args([sub, "--help"]).output().expect("runs");
+        let help = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{sub} --help: {help}");
+        for sc in Scenario::ALL {
+            // `- name:   line`, the names padded to one width.
+            let prefix = format!("- {}:", sc.name());
+            let listed = help.lines().any(|l| {
+                l.trim()
+                    .strip_prefix(&prefix)
+                    .is_some_and(|rest| rest.trim() == sc.describe())
+            });
+            assert!(listed, "{sub} --help lacks {}:\n{help}", sc.name());
+        }
+    }
+    let out = opsdeck()
+        .args(["sim", "--scenario", "queue-backlogg"])
+        .output()
+        .expect("runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("invalid value 'queue-backlogg'") && err.contains("queue-backlog"),
+        "{err}"
     );
 }

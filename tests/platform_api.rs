@@ -284,21 +284,71 @@ async fn call_as(c: &reqwest::Client, url: String) -> (u16, Value) {
     (code, resp.json::<Value>().await.expect("JSON body"))
 }
 
-/// The sim's OpenCost allocation API, read by opsdeck's OpenCost client, and both cost sources
-/// polling: an OpenCost that goes away marks only infrastructure stale; LLM spend stays live.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn opencost_is_read_and_a_dead_one_is_stale_alone() {
+/// A sim whose clock starts at `at` (RFC 3339): its calendar, not the wall clock's, decides
+/// what "today", "this month" and "the last 7 days" cover.
+async fn start_at(at: &str) -> (SimHandle, reqwest::Client) {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let sim = sim::start(SimOptions {
+        start_at: Some(at.parse().expect("an RFC 3339 instant")),
+        ..SimOptions::default()
+    })
+    .await
+    .expect("sim starts");
+    (sim, reqwest::Client::new())
+}
+
+/// `a / b` is `want` to within a part in 10^4 (the sim's clock moves on while it is read).
+fn assert_ratio(a: f64, b: f64, want: f64, what: &str) {
+    let got = a / b;
+    assert!(
+        (got - want).abs() <= want * 1e-4,
+        "{what}: {a} / {b} = {got}, want {want}"
+    );
+}
+
+/// Infrastructure (OpenCost) and LLM spend (Prometheus) as the cost pane reads them, at the
+/// sim's now.
+async fn spend_at_sim_now(
+    sim: &SimHandle,
+) -> (
+    opsdeck::cost::model::InfraReading,
+    opsdeck::cost::model::LlmReading,
+) {
     use opsdeck::clients::prometheus::Prometheus;
-    use opsdeck::cost::model::CostMsg;
     use opsdeck::cost::opencost::OpenCost;
-    let (sim, c) = start(None).await;
+    let timeout = Duration::from_secs(5);
+    let opencost = OpenCost::new(&sim.opencost_url(), None, timeout).expect("client");
+    let infra = opencost.read().await.expect("allocation");
+    let prom = Prometheus::new(&sim.prometheus_url(), None, timeout).expect("prom");
+    let llm = opsdeck::cost::source::read_llm(&prom, sim.now().as_millisecond())
+        .await
+        .expect("LLM spend");
+    (infra, llm)
+}
+
+/// The sim's OpenCost allocation API, read by opsdeck's OpenCost client, on the 15th at noon:
+/// today is 12 hours, the month 14.5 days, exactly; LLM spend from the sim's Prometheus
+/// agrees on the calendar (today < 24 h < 7 days < the month so far).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn opencost_and_llm_spend_follow_the_sims_calendar_mid_month() {
+    let (sim, c) = start_at("2026-11-15T12:00:00Z").await;
     let base = sim.opencost_url();
     let (code, body) = get(&c, format!("{base}/allocation?window=fortnight")).await;
     assert_eq!((code, body["code"].as_u64()), (400, Some(400)), "{body}");
+    let (code, body) = get(
+        &c,
+        format!("{base}/allocation?window=month&accumulate=true"),
+    )
+    .await;
+    assert_eq!(code, 200, "{body}");
+    let first = body["data"][0]
+        .as_object()
+        .and_then(|m| m.values().next())
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(first["window"]["start"], "2026-11-01T00:00:00Z", "{first}");
 
-    let timeout = Duration::from_secs(2);
-    let opencost = OpenCost::new(&base, None, timeout).expect("client");
-    let infra = opencost.read().await.expect("allocation");
+    let (infra, llm) = spend_at_sim_now(&sim).await;
     assert_eq!(
         infra.workloads.first().map(|w| w.key.as_str()),
         Some("__idle__")
@@ -309,13 +359,50 @@ async fn opencost_is_read_and_a_dead_one_is_stale_alone() {
         .find(|w| w.key == "contentgen/article-generator")
         .expect("article-generator");
     assert!(generator.cost_usd > 0.0 && generator.cpu_efficiency.is_some());
-    assert!(infra.month_usd > infra.last_7d_usd && infra.last_7d_usd > infra.today_usd);
+    assert_ratio(infra.month_usd, infra.last_7d_usd, 14.5 / 7.0, "month / 7d");
+    assert_ratio(infra.today_usd, infra.last_7d_usd, 0.5 / 7.0, "today / 7d");
     assert!(
         infra.month_usd < 500.0,
         "the plan's budget holds: {}",
         infra.month_usd
     );
+    let t = &llm.total;
+    assert!(
+        0.0 < t.today_usd
+            && t.today_usd < t.last_24h_usd
+            && t.last_24h_usd < llm.last_7d_usd
+            && llm.last_7d_usd < t.month_usd,
+        "{llm:?}"
+    );
+    sim.stop().await;
+}
 
+/// On the 3rd at 06:00 the month so far (2.25 days) is below the last 7 days, for OpenCost and
+/// for LLM spend: a sim that took its windows from the wall clock would not know.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn early_in_the_month_the_month_so_far_is_below_the_last_7_days() {
+    let (sim, _) = start_at("2026-12-03T06:00:00Z").await;
+    let (infra, llm) = spend_at_sim_now(&sim).await;
+    assert_ratio(infra.month_usd, infra.last_7d_usd, 2.25 / 7.0, "month / 7d");
+    assert_ratio(infra.today_usd, infra.last_7d_usd, 0.25 / 7.0, "today / 7d");
+    let t = &llm.total;
+    assert!(
+        0.0 < t.today_usd && t.today_usd < t.month_usd && t.month_usd < llm.last_7d_usd,
+        "{llm:?}"
+    );
+    sim.stop().await;
+}
+
+/// Both cost sources polling: an OpenCost that goes away marks only infrastructure stale; LLM
+/// spend stays live. (The sources stamp readings with the wall clock, so only what holds on
+/// every day is asserted here; the calendar is the two tests above.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_opencost_is_stale_alone() {
+    use opsdeck::clients::prometheus::Prometheus;
+    use opsdeck::cost::model::CostMsg;
+    use opsdeck::cost::opencost::OpenCost;
+    let (sim, _) = start(None).await;
+    let timeout = Duration::from_secs(2);
     // OpenCost on a port nobody listens on; LLM spend from the sim's Prometheus API.
     let dead = std::net::TcpListener::bind("127.0.0.1:0").expect("port");
     let dead_url = format!("http://{}", dead.local_addr().expect("addr"));
@@ -343,7 +430,8 @@ async fn opencost_is_read_and_a_dead_one_is_stale_alone() {
             .expect("sources alive");
         match &msg {
             CostMsg::Llm { reading, .. } => {
-                assert!(reading.total.month_usd > reading.total.today_usd);
+                // Equal only in the first minute of a month (both windows are then 60 s).
+                assert!(reading.total.month_usd >= reading.total.today_usd);
                 llm_seen = true;
             }
             CostMsg::InfraFailed { reason, .. } => {

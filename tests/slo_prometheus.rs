@@ -89,14 +89,15 @@ async fn budget_and_burn_agree_with_the_series_and_a_dead_prometheus_recovers() 
     let fast = r.ratios[&parse_duration("5m").expect("5m")] / budget;
     assert!(fast > 14.4, "5m burn {fast}");
 
-    // The LLM spend reader, on the same data: today's spend and the last 24 hours'.
-    let now_ms = prom.last * 1000;
-    let llm = opsdeck::cost::source::read_llm(&client, now_ms)
+    // The LLM spend reader, on the same data: today's spend and the last 24 hours', read at
+    // 15:00 UTC yesterday. A fixed time of day: "today" is then always 15 hours (read at the
+    // export's end it would be seconds long just after midnight, and too short to agree).
+    let at = prom.last - prom.last.rem_euclid(86_400) - 86_400 + 15 * 3_600;
+    let llm = opsdeck::cost::source::read_llm(&client, at * 1000)
         .await
         .expect("llm");
-    let midnight = (prom.last - prom.last.rem_euclid(86_400)) as f64;
-    let cost = |window: f64| growth(&samples, "llm_cost_usd_total", |_| true, end, window);
-    within_1_percent("LLM spend today", llm.total.today_usd, cost(end - midnight));
+    let cost = |window: f64| growth(&samples, "llm_cost_usd_total", |_| true, at as f64, window);
+    within_1_percent("LLM spend today", llm.total.today_usd, cost(15.0 * 3_600.0));
     within_1_percent("LLM spend 24h", llm.total.last_24h_usd, cost(86_400.0));
     // Over one hour Prometheus's extrapolation to the window's start (the history's samples
     // are a minute apart) is worth up to ~1.7%: closer than 3% is agreement here.

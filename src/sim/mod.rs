@@ -1,11 +1,13 @@
 //! The simulated platform: an in-process world evolving in time, served over a loopback
 //! Kubernetes API that the real kubectl and kube-rs accept.
 
+pub mod clock;
 pub mod kube_api;
 pub mod metrics;
 pub mod opencost_api;
 pub mod platform_api;
 pub mod rabbitmq_api;
+pub mod redis;
 pub mod scenarios;
 mod selector;
 mod util;
@@ -38,6 +40,12 @@ pub struct SimOptions {
     /// The identity of `kubeconfig_yaml()` and of requests without a known token:
     /// `viewer` may only read. None is `sim-admin`.
     pub user: Option<String>,
+    /// The instant the world's time starts at (then it advances in real time); None is now.
+    /// Tests pin it so nothing they assert depends on the calendar.
+    pub start_at: Option<Timestamp>,
+    /// A Redis (`redis://host:port/db`, no password) to write the Celery, RQ and stream queues
+    /// into, as the platform's workers would; None keeps them in process only.
+    pub redis: Option<String>,
 }
 
 impl Default for SimOptions {
@@ -49,6 +57,8 @@ impl Default for SimOptions {
             forbidden: vec![],
             platform_listen: None,
             user: None,
+            start_at: None,
+            redis: None,
         }
     }
 }
@@ -63,6 +73,8 @@ pub struct SimHandle {
     server: Option<JoinHandle<()>>,
     platform: Option<JoinHandle<()>>,
     ticker: Option<JoinHandle<()>>,
+    redis_url: Option<String>,
+    redis_writer: Option<JoinHandle<()>>,
 }
 
 impl Drop for SimHandle {
@@ -75,6 +87,11 @@ impl Drop for SimHandle {
 impl SimHandle {
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The sim's now (its clock, which need not be the wall clock's).
+    pub fn now(&self) -> Timestamp {
+        self.shared.clock.now()
     }
 
     /// Reads the sim's Redis-backed queues in process: the demo's stand-in for the Redis
@@ -93,15 +110,34 @@ impl SimHandle {
     }
 
     /// The sim's queues as opsdeck config entries; RabbitMQ ones point at the sim's
-    /// management API (any user is accepted; the demo's carries no password).
+    /// management API (any user is accepted; the demo's carries no password), the others at
+    /// the Redis the sim writes them to (`SimOptions::redis`), else they are in process only.
     pub fn queue_configs(&self) -> Vec<crate::config::QueueConfig> {
         let mut configs = self.shared.world().queues.configs();
         for q in &mut configs {
             if q.kind == crate::config::QueueKind::Rabbitmq {
                 q.url = self.rabbitmq_url();
+            } else if let Some(url) = &self.redis_url {
+                q.url.clone_from(url);
             }
         }
         configs
+    }
+
+    /// The `[[queue]]` entries of an opsdeck config for this sim: the queues a separate
+    /// opsdeck can read over the network (RabbitMQ always; Celery, RQ and the stream when the
+    /// sim writes them to a Redis).
+    pub fn queue_config_toml(&self) -> String {
+        #[derive(serde::Serialize)]
+        struct Queues {
+            queue: Vec<crate::config::QueueConfig>,
+        }
+        let queue = self
+            .queue_configs()
+            .into_iter()
+            .filter(|q| q.kind == crate::config::QueueKind::Rabbitmq || self.redis_url.is_some())
+            .collect();
+        toml::to_string(&Queues { queue }).unwrap_or_default()
     }
 
     /// The OpenCost allocation API over the sim's workloads, served beside the platform API.
@@ -183,14 +219,20 @@ impl SimHandle {
                 abort.abort();
             }
         }
-        if let Some(ticker) = self.ticker.take() {
-            let _ = ticker.await;
+        for task in [self.ticker.take(), self.redis_writer.take()]
+            .into_iter()
+            .flatten()
+        {
+            let _ = task.await;
         }
     }
 }
 
 /// Build the world and start serving it on `opts.listen`.
 pub async fn start(opts: SimOptions) -> std::io::Result<SimHandle> {
+    if let Some(url) = &opts.redis {
+        check_redis_url(url)?;
+    }
     let listener = tokio::net::TcpListener::bind(opts.listen).await?;
     let addr = listener.local_addr()?;
     let platform_listener = tokio::net::TcpListener::bind(
@@ -205,16 +247,20 @@ pub async fn start(opts: SimOptions) -> std::io::Result<SimHandle> {
         .unwrap_or_else(|| kube_api::ADMIN.to_string());
     let cancel = CancellationToken::new();
     let (scenario, pods) = (opts.scenario, opts.pods);
+    let clock = clock::SimClock::starting_at(opts.start_at);
     // Building a 50k-pod world takes a moment: keep it off the async workers.
-    let world =
-        tokio::task::spawn_blocking(move || world::World::new(scenario, pods, Timestamp::now()))
-            .await
-            .map_err(std::io::Error::other)?;
+    let world = tokio::task::spawn_blocking(move || world::World::new(scenario, pods, clock.now()))
+        .await
+        .map_err(std::io::Error::other)?;
     let shared = Arc::new(
-        kube_api::Shared::new(world, opts.forbidden.clone(), cancel.clone())
+        kube_api::Shared::new(world, clock, opts.forbidden.clone(), cancel.clone())
             .with_default_user(&user),
     );
     let ticker = tokio::spawn(run_world(shared.clone()));
+    let redis_writer = opts
+        .redis
+        .clone()
+        .map(|url| redis::spawn(shared.clone(), url));
     let server = serve(listener, kube_api::router(shared.clone()), &cancel, "API");
     let platform = serve(
         platform_listener,
@@ -234,7 +280,25 @@ pub async fn start(opts: SimOptions) -> std::io::Result<SimHandle> {
         server: Some(server),
         platform: Some(platform),
         ticker: Some(ticker),
+        redis_url: opts.redis,
+        redis_writer,
     })
+}
+
+/// The sim's Redis URL must parse, and carry no password: the config it writes is read by
+/// opsdeck, which takes Redis passwords only from the environment (`password_env`).
+fn check_redis_url(url: &str) -> std::io::Result<()> {
+    let invalid = |why: String| std::io::Error::new(std::io::ErrorKind::InvalidInput, why);
+    match ::redis::parse_redis_url(url) {
+        None => Err(invalid(format!(
+            "--redis {url:?}: not a redis URL (redis://host:port/db)"
+        ))),
+        Some(u) if u.password().is_some() => Err(invalid(format!(
+            "--redis {}: carries a password; the sim's Redis must not need one",
+            crate::queues::redis::redact_url(url)
+        ))),
+        Some(_) => Ok(()),
+    }
 }
 
 fn serve(
@@ -258,7 +322,10 @@ async fn run_world(shared: Arc<kube_api::Shared>) {
     loop {
         tokio::select! {
             () = shared.cancel.cancelled() => return,
-            _ = tick.tick() => shared.world().tick(Timestamp::now()),
+            _ = tick.tick() => {
+                let now = shared.clock.now();
+                shared.world().tick(now);
+            }
         }
     }
 }

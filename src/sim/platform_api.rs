@@ -131,7 +131,7 @@ async fn resume(State(s): S) -> Response {
 
 fn set_paused(s: &Shared, paused: bool) -> Response {
     let mut w = s.world();
-    let now = Timestamp::now();
+    let now = s.clock.now();
     w.pipelines.set_paused(paused, now);
     reply(StatusCode::OK, config_value(&w))
 }
@@ -162,7 +162,7 @@ async fn pipelines(State(s): S, Query(q): Query<HashMap<String, String>>) -> Res
         );
     }
     let w = s.world();
-    let now = Timestamp::now();
+    let now = s.clock.now();
     let runs: Vec<Value> = w
         .pipelines
         .list(now, status)
@@ -174,7 +174,7 @@ async fn pipelines(State(s): S, Query(q): Query<HashMap<String, String>>) -> Res
 
 async fn retry(State(s): S, Path(id): Path<String>) -> Response {
     let mut w = s.world();
-    let now = Timestamp::now();
+    let now = s.clock.now();
     match w.pipelines.retry(&id, now) {
         Ok(r) => reply(
             StatusCode::ACCEPTED,

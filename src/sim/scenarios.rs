@@ -35,11 +35,12 @@ impl Scenario {
         }
     }
 
+    /// One line for `--help`: what the incident looks like and what fixes it.
     pub fn describe(self) -> &'static str {
         match self {
             Scenario::BadRollout => "api gets a new revision that returns 5xx; roll it back",
             Scenario::QueueBacklog => {
-                "traffic spike; the articles queue grows, HPA scales article-generator to its max"
+                "traffic spike; articles outgrows article-generator, whose HPA adds a pod a minute: scale it up"
             }
             Scenario::PipelineStuck => {
                 "an article-generator worker hangs: no logs, readiness failing, its pipeline runs go stuck"
@@ -52,6 +53,18 @@ impl Scenario {
                 "pool-general-3 goes NotReady; its pods go unready, then are rescheduled"
             }
         }
+    }
+}
+
+/// `--scenario NAME` on the command line: clap lists every scenario with its line in `--help`
+/// and names the valid ones when a name is wrong.
+impl clap::ValueEnum for Scenario {
+    fn value_variants<'a>() -> &'a [Self] {
+        &Scenario::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.name()).help(self.describe()))
     }
 }
 

@@ -49,7 +49,7 @@ impl PrometheusServer {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("temp dir");
         let history = dir.join("history.om");
-        let from = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(31 * 24);
+        let from = sim.now() - jiff::SignedDuration::from_hours(31 * 24);
         let mut out = std::io::BufWriter::new(std::fs::File::create(&history).expect("file"));
         let last = sim.write_openmetrics(from, &mut out).expect("export");
         std::io::Write::flush(&mut out).expect("flush");

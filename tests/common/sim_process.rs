@@ -3,9 +3,34 @@
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
+
+/// The `opsdeck` binary run from the repository (so `runbooks/...` resolve), with its config
+/// and data dirs under `dir`: nothing of this machine's user leaks in.
+pub fn opsdeck(dir: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_opsdeck"));
+    c.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("XDG_CONFIG_HOME", dir.join("xdg-config"))
+        .env("XDG_DATA_HOME", dir.join("xdg-data"))
+        .env_remove("OPSDECK_CONFIG")
+        .env_remove("KUBECONFIG");
+    c
+}
+
+/// Runs `command` to the end; fails the test (with its stderr) unless it exits 0. Its stdout.
+pub fn run_ok(command: &mut Command) -> String {
+    let out = command.output().expect("the command runs");
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "{command:?}: {}\n{stdout}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
 
 pub struct SimProcess {
     pub child: std::process::Child,

@@ -68,7 +68,7 @@ pub fn logs(shared: &Arc<Shared>, t: &Target, p: &Params) -> Result<Response, Ap
     let container = p.get("container").cloned();
     let previous = p.get("previous").is_some_and(|s| s == "true");
     let (run, uid) = current(shared, &ns, &name, container.as_deref(), previous)?;
-    let now = Timestamp::now();
+    let now = shared.clock.now();
     let tail = p.get("tailLines").and_then(|s| s.parse::<i64>().ok());
     let since = p
         .get("sinceSeconds")
@@ -110,7 +110,7 @@ pub fn logs(shared: &Arc<Shared>, t: &Target, p: &Params) -> Result<Response, Ap
                 run = now_run;
                 sent = 0;
             }
-            let now = Timestamp::now();
+            let now = shared.clock.now();
             let n = run.count(now);
             if n > sent {
                 let lines = run.lines(sent, n, now);

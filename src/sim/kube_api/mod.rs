@@ -21,6 +21,7 @@ use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::Response;
 use tokio_util::sync::CancellationToken;
 
+use crate::sim::clock::SimClock;
 use crate::sim::util::mix;
 use crate::sim::world::{Kind, World};
 pub use auth::{ADMIN, VIEWER};
@@ -28,10 +29,12 @@ pub use requests::RequestRecord;
 pub use status::ApiError;
 use status::value_response;
 
-/// What the server's handlers share: the world, the denied resources, the stop signal, the
-/// user of requests without a known token, and the log of requests answered.
+/// What the server's handlers share: the world and its clock, the denied resources, the stop
+/// signal, the user of requests without a known token, and the log of requests answered.
 pub struct Shared {
     world: Mutex<World>,
+    /// The sim's time: what every handler and the ticker read as now.
+    pub clock: SimClock,
     forbidden: Vec<String>,
     pub cancel: CancellationToken,
     audit: AtomicU64,
@@ -40,9 +43,15 @@ pub struct Shared {
 }
 
 impl Shared {
-    pub fn new(world: World, forbidden: Vec<String>, cancel: CancellationToken) -> Shared {
+    pub fn new(
+        world: World,
+        clock: SimClock,
+        forbidden: Vec<String>,
+        cancel: CancellationToken,
+    ) -> Shared {
         Shared {
             world: Mutex::new(world),
+            clock,
             forbidden,
             cancel,
             audit: AtomicU64::new(0),

@@ -84,7 +84,7 @@ pub fn get(shared: &Shared, t: &Target, p: &Params, table: bool) -> Result<Respo
             "kind": "Table", "apiVersion": "meta.k8s.io/v1",
             "metadata": {"resourceVersion": o.meta().rv.to_string()},
             "columnDefinitions": columns(t.kind),
-            "rows": [table_row(o, w.now().max(Timestamp::now()), include_object(p))],
+            "rows": [table_row(o, w.now().max(shared.clock.now()), include_object(p))],
         });
         return Ok(json_response(
             StatusCode::OK,
@@ -156,7 +156,7 @@ pub fn list(
         let chunk = remaining.min(1000);
         let w = shared.world();
         rv = w.log.rv;
-        let now = Timestamp::now();
+        let now = shared.clock.now();
         let (objs, last) = page(&w, t.kind, &f, after.as_ref(), chunk);
         for o in &objs {
             if table {

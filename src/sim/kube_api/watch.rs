@@ -5,7 +5,6 @@ use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::response::Response;
-use jiff::Timestamp;
 use serde_json::{Value, json};
 use tokio::sync::{broadcast, mpsc};
 
@@ -59,7 +58,7 @@ fn table_event(kind: Kind, etype: &str, row: Value, rv: u64, first: bool) -> Byt
 fn table_change(shared: &Shared, c: &Change, mode: TableMode, first: bool) -> Bytes {
     let w = shared.world();
     let row = match w.get(c.kind, &c.ns, &c.name) {
-        Some(o) if c.etype != "DELETED" => table_row(o, Timestamp::now(), mode.include),
+        Some(o) if c.etype != "DELETED" => table_row(o, shared.clock.now(), mode.include),
         _ => {
             let n = columns(c.kind).len();
             let mut cells = vec![Value::from("")];
@@ -113,7 +112,7 @@ fn plan(shared: &Shared, t: &Target, p: &Params, f: &Filter, table: Option<Table
         {
             if let Some(mode) = table {
                 let first = plan.initial.is_empty();
-                let row = table_row(o, Timestamp::now(), mode.include);
+                let row = table_row(o, shared.clock.now(), mode.include);
                 plan.initial
                     .push(table_event(t.kind, "ADDED", row, o.meta().rv, first));
                 continue;

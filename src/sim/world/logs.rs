@@ -242,6 +242,7 @@ pub fn line(app: &str, seed: u64, k: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sim::clock::TEST_NOW;
 
     fn run(now: Timestamp) -> LogRun {
         LogRun {
@@ -257,7 +258,7 @@ mod tests {
 
     #[test]
     fn tail_returns_exactly_n_lines_and_lines_are_stable() {
-        let now = Timestamp::now();
+        let now = TEST_NOW;
         let r = run(now);
         let (lines, n) = r.select(now, Some(5), None);
         assert_eq!(lines.len(), 5);
@@ -273,7 +274,7 @@ mod tests {
 
     #[test]
     fn paused_windows_idle_the_generator() {
-        let now = Timestamp::now();
+        let now = TEST_NOW;
         let mut r = run(now);
         r.paused = vec![(crate::sim::util::ago(now, 10), None)];
         let (lines, _) = r.select(now, Some(3), None);
@@ -284,7 +285,7 @@ mod tests {
 
     #[test]
     fn since_filters_old_lines() {
-        let now = Timestamp::now();
+        let now = TEST_NOW;
         let r = run(now);
         let (lines, _) = r.select(now, None, Some(crate::sim::util::ago(now, 5)));
         assert!(lines.len() <= 12 && lines.len() >= 8, "{}", lines.len());

@@ -361,6 +361,8 @@ pub struct HpaM {
     pub current_replicas: i32,
     pub desired: i32,
     pub last_scale: Option<Timestamp>,
+    /// `spec.behavior.scaleUp`: at most this many pods added a minute (None: the default).
+    pub scale_up_pods_per_minute: Option<i32>,
 }
 
 #[derive(Clone, Debug)]

@@ -341,6 +341,7 @@ pub fn paused_at(windows: &[(Timestamp, Option<Timestamp>)], t: Timestamp) -> bo
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sim::clock::TEST_NOW;
 
     fn later(t: Timestamp, ms: i64) -> Timestamp {
         after_ms(t, ms)
@@ -371,7 +372,7 @@ mod tests {
 
     #[test]
     fn healthy_workers_finish_runs_and_none_is_stuck() {
-        let t0 = Timestamp::now();
+        let t0 = TEST_NOW;
         let mut p = Pipelines::new(7, t0);
         let t = run_for(&mut p, t0, 60_000, &workers(false));
         assert!(p.list(t, Some("succeeded")).len() > 20);
@@ -382,7 +383,7 @@ mod tests {
 
     #[test]
     fn runs_on_a_hung_worker_turn_stuck_after_the_threshold_and_outlive_it() {
-        let t0 = Timestamp::now();
+        let t0 = TEST_NOW;
         let mut p = Pipelines::new(7, t0);
         let hung = workers(true);
         let t = run_for(&mut p, t0, STUCK_AFTER_MS - 1000, &hung);
@@ -417,7 +418,7 @@ mod tests {
 
     #[test]
     fn retry_requeues_stuck_or_failed_runs_and_they_succeed() {
-        let t0 = Timestamp::now();
+        let t0 = TEST_NOW;
         let mut p = Pipelines::new(7, t0);
         let t = run_for(&mut p, t0, STUCK_AFTER_MS + 3000, &workers(true));
         let id = p.list(t, Some("stuck"))[0].id.clone();
@@ -442,7 +443,7 @@ mod tests {
 
     #[test]
     fn failed_runs_are_retryable() {
-        let t0 = Timestamp::now();
+        let t0 = TEST_NOW;
         let mut p = Pipelines::new(7, t0);
         let t = run_for(&mut p, t0, 120_000, &workers(false));
         let failed = p.list(t, Some("failed"));
@@ -453,7 +454,7 @@ mod tests {
 
     #[test]
     fn paused_generation_starts_nothing_and_resume_starts_again() {
-        let t0 = Timestamp::now();
+        let t0 = TEST_NOW;
         let mut p = Pipelines::new(7, t0);
         p.set_paused(true, t0);
         p.set_paused(true, t0);
@@ -469,7 +470,7 @@ mod tests {
 
     #[test]
     fn queued_retries_wait_while_paused() {
-        let t0 = Timestamp::now();
+        let t0 = TEST_NOW;
         let mut p = Pipelines::new(7, t0);
         let t = run_for(&mut p, t0, STUCK_AFTER_MS + 3000, &workers(true));
         let id = p.list(t, Some("stuck"))[0].id.clone();

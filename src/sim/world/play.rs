@@ -9,6 +9,15 @@ use crate::sim::util::secs_between;
 
 const NS: &str = "contentgen";
 
+/// queue-backlog: when the traffic spike starts (ms after the sim).
+pub(super) const BACKLOG_STARTS_MS: i64 = 3000;
+/// queue-backlog: extra `articles` arrivals a second during the spike. 2/s becomes 5/s: more
+/// than the 4 workers at 0.6/s take (the queue grows 2.6/s), less than 10 take (the runbook's
+/// scale to 10 drains it at 1/s).
+pub(super) const BACKLOG_SPIKE_PER_SEC: f64 = 3.0;
+/// How often the HPA controller recomputes (kube-controller-manager's default sync period).
+const HPA_SYNC_MS: i64 = 15_000;
+
 /// The memory limit of the crashloop scenario's bad revision: pods with it are OOMKilled.
 pub(super) const OOM_MEMORY_LIMIT: &str = "96Mi";
 
@@ -41,9 +50,11 @@ impl World {
                 self.scenario_stage = 1;
                 self.crashloop_rollout();
             }
-            Scenario::QueueBacklog if ms >= 3000 && ms / 1000 > i64::from(stage) => {
-                self.scenario_stage = (ms / 1000) as u32;
-                self.queue_backlog_step();
+            Scenario::QueueBacklog
+                if ms >= BACKLOG_STARTS_MS && ms / HPA_SYNC_MS >= i64::from(stage) =>
+            {
+                self.scenario_stage = (ms / HPA_SYNC_MS + 1) as u32;
+                self.hpa_follows_the_backlog();
             }
             Scenario::PipelineStuck if ms >= 5000 && ms / 5000 > i64::from(stage) => {
                 self.scenario_stage = (ms / 5000) as u32;
@@ -138,8 +149,20 @@ impl World {
         let _ = self.apply_json(Kind::Deployment, NS, "fact-checker", v, false);
     }
 
-    fn queue_backlog_step(&mut self) {
+    /// queue-backlog's HPA, one sync: its external metric is the `articles` depth (30 a pod);
+    /// its behaviour adds at most one pod a minute (LLM workers scale up carefully: each costs
+    /// money), so the spike outruns it and an operator scales by hand. It never scales down
+    /// while the play lasts (a 5-minute scale-down stabilization, and backlogs outlast it).
+    fn hpa_follows_the_backlog(&mut self) {
         let key = Self::ns_key("article-generator");
+        let depth = self
+            .queues
+            .queues
+            .iter()
+            .find(|q| q.name == "articles")
+            .map_or(0, |q| q.depth().floor() as i64);
+        let replicas = self.deployments.get(&key).map_or(0, |d| d.replicas);
+        let now = self.now;
         let Some(h) = self.hpas.get_mut(&key) else {
             return;
         };
@@ -151,14 +174,23 @@ impl World {
         else {
             return;
         };
-        *current = (*current + 40 + *current / 10).min(100_000);
-        let desired = ((*current + *target_avg - 1) / *target_avg)
+        *current = depth;
+        let wanted = ((depth + *target_avg - 1) / *target_avg)
             .clamp(i64::from(h.min), i64::from(h.max)) as i32;
-        let scale = desired != h.desired;
+        let minute_since_last = h
+            .last_scale
+            .is_none_or(|t| now.duration_since(t) >= jiff::SignedDuration::from_secs(60));
+        let step = h.scale_up_pods_per_minute.unwrap_or(i32::MAX);
+        let desired = if wanted > replicas && minute_since_last {
+            wanted.min(replicas.saturating_add(step))
+        } else {
+            replicas
+        };
+        h.current_replicas = replicas;
         h.desired = desired;
+        let scale = desired != replicas;
         if scale {
-            h.current_replicas = desired;
-            h.last_scale = Some(self.now);
+            h.last_scale = Some(now);
         }
         self.log.record(h, "MODIFIED");
         if scale {

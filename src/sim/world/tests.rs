@@ -1,9 +1,10 @@
 //! World-level tests: revision selection, rollouts and scaling without the HTTP layer.
 
-use jiff::{SignedDuration, Timestamp};
+use jiff::SignedDuration;
 use serde_json::json;
 
 use super::*;
+use crate::sim::clock::TEST_NOW;
 
 fn advance(w: &mut World, secs: i64) {
     let mut t = w.now();
@@ -30,7 +31,7 @@ fn api_revisions(w: &World) -> Vec<(i64, String, i32)> {
 
 #[test]
 fn restart_creates_next_revision_and_undo_reuses_the_old_replicaset() {
-    let mut w = World::new(None, None, Timestamp::now());
+    let mut w = World::new(None, None, TEST_NOW);
     let before = api_revisions(&w);
     assert_eq!(
         before.iter().map(|r| r.0).collect::<Vec<_>>(),
@@ -82,7 +83,7 @@ fn restart_creates_next_revision_and_undo_reuses_the_old_replicaset() {
 
 #[test]
 fn dry_run_and_stale_resource_version_change_nothing() {
-    let mut w = World::new(None, None, Timestamp::now());
+    let mut w = World::new(None, None, TEST_NOW);
     let mut d = w
         .object_json(Kind::Deployment, "contentgen", "api")
         .unwrap();
@@ -109,7 +110,7 @@ fn dry_run_and_stale_resource_version_change_nothing() {
 
 #[test]
 fn scaled_world_has_about_the_requested_pods_and_nodes() {
-    let w = World::new(None, Some(5000), Timestamp::now());
+    let w = World::new(None, Some(5000), TEST_NOW);
     let n = w.pods.len();
     assert!((4500..5500).contains(&n), "{n}");
     assert_eq!(w.nodes.len(), 5000usize.div_ceil(110));
@@ -121,7 +122,7 @@ fn scaled_world_has_about_the_requested_pods_and_nodes() {
 
 #[test]
 fn watch_window_is_bounded_and_reports_expiry() {
-    let mut w = World::new(None, None, Timestamp::now());
+    let mut w = World::new(None, None, TEST_NOW);
     let start = w.log.rv;
     assert!(w.log.since(start).unwrap().is_empty());
     assert!(
@@ -138,7 +139,7 @@ fn watch_window_is_bounded_and_reports_expiry() {
 
 #[test]
 fn node_notready_scenario_loses_then_reschedules_pods() {
-    let mut w = World::new(Some(Scenario::NodeNotReady), None, Timestamp::now());
+    let mut w = World::new(Some(Scenario::NodeNotReady), None, TEST_NOW);
     advance(&mut w, 12);
     let node3 = w
         .nodes
@@ -170,7 +171,7 @@ fn node_notready_scenario_loses_then_reschedules_pods() {
 
 #[test]
 fn serializing_a_page_of_pods_is_fast_and_matches_k8s_openapi() {
-    let w = World::new(None, Some(2000), Timestamp::now());
+    let w = World::new(None, Some(2000), TEST_NOW);
     let t = std::time::Instant::now();
     let mut buf = b"[".to_vec();
     for (i, p) in w.pods.values().take(500).enumerate() {
@@ -196,4 +197,65 @@ fn serializing_a_page_of_pods_is_fast_and_matches_k8s_openapi() {
             serde_json::to_value(m.to_pod()).unwrap()
         );
     }
+}
+
+fn articles_depth(w: &World) -> f64 {
+    w.queues
+        .queues
+        .iter()
+        .find(|q| q.name == "articles")
+        .map_or(0.0, |q| q.depth())
+}
+
+fn generator(w: &World) -> (i32, i32, i64) {
+    let key = Key::new(&Arc::from("contentgen"), "article-generator".to_string());
+    let h = &w.hpas[&key];
+    let metric = match h.metric {
+        model::HpaMetric::External { current, .. } => current,
+        model::HpaMetric::Cpu { .. } => -1,
+    };
+    (w.deployments[&key].replicas, h.desired, metric)
+}
+
+/// queue-backlog's numbers (PLATFORM.md, runbooks/queue-backlog.toml): from 3 s the spike
+/// (5/s) outruns the 4 workers (2.4/s) and the HPA, whose metric is the queue's depth, adds
+/// one pod a minute at most.
+#[test]
+fn queue_backlog_outruns_the_hpa_which_adds_a_pod_a_minute() {
+    let mut w = World::new(Some(Scenario::QueueBacklog), None, TEST_NOW);
+    advance(&mut w, 25);
+    let depth = articles_depth(&w);
+    assert!((50.0..64.0).contains(&depth), "22 s x 2.6/s = 57: {depth}");
+    let (replicas, _, metric) = generator(&w);
+    assert_eq!(replicas, 4, "the HPA has not caught up");
+    assert!(
+        (28..=32).contains(&metric),
+        "the depth at the 15 s sync: {metric}"
+    );
+    advance(&mut w, 40);
+    let (replicas, desired, metric) = generator(&w);
+    assert_eq!(
+        (replicas, desired),
+        (5, 5),
+        "one pod at the 60 s sync (depth {metric})"
+    );
+    advance(&mut w, 30);
+    assert_eq!(generator(&w).0, 5, "and no second one within the minute");
+}
+
+/// The runbook's fix: 10 replicas (6/s) drain the spike's backlog below 20 within a minute.
+#[test]
+fn queue_backlog_drains_below_20_within_a_minute_of_scaling_to_10() {
+    let mut w = World::new(Some(Scenario::QueueBacklog), None, TEST_NOW);
+    advance(&mut w, 25);
+    w.set_replicas(Kind::Deployment, "contentgen", "article-generator", 10)
+        .unwrap();
+    let mut secs = 0;
+    while articles_depth(&w) >= 20.0 {
+        advance(&mut w, 1);
+        secs += 1;
+        assert!(secs <= 60, "still {} waiting", articles_depth(&w));
+    }
+    assert!(secs >= 30, "new pods take seconds to be ready: {secs}");
+    assert_eq!(generator(&w).0, 10, "the HPA does not fight the operator");
 }

@@ -578,6 +578,8 @@ impl World {
                 current_replicas: replicas,
                 desired: replicas,
                 last_scale: Some(ago(self.now, 3 * 3600)),
+                // The article generators call LLMs: their HPA adds pods slowly, to cap spend.
+                scale_up_pods_per_minute: (name == "article-generator").then_some(1),
             };
             self.log.record(&mut h, "ADDED");
             self.hpas.insert(h.meta.key(), h);

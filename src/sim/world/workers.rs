@@ -5,6 +5,7 @@ use std::sync::Arc;
 use super::World;
 use super::model::Key;
 use super::pipelines::Worker;
+use super::play::{BACKLOG_SPIKE_PER_SEC, BACKLOG_STARTS_MS};
 
 const NS: &str = "contentgen";
 const APP: &str = "article-generator";
@@ -37,14 +38,16 @@ impl World {
         let dt_secs =
             (self.now.as_millisecond() - previous.as_millisecond()).max(0) as f64 / 1000.0;
         let since_start = self.now.as_millisecond() - self.started.as_millisecond();
-        let spike =
-            if self.scenario == Some(crate::sim::Scenario::QueueBacklog) && since_start > 3000 {
-                4.0
-            } else {
-                0.0
-            };
+        let spike = if self.scenario == Some(crate::sim::Scenario::QueueBacklog)
+            && since_start > BACKLOG_STARTS_MS
+        {
+            BACKLOG_SPIKE_PER_SEC
+        } else {
+            0.0
+        };
         let drive = super::queues::Drive {
             dt_secs,
+            now_ms: self.now.as_millisecond(),
             spike,
             generation_paused: self.pipelines.paused(),
         };

@@ -24,6 +24,23 @@ impl HpaM {
             }
         }
     }
+    fn behavior(&self) -> Option<hpa::HorizontalPodAutoscalerBehavior> {
+        let pods = self.scale_up_pods_per_minute?;
+        Some(hpa::HorizontalPodAutoscalerBehavior {
+            scale_up: Some(hpa::HPAScalingRules {
+                policies: Some(vec![hpa::HPAScalingPolicy {
+                    type_: "Pods".into(),
+                    value: pods,
+                    period_seconds: 60,
+                }]),
+                select_policy: Some("Max".into()),
+                stabilization_window_seconds: Some(0),
+                ..Default::default()
+            }),
+            scale_down: None,
+        })
+    }
+
     fn metric_spec_status(&self) -> (hpa::MetricSpec, hpa::MetricStatus) {
         match &self.metric {
             HpaMetric::Cpu { target, current } => (
@@ -122,7 +139,7 @@ impl SimObject for HpaM {
                     kind: "Deployment".into(),
                     name: self.target.clone(),
                 },
-                ..Default::default()
+                behavior: self.behavior(),
             }),
             status: Some(hpa::HorizontalPodAutoscalerStatus {
                 current_replicas: Some(self.current_replicas),
