@@ -12,7 +12,7 @@ use opsdeck::app::session::{Options, Session};
 use opsdeck::app::{self, terminal};
 use opsdeck::cluster::connect::{KubeTarget, connect};
 use opsdeck::cluster::snapshot;
-use opsdeck::config::{Config, QueueKind};
+use opsdeck::config::Config;
 use opsdeck::sim::{self, Scenario, SimOptions};
 
 #[derive(Parser, Debug)]

@@ -7,7 +7,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
 
 use crate::status::Health;
 
-pub use crate::k8s::WorkloadKind;
+use crate::k8s::WorkloadKind;
 use crate::k8s::hpa::Hpa;
 use crate::k8s::rollout::{self, Rollout};
 use crate::k8s::wire::{

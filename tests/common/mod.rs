@@ -178,7 +178,7 @@ pub fn platform() -> State {
     ];
     let (deploys, sts): (Vec<_>, Vec<_>) = workloads
         .into_iter()
-        .partition(|w| w.kind == opsdeck::cluster::rows::WorkloadKind::Deployment);
+        .partition(|w| w.kind == opsdeck::k8s::WorkloadKind::Deployment);
     let pods = vec![
         pod("api", "a1b2c", "pool-general-1", "Running", 0),
         pod("api", "d3e4f", "pool-general-2", "Running", 0),

@@ -22,7 +22,7 @@ pub async fn read(queues: &[QueueConfig]) -> Vec<QueueSample> {
     let mut conn = opsdeck::queues::redis::connect(url, None, Duration::from_secs(2))
         .await
         .expect("opsdeck connects to the sim's Redis");
-    opsdeck::queues::redis::sample_once(&mut conn, queues, opsdeck::queues::now_ms())
+    opsdeck::queues::redis::sample_once(&mut conn, queues, opsdeck::status::now_ms())
         .await
         .expect("opsdeck reads the sim's Redis")
         .samples

@@ -12,11 +12,11 @@ use tokio::task::JoinHandle;
 
 use super::mirror::{self, Cursor, STREAM_GROUP, Seen};
 use super::wire;
-use crate::cluster::source::Backoff;
 use crate::config::QueueKind;
 use crate::queues::redis::{ConnectError, connect, describe_redis, redact_url};
 use crate::sim::kube_api::Shared;
 use crate::sim::world::World;
+use crate::status::Backoff;
 
 const TICK: Duration = Duration::from_millis(250);
 /// One round trip may take this long before the connection counts as dead.
