@@ -2,37 +2,19 @@
 //! restart, rollback (against `kubectl rollout undo` on an identical world), no-op rollback,
 //! paused refusal, stale preconditions, denied permission and read-only mode.
 
-use opsdeck::cluster::connect::client_from_yaml;
-use std::path::PathBuf;
-use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
+#[path = "common/sim_env.rs"]
+mod sim_env;
+
 use std::time::Duration;
 
-use kube::Client;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use opsdeck::actions::executor::{Executor, ExecutorConfig};
 use opsdeck::actions::{ActionError, Progress};
 use opsdeck::actions::{ActionRequest, audit};
-use opsdeck::sim::{self, SimHandle, SimOptions};
+use opsdeck::sim::SimOptions;
 use serde_json::Value;
+use sim_env::SimEnv;
 use tokio::sync::mpsc;
-
-const KUBECTL: &str = "/usr/bin/kubectl";
-static DIRS: AtomicUsize = AtomicUsize::new(0);
-
-/// A sim, a private kubeconfig for kubectl, and an executor writing its own audit log.
-struct Env {
-    sim: SimHandle,
-    dir: PathBuf,
-    ex: Executor,
-}
-
-async fn client_for(sim: &SimHandle) -> Client {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    client_from_yaml(&sim.kubeconfig_yaml())
-        .await
-        .expect("sim client")
-}
 
 fn exec_config(dir: &std::path::Path, url: String, readonly: bool) -> ExecutorConfig {
     ExecutorConfig {
@@ -47,49 +29,30 @@ fn exec_config(dir: &std::path::Path, url: String, readonly: bool) -> ExecutorCo
     }
 }
 
+/// The sim (with kubectl beside it) and an executor writing its own audit log.
+struct Env {
+    env: SimEnv,
+    ex: Executor,
+}
+
+impl std::ops::Deref for Env {
+    type Target = SimEnv;
+    fn deref(&self) -> &SimEnv {
+        &self.env
+    }
+}
+
 impl Env {
     async fn start(opts: SimOptions) -> Env {
-        let sim = sim::start(opts).await.expect("sim starts");
-        let dir = std::env::temp_dir().join(format!(
-            "opsdeck-actions-test-{}-{}",
-            std::process::id(),
-            DIRS.fetch_add(1, Ordering::SeqCst)
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("dir");
-        std::fs::write(dir.join("kubeconfig"), sim.kubeconfig_yaml()).expect("kubeconfig");
-        let client = client_for(&sim).await;
-        let ex = Executor::new(client, exec_config(&dir, sim.url(), false)).expect("executor");
-        Env { sim, dir, ex }
+        let env = SimEnv::start(opts).await;
+        let config = exec_config(&env.dir, env.sim.url(), false);
+        let ex = Executor::new(env.client().await, config).expect("executor");
+        Env { env, ex }
     }
 
-    async fn kubectl(&self, args: &[&str]) -> Output {
-        let mut c = Command::new(KUBECTL);
-        c.arg("--kubeconfig")
-            .arg(self.dir.join("kubeconfig"))
-            .arg("--cache-dir")
-            .arg(self.dir.join("cache"))
-            .args(args)
-            .env("HOME", &self.dir);
-        tokio::task::spawn_blocking(move || c.output().expect("kubectl runs"))
-            .await
-            .expect("join")
-    }
-
-    async fn ok(&self, args: &[&str]) -> String {
-        let out = self.kubectl(args).await;
-        assert!(
-            out.status.success(),
-            "kubectl {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).to_string()
-    }
-
-    async fn json(&self, args: &[&str]) -> Value {
-        let mut a = args.to_vec();
-        a.extend(["-o", "json"]);
-        serde_json::from_str(&self.ok(&a).await).expect("kubectl json")
+    /// An executor with other settings on the same sim and audit log.
+    async fn executor(&self, config: ExecutorConfig) -> Executor {
+        Executor::new(self.client().await, config).expect("executor")
     }
 
     /// Plans and executes with the plan's own phrase, collecting progress.
@@ -160,8 +123,7 @@ impl Env {
     }
 
     async fn stop(self) {
-        self.sim.stop().await;
-        let _ = std::fs::remove_dir_all(&self.dir);
+        self.env.stop().await;
     }
 }
 
@@ -501,13 +463,12 @@ async fn a_denied_action_is_refused_before_any_request() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_viewer_is_refused_and_no_mutating_request_reaches_the_server() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let sim = sim::start(SimOptions::default()).await.expect("sim starts");
-    let client = client_from_yaml(&sim.kubeconfig_yaml_for("viewer"))
-        .await
-        .expect("viewer client");
-    let dir = std::env::temp_dir().join(format!("opsdeck-actions-viewer-{}", std::process::id()));
-    let mut settings = exec_config(&dir, sim.url(), false);
+    let env = SimEnv::start(SimOptions::default()).await;
+    let client =
+        opsdeck::cluster::connect::client_from_yaml(&env.sim.kubeconfig_yaml_for("viewer"))
+            .await
+            .expect("viewer client");
+    let mut settings = exec_config(&env.dir, env.sim.url(), false);
     settings.user = "viewer".into();
     let ex = Executor::new(client, settings).expect("executor");
     for words in [
@@ -522,7 +483,8 @@ async fn a_viewer_is_refused_and_no_mutating_request_reaches_the_server() {
             "says who is denied: {err}"
         );
     }
-    let mutating: Vec<_> = sim
+    let mutating: Vec<_> = env
+        .sim
         .requests()
         .into_iter()
         .filter(|r| r.is_mutating())
@@ -532,12 +494,13 @@ async fn a_viewer_is_refused_and_no_mutating_request_reaches_the_server() {
         "mutating requests reached the server: {mutating:?}"
     );
     assert!(
-        sim.requests()
+        env.sim
+            .requests()
             .iter()
             .any(|r| r.path.ends_with("/selfsubjectaccessreviews") && r.user == "viewer"),
         "the denial came from an access review"
     );
-    sim.stop().await;
+    env.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -552,7 +515,7 @@ async fn readonly_refuses_before_any_request() {
     let config = kube::Config::from_custom_kubeconfig(kc, &KubeConfigOptions::default())
         .await
         .expect("config");
-    let client = Client::try_from(config).expect("client");
+    let client = kube::Client::try_from(config).expect("client");
     let ex = Executor::new(client, exec_config(&dir, "http://127.0.0.1:9".into(), true))
         .expect("executor");
     for words in [
@@ -576,7 +539,7 @@ async fn a_rollout_that_never_completes_fails_verification_naming_the_pods() {
     env.wait_for_crashloop().await;
     let mut config = exec_config(&env.dir, env.sim.url(), false);
     config.verify_timeout = Duration::from_secs(10);
-    let ex = Executor::new(client_for(&env.sim).await, config).expect("executor");
+    let ex = env.executor(config).await;
     let plan = ex
         .plan(&req(&["restart", "fact-checker"]))
         .await
@@ -817,5 +780,135 @@ async fn rolling_back_the_crashloop_revision_brings_the_pods_back() {
         );
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
+    env.stop().await;
+}
+
+/// A rollout the controller has given up on (ProgressDeadlineExceeded) will not finish by
+/// waiting: verification says so at once, in kubectl's words, long before its timeout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_rollout_fails_verification_at_once_in_kubectls_words() {
+    let env = Env::start(SimOptions {
+        scenario: Some(opsdeck::sim::Scenario::Crashloop),
+        ..SimOptions::default()
+    })
+    .await;
+    env.wait_for_crashloop().await;
+    env.ok(&[
+        "-n",
+        "contentgen",
+        "patch",
+        "deploy/fact-checker",
+        "-p",
+        r#"{"spec":{"progressDeadlineSeconds":3}}"#,
+    ])
+    .await;
+    let plan = env
+        .ex
+        .plan(&req(&["restart", "fact-checker"]))
+        .await
+        .expect("plan");
+    let (tx, _rx) = mpsc::channel(256);
+    let started = std::time::Instant::now();
+    let err = env.ex.execute(&plan, "y", &tx).await.expect_err("stalls");
+    assert_eq!(
+        err,
+        ActionError::Verify("deployment \"fact-checker\" exceeded its progress deadline".into())
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "failed at once, not after the 60 s verify timeout: {:?}",
+        started.elapsed()
+    );
+    env.stop().await;
+}
+
+/// A paused rollout will not finish either: a runbook waiting for it fails at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn waiting_for_a_paused_rollout_fails_at_once() {
+    let env = Env::start(SimOptions::default()).await;
+    env.act(req(&["pause-rollout", "api"])).await;
+    let started = std::time::Instant::now();
+    let result = opsdeck::actions::runbook::headless::evaluate(
+        "rollout-complete api",
+        "contentgen",
+        Some(Duration::from_secs(120)),
+        &env.ex,
+    )
+    .await;
+    let err = result.expect_err("paused");
+    assert!(err.contains("deployment \"api\" is paused"), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(10));
+    env.stop().await;
+}
+
+/// The operator scales to 6; before the pods are up, the replica count is moved again (an
+/// HPA, here kubectl standing in for it). Verification judges what the controller wants now,
+/// and says who moved it, instead of waiting out its timeout for a count nobody wants.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scale_moved_again_during_verification_is_judged_at_the_new_count() {
+    let env = Env::start(SimOptions::default()).await;
+    let plan = env
+        .ex
+        .plan(&req(&["scale", "article-generator", "6"]))
+        .await
+        .expect("plan");
+    let (tx, mut rx) = mpsc::channel(256);
+    let execute = env.ex.execute(&plan, "y", &tx);
+    let mover = async {
+        // The scale was sent once the first progress arrives.
+        while let Some(p) = rx.recv().await {
+            if matches!(p, Progress::Requested { .. }) {
+                break;
+            }
+        }
+        env.ok(&[
+            "-n",
+            "contentgen",
+            "scale",
+            "deploy/article-generator",
+            "--replicas=7",
+        ])
+        .await;
+    };
+    let (outcome, ()) = tokio::join!(execute, mover);
+    let outcome = outcome.expect("verified at the new count");
+    assert!(
+        outcome.summary.contains(
+            "has 7 ready replicas (asked 6; HPA contentgen/article-generator set it to 7)"
+        ),
+        "{}",
+        outcome.summary
+    );
+    env.stop().await;
+}
+
+/// A condition that cannot be evaluated (a queue the config does not name, no Prometheus for
+/// an SLO) fails its wait at once with the reason: waiting out the timeout cannot fix it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_condition_that_cannot_be_evaluated_fails_at_once() {
+    let env = Env::start(SimOptions::default()).await;
+    let started = std::time::Instant::now();
+    for (condition, says) in [
+        (
+            "queue-below articles 20",
+            "no queue \"articles\" in the config",
+        ),
+        (
+            "slo-ok api-availability",
+            "no [prometheus] url in the config",
+        ),
+        ("budget-ok llm/day", "no [budget] in the config"),
+    ] {
+        let err = opsdeck::actions::runbook::headless::evaluate(
+            condition,
+            "contentgen",
+            Some(Duration::from_secs(300)),
+            &env.ex,
+        )
+        .await
+        .expect_err("cannot be evaluated");
+        assert!(err.contains(says), "{condition}: {err}");
+    }
+    assert!(started.elapsed() < Duration::from_secs(5));
     env.stop().await;
 }

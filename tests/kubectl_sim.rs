@@ -4,71 +4,15 @@
 mod eventually;
 use eventually::eventually;
 
+#[path = "common/sim_env.rs"]
+mod sim_env;
+
 use std::io::{BufRead, BufReader, Read, Write};
-use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use opsdeck::sim::{self, Scenario, SimHandle, SimOptions};
-
-const KUBECTL: &str = "/usr/bin/kubectl";
-static DIRS: AtomicUsize = AtomicUsize::new(0);
-
-/// A running sim plus a private kubeconfig and discovery cache for kubectl.
-struct Env {
-    sim: SimHandle,
-    dir: PathBuf,
-}
-
-impl Env {
-    async fn start(opts: SimOptions) -> Env {
-        let sim = sim::start(opts).await.expect("sim starts");
-        let dir = std::env::temp_dir().join(format!(
-            "opsdeck-sim-test-{}-{}",
-            std::process::id(),
-            DIRS.fetch_add(1, Ordering::SeqCst)
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("kubeconfig"), sim.kubeconfig_yaml()).unwrap();
-        Env { sim, dir }
-    }
-
-    fn command(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(KUBECTL);
-        c.arg("--kubeconfig")
-            .arg(self.dir.join("kubeconfig"))
-            .arg("--cache-dir")
-            .arg(self.dir.join("cache"))
-            .args(args);
-        c.env("HOME", &self.dir);
-        c
-    }
-
-    async fn kubectl(&self, args: &[&str]) -> Output {
-        let mut c = self.command(args);
-        tokio::task::spawn_blocking(move || c.output().expect("kubectl runs"))
-            .await
-            .unwrap()
-    }
-
-    /// kubectl must succeed; returns stdout.
-    async fn ok(&self, args: &[&str]) -> String {
-        let out = self.kubectl(args).await;
-        let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-        assert!(
-            out.status.success(),
-            "kubectl {args:?} failed: {}\nstdout: {stdout}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        stdout
-    }
-
-    async fn stop(self) {
-        self.sim.stop().await;
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
+use opsdeck::sim::{self, Scenario, SimOptions};
+use sim_env::SimEnv as Env;
 
 fn row<'a>(table: &'a str, name: &str) -> &'a str {
     table

@@ -568,3 +568,83 @@ fn stale_times_of_queues_slos_and_costs_are_seconds() {
     );
     assert_eq!(since(&state.panes.cost.model.infra_load), NOW);
 }
+
+fn command_line(state: &opsdeck::core::state::State) -> Option<String> {
+    match &state.mode {
+        Mode::Command(input) => Some(input.lines().join(" ")),
+        _ => None,
+    }
+}
+
+#[test]
+fn tab_completes_the_first_word_from_the_registry_and_the_verbs() {
+    let mut state = platform();
+    keys(&mut state, vec![key(':'), key('q'), key('u'), key('e')]);
+    keys(&mut state, vec![code(KeyCode::Tab)]);
+    assert_eq!(command_line(&state).as_deref(), Some("queue"));
+    assert_eq!(state.completions, ["queue", "queues"]);
+    keys(&mut state, vec![key('s'), code(KeyCode::Tab)]);
+    assert_eq!(command_line(&state).as_deref(), Some("queues "));
+    assert!(state.completions.is_empty());
+    keys(&mut state, vec![code(KeyCode::Enter)]);
+    assert_eq!(state.view(), QUEUES);
+
+    // Verbs complete too, and a word nothing starts with says so.
+    let mut state = platform();
+    keys(
+        &mut state,
+        vec![key(':'), key('r'), key('e'), key('s'), key('t')],
+    );
+    keys(&mut state, vec![code(KeyCode::Tab)]);
+    assert_eq!(command_line(&state).as_deref(), Some("restart "));
+    let mut state = platform();
+    keys(&mut state, vec![key(':'), key('z'), code(KeyCode::Tab)]);
+    assert_eq!(command_line(&state).as_deref(), Some("z"));
+    assert_eq!(state.flash.as_deref(), Some("nothing starts with \"z\""));
+}
+
+#[test]
+fn colon_q_quits_and_every_view_opens_by_each_of_its_words() {
+    let mut state = platform();
+    let mut msgs = vec![key(':')];
+    msgs.extend(typed("q"));
+    assert_eq!(keys(&mut state, msgs), vec![Effect::Quit]);
+    for spec in opsdeck::core::panes::views() {
+        for word in spec.commands {
+            let mut state = platform();
+            let mut msgs = vec![key(':')];
+            msgs.extend(typed(word));
+            keys(&mut state, msgs);
+            assert_eq!(state.view(), spec.id, ":{word}");
+        }
+        if let Some(c) = spec.key {
+            let mut state = platform();
+            keys(&mut state, vec![key(c)]);
+            assert_eq!(state.view(), spec.id, "key {c}");
+        }
+    }
+}
+
+#[test]
+fn v_shows_the_row_in_full_and_any_key_closes_it() {
+    let mut state = platform();
+    keys(&mut state, vec![key('v')]);
+    assert!(matches!(state.mode, Mode::InFull));
+    keys(&mut state, vec![key('j')]);
+    assert!(matches!(state.mode, Mode::Normal));
+    assert_eq!(
+        state.panes.cluster.overview.selected, 0,
+        "the closing key does nothing else"
+    );
+}
+
+#[test]
+fn enter_on_a_cost_row_opens_nothing_and_says_nothing() {
+    let mut state = platform();
+    with_costs(&mut state);
+    keys(&mut state, vec![key('8')]);
+    let effects = keys(&mut state, vec![code(KeyCode::Enter)]);
+    assert!(effects.is_empty());
+    assert_eq!(state.view(), COSTS);
+    assert_eq!(state.flash, None);
+}

@@ -386,3 +386,32 @@ fn queues_view() {
         keys(s, vec![key('6')]);
     });
 }
+
+#[test]
+fn a_row_in_full() {
+    snapshot_view("in_full", |s| {
+        with_dead_broker(s);
+        keys(s, vec![key('6'), key('j'), key('v')]);
+    });
+}
+
+#[test]
+fn a_row_in_full_on_a_stale_overview() {
+    snapshot_view("in_full_stale", |s| {
+        feed(
+            s,
+            vec![
+                failed(Resource::Deployments, "connection refused", Some(4)),
+                failed(Resource::Pods, "connection refused", Some(4)),
+            ],
+        );
+        keys(s, vec![key('v')]);
+    });
+}
+
+#[test]
+fn tab_completion_lists_what_it_could_be() {
+    snapshot_view("completion", |s| {
+        keys(s, vec![key(':'), key('p'), code(KeyCode::Tab)]);
+    });
+}

@@ -1,63 +1,35 @@
 //! The restricted `viewer` identity: the real kubectl may read but every write answers 403,
 //! and the sim's request log shows that no mutation got through.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+#[path = "common/sim_env.rs"]
+mod sim_env;
 
-use opsdeck::sim::{self, SimHandle, SimOptions};
-
-const KUBECTL: &str = "/usr/bin/kubectl";
-
-fn kubeconfig(sim: &SimHandle, dir: &Path, user: &str) -> PathBuf {
-    std::fs::create_dir_all(dir).unwrap();
-    let path = dir.join(format!("kubeconfig-{user}"));
-    std::fs::write(&path, sim.kubeconfig_yaml_for(user)).unwrap();
-    path
-}
-
-async fn kubectl(dir: &Path, config: &Path, args: &[&str]) -> Output {
-    let mut c = Command::new(KUBECTL);
-    c.arg("--kubeconfig")
-        .arg(config)
-        .arg("--cache-dir")
-        .arg(dir.join("cache"))
-        .args(args)
-        .env("HOME", dir);
-    tokio::task::spawn_blocking(move || c.output().expect("kubectl runs"))
-        .await
-        .unwrap()
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
+use opsdeck::sim::SimOptions;
+use sim_env::{SimEnv, text};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn viewer_reads_but_cannot_scale_and_nothing_mutates() {
-    let sim = sim::start(SimOptions::default()).await.expect("sim starts");
-    let dir = std::env::temp_dir().join(format!("opsdeck-viewer-{}", std::process::id()));
-    let viewer = kubeconfig(&sim, &dir, "viewer");
-    let admin = kubeconfig(&sim, &dir, "sim-admin");
+    let env = SimEnv::start(SimOptions::default()).await;
+    let viewer = env.kubeconfig_for("viewer");
+    let admin = env.kubeconfig_for("sim-admin");
 
-    let pods = kubectl(&dir, &viewer, &["get", "pods", "-n", "contentgen"]).await;
+    let pods = env
+        .kubectl_as(&viewer, &["get", "pods", "-n", "contentgen"])
+        .await;
     assert!(pods.status.success(), "{}", text(&pods));
     assert!(text(&pods).contains("api-"), "{}", text(&pods));
 
-    let scale = kubectl(
-        &dir,
-        &viewer,
-        &["scale", "deploy/api", "-n", "contentgen", "--replicas=5"],
-    )
-    .await;
+    let scale = env
+        .kubectl_as(
+            &viewer,
+            &["scale", "deploy/api", "-n", "contentgen", "--replicas=5"],
+        )
+        .await;
     assert!(
         !scale.status.success(),
         "{}\n{:#?}",
         text(&scale),
-        sim.requests()
+        env.sim.requests()
     );
     let err = text(&scale);
     assert!(
@@ -65,50 +37,50 @@ async fn viewer_reads_but_cannot_scale_and_nothing_mutates() {
         "{err}"
     );
 
-    let dry = kubectl(
-        &dir,
-        &viewer,
-        &[
-            "scale",
-            "deploy/api",
-            "-n",
-            "contentgen",
-            "--replicas=5",
-            "--dry-run=server",
-        ],
-    )
-    .await;
+    let dry = env
+        .kubectl_as(
+            &viewer,
+            &[
+                "scale",
+                "deploy/api",
+                "-n",
+                "contentgen",
+                "--replicas=5",
+                "--dry-run=server",
+            ],
+        )
+        .await;
     assert!(!dry.status.success(), "{}", text(&dry));
 
-    let no = kubectl(
-        &dir,
-        &viewer,
-        &["auth", "can-i", "patch", "deployments", "-n", "contentgen"],
-    )
-    .await;
+    let no = env
+        .kubectl_as(
+            &viewer,
+            &["auth", "can-i", "patch", "deployments", "-n", "contentgen"],
+        )
+        .await;
     assert!(
         String::from_utf8_lossy(&no.stdout).starts_with("no"),
         "{}",
         text(&no)
     );
-    let yes = kubectl(
-        &dir,
-        &viewer,
-        &["auth", "can-i", "list", "pods", "-n", "contentgen"],
-    )
-    .await;
+    let yes = env
+        .kubectl_as(
+            &viewer,
+            &["auth", "can-i", "list", "pods", "-n", "contentgen"],
+        )
+        .await;
     assert_eq!(
         String::from_utf8_lossy(&yes.stdout).trim(),
         "yes",
         "{}",
         text(&yes)
     );
-    let admin_yes = kubectl(
-        &dir,
-        &admin,
-        &["auth", "can-i", "patch", "deployments", "-n", "contentgen"],
-    )
-    .await;
+    let admin_yes = env
+        .kubectl_as(
+            &admin,
+            &["auth", "can-i", "patch", "deployments", "-n", "contentgen"],
+        )
+        .await;
     assert_eq!(
         String::from_utf8_lossy(&admin_yes.stdout).trim(),
         "yes",
@@ -116,7 +88,7 @@ async fn viewer_reads_but_cannot_scale_and_nothing_mutates() {
         text(&admin_yes)
     );
 
-    let log = sim.requests();
+    let log = env.sim.requests();
     let viewer_writes: Vec<_> = log
         .iter()
         .filter(|r| r.user == "viewer" && r.is_mutating())
@@ -141,61 +113,56 @@ async fn viewer_reads_but_cannot_scale_and_nothing_mutates() {
             .any(|r| r.user == "viewer" && r.method == "GET" && r.status == 200)
     );
 
-    let api = kubectl(
-        &dir,
-        &admin,
-        &[
-            "get",
-            "deploy/api",
-            "-n",
-            "contentgen",
-            "-o",
-            "jsonpath={.spec.replicas}",
-        ],
-    )
-    .await;
+    let api = env
+        .kubectl_as(
+            &admin,
+            &[
+                "get",
+                "deploy/api",
+                "-n",
+                "contentgen",
+                "-o",
+                "jsonpath={.spec.replicas}",
+            ],
+        )
+        .await;
     assert_eq!(
         String::from_utf8_lossy(&api.stdout).trim(),
         "3",
         "{}",
         text(&api)
     );
-    sim.stop().await;
-    let _ = std::fs::remove_dir_all(&dir);
+    env.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_viewer_sim_writes_a_viewer_kubeconfig() {
-    let sim = sim::start(SimOptions {
+    let env = SimEnv::start(SimOptions {
         user: Some("viewer".into()),
         ..SimOptions::default()
     })
-    .await
-    .expect("sim starts");
-    let yaml = sim.kubeconfig_yaml();
+    .await;
+    let yaml = env.sim.kubeconfig_yaml();
     assert!(
         yaml.contains("user: viewer") && yaml.contains("token: viewer"),
         "{yaml}"
     );
-    let dir = std::env::temp_dir().join(format!("opsdeck-viewer-sim-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let config = dir.join("kubeconfig");
-    std::fs::write(&config, yaml).unwrap();
-    let del = kubectl(
-        &dir,
-        &config,
-        &["delete", "pod", "-n", "contentgen", "-l", "app=api"],
-    )
-    .await;
+    let config = env.kubeconfig();
+    let del = env
+        .kubectl_as(
+            &config,
+            &["delete", "pod", "-n", "contentgen", "-l", "app=api"],
+        )
+        .await;
     assert!(!del.status.success(), "{}", text(&del));
     assert!(text(&del).contains("forbidden"), "{}", text(&del));
     assert!(
-        sim.requests()
+        env.sim
+            .requests()
             .iter()
             .all(|r| !r.is_mutating() || r.status == 403)
     );
-    sim.stop().await;
-    let _ = std::fs::remove_dir_all(&dir);
+    env.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -203,8 +170,8 @@ async fn kube_rs_with_the_viewer_kubeconfig_gets_403_on_writes_and_dry_runs() {
     use k8s_openapi::api::apps::v1::Deployment;
     use kube::api::{Api, Patch, PatchParams};
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let sim = sim::start(SimOptions::default()).await.expect("sim starts");
-    let kc = kube::config::Kubeconfig::from_yaml(&sim.kubeconfig_yaml_for("viewer")).unwrap();
+    let env = SimEnv::start(SimOptions::default()).await;
+    let kc = kube::config::Kubeconfig::from_yaml(&env.sim.kubeconfig_yaml_for("viewer")).unwrap();
     let cfg = kube::Config::from_custom_kubeconfig(kc, &Default::default())
         .await
         .unwrap();
@@ -225,7 +192,8 @@ async fn kube_rs_with_the_viewer_kubeconfig_gets_403_on_writes_and_dry_runs() {
             other => panic!("expected 403, got {other:?}"),
         }
     }
-    let writes: Vec<_> = sim
+    let writes: Vec<_> = env
+        .sim
         .requests()
         .into_iter()
         .filter(|r| r.is_mutating())
@@ -241,5 +209,5 @@ async fn kube_rs_with_the_viewer_kubeconfig_gets_403_on_writes_and_dry_runs() {
             .and_then(|s| s.replicas),
         Some(3)
     );
-    sim.stop().await;
+    env.stop().await;
 }

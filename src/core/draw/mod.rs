@@ -77,6 +77,9 @@ fn draw_footer(frame: &mut Frame, area: Rect, state: &State, ctx: &Ctx) {
             if !state.completions.is_empty() {
                 let options = format!("   {}", state.completions.join(" "));
                 line.spans.push(Span::styled(options, ctx.theme.dim));
+            } else if let Some(msg) = &state.flash {
+                line.spans
+                    .push(Span::styled(format!("   {msg}"), ctx.theme.warn));
             }
             line
         }

@@ -58,6 +58,16 @@ fn template_of(v: &Value) -> Result<Option<PodTemplateSpec>, WorldError> {
     }
 }
 
+/// The Deployment spec fields a write may change.
+struct DeploymentSpec {
+    replicas: Option<i32>,
+    template: Option<PodTemplateSpec>,
+    paused: bool,
+    /// `spec.progressDeadlineSeconds`: how long a rollout may make no progress before the
+    /// controller calls it stalled (ProgressDeadlineExceeded).
+    progress_deadline: Option<i64>,
+}
+
 fn same_template(a: &PodTemplateSpec, b: &PodTemplateSpec) -> bool {
     serde_json::to_vec(a).ok() == serde_json::to_vec(b).ok()
 }
@@ -107,6 +117,10 @@ impl World {
             .pointer("/spec/paused")
             .and_then(Value::as_bool)
             .unwrap_or(false);
+        let progress_deadline = new
+            .pointer("/spec/progressDeadlineSeconds")
+            .and_then(Value::as_i64)
+            .filter(|s| *s > 0);
         let unschedulable = new
             .pointer("/spec/unschedulable")
             .and_then(Value::as_bool)
@@ -120,7 +134,13 @@ impl World {
         };
         match kind {
             Kind::Deployment => {
-                self.apply_deployment(&key, replicas, template, paused, annotations)
+                let spec = DeploymentSpec {
+                    replicas,
+                    template,
+                    paused,
+                    progress_deadline,
+                };
+                self.apply_deployment(&key, spec, annotations)
             }
             Kind::StatefulSet => self.apply_sts(&key, replicas, template),
             Kind::Node => {
@@ -191,18 +211,23 @@ impl World {
         Ok(())
     }
 
-    fn apply_deployment(
-        &mut self,
-        key: &Key,
-        replicas: Option<i32>,
-        template: Option<PodTemplateSpec>,
-        paused: bool,
-        mut annotations: Labels,
-    ) {
+    fn apply_deployment(&mut self, key: &Key, spec: DeploymentSpec, mut annotations: Labels) {
         let Some(d) = self.deployments.get_mut(key) else {
             return;
         };
+        let DeploymentSpec {
+            replicas,
+            template,
+            paused,
+            progress_deadline,
+        } = spec;
         let mut spec_changed = false;
+        if let Some(p) = progress_deadline
+            && p != d.progress_deadline
+        {
+            d.progress_deadline = p;
+            spec_changed = true;
+        }
         if let Some(r) = replicas
             && r != d.replicas
         {
@@ -302,13 +327,13 @@ impl World {
                     .meta
                     .annotations
                     .clone();
-                self.apply_deployment(
-                    &key,
-                    Some(replicas),
-                    None,
-                    self.deployments.get(&key).is_some_and(|d| d.paused),
-                    ann,
-                );
+                let spec = DeploymentSpec {
+                    replicas: Some(replicas),
+                    template: None,
+                    paused: self.deployments.get(&key).is_some_and(|d| d.paused),
+                    progress_deadline: None,
+                };
+                self.apply_deployment(&key, spec, ann);
             }
             Kind::StatefulSet => {
                 self.statefulsets.get(&key).ok_or(WorldError::NotFound)?;
