@@ -409,3 +409,52 @@ fn demo_bad_rollout_pages_the_availability_slo_within_a_minute_and_a_half() {
     t.keys(&["Enter"]);
     t.wait_dead(Duration::from_secs(10));
 }
+
+/// What a new user meets at 80x24: every `:` word in the help, tab completing a view's name,
+/// and a cut row shown in full, then closed by any key.
+#[test]
+fn demo_help_tab_completion_and_a_row_in_full() {
+    let t = Tmux::start("full", 80, 24, &["demo"], &[]);
+    t.wait_for("the overview", STARTUP, |s| s.contains("Workloads"));
+
+    t.keys(&["?"]);
+    let help = t.wait_for("the help", STARTUP, |s| s.contains("Keys (any key closes)"));
+    for word in [":queues", ":slos", ":costs", ":restart W", ":runbook NAME"] {
+        assert!(help.contains(word), "help lacks {word}:\n{help}");
+    }
+    let right_edge = help
+        .lines()
+        .filter(|l| l.contains("show the keys"))
+        .all(|l| l.trim_end().ends_with('│'));
+    assert!(
+        right_edge,
+        "the help box closes on the screen's edge:\n{help}"
+    );
+    t.keys(&["q"]);
+    t.wait_for("help closed", STARTUP, |s| {
+        !s.contains("Keys (any key closes)")
+    });
+
+    t.literal(":que");
+    t.keys(&["Tab"]);
+    t.wait_for("the completions", STARTUP, |s| s.contains("queue queues"));
+    t.literal("s");
+    t.keys(&["Tab", "Enter"]);
+    t.wait_for("the queues view", STARTUP, |s| {
+        s.contains("Queues [") && s.contains("articles")
+    });
+
+    t.keys(&["v"]);
+    let full = t.wait_for("the row in full", STARTUP, |s| s.contains("In full"));
+    assert!(
+        full.contains("CONSUMER") || full.contains("QUEUE"),
+        "{full}"
+    );
+    t.keys(&["j"]);
+    t.wait_for("the row in full closed", STARTUP, |s| {
+        !s.contains("In full")
+    });
+    t.literal(":q");
+    t.keys(&["Enter"]);
+    t.wait_dead(Duration::from_secs(10));
+}

@@ -33,11 +33,18 @@ fn labelled(label: &str, text: &str, width: usize, style: Style, ctx: &Ctx) -> V
         .collect()
 }
 
-/// Everything the plan says, then the prompt: what changes, the exact requests (wrapped, never
-/// cut: they are what the operator is about to send), what else it touches, the permission
-/// and dry-run answers. On a small terminal the details give way first: the target, the
-/// changes and the prompt always show.
-pub fn draw_confirm(frame: &mut Frame, body: Rect, plan: &Plan, typed: &str, ctx: &Ctx) {
+/// Everything the plan says, then the prompt: what changes, what else it touches, the
+/// permission and dry-run answers, and the exact requests (wrapped, never cut: they are what
+/// the operator is about to send). The target, the changes and the prompt always show; the
+/// details below them scroll (page up/down) when the screen is too small for all of them.
+pub fn draw_confirm(
+    frame: &mut Frame,
+    body: Rect,
+    plan: &Plan,
+    typed: &str,
+    scroll: usize,
+    ctx: &Ctx,
+) {
     let inner = Dialog::inner_width(body, 110);
     let width = usize::from(inner);
     let mut head = labelled("target", &plan.target, width, ctx.theme.accent, ctx);
@@ -46,10 +53,6 @@ pub fn draw_confirm(frame: &mut Frame, body: Rect, plan: &Plan, typed: &str, ctx
         head.extend(labelled(&c.what, &change, width, ctx.theme.warn, ctx));
     }
     let mut details: Vec<Line> = vec![];
-    for call in &plan.calls {
-        let request = format!("{} {} {}", call.method, call.path, call.body);
-        details.extend(labelled("request", &request, width, ctx.theme.text, ctx));
-    }
     for w in &plan.warnings {
         for text in wrap(&format!("{} {w}", ctx.symbols.warn), width) {
             details.push(Line::from(Span::styled(text, ctx.theme.warn)));
@@ -63,6 +66,10 @@ pub fn draw_confirm(frame: &mut Frame, body: Rect, plan: &Plan, typed: &str, ctx
     details.extend(labelled("access", &permission, width, ctx.theme.text, ctx));
     if let Some(d) = &plan.dry_run {
         details.extend(labelled("dry run", d, width, ctx.theme.text, ctx));
+    }
+    for call in &plan.calls {
+        let request = format!("{} {} {}", call.method, call.path, call.body);
+        details.extend(labelled("request", &request, width, ctx.theme.text, ctx));
     }
     let (ask, ask_style) = if plan.destructive {
         (
@@ -91,10 +98,13 @@ pub fn draw_confirm(frame: &mut Frame, body: Rect, plan: &Plan, typed: &str, ctx
     ];
     let room = Dialog::inner_height(body).saturating_sub(head.len() + foot.len());
     if details.len() > room {
-        let hidden = details.len() + 1 - room.max(1);
-        details.truncate(room.saturating_sub(1));
+        // One line says what is out of sight; the rest show from `scroll` on.
+        let shown = room.saturating_sub(1);
+        let top = scroll.min(details.len() - shown);
+        let below = details.len() - top - shown;
+        details = details.into_iter().skip(top).take(shown).collect();
         details.push(Line::from(Span::styled(
-            format!("({hidden} more lines: a taller terminal shows them)"),
+            format!("({top} lines above, {below} below: pgup/pgdn)"),
             ctx.theme.dim,
         )));
     }
@@ -114,7 +124,12 @@ pub fn draw_confirm(frame: &mut Frame, body: Rect, plan: &Plan, typed: &str, ctx
 
 /// The action panel, pinned to the bottom of the body.
 pub fn draw_panel(frame: &mut Frame, body: Rect, panel: &ActionPanel, ctx: &Ctx) {
-    let height = (panel.lines.len() as u16 + 2).clamp(3, 8).min(body.height);
+    let wrapped: Vec<String> = panel
+        .lines
+        .iter()
+        .flat_map(|l| wrap(l, usize::from(body.width.saturating_sub(2))))
+        .collect();
+    let height = (wrapped.len() as u16 + 2).clamp(3, 8).min(body.height);
     let area = Rect {
         y: body.y + body.height - height,
         height,
@@ -128,11 +143,11 @@ pub fn draw_panel(frame: &mut Frame, body: Rect, panel: &ActionPanel, ctx: &Ctx)
         ActionPhase::Failed => ("FAILED", ctx.theme.bad),
         ActionPhase::Cancelled => ("cancelled", ctx.theme.dim),
     };
+    // Lines wrap (a conflict or a failure reason is read whole); the newest stay in view.
     let visible = usize::from(height.saturating_sub(2));
-    let lines: Vec<Line> = panel
-        .lines
+    let lines: Vec<Line> = wrapped
         .iter()
-        .skip(panel.lines.len().saturating_sub(visible))
+        .skip(wrapped.len().saturating_sub(visible))
         .map(|l| Line::raw(l.clone()))
         .collect();
     let mut title = vec![
@@ -185,13 +200,27 @@ pub fn draw_runbook(frame: &mut Frame, body: Rect, walk: &Walk, with_panel: bool
             || walk.text(&step.kind),
             |t| format!("{t}: {}", walk.text(&step.kind)),
         );
-        lines.push(Line::from(Span::styled(
-            format!("{mark} {:>2}. {kind:<7}{text}", i + 1),
-            style,
-        )));
+        let head = format!("{mark} {:>2}. {kind:<7}", i + 1);
+        if i == walk.step && !walk.finished() {
+            // The step about to run is read whole: it is what the operator acts on.
+            let indent = " ".repeat(crate::ui::text::width(&head));
+            let room = usize::from(inner).saturating_sub(indent.len());
+            for (k, part) in wrap(&text, room).into_iter().enumerate() {
+                let lead = if k == 0 {
+                    head.as_str()
+                } else {
+                    indent.as_str()
+                };
+                lines.push(Line::from(Span::styled(format!("{lead}{part}"), style)));
+            }
+        } else {
+            lines.push(Line::from(Span::styled(format!("{head}{text}"), style)));
+        }
     }
     for entry in walk.log.iter().rev().take(2).rev() {
-        lines.push(Line::from(Span::styled(entry.clone(), ctx.theme.dim)));
+        for part in wrap(entry, usize::from(inner)) {
+            lines.push(Line::from(Span::styled(part, ctx.theme.dim)));
+        }
     }
     let (prompt, style) = match walk.phase {
         WalkPhase::Ready => (

@@ -551,7 +551,7 @@ impl Pane for ClusterPane {
         }
     }
 
-    fn in_full(&self, v: ViewId, width: u16, ctx: &Ctx) -> Option<(String, Vec<(String, String)>)> {
+    fn in_full(&self, v: ViewId, ctx: &Ctx) -> Option<(String, Vec<(String, String)>)> {
         let (m, shown) = (&self.model, self.shown());
         let (title, rows, table): (_, Box<dyn TableRows + '_>, &TableState) = match v {
             OVERVIEW => (
@@ -586,7 +586,7 @@ impl Pane for ClusterPane {
             ),
             _ => return None,
         };
-        Some(selected_in_full(&title, rows.as_ref(), table, width, ctx))
+        Some(selected_in_full(&title, rows.as_ref(), table, ctx))
     }
 
     fn badges(&self, ctx: &Ctx) -> Vec<Badge> {

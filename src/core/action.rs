@@ -35,7 +35,7 @@ impl Action {
         (Action::Quit, "quit", "quit opsdeck"),
         (Action::Back, "back", "clear filter, or go back"),
         (Action::Help, "help", "show the keys"),
-        (Action::Command, "command", "command line (tab completes)"),
+        (Action::Command, "command", "commands (tab completes)"),
         (Action::Filter, "filter", "filter the table / log"),
         (Action::Up, "up", "move up"),
         (Action::Down, "down", "move down"),

@@ -46,6 +46,8 @@ pub enum Mode {
     Confirm {
         plan: Box<Plan>,
         input: TextArea<'static>,
+        /// Lines of the plan's details scrolled past (page up/down: a long request in full).
+        scroll: usize,
     },
 }
 

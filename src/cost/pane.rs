@@ -74,15 +74,10 @@ impl Pane for CostPane {
         view::draw_costs(frame, area, &self.model, &self.table, ctx);
     }
 
-    fn in_full(
-        &self,
-        _view: ViewId,
-        width: u16,
-        ctx: &Ctx,
-    ) -> Option<(String, Vec<(String, String)>)> {
+    fn in_full(&self, _view: ViewId, ctx: &Ctx) -> Option<(String, Vec<(String, String)>)> {
         let title = view::title(&self.model, ctx);
         let rows = view::Budgets(&self.model);
-        Some(selected_in_full(&title, &rows, &self.table, width, ctx))
+        Some(selected_in_full(&title, &rows, &self.table, ctx))
     }
 
     fn band(&self) -> Option<Band> {

@@ -122,15 +122,10 @@ impl Pane for QueuePane {
         Some(Nav::Pods(Scope::Workload { namespace, name }))
     }
 
-    fn in_full(
-        &self,
-        _view: ViewId,
-        width: u16,
-        ctx: &Ctx,
-    ) -> Option<(String, Vec<(String, String)>)> {
+    fn in_full(&self, _view: ViewId, ctx: &Ctx) -> Option<(String, Vec<(String, String)>)> {
         let title = view::title(&self.model, ctx);
         let rows = view::Queues(self.shown());
-        Some(selected_in_full(&title, &rows, &self.table, width, ctx))
+        Some(selected_in_full(&title, &rows, &self.table, ctx))
     }
 
     fn band(&self) -> Option<Band> {

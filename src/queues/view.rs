@@ -179,7 +179,7 @@ impl TableRows for Queues<'_> {
                 Cell::from(dash(q.overdue)),
                 Cell::from(dash(q.failed)),
                 Cell::from(consumer),
-                Cell::from(sparkline(depths, 30, ctx.symbols.ascii)),
+                Cell::history(sparkline(depths, 30, ctx.symbols.ascii)),
             ]);
         }
         Some(Row::new(cells).style(row_style(q, ctx)))

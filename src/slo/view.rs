@@ -122,7 +122,7 @@ impl TableRows for Overview<'_> {
                 Cell::from(gauge(r.budget_remaining, 9, ascii)),
                 Cell::from(burn_text(r.burn)),
                 Cell::from(exhaustion_text(r)),
-                Cell::from(sparkline(r.history.iter().copied(), 24, ascii)),
+                Cell::history(sparkline(r.history.iter().copied(), 24, ascii)),
             ])
             .style(row_style(r, ctx)),
         )
@@ -206,7 +206,11 @@ impl TableRows for Slos<'_> {
             for row in r.eval.rows.iter().take(3) {
                 cells.push(Cell::from(alert_row_text(row)));
             }
-            cells.push(Cell::from(sparkline(r.history.iter().copied(), 40, ascii)));
+            cells.push(Cell::history(sparkline(
+                r.history.iter().copied(),
+                40,
+                ascii,
+            )));
         }
         Some(Row::new(cells).style(row_style(r, ctx)))
     }

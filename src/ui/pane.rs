@@ -153,12 +153,7 @@ pub trait Pane {
 
     /// The selected row in full (column, whole text), and the view's title with its source's
     /// state: what a cut cell or title said.
-    fn in_full(
-        &self,
-        _view: ViewId,
-        _width: u16,
-        _ctx: &Ctx,
-    ) -> Option<(String, Vec<(String, String)>)> {
+    fn in_full(&self, _view: ViewId, _ctx: &Ctx) -> Option<(String, Vec<(String, String)>)> {
         None
     }
 

@@ -10,7 +10,7 @@ use ratatui::widgets::{Block, Borders, Row as TuiRow, Table};
 
 use super::symbols::Symbols;
 use super::table_state::TableState;
-use super::text::{cut, fit_line, width};
+use super::text::{cut, fit_line, tail, width};
 use super::theme::Theme;
 use crate::status::{Health, LoadState};
 
@@ -70,14 +70,25 @@ pub struct Cell {
     pub mark: Option<(&'static str, Style)>,
     pub text: String,
     pub style: Style,
+    /// Too wide, it keeps its end rather than its start (a sparkline's newest points).
+    pub keep_end: bool,
 }
 
 impl Cell {
     pub fn styled(text: impl Into<String>, style: Style) -> Cell {
         Cell {
-            mark: None,
             text: text.into(),
             style,
+            ..Cell::default()
+        }
+    }
+
+    /// A history drawn as text: a narrow column shows its newest end, unmarked.
+    pub fn history(text: String) -> Cell {
+        Cell {
+            text,
+            keep_end: true,
+            ..Cell::default()
         }
     }
 
@@ -88,6 +99,7 @@ impl Cell {
             mark: Some((ctx.symbols.health(health), style)),
             text: text.into(),
             style,
+            keep_end: false,
         }
     }
 
@@ -96,7 +108,7 @@ impl Cell {
         Cell {
             mark: Some((ctx.symbols.health(health), ctx.theme.health(health))),
             text: text.into(),
-            style: Style::default(),
+            ..Cell::default()
         }
     }
 
@@ -112,7 +124,12 @@ impl Cell {
             spans.push(Span::styled(format!("{m} "), style));
             room = room.saturating_sub(width(m) + 1);
         }
-        spans.push(Span::styled(cut(&self.text, room, cut_mark), self.style));
+        let text = if self.keep_end {
+            tail(&self.text, room)
+        } else {
+            cut(&self.text, room, cut_mark)
+        };
+        spans.push(Span::styled(text, self.style));
         Line::from(spans)
     }
 }
@@ -322,17 +339,17 @@ pub fn line_text(line: &Line) -> String {
     text.trim().to_string()
 }
 
-/// A table view's selected row in full, under its title: what a "row in full" shows.
+/// A table view's selected row in full, under its title: every column the widest screen
+/// shows, whatever this one shows.
 pub fn selected_in_full(
     title: &Line,
     rows: &dyn TableRows,
     table: &TableState,
-    width: u16,
     ctx: &Ctx,
 ) -> (String, Vec<(String, String)>) {
     let fields = table
         .selected_slot()
-        .map(|slot| row_in_full(rows, slot, width, ctx))
+        .map(|slot| row_in_full(rows, slot, u16::MAX, ctx))
         .unwrap_or_default();
     (line_text(title), fields)
 }

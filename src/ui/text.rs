@@ -32,6 +32,25 @@ pub fn cut(text: &str, max: usize, mark: &str) -> String {
     out
 }
 
+/// The last `max` columns of `text` (a sparkline keeps its newest points).
+pub fn tail(text: &str, max: usize) -> String {
+    let total = width(text);
+    if total <= max {
+        return text.to_string();
+    }
+    let mut skip = total - max;
+    let mut start = 0;
+    for (i, c) in text.char_indices() {
+        if skip == 0 {
+            start = i;
+            break;
+        }
+        skip = skip.saturating_sub(c.width().unwrap_or(0));
+        start = i + c.len_utf8();
+    }
+    text[start..].to_string()
+}
+
 /// A line of spans in at most `max` columns: spans past the edge are dropped, the one on it
 /// is cut, and a cut line ends with `mark` (in `mark_style`).
 pub fn fit_line<'a>(spans: Vec<Span<'a>>, max: usize, mark: &str, mark_style: Style) -> Line<'a> {
@@ -119,6 +138,8 @@ mod tests {
         assert_eq!(cut("api", 14, "…"), "api");
         assert_eq!(cut("✖ 1 SLO paging", 5, "…"), "✖ 1 …");
         assert_eq!(cut("abc", 0, "…"), "");
+        assert_eq!(tail("▁▂▃▄▅", 3), "▃▄▅");
+        assert_eq!(tail("ab", 3), "ab");
     }
 
     #[test]

@@ -28,9 +28,11 @@ pub fn draw(frame: &mut Frame, body: Rect, state: &State, ctx: &Ctx) {
         Mode::NamespacePicker { cursor, chosen } => {
             draw_picker(frame, body, state, ctx, *cursor, chosen)
         }
-        Mode::Confirm { plan, input } => {
-            action_view::draw_confirm(frame, body, plan, &input.lines().join(" "), ctx)
-        }
+        Mode::Confirm {
+            plan,
+            input,
+            scroll,
+        } => action_view::draw_confirm(frame, body, plan, &input.lines().join(" "), *scroll, ctx),
         _ => {}
     }
 }
@@ -114,7 +116,7 @@ fn command_words(state: &State) -> String {
 fn draw_in_full(frame: &mut Frame, body: Rect, state: &State, ctx: &Ctx) {
     let view = state.view();
     let inner = Dialog::inner_width(body, 110);
-    let found = state.pane().and_then(|p| p.in_full(view, state.width, ctx));
+    let found = state.pane().and_then(|p| p.in_full(view, ctx));
     let mut lines = vec![];
     for text in wrap(super::header::text(state, ctx).trim(), usize::from(inner)) {
         lines.push(Line::from(Span::styled(text, ctx.theme.dim)));

@@ -92,6 +92,7 @@ pub fn on_planned(state: &mut State, result: Result<Box<Plan>, ActionError>) {
             state.mode = Mode::Confirm {
                 plan,
                 input: TextArea::default(),
+                scroll: 0,
             };
         }
         Err(e) => {
@@ -108,7 +109,27 @@ pub fn confirm_key(
     key: KeyEvent,
     plan: Box<Plan>,
     mut input: TextArea<'static>,
+    scroll: usize,
 ) -> Vec<Effect> {
+    let step = usize::from(state.height / 2).max(1);
+    let scrolled = match key.code {
+        KeyCode::PageDown | KeyCode::Down => {
+            Some(scroll + if key.code == KeyCode::Down { 1 } else { step })
+        }
+        KeyCode::PageUp | KeyCode::Up => {
+            Some(scroll.saturating_sub(if key.code == KeyCode::Up { 1 } else { step }))
+        }
+        _ => None,
+    };
+    if let Some(scroll) = scrolled {
+        // The drawing clamps it to what there is to see.
+        state.mode = Mode::Confirm {
+            plan,
+            input,
+            scroll,
+        };
+        return vec![];
+    }
     match key.code {
         KeyCode::Esc => {
             if let Some(panel) = state.action.as_mut() {
@@ -124,7 +145,11 @@ pub fn confirm_key(
                     "type {:?} and Enter to confirm, Esc to cancel",
                     plan.confirm_phrase
                 ));
-                state.mode = Mode::Confirm { plan, input };
+                state.mode = Mode::Confirm {
+                    plan,
+                    input,
+                    scroll,
+                };
                 return vec![];
             }
             if let Some(panel) = state.action.as_mut() {
@@ -138,7 +163,11 @@ pub fn confirm_key(
         }
         _ => {
             input.input(key);
-            state.mode = Mode::Confirm { plan, input };
+            state.mode = Mode::Confirm {
+                plan,
+                input,
+                scroll,
+            };
             vec![]
         }
     }

@@ -40,7 +40,11 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             vec![]
         }
         Mode::NamespacePicker { cursor, chosen } => picker::key(state, key, cursor, chosen),
-        Mode::Confirm { plan, input } => actions::confirm_key(state, key, plan, input),
+        Mode::Confirm {
+            plan,
+            input,
+            scroll,
+        } => actions::confirm_key(state, key, plan, input, scroll),
         Mode::Runbook => runbook::key(state, key),
     }
 }
