@@ -39,7 +39,7 @@ fn plan(request: ActionRequest, destructive: bool) -> Box<Plan> {
             after: "6".into(),
         }],
         calls: vec![PlannedCall {
-            api: Default::default(),
+            api: opsdeck::actions::plan::Api::Kubernetes,
             method: "PATCH".into(),
             path: "/apis/apps/v1/namespaces/contentgen/deployments/api".into(),
             content_type: "application/json-patch+json".into(),

@@ -233,7 +233,7 @@ fn rollback_plan() -> Box<opsdeck::actions::plan::Plan> {
             },
         ],
         calls: vec![PlannedCall {
-            api: Default::default(),
+            api: opsdeck::actions::plan::Api::Kubernetes,
             method: "PATCH".into(),
             path: "/apis/apps/v1/namespaces/contentgen/deployments/api".into(),
             content_type: "application/json-patch+json".into(),

@@ -173,18 +173,16 @@ pub async fn get_workload(client: &Client, w: &WorkloadRef) -> Result<Value, Act
     get(client, &w.path()).await
 }
 
-/// The HPA that scales `w`, if any (a forbidden list is said, not fatal).
-pub async fn hpa_of(client: &kube::Client, w: &WorkloadRef) -> Result<Option<Hpa>, String> {
+/// The HPA that scales `w`, if any.
+pub async fn hpa_of(client: &kube::Client, w: &WorkloadRef) -> Result<Option<Hpa>, ActionError> {
     let path = format!(
         "/apis/autoscaling/v2/namespaces/{}/horizontalpodautoscalers",
         w.namespace
     );
-    match get(client, &path).await {
-        Ok(list) => Ok(Hpa::from_list(&list)
-            .into_iter()
-            .find(|h| h.scales(w.kind, &w.name))),
-        Err(e) => Err(e.to_string()),
-    }
+    let list = get(client, &path).await?;
+    Ok(Hpa::from_list(&list)
+        .into_iter()
+        .find(|h| h.scales(w.kind, &w.name)))
 }
 
 /// A draft for `w` with the object's resourceVersion as the write's precondition.

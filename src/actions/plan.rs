@@ -13,11 +13,10 @@ pub struct Change {
     pub after: String,
 }
 
-/// Which API a call goes to.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// Which API a call goes to (always said: a call never goes to the cluster by default).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Api {
     /// The cluster's API server, through the kube client (its credentials, its Audit-ID).
-    #[default]
     Kubernetes,
     /// The platform's own HTTP API (`[platform] url`).
     Platform,
@@ -26,7 +25,6 @@ pub enum Api {
 /// A request exactly as it will be sent (path relative to the server, query included).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlannedCall {
-    #[serde(default)]
     pub api: Api,
     pub method: String,
     pub path: String,

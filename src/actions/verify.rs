@@ -129,7 +129,9 @@ pub async fn wait_rollout(
 }
 
 /// After a scale: done when the replicas the controller wants now are all there and ready.
-/// An autoscaler may have moved the count since the write; that is said, not failed.
+/// An autoscaler may have moved the count since the write; that is said, not failed. (No
+/// rollout rule here: a scale does not clear a stalled rollout's condition, and scaling a
+/// crash-looping Deployment to 0 is a fix that must verify.)
 pub async fn wait_replicas(
     cx: &Cx<'_>,
     w: &WorkloadRef,
@@ -141,17 +143,13 @@ pub async fn wait_replicas(
         || "something else".to_string(),
         |h| format!("HPA {}/{}", h.namespace, h.name),
     );
-    let mut note = String::new();
     watch_workload(cx, w, progress, |obj| {
-        if rollout::of_json(w.kind, obj).map_err(ActionError::Api)? == Rollout::Stalled {
-            return Err(ActionError::Verify(
-                Rollout::Stalled.message(w.kind, &w.name),
-            ));
-        }
         let want = wanted(obj);
-        if want != asked {
-            note = format!(" (asked {asked}; {moved_by} set it to {want})");
-        }
+        let note = if want == asked {
+            String::new()
+        } else {
+            format!(" (asked {asked}; {moved_by} set it to {want})")
+        };
         let (ready, total) = (
             int(obj, "/status/readyReplicas"),
             int(obj, "/status/replicas"),

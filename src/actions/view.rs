@@ -18,35 +18,31 @@ use crate::ui::text::wrap;
 /// Label width of the plan preview's left column.
 const LABEL: usize = 12;
 
-/// `label` then `text`, the text wrapped to `width` under itself.
+/// `label` then `text`, the text wrapped to `width` under itself. A label longer than the
+/// column ("template annotation kubectl.kubernetes.io/restartedAt") takes a line of its own,
+/// so the value (what changes to) is never the part cut.
 fn labelled(label: &str, text: &str, width: usize, style: Style, ctx: &Ctx) -> Vec<Line<'static>> {
-    wrap(text, width.saturating_sub(LABEL + 1))
-        .into_iter()
-        .enumerate()
-        .map(|(i, part)| {
-            let head = if i == 0 { label } else { "" };
-            Line::from(vec![
-                Span::styled(format!("{head:<LABEL$} "), ctx.theme.dim),
-                Span::styled(part, style),
-            ])
-        })
-        .collect()
+    let own_line = crate::ui::text::width(label) > LABEL;
+    let mut lines = vec![];
+    if own_line {
+        for part in wrap(label, width) {
+            lines.push(Line::from(Span::styled(part, ctx.theme.dim)));
+        }
+    }
+    let parts = wrap(text, width.saturating_sub(LABEL + 1));
+    lines.extend(parts.into_iter().enumerate().map(|(i, part)| {
+        let head = if i == 0 && !own_line { label } else { "" };
+        Line::from(vec![
+            Span::styled(format!("{head:<LABEL$} "), ctx.theme.dim),
+            Span::styled(part, style),
+        ])
+    }));
+    lines
 }
 
-/// Everything the plan says, then the prompt: what changes, what else it touches, the
-/// permission and dry-run answers, and the exact requests (wrapped, never cut: they are what
-/// the operator is about to send). The target, the changes and the prompt always show; the
-/// details below them scroll (page up/down) when the screen is too small for all of them.
-pub fn draw_confirm(
-    frame: &mut Frame,
-    body: Rect,
-    plan: &Plan,
-    typed: &str,
-    scroll: usize,
-    ctx: &Ctx,
-) {
-    let inner = Dialog::inner_width(body, 110);
-    let width = usize::from(inner);
+/// The plan preview's parts at `width`: the head (target and changes: always shown) and the
+/// details (warnings, access, dry run, the exact requests: scrolled when too many).
+fn plan_parts(plan: &Plan, width: usize, ctx: &Ctx) -> (Vec<Line<'static>>, Vec<Line<'static>>) {
     let mut head = labelled("target", &plan.target, width, ctx.theme.accent, ctx);
     for c in &plan.changes {
         let change = format!("{} {} {}", c.before, ctx.symbols.arrow, c.after);
@@ -71,6 +67,46 @@ pub fn draw_confirm(
         let request = format!("{} {} {}", call.method, call.path, call.body);
         details.extend(labelled("request", &request, width, ctx.theme.text, ctx));
     }
+    (head, details)
+}
+
+/// Lines the confirmation's prompt takes (the question and the typed answer).
+const PROMPT_LINES: usize = 2;
+
+/// How far the plan's details can scroll in `body` (0 when they all fit).
+pub fn confirm_scroll_limit(plan: &Plan, body: Rect) -> usize {
+    let theme = crate::ui::theme::Theme::default();
+    // Line counts do not depend on colours or on which symbol set marks a warning.
+    let ctx = Ctx {
+        theme: &theme,
+        symbols: &crate::ui::symbols::UNICODE,
+        now: 0,
+    };
+    let width = usize::from(Dialog::inner_width(body, DIALOG_WIDTH));
+    let (head, details) = plan_parts(plan, width, &ctx);
+    let room = Dialog::inner_height(body).saturating_sub(head.len() + PROMPT_LINES);
+    // One line of the room says what is out of sight.
+    details.len().saturating_sub(room.saturating_sub(1))
+}
+
+/// The plan preview's widest inner width.
+const DIALOG_WIDTH: u16 = 110;
+
+/// Everything the plan says, then the prompt: what changes, what else it touches, the
+/// permission and dry-run answers, and the exact requests (wrapped, never cut: they are what
+/// the operator is about to send). The target, the changes and the prompt always show; the
+/// details below them scroll (page up/down) when the screen is too small for all of them.
+pub fn draw_confirm(
+    frame: &mut Frame,
+    body: Rect,
+    plan: &Plan,
+    typed: &str,
+    scroll: usize,
+    ctx: &Ctx,
+) {
+    let inner = Dialog::inner_width(body, DIALOG_WIDTH);
+    let width = usize::from(inner);
+    let (mut head, mut details) = plan_parts(plan, width, ctx);
     let (ask, ask_style) = if plan.destructive {
         (
             format!(
@@ -96,8 +132,14 @@ pub fn draw_confirm(
             Span::styled("_", ctx.theme.dim),
         ]),
     ];
-    let room = Dialog::inner_height(body).saturating_sub(head.len() + foot.len());
-    if details.len() > room {
+    let height = Dialog::inner_height(body);
+    // The prompt always shows; on a very short screen the head gives way below it.
+    head.truncate(height.saturating_sub(foot.len()));
+    let room = height.saturating_sub(head.len() + foot.len());
+    if room == 0 {
+        // A screen too short for any detail: the target, the changes and the prompt.
+        details.clear();
+    } else if details.len() > room {
         // One line says what is out of sight; the rest show from `scroll` on.
         let shown = room.saturating_sub(1);
         let top = scroll.min(details.len() - shown);
@@ -176,10 +218,12 @@ pub fn draw_runbook(frame: &mut Frame, body: Rect, walk: &Walk, with_panel: bool
     };
     let inner = Dialog::inner_width(room, 100);
     let total = walk.runbook.steps.len();
-    let mut lines = vec![Line::from(Span::styled(
-        walk.runbook.description.clone(),
-        ctx.theme.dim,
-    ))];
+    // Built in parts so a small screen drops the least useful first: finished steps, then
+    // steps to come, then older outcomes, then the description. The step about to run and
+    // the prompt always show.
+    let mut done: Vec<Line> = vec![];
+    let mut current: Vec<Line> = vec![];
+    let mut coming: Vec<Line> = vec![];
     for (i, step) in walk.runbook.steps.iter().enumerate() {
         let (mark, style) = match i.cmp(&walk.step) {
             std::cmp::Ordering::Less => (ctx.symbols.ok, ctx.theme.ok),
@@ -201,27 +245,33 @@ pub fn draw_runbook(frame: &mut Frame, body: Rect, walk: &Walk, with_panel: bool
             |t| format!("{t}: {}", walk.text(&step.kind)),
         );
         let head = format!("{mark} {:>2}. {kind:<7}", i + 1);
-        if i == walk.step && !walk.finished() {
-            // The step about to run is read whole: it is what the operator acts on.
+        if i == walk.step {
+            // The step about to run (or the one that failed) is read whole.
             let indent = " ".repeat(crate::ui::text::width(&head));
-            let room = usize::from(inner).saturating_sub(indent.len());
-            for (k, part) in wrap(&text, room).into_iter().enumerate() {
-                let lead = if k == 0 {
-                    head.as_str()
-                } else {
-                    indent.as_str()
-                };
-                lines.push(Line::from(Span::styled(format!("{lead}{part}"), style)));
+            let width = usize::from(inner).saturating_sub(indent.len());
+            for (k, part) in wrap(&text, width).into_iter().enumerate() {
+                let lead = if k == 0 { &head } else { &indent };
+                current.push(Line::from(Span::styled(format!("{lead}{part}"), style)));
             }
         } else {
-            lines.push(Line::from(Span::styled(format!("{head}{text}"), style)));
+            let line = Line::from(Span::styled(format!("{head}{text}"), style));
+            if i < walk.step {
+                &mut done
+            } else {
+                &mut coming
+            }
+            .push(line);
         }
     }
-    for entry in walk.log.iter().rev().take(2).rev() {
-        for part in wrap(entry, usize::from(inner)) {
-            lines.push(Line::from(Span::styled(part, ctx.theme.dim)));
-        }
-    }
+    let mut outcomes: Vec<Line> = walk
+        .log
+        .iter()
+        .rev()
+        .take(2)
+        .rev()
+        .flat_map(|entry| wrap(entry, usize::from(inner)))
+        .map(|part| Line::from(Span::styled(part, ctx.theme.dim)))
+        .collect();
     let (prompt, style) = match walk.phase {
         WalkPhase::Ready => (
             format!(
@@ -248,13 +298,31 @@ pub fn draw_runbook(frame: &mut Frame, body: Rect, walk: &Walk, with_panel: bool
         ),
         WalkPhase::Stopped => ("runbook stopped; esc closes".to_string(), ctx.theme.dim),
     };
-    lines.push(Line::from(Span::styled(prompt, style)));
-    // On a small screen the step list gives way from the top; the prompt always shows.
+    let mut description = vec![Line::from(Span::styled(
+        walk.runbook.description.clone(),
+        ctx.theme.dim,
+    ))];
     let fit = Dialog::inner_height(room);
-    if lines.len() > fit {
-        let drop = lines.len() - fit;
-        lines.drain(1..(1 + drop).min(lines.len() - 1));
+    let count = |parts: [&Vec<Line>; 5]| parts.iter().map(|p| p.len()).sum::<usize>() + 1;
+    while count([&description, &done, &current, &coming, &outcomes]) > fit {
+        if !done.is_empty() {
+            done.remove(0);
+        } else if !coming.is_empty() {
+            coming.pop();
+        } else if outcomes.len() > 1 {
+            outcomes.remove(0);
+        } else if !description.is_empty() {
+            description.clear();
+        } else {
+            break;
+        }
     }
+    let mut lines = description;
+    lines.extend(done);
+    lines.extend(current);
+    lines.extend(coming);
+    lines.extend(outcomes);
+    lines.push(Line::from(Span::styled(prompt, style)));
     Dialog::new(format!("Runbook {}", walk.runbook.name), inner)
         .lines(lines)
         .render(frame, room, ctx);

@@ -77,13 +77,15 @@ impl Runner {
                 spawn_watches(&self.client, &namespaces, self.tx.clone(), &self.watches);
             }
             Effect::PlanAction(request) => {
-                self.with_executor(|executor, tx| async move {
+                let refused = |e| Msg::ActionPlanned(Err(e));
+                self.with_executor(refused, |executor, tx| async move {
                     let plan = executor.plan(&request).await.map(Box::new);
                     let _ = tx.send(Msg::ActionPlanned(plan)).await;
                 });
             }
             Effect::ExecuteAction { plan, confirmation } => {
-                self.with_executor(|executor, tx| async move {
+                let refused = |e| Msg::ActionFinished(Err(e));
+                self.with_executor(refused, |executor, tx| async move {
                     let (ptx, mut prx) = mpsc::channel(64);
                     let forward = {
                         let tx = tx.clone();
@@ -126,8 +128,8 @@ impl Runner {
         true
     }
 
-    /// Runs `job` as a task with the executor; without one, the plan fails with why.
-    fn with_executor<F, Fut>(&self, job: F)
+    /// Runs `job` as a task with the executor; without one, `refused` says why.
+    fn with_executor<F, Fut>(&self, refused: fn(ActionError) -> Msg, job: F)
     where
         F: FnOnce(Arc<Executor>, mpsc::Sender<Msg>) -> Fut,
         Fut: Future<Output = ()> + Send + 'static,
@@ -139,7 +141,7 @@ impl Runner {
             }
             Err(why) => {
                 let err = ActionError::Invalid(format!("actions are unavailable: {why}"));
-                tokio::spawn(async move { tx.send(Msg::ActionPlanned(Err(err))).await });
+                tokio::spawn(async move { tx.send(refused(err)).await });
             }
         }
     }

@@ -11,10 +11,11 @@ use super::model::{ClusterModel, ClusterMsg, Resource, Rows, SourceEvent};
 use super::source::Namespaces;
 use super::store::{Keyed, Store};
 use super::view::{self, Events, Hpas, Nodes, Pods, Shown, Workloads};
+use crate::k8s::WorkloadKind;
 use crate::status::{Health, LoadState, retry_reason};
-use crate::ui::format::age;
+use crate::ui::format::{age, stale_age_changes};
 use crate::ui::pane::{
-    Badge, BadgeRank, Dirty, Layer, LogTarget, Nav, Pane, Scope, Target, ViewId, ViewSpec, badge,
+    Badge, BadgeRank, Layer, LogTarget, Nav, Pane, Scope, Target, ViewId, ViewSpec, badge,
 };
 use crate::ui::table::{Ctx, TableRows, selected_in_full};
 use crate::ui::table_state::{TableState, matches};
@@ -128,7 +129,7 @@ impl ClusterPane {
 
     /// One watch message; true when it changes what `view` shows (rows of a resource the view
     /// does not show, an HPA's CPU drifting while you read pods, cost no redraw).
-    pub fn apply(&mut self, msg: ClusterMsg, now: i64, view: ViewId, picking: bool) -> Dirty {
+    pub fn apply(&mut self, msg: ClusterMsg, now: i64, view: ViewId, picking: bool) -> bool {
         let dirty = picking || self.is_visible(&msg, view);
         self.model.apply(msg, now);
         dirty
@@ -189,7 +190,7 @@ impl ClusterPane {
     }
 
     /// Lines of the log being read (or of one no longer shown: dropped).
-    pub fn apply_logs(&mut self, msg: LogMsg, now: i64) -> Dirty {
+    pub fn apply_logs(&mut self, msg: LogMsg, now: i64) -> bool {
         let Some(logs) = self.logs.as_mut() else {
             return false;
         };
@@ -488,7 +489,7 @@ impl Pane for ClusterPane {
         }
     }
 
-    fn open(&mut self, v: ViewId) -> Option<Nav> {
+    fn open(&self, v: ViewId) -> Option<Nav> {
         let c = &self.model;
         let pods_of = |namespace: &str, name: &str| {
             Nav::Pods(Scope::Workload {
@@ -514,15 +515,18 @@ impl Pane for ClusterPane {
             EVENTS => {
                 let e = c.events.get(self.events.selected_slot()?)?;
                 let (kind, name) = e.object.split_once('/').unwrap_or(("", ""));
-                let key = format!("{}/{name}", e.namespace);
-                if kind == "Pod" && c.pods.find(&key).is_some() {
+                if kind == "Pod"
+                    && c.pods
+                        .find(&Resource::Pods.key(&e.namespace, name))
+                        .is_some()
+                {
                     return Some(Nav::Logs(LogTarget {
                         namespace: e.namespace.clone(),
                         pod: name.to_string(),
                         container: None,
                     }));
                 }
-                matches!(kind, "Deployment" | "StatefulSet").then(|| pods_of(&e.namespace, name))
+                WorkloadKind::from_word(kind).map(|_| pods_of(&e.namespace, name))
             }
             PODS => self.selected_pod_logs(),
             _ => None,
@@ -551,7 +555,12 @@ impl Pane for ClusterPane {
         }
     }
 
-    fn in_full(&self, v: ViewId, ctx: &Ctx) -> Option<(String, Vec<(String, String)>)> {
+    fn in_full(
+        &self,
+        v: ViewId,
+        scope: Option<&Scope>,
+        ctx: &Ctx,
+    ) -> Option<(String, Vec<(String, String)>)> {
         let (m, shown) = (&self.model, self.shown());
         let (title, rows, table): (_, Box<dyn TableRows + '_>, &TableState) = match v {
             OVERVIEW => (
@@ -565,7 +574,7 @@ impl Pane for ClusterPane {
                 &self.workloads,
             ),
             PODS => (
-                view::pods_title(m, &self.pods, None, ctx),
+                view::pods_title(m, &self.pods, scope, ctx),
                 Box::new(Pods(shown)),
                 &self.pods,
             ),
@@ -596,22 +605,21 @@ impl Pane for ClusterPane {
             .iter()
             .filter(|(_, n)| n.health != Health::Ok)
             .count();
-        let node_health = if not_ready > 0 {
-            Health::Bad
+        let count = |text: String, style| Badge {
+            rank: BadgeRank::Count,
+            span: ratatui::text::Span::styled(text, style),
+        };
+        let nodes_style = if not_ready > 0 {
+            ctx.theme.bad
         } else {
-            Health::Ok
+            ctx.theme.text
         };
         let mut out = vec![
-            badge(
-                ctx,
-                BadgeRank::Count,
-                node_health,
+            count(
                 format!("nodes {}/{}", c.nodes.len() - not_ready, c.nodes.len()),
+                nodes_style,
             ),
-            Badge {
-                rank: BadgeRank::Count,
-                span: ratatui::text::Span::styled(format!("pods {}", c.pods.len()), ctx.theme.text),
-            },
+            count(format!("pods {}", c.pods.len()), ctx.theme.text),
         ];
         let warnings = c.warning_count();
         if warnings > 0 {
@@ -680,6 +688,10 @@ impl Pane for ClusterPane {
                     .iter()
                     .any(|&s| c.hpas.get(s).is_some_and(|h| differs(h.created))),
                 EVENTS => events(),
+                LOGS => self
+                    .logs
+                    .as_ref()
+                    .is_some_and(|l| stale_age_changes(&l.state, old, new)),
                 _ => false,
             }
     }

@@ -150,9 +150,9 @@ impl TableRows for Pods<'_> {
     fn columns(&self, width: u16) -> Vec<Column> {
         let wide = width >= WIDE;
         let mut columns = vec![];
-        // Narrow, a pod's whole name matters more than its namespace (pod names are unique
-        // in practice, and the row in full shows every column).
-        if wide {
+        // The namespace gives way first: a pod's whole name matters more (StatefulSet pods
+        // share names across namespaces, so it stays while more than one is watched).
+        if wide || self.0.many_namespaces {
             columns.push(give("NAMESPACE", 4, 16));
         }
         columns.push(col("NAME", 16, 64));
@@ -170,18 +170,18 @@ impl TableRows for Pods<'_> {
 
     fn row(&self, slot: usize, width: u16, ctx: &Ctx) -> Option<Row> {
         let p = self.0.model.pods.get(slot)?;
-        Some(Row::new(pod_cells(ctx, p, width >= WIDE)))
+        Some(Row::new(pod_cells(ctx, self.0, p, width >= WIDE)))
     }
 }
 
-fn pod_cells(ctx: &Ctx, p: &PodRow, wide: bool) -> Vec<Cell> {
+fn pod_cells(ctx: &Ctx, shown: Shown, p: &PodRow, wide: bool) -> Vec<Cell> {
     let restarts = if wide {
         restarts_label(ctx, p.restarts, p.last_restart)
     } else {
         p.restarts.to_string()
     };
     let mut cells = vec![];
-    if wide {
+    if wide || shown.many_namespaces {
         cells.push(Cell::from(p.namespace.as_str()));
     }
     cells.extend([

@@ -96,10 +96,14 @@ impl Action {
     /// Where the help overlay lists it: `ALL`'s order, then the views in registry order.
     pub fn rank(self, views: &[ViewSpec]) -> usize {
         match self {
-            Action::Goto(id) => {
-                Self::ALL.len() + views.iter().position(|v| v.id == id).unwrap_or(0)
-            }
-            a => Self::ALL.iter().position(|(x, _, _)| *x == a).unwrap_or(0),
+            Action::Goto(id) => views
+                .iter()
+                .position(|v| v.id == id)
+                .map_or(usize::MAX, |at| Self::ALL.len() + at),
+            a => Self::ALL
+                .iter()
+                .position(|(x, _, _)| *x == a)
+                .unwrap_or(usize::MAX),
         }
     }
 }

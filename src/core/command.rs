@@ -30,15 +30,12 @@ pub const BUILTINS: &[&str] = &[
 
 /// Keys while the command line is open.
 pub fn key(state: &mut State, key: KeyEvent, mut input: TextArea<'static>) -> Vec<Effect> {
+    // What tab said of the last word is news only until the next key.
+    state.completions.clear();
+    state.flash = None;
     match key.code {
-        KeyCode::Enter => {
-            state.completions.clear();
-            run(state, input.lines().join(" ").trim())
-        }
-        KeyCode::Esc => {
-            state.completions.clear();
-            vec![]
-        }
+        KeyCode::Enter => run(state, input.lines().join(" ").trim()),
+        KeyCode::Esc => vec![],
         KeyCode::Tab => {
             let line = input.lines().join(" ");
             if let Some(completed) = complete(state, &line) {
@@ -49,7 +46,6 @@ pub fn key(state: &mut State, key: KeyEvent, mut input: TextArea<'static>) -> Ve
         }
         _ => {
             input.input(key);
-            state.completions.clear();
             state.mode = Mode::Command(input);
             vec![]
         }
@@ -89,12 +85,14 @@ fn complete(state: &mut State, line: &str) -> Option<String> {
         .collect();
     match matching.as_slice() {
         [] => {
-            state.completions.clear();
             state.flash = Some(format!("nothing starts with {line:?}"));
             None
         }
         [one] => {
-            state.completions.clear();
+            // A verb says how it is used.
+            if let Some(v) = VERBS.iter().find(|v| v.usage.name == *one) {
+                state.flash = Some(format!("{}: {}", v.usage.usage, v.usage.help));
+            }
             Some(format!("{one} "))
         }
         many => {
@@ -107,15 +105,15 @@ fn complete(state: &mut State, line: &str) -> Option<String> {
 
 fn common_prefix(words: &[&str]) -> String {
     let first = words.first().copied().unwrap_or_default();
-    let len = words.iter().fold(first.len(), |len, w| {
+    let len = words.iter().fold(first.chars().count(), |len, w| {
         first
-            .bytes()
-            .zip(w.bytes())
+            .chars()
+            .zip(w.chars())
             .take(len)
             .take_while(|(a, b)| a == b)
             .count()
     });
-    first[..len].to_string()
+    first.chars().take(len).collect()
 }
 
 /// Runs a command line.

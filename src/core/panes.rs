@@ -1,6 +1,8 @@
 //! The pane registry: every pane the console has, in number-key order, and the messages their
-//! sources send. Adding a pane is a new folder plus its line in each list below (and its source
-//! wiring in `app::sources`); help, `:` completion and the keymap's views follow from here.
+//! sources send. Adding a pane is a new folder plus, in this file, its field, its message, its
+//! entry in `views`, `all` and `all_mut`, and its arm in `apply` (which also says when its
+//! messages are worth a redraw); then its source in `app::sources`. Help, `:` completion and
+//! the keymap's views follow from here.
 
 use crate::cluster::logs::LogMsg;
 use crate::cluster::model::ClusterMsg;

@@ -330,11 +330,18 @@ impl CostModel {
         });
     }
 
-    /// The cost pane's load state: the LLM source's, or OpenCost's when that is the one stale.
+    /// The cost pane's load state: a configured source that is stale says so; else loading
+    /// until the LLM counters first answer (an OpenCost slow to answer does not hold the pane
+    /// in "loading" while spend is live).
     pub fn load(&self) -> LoadState {
-        let llm = self.sources.llm.then_some(&self.llm_load);
-        let infra = self.sources.infra.then_some(&self.infra_load);
-        LoadState::worst([llm, infra].into_iter().flatten())
+        let (llm, infra) = (self.sources.llm, self.sources.infra);
+        match (&self.llm_load, &self.infra_load) {
+            (s @ LoadState::Stale { .. }, _) if llm => s.clone(),
+            (_, s @ LoadState::Stale { .. }) if infra => s.clone(),
+            (LoadState::Loading, _) if llm => LoadState::Loading,
+            (_, LoadState::Loading) if !llm && infra => LoadState::Loading,
+            _ => LoadState::Live,
+        }
     }
 }
 

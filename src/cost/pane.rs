@@ -7,6 +7,7 @@ use ratatui::layout::Rect;
 use super::model::{BudgetState, CostModel, CostMsg};
 use super::view;
 use crate::status::Health;
+use crate::ui::format::stale_age_changes;
 use crate::ui::pane::{Badge, BadgeRank, Band, Layer, Pane, Scope, ViewId, ViewSpec, badge};
 use crate::ui::table::{Ctx, selected_in_full};
 use crate::ui::table_state::TableState;
@@ -74,7 +75,12 @@ impl Pane for CostPane {
         view::draw_costs(frame, area, &self.model, &self.table, ctx);
     }
 
-    fn in_full(&self, _view: ViewId, ctx: &Ctx) -> Option<(String, Vec<(String, String)>)> {
+    fn in_full(
+        &self,
+        _view: ViewId,
+        _scope: Option<&Scope>,
+        ctx: &Ctx,
+    ) -> Option<(String, Vec<(String, String)>)> {
         let title = view::title(&self.model, ctx);
         let rows = view::Budgets(&self.model);
         Some(selected_in_full(&title, &rows, &self.table, ctx))
@@ -91,6 +97,12 @@ impl Pane for CostPane {
 
     fn draw_band(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
         view::draw_cost_pane(frame, area, &self.model, ctx);
+    }
+
+    fn ages_change(&self, _view: ViewId, _page: usize, old: i64, new: i64) -> bool {
+        [&self.model.llm_load, &self.model.infra_load]
+            .into_iter()
+            .any(|load| stale_age_changes(load, old, new))
     }
 
     /// "✖ over budget", "▲ budget at risk" (projected over).

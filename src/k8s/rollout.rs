@@ -44,10 +44,6 @@ pub enum Waiting {
 }
 
 impl Rollout {
-    pub fn is_complete(&self) -> bool {
-        *self == Rollout::Complete
-    }
-
     /// Paused and stalled rollouts will not finish by waiting.
     pub fn is_stuck(&self) -> bool {
         matches!(self, Rollout::Paused | Rollout::Stalled)
@@ -220,7 +216,7 @@ mod tests {
             })
         );
         let done = deploy(three.clone(), s(4, 3, 3, 3));
-        assert!(done.is_complete());
+        assert_eq!(done, Rollout::Complete);
         assert_eq!(
             done.message(WorkloadKind::Deployment, "api"),
             "deployment \"api\" successfully rolled out"
@@ -257,6 +253,6 @@ mod tests {
         );
         assert_eq!(sts(2, "r-1", "r-1").label(), "2 of 3 ready");
         assert_eq!(sts(3, "r-1", "r-2").label(), "1 of 3 updated");
-        assert!(sts(3, "r-2", "r-2").is_complete());
+        assert_eq!(sts(3, "r-2", "r-2"), Rollout::Complete);
     }
 }

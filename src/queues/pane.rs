@@ -9,6 +9,7 @@ use ratatui::layout::Rect;
 use super::model::QueueModel;
 use super::{QueueMsg, view};
 use crate::config::QueueConfig;
+use crate::ui::format::stale_age_changes;
 use crate::ui::pane::{Band, Layer, Nav, Pane, Scope, ViewId, ViewSpec};
 use crate::ui::table::{Ctx, selected_in_full};
 use crate::ui::table_state::TableState;
@@ -108,7 +109,7 @@ impl Pane for QueuePane {
         view::draw_queues(frame, area, self.shown(), &self.table, ctx);
     }
 
-    fn open(&mut self, _view: ViewId) -> Option<Nav> {
+    fn open(&self, _view: ViewId) -> Option<Nav> {
         let row = self.model.rows().get(self.table.selected_slot()?)?;
         let Some(consumer) = row.consumer_workload.clone() else {
             return Some(Nav::Say(
@@ -122,7 +123,12 @@ impl Pane for QueuePane {
         Some(Nav::Pods(Scope::Workload { namespace, name }))
     }
 
-    fn in_full(&self, _view: ViewId, ctx: &Ctx) -> Option<(String, Vec<(String, String)>)> {
+    fn in_full(
+        &self,
+        _view: ViewId,
+        _scope: Option<&Scope>,
+        ctx: &Ctx,
+    ) -> Option<(String, Vec<(String, String)>)> {
         let title = view::title(&self.model, ctx);
         let rows = view::Queues(self.shown());
         Some(selected_in_full(&title, &rows, &self.table, ctx))
@@ -139,5 +145,12 @@ impl Pane for QueuePane {
 
     fn draw_band(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
         view::draw_queue_pane(frame, area, &self.model, ctx);
+    }
+
+    fn ages_change(&self, _view: ViewId, _page: usize, old: i64, new: i64) -> bool {
+        self.model
+            .rows()
+            .iter()
+            .any(|q| stale_age_changes(&q.state, old, new))
     }
 }

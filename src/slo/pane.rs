@@ -9,6 +9,7 @@ use super::model::SloModel;
 use super::source::SloMsg;
 use super::view;
 use crate::status::Health;
+use crate::ui::format::{age, stale_age_changes};
 use crate::ui::pane::{Badge, BadgeRank, Band, Layer, Nav, Pane, Scope, ViewId, ViewSpec, badge};
 use crate::ui::table::{Ctx, selected_in_full};
 use crate::ui::table_state::TableState;
@@ -77,12 +78,17 @@ impl Pane for SloPane {
     }
 
     /// An SLO's service is usually a workload of the same name: its pods.
-    fn open(&mut self, _view: ViewId) -> Option<Nav> {
+    fn open(&self, _view: ViewId) -> Option<Nav> {
         let row = self.model.rows().get(self.table.selected_slot()?)?;
         Some(Nav::WorkloadNamed(row.service.clone()))
     }
 
-    fn in_full(&self, _view: ViewId, ctx: &Ctx) -> Option<(String, Vec<(String, String)>)> {
+    fn in_full(
+        &self,
+        _view: ViewId,
+        _scope: Option<&Scope>,
+        ctx: &Ctx,
+    ) -> Option<(String, Vec<(String, String)>)> {
         let title = view::title(&self.model, ctx);
         let rows = view::Slos(&self.model);
         Some(selected_in_full(&title, &rows, &self.table, ctx))
@@ -99,6 +105,14 @@ impl Pane for SloPane {
 
     fn draw_band(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
         view::draw_slo_pane(frame, area, &self.model, ctx);
+    }
+
+    /// The stale time in titles; on the SLO view also each row's SINCE.
+    fn ages_change(&self, view: ViewId, _page: usize, old: i64, new: i64) -> bool {
+        let since =
+            |ms: Option<i64>| ms.is_some_and(|ms| age(old - ms / 1000) != age(new - ms / 1000));
+        stale_age_changes(&self.model.load(), old, new)
+            || (view == SLOS && self.model.rows().iter().any(|r| since(r.state_since_ms)))
     }
 
     /// "✖ 1 SLO paging", else "▲ 2 SLO tickets".

@@ -15,6 +15,14 @@ pub fn age(secs: i64) -> String {
     }
 }
 
+/// Whether a stale source's "STALE 2m" reads differently at `new` than at `old`.
+pub fn stale_age_changes(load: &crate::status::LoadState, old: i64, new: i64) -> bool {
+    match load {
+        crate::status::LoadState::Stale { since, .. } => age(old - since) != age(new - since),
+        _ => false,
+    }
+}
+
 /// "███████░░░  71%": `share` as a bar of `width` cells (clamped to empty or full) and a
 /// percentage (not clamped: overspent budgets say so).
 pub fn gauge(share: f64, width: usize, ascii: bool) -> String {

@@ -1,8 +1,10 @@
 //! The pane interface: what every capability folder (cluster, queues, slo, cost, and the ones
 //! to come) offers the console. A pane owns its model and its tables, names its views (title,
 //! `:` words, number key), draws them, says what its overview pane wants and how it gives way
-//! on a small screen, and what a drill-down opens. The console core knows panes only through
-//! this trait and the registry (`core::panes`).
+//! on a small screen, and what a drill-down opens. The console core reaches panes through this
+//! trait and the registry (`core::panes`); the cluster pane alone is also known by name, as
+//! the console's home: the overview's main part, the pods a drill-down opens, pod logs and
+//! the namespaces watched.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -120,9 +122,6 @@ pub struct Band {
     pub gives_way: u8,
 }
 
-/// A pane's answer to "did that change the screen?".
-pub type Dirty = bool;
-
 pub trait Pane {
     /// The views it offers, in number-key order.
     fn views(&self) -> &'static [ViewSpec];
@@ -142,7 +141,7 @@ pub trait Pane {
     fn draw(&self, view: ViewId, frame: &mut Frame, area: Rect, scope: Option<&Scope>, ctx: &Ctx);
 
     /// What enter on the selected row opens.
-    fn open(&mut self, _view: ViewId) -> Option<Nav> {
+    fn open(&self, _view: ViewId) -> Option<Nav> {
         None
     }
 
@@ -153,7 +152,12 @@ pub trait Pane {
 
     /// The selected row in full (column, whole text), and the view's title with its source's
     /// state: what a cut cell or title said.
-    fn in_full(&self, _view: ViewId, _ctx: &Ctx) -> Option<(String, Vec<(String, String)>)> {
+    fn in_full(
+        &self,
+        _view: ViewId,
+        _scope: Option<&Scope>,
+        _ctx: &Ctx,
+    ) -> Option<(String, Vec<(String, String)>)> {
         None
     }
 

@@ -194,7 +194,7 @@ pub fn pane_title<'a>(
 }
 
 /// What a title says of its source: nothing when live.
-pub fn load_span<'a>(ctx: &Ctx, load: &LoadState) -> Option<Span<'a>> {
+fn load_span<'a>(ctx: &Ctx, load: &LoadState) -> Option<Span<'a>> {
     match load {
         LoadState::Loading => Some(Span::styled(
             format!("loading{} ", ctx.symbols.ellipsis),
@@ -229,7 +229,7 @@ pub fn block<'a>(ctx: &Ctx, title: Line<'a>, area: Rect) -> Block<'a> {
 }
 
 /// Rows a table of this height shows (borders and header off).
-pub fn visible_rows(area: Rect) -> usize {
+fn visible_rows(area: Rect) -> usize {
     usize::from(area.height.saturating_sub(3))
 }
 
@@ -334,7 +334,7 @@ pub fn widths<'r>(columns: &[Column], rows: impl Iterator<Item = &'r Row>, room:
 }
 
 /// A title's text, without its styling or edge spaces.
-pub fn line_text(line: &Line) -> String {
+fn line_text(line: &Line) -> String {
     let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
     text.trim().to_string()
 }
@@ -355,12 +355,7 @@ pub fn selected_in_full(
 }
 
 /// The selected row in full, one (column, whole text) pair per column: what a cut cell said.
-pub fn row_in_full(
-    rows: &dyn TableRows,
-    slot: usize,
-    width: u16,
-    ctx: &Ctx,
-) -> Vec<(String, String)> {
+fn row_in_full(rows: &dyn TableRows, slot: usize, width: u16, ctx: &Ctx) -> Vec<(String, String)> {
     let Some(row) = rows.row(slot, width, ctx) else {
         return vec![];
     };

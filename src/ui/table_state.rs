@@ -43,10 +43,6 @@ impl TableState {
         self.selected = (self.selected as isize + delta).clamp(0, last.max(0)) as usize;
     }
 
-    pub fn top(&mut self) {
-        self.selected = 0;
-    }
-
     pub fn bottom(&mut self) {
         self.selected = self.rows.len().saturating_sub(1);
     }

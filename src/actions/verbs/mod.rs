@@ -83,7 +83,7 @@ pub const VERBS: &[VerbSpec] = &[
 ];
 
 /// "actions: restart W | scale W N | ...", for errors that should teach the syntax.
-pub fn usage_line() -> String {
+fn usage_line() -> String {
     let all: Vec<&str> = VERBS.iter().map(|v| v.usage.usage).collect();
     format!("actions: {}", all.join(" | "))
 }

@@ -84,9 +84,11 @@ impl Verb for Scale {
         match hpa_of(cx.client, w).await {
             Ok(Some(hpa)) => d.warnings.push(hpa.answer_to_scale(replicas)),
             Ok(None) => {}
-            Err(why) => d.warnings.push(format!(
+            // A user who may scale but not read HPAs still learns the plan is blind to them.
+            Err(ActionError::Forbidden(why)) => d.warnings.push(format!(
                 "cannot read HPAs to see whether one manages the replicas: {why}"
             )),
+            Err(e) => return Err(e),
         }
         let body = json!({"metadata": rv_meta(&obj), "spec": {"replicas": replicas}});
         d.calls

@@ -116,7 +116,9 @@ fn command_words(state: &State) -> String {
 fn draw_in_full(frame: &mut Frame, body: Rect, state: &State, ctx: &Ctx) {
     let view = state.view();
     let inner = Dialog::inner_width(body, 110);
-    let found = state.pane().and_then(|p| p.in_full(view, ctx));
+    let found = state
+        .pane()
+        .and_then(|p| p.in_full(view, state.screen().scope.as_ref(), ctx));
     let mut lines = vec![];
     for text in wrap(super::header::text(state, ctx).trim(), usize::from(inner)) {
         lines.push(Line::from(Span::styled(text, ctx.theme.dim)));

@@ -3,16 +3,18 @@
 //! land in the action panel. No mutation ever follows a single key press; read-only is the
 //! executor's to refuse (it does so before asking the cluster anything).
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use tui_textarea::TextArea;
 
+use super::super::action::Action;
 use super::super::msg::Effect;
 use super::super::state::{Mode, State};
 use crate::actions::panel::{ActionPanel, ActionPhase};
 use crate::actions::plan::Plan;
 use crate::actions::verbs::is_verb;
+use crate::actions::view::confirm_scroll_limit;
 use crate::actions::{ActionError, ActionRequest, WorkloadRef};
-use crate::ui::pane::Target;
+use crate::ui::pane::{Layer, Target};
 
 /// `:restart api` and friends. None when the first word is not an action verb.
 pub fn from_command(state: &mut State, words: &[&str]) -> Option<Vec<Effect>> {
@@ -102,6 +104,26 @@ pub fn on_planned(state: &mut State, result: Result<Box<Plan>, ActionError>) {
     }
 }
 
+/// The keymap's up/down/page keys scroll the plan's details; a plain character is always
+/// typed into the confirmation instead (a phrase may hold a j or a k).
+fn scroll_delta(state: &State, key: &KeyEvent) -> Option<isize> {
+    let typed = matches!(key.code, KeyCode::Char(_))
+        && !key
+            .modifiers
+            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+    if typed {
+        return None;
+    }
+    let page = isize::try_from(state.height / 2).unwrap_or(1).max(1);
+    match state.keymap.lookup(Layer::Table, key)? {
+        Action::Up => Some(-1),
+        Action::Down => Some(1),
+        Action::PageUp => Some(-page),
+        Action::PageDown => Some(page),
+        _ => None,
+    }
+}
+
 /// Keys while a plan waits for confirmation. Esc only cancels (over slow SSH an arrow key can
 /// arrive as Esc + letters: that must never confirm anything).
 pub fn confirm_key(
@@ -111,18 +133,10 @@ pub fn confirm_key(
     mut input: TextArea<'static>,
     scroll: usize,
 ) -> Vec<Effect> {
-    let step = usize::from(state.height / 2).max(1);
-    let scrolled = match key.code {
-        KeyCode::PageDown | KeyCode::Down => {
-            Some(scroll + if key.code == KeyCode::Down { 1 } else { step })
-        }
-        KeyCode::PageUp | KeyCode::Up => {
-            Some(scroll.saturating_sub(if key.code == KeyCode::Up { 1 } else { step }))
-        }
-        _ => None,
-    };
-    if let Some(scroll) = scrolled {
-        // The drawing clamps it to what there is to see.
+    if let Some(delta) = scroll_delta(state, &key) {
+        let body = crate::core::layout::body(state.width, state.height);
+        let limit = confirm_scroll_limit(&plan, body);
+        let scroll = scroll.saturating_add_signed(delta).min(limit);
         state.mode = Mode::Confirm {
             plan,
             input,

@@ -11,6 +11,7 @@ pub(crate) mod runbook;
 use super::layout::page;
 use super::msg::{Effect, Msg};
 use super::state::{Mode, State};
+use crate::cluster::pane::OVERVIEW;
 use crossterm::event::KeyEventKind;
 
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
@@ -32,13 +33,19 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             vec![]
         }
         Msg::Ticked(now) => {
-            // Time passing changes the screen only through the ages shown on it.
+            // Time passing changes the screen only through the ages shown on it: the view's,
+            // and on the overview every band's.
             let view = state.view();
             let rows = page(&state.panes, view, state.width, state.height);
+            let old = state.now;
+            let shows = |p: &dyn crate::ui::pane::Pane| {
+                p.views().iter().any(|v| v.id == view) || (view == OVERVIEW && p.band().is_some())
+            };
             state.dirty |= state
                 .panes
-                .owner(view)
-                .is_some_and(|p| p.ages_change(view, rows, state.now, now));
+                .all()
+                .into_iter()
+                .any(|p| shows(p) && p.ages_change(view, rows, old, now));
             state.now = now;
             vec![]
         }

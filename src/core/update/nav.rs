@@ -93,7 +93,7 @@ pub fn move_selection(state: &mut State, delta: isize) {
 /// Enter: whatever the current pane says its selected row opens.
 pub fn open(state: &mut State) -> Vec<Effect> {
     let view = state.view();
-    match state.panes.owner_mut(view).and_then(|p| p.open(view)) {
+    match state.panes.owner(view).and_then(|p| p.open(view)) {
         Some(nav) => follow(state, nav),
         None => vec![],
     }

@@ -10,6 +10,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 use super::super::msg::Effect;
 use super::super::state::{Mode, State};
 use super::actions;
+use crate::actions::ActionError;
 use crate::actions::panel::ActionPhase;
 use crate::actions::runbook::Runbook;
 use crate::actions::runbook::walk::{Driver, Walk, WalkEffect, WalkInput, WalkPhase};
@@ -44,6 +45,13 @@ pub fn on_loaded(
 ) {
     let walk = loaded.and_then(|(runbook, params)| Walk::start(*runbook, &params, Driver::Console));
     match walk {
+        // A read-only context refuses a runbook that changes things before its first step,
+        // in the executor's words, as `opsdeck run` does.
+        Ok(walk) if walk.has_actions() && state.connection.readonly => {
+            let what = format!("runbook {} (it has actions)", walk.runbook.name);
+            let refusal = ActionError::readonly(&state.connection.context, &what);
+            state.flash = Some(refusal.to_string());
+        }
         Ok(walk) => {
             state.runbook = Some(walk);
             state.mode = Mode::Runbook;
