@@ -364,6 +364,20 @@ fn costs_view() {
     });
 }
 
+/// Without `[opencost]` the infrastructure pane says so once, and loads nothing.
+#[test]
+fn costs_view_without_opencost() {
+    snapshot_view("costs_no_opencost", |s| {
+        let plan = opsdeck::config::BudgetConfig::platform_plan();
+        let llm_only = opsdeck::cost::CostSources {
+            llm: true,
+            infra: false,
+        };
+        s.panes.cost.model = opsdeck::cost::CostModel::new(Some(&plan), llm_only);
+        keys(s, vec![key('8')]);
+    });
+}
+
 #[test]
 fn costs_view_with_a_dead_opencost() {
     snapshot_view("costs_stale", |s| {

@@ -515,6 +515,21 @@ mod tests {
     }
 
     #[test]
+    fn a_statefulsets_revision_is_a_hash_so_rev_says_dash() {
+        let row = WorkloadRow::from_statefulset(
+            &serde_json::from_value(serde_json::json!({
+                "metadata": {"name": "redis", "namespace": "contentgen", "generation": 1},
+                "spec": {"replicas": 1},
+                "status": {"observedGeneration": 1, "replicas": 1, "readyReplicas": 1,
+                    "currentRevision": "redis-7hnhfg2wcp", "updateRevision": "redis-7hnhfg2wcp"}
+            }))
+            .expect("statefulset fixture decodes"),
+        );
+        assert_eq!(row.revision, "-");
+        assert_eq!(row.rollout, Rollout::Complete);
+    }
+
+    #[test]
     fn hpa_targets_read_like_kubectl() {
         let row = HpaRow::from_wire(
             &serde_json::from_value(serde_json::json!({
