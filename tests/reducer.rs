@@ -299,7 +299,30 @@ fn quit_from_the_command_line_and_from_ctrl_c() {
     msgs.extend(typed("q"));
     assert_eq!(keys(&mut state, msgs), vec![Effect::Quit]);
     let ctrl_c = Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
-    assert_eq!(keys(&mut state, vec![ctrl_c]), vec![Effect::Quit]);
+    assert_eq!(keys(&mut state, vec![ctrl_c.clone()]), vec![Effect::Quit]);
+
+    // From inside every prompt and overlay too.
+    for opener in [key(':'), key('/'), key('?'), key('v')] {
+        let mut state = platform();
+        keys(&mut state, vec![opener]);
+        assert!(!matches!(state.mode, Mode::Normal));
+        assert_eq!(keys(&mut state, vec![ctrl_c.clone()]), vec![Effect::Quit]);
+    }
+}
+
+#[test]
+fn a_letter_bound_to_quit_is_still_typed_into_the_command_line() {
+    let mut state = platform();
+    state
+        .keymap
+        .merge_toml("[global]\nx = \"quit\"\n", &state.views)
+        .expect("keymap parses");
+    assert_eq!(keys(&mut state, vec![key('x')]), vec![Effect::Quit]);
+    let mut msgs = vec![key(':')];
+    msgs.extend(typed("x"));
+    msgs.pop(); // keep the line open: no Enter
+    assert!(keys(&mut state, msgs).is_empty());
+    assert_eq!(command_line(&state).as_deref(), Some("x"));
 }
 
 #[test]

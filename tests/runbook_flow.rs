@@ -8,7 +8,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use common::*;
-use crossterm::event::KeyCode;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use opsdeck::actions::Outcome;
 use opsdeck::actions::plan::{Permission, Plan};
 use opsdeck::actions::runbook::Runbook;
@@ -236,4 +236,19 @@ fn esc_stops_a_walk_between_steps() {
     start(&mut state, "runbook bad-rollout", &[]);
     keys(&mut state, vec![code(KeyCode::Esc)]);
     assert_eq!(phase(&state), Some((0, WalkPhase::Stopped)));
+}
+
+#[test]
+fn ctrl_c_quits_from_the_runbook_dialog_and_its_confirmation() {
+    let ctrl_c = || Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
+    let mut state = platform();
+    start(&mut state, "runbook bad-rollout", &[]);
+    assert!(matches!(state.mode, Mode::Runbook));
+    assert_eq!(keys(&mut state, vec![ctrl_c()]), vec![Effect::Quit]);
+
+    enter(&mut state);
+    enter(&mut state);
+    feed(&mut state, vec![Msg::ActionPlanned(Ok(rollback_plan()))]);
+    assert!(matches!(state.mode, Mode::Confirm { .. }));
+    assert_eq!(keys(&mut state, vec![ctrl_c()]), vec![Effect::Quit]);
 }

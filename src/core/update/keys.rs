@@ -1,6 +1,6 @@
 //! Keys: where a key goes (the keymap, a text field, an overlay), and what each intent does.
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::super::action::Action;
 use super::super::command::{self, text_input};
@@ -12,6 +12,9 @@ use crate::cluster::pane::LOGS;
 use crate::ui::pane::Layer;
 
 pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    if quits_from_anywhere(state, &key) {
+        return vec![Effect::Quit];
+    }
     match std::mem::take(&mut state.mode) {
         Mode::Normal => {
             let layer = state.spec(state.view()).map_or(Layer::Table, |v| v.layer);
@@ -47,6 +50,14 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         } => actions::confirm_key(state, key, plan, input, scroll),
         Mode::Runbook => runbook::key(state, key),
     }
+}
+
+/// The quit key (ctrl-c by default) works in every dialog too: at 3 a.m. it must never be
+/// swallowed by an open prompt. Only a control chord counts, so no keymap can make a typed
+/// letter quit from a text field.
+fn quits_from_anywhere(state: &State, key: &KeyEvent) -> bool {
+    key.modifiers.contains(KeyModifiers::CONTROL)
+        && state.keymap.lookup(Layer::Global, key) == Some(Action::Quit)
 }
 
 pub fn perform(state: &mut State, action: Action) -> Vec<Effect> {
