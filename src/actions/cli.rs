@@ -9,7 +9,6 @@ use super::audit;
 use super::executor::{Executor, ExecutorConfig};
 use super::probes::Probes;
 use super::runbook::{self, Runbook};
-use crate::clients::prometheus::Prometheus;
 use crate::cluster::connect::{KubeTarget, connect, load_kubeconfig};
 use crate::config::{Config, ConfigError};
 
@@ -58,34 +57,8 @@ pub async fn executor_for(session: &Session) -> Result<Executor, String> {
     let user = kube_user(session.kubeconfig.as_deref(), &conn.context);
     let config = executor_config(session, &conn.context, &conn.cluster_url, user, None)?;
     Executor::new(conn.client, config)
-        .map(|ex| ex.with_probes(probes_from_config(&session.config)))
+        .map(|ex| ex.with_probes(Probes::from_config(&session.config)))
         .map_err(|e| e.to_string())
-}
-
-/// Runbook conditions read the queues, Prometheus and SLO files the config names (best effort:
-/// a condition naming something missing says so when it runs).
-pub fn probes_from_config(config: &Config) -> Probes {
-    let prometheus = config
-        .prometheus
-        .as_ref()
-        .and_then(|p| Prometheus::new(&p.url, p.token_env.as_deref(), Duration::from_secs(5)).ok());
-    let slos = config
-        .slo
-        .as_ref()
-        .and_then(|s| crate::slo::load_paths(&s.paths).ok())
-        .unwrap_or_default();
-    let opencost = config.opencost.as_ref().and_then(|o| {
-        crate::cost::opencost::OpenCost::new(&o.url, o.token_env.as_deref(), Duration::from_secs(5))
-            .ok()
-    });
-    Probes {
-        queues: config.queues.clone(),
-        in_process: None,
-        prometheus,
-        slos,
-        opencost,
-        budgets: config.budget.clone(),
-    }
 }
 
 /// The kubeconfig user of a context (best effort: what the audit log names as the identity).

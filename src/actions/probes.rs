@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::error::ActionError;
 use crate::clients::prometheus::Prometheus;
-use crate::config::{BudgetConfig, QueueConfig, QueueKind};
+use crate::config::{BudgetConfig, Config, QueueConfig, QueueKind};
 use crate::cost::model::{Budget, CostModel, CostMsg};
 use crate::cost::opencost::OpenCost;
 use crate::queues::QueueSample;
@@ -28,7 +28,29 @@ pub struct Probes {
     pub budgets: Option<BudgetConfig>,
 }
 
-const TIMEOUT: Duration = Duration::from_secs(5);
+/// How long one request to a source may take before it counts as not answering (the
+/// console's panes use the same).
+pub const TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The config's Prometheus client, if it names one.
+pub fn prometheus_of(config: &Config) -> Result<Option<Prometheus>, String> {
+    config
+        .prometheus
+        .as_ref()
+        .map(|p| {
+            Prometheus::new(&p.url, p.token_env.as_deref(), TIMEOUT).map_err(|e| e.to_string())
+        })
+        .transpose()
+}
+
+/// The config's OpenCost client, if it names one.
+pub fn opencost_of(config: &Config) -> Result<Option<OpenCost>, String> {
+    config
+        .opencost
+        .as_ref()
+        .map(|o| OpenCost::new(&o.url, o.token_env.as_deref(), TIMEOUT).map_err(|e| e.to_string()))
+        .transpose()
+}
 
 /// A source that did not answer: retrying may help.
 fn unavailable(e: impl ToString) -> ActionError {
@@ -36,6 +58,23 @@ fn unavailable(e: impl ToString) -> ActionError {
 }
 
 impl Probes {
+    /// The sources a config names, best effort (headless `run`): a source that cannot be built
+    /// is left out, and a condition naming it says so when it runs.
+    pub fn from_config(config: &Config) -> Probes {
+        Probes {
+            queues: config.queues.clone(),
+            in_process: None,
+            prometheus: prometheus_of(config).ok().flatten(),
+            slos: config
+                .slo
+                .as_ref()
+                .and_then(|s| crate::slo::load_paths(&s.paths).ok())
+                .unwrap_or_default(),
+            opencost: opencost_of(config).ok().flatten(),
+            budgets: config.budget.clone(),
+        }
+    }
+
     /// The queue's current reading, from wherever the console reads it.
     pub async fn queue(&self, name: &str) -> Result<QueueSample, ActionError> {
         if let Some(sample) = self

@@ -8,7 +8,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::actions::probes::{InProcessQueues, Probes};
+use crate::actions::probes::{InProcessQueues, Probes, TIMEOUT, opencost_of, prometheus_of};
 use crate::clients::prometheus::Prometheus;
 use crate::cluster::pane::ClusterPane;
 use crate::cluster::source::Namespaces;
@@ -26,8 +26,6 @@ use crate::slo::Slo;
 use crate::slo::model::SloModel;
 use crate::slo::pane::SloPane;
 
-/// How long one Prometheus or OpenCost request may take before its pane says so.
-pub const HTTP_TIMEOUT: Duration = Duration::from_secs(5);
 /// How often queues are sampled.
 const QUEUE_INTERVAL: Duration = Duration::from_secs(2);
 /// How often SLO burn rates are read: fast enough that a page shows within a minute.
@@ -35,7 +33,9 @@ const SLO_INTERVAL: Duration = Duration::from_secs(10);
 /// How often LLM spend and OpenCost are read (spend moves slowly; OpenCost computes hourly).
 const COST_INTERVALS: (Duration, Duration) = (Duration::from_secs(30), Duration::from_secs(60));
 
-/// Every source besides Kubernetes.
+/// Every source besides Kubernetes. Runbook conditions ask the same set as `Probes` (see
+/// `probes`), a type of its own because actions sit below the console; a pane whose source no
+/// condition reads only adds its field here.
 #[derive(Clone, Default)]
 pub struct Feeds {
     /// The queues the pane shows (whichever broker holds them).
@@ -57,26 +57,14 @@ impl Feeds {
             Some(paths) => crate::slo::load_paths(&paths.paths).map_err(slo_errors)?,
             None => vec![],
         };
-        let prometheus = match &config.prometheus {
-            Some(p) => Some(
-                Prometheus::new(&p.url, p.token_env.as_deref(), HTTP_TIMEOUT)
-                    .map_err(|e| e.to_string())?,
-            ),
-            None if !slos.is_empty() => {
-                return Err(format!(
-                    "{} SLOs are configured ([slo] paths) but no [prometheus] url to read them from",
-                    slos.len()
-                ));
-            }
-            None => None,
-        };
-        let opencost = match &config.opencost {
-            Some(o) => Some(
-                OpenCost::new(&o.url, o.token_env.as_deref(), HTTP_TIMEOUT)
-                    .map_err(|e| e.to_string())?,
-            ),
-            None => None,
-        };
+        let prometheus = prometheus_of(config)?;
+        if prometheus.is_none() && !slos.is_empty() {
+            return Err(format!(
+                "{} SLOs are configured ([slo] paths) but no [prometheus] url to read them from",
+                slos.len()
+            ));
+        }
+        let opencost = opencost_of(config)?;
         Ok(Feeds {
             queues: config.queues.clone(),
             in_process: None,
@@ -94,13 +82,10 @@ impl Feeds {
         Ok(Feeds {
             queues: sim.queue_configs(),
             in_process: Some(Arc::new(sim.queue_sampler())),
-            prometheus: Some(
-                Prometheus::new(&sim.prometheus_url(), None, HTTP_TIMEOUT).map_err(http)?,
-            ),
+            prometheus: Some(Prometheus::new(&sim.prometheus_url(), None, TIMEOUT).map_err(http)?),
             slos: crate::slo::examples().map_err(slo_errors)?,
             opencost: Some(
-                OpenCost::new(&sim.opencost_url(), None, HTTP_TIMEOUT)
-                    .map_err(|e| e.to_string())?,
+                OpenCost::new(&sim.opencost_url(), None, TIMEOUT).map_err(|e| e.to_string())?,
             ),
             budgets: config
                 .budget
