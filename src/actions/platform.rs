@@ -2,9 +2,17 @@
 //! and the answers of `GET /config` and `GET /pipelines` read in either shape services use.
 
 use serde_json::Value;
+use tokio::sync::mpsc::Sender;
 
-use super::error::ActionError;
+use super::error::{ActionError, Progress};
 use super::plan::{Api, PlannedCall};
+
+/// Platform verbs verify by re-reading the API: the action panel says so while they poll.
+pub async fn say_rereading(progress: &Sender<Progress>) {
+    let _ = progress
+        .send(Progress::Message("re-reading the platform's state".into()))
+        .await;
+}
 
 /// A POST to the platform API, exactly as the plan shows it.
 pub fn post(path: String) -> PlannedCall {

@@ -112,3 +112,19 @@ impl From<String> for ArgError {
         ArgError::Value(message)
     }
 }
+
+/// The one workload a verb's arguments name ("restart W").
+pub fn one_workload(args: &[&str], namespace: &str) -> Result<WorkloadRef, ArgError> {
+    match args {
+        [target] => Ok(WorkloadRef::parse(target, namespace)?),
+        _ => Err(ArgError::Shape),
+    }
+}
+
+/// The one node a verb's arguments name ("cordon NODE"), as the API accepts it.
+pub fn one_node(args: &[&str]) -> Result<String, ArgError> {
+    match args {
+        [name] if node::valid_name(name) => Ok(name.to_string()),
+        _ => Err(ArgError::Shape),
+    }
+}

@@ -8,7 +8,7 @@ use tokio::sync::mpsc::Sender;
 use crate::actions::error::{ActionError, Progress};
 use crate::actions::node;
 use crate::actions::plan::Draft;
-use crate::actions::verb::{ArgError, Cx, Subject, Usage, Verb};
+use crate::actions::verb::{ArgError, Cx, Subject, Usage, Verb, one_node};
 
 pub const USAGE: Usage = Usage {
     name: "cordon",
@@ -22,12 +22,7 @@ pub struct Cordon {
 }
 
 pub fn parse(args: &[&str], _namespace: &str) -> Result<Cordon, ArgError> {
-    match args {
-        [name] if node::valid_name(name) => Ok(Cordon {
-            node: name.to_string(),
-        }),
-        _ => Err(ArgError::Shape),
-    }
+    one_node(args).map(|node| Cordon { node })
 }
 
 #[async_trait]

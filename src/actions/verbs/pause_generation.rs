@@ -8,7 +8,7 @@ use tokio::sync::mpsc::Sender;
 
 use crate::actions::error::{ActionError, Progress};
 use crate::actions::plan::{Change, Draft};
-use crate::actions::platform::{paused_of, post, send};
+use crate::actions::platform::{paused_of, post, say_rereading, send};
 use crate::actions::verb::{ArgError, Cx, Subject, Usage, Verb};
 use crate::actions::verify::poll;
 
@@ -62,8 +62,21 @@ pub async fn draft_generation(cx: &Cx<'_>, pause: bool) -> Result<Draft, ActionE
     Ok(d)
 }
 
+/// What both generation verbs act on: the platform's switch, confirmed by "generation".
+pub fn generation() -> Subject<'static> {
+    Subject::Platform {
+        target: "platform generation".into(),
+        name: "generation".into(),
+    }
+}
+
 /// Re-reads `GET /config` until it says `pause`.
-pub async fn verify_generation(cx: &Cx<'_>, pause: bool) -> Result<String, ActionError> {
+pub async fn verify_generation(
+    cx: &Cx<'_>,
+    pause: bool,
+    progress: &Sender<Progress>,
+) -> Result<String, ActionError> {
+    say_rereading(progress).await;
     poll(cx.verify_timeout, || async move {
         let (_, config) = send(cx.http, cx.platform_url, "GET", "/config", None).await?;
         let now = paused_of(&config);
@@ -83,10 +96,7 @@ impl Verb for PauseGeneration {
     }
 
     fn subject(&self) -> Subject<'_> {
-        Subject::Platform {
-            target: "platform generation".into(),
-            name: "generation".into(),
-        }
+        generation()
     }
 
     async fn draft(&self, cx: &Cx<'_>) -> Result<Draft, ActionError> {
@@ -98,9 +108,6 @@ impl Verb for PauseGeneration {
         cx: &Cx<'_>,
         progress: &Sender<Progress>,
     ) -> Result<String, ActionError> {
-        let _ = progress
-            .send(Progress::Message("re-reading the platform's state".into()))
-            .await;
-        verify_generation(cx, true).await
+        verify_generation(cx, true, progress).await
     }
 }

@@ -10,7 +10,7 @@ use crate::actions::error::{ActionError, Progress};
 use crate::actions::kube::{STRATEGIC, base_draft, get_workload, patch_call, rv_meta};
 use crate::actions::plan::{Change, Draft};
 use crate::actions::target::WorkloadRef;
-use crate::actions::verb::{ArgError, Cx, Subject, Usage, Verb};
+use crate::actions::verb::{ArgError, Cx, Subject, Usage, Verb, one_workload};
 use crate::actions::verify::wait_paused;
 use crate::k8s::WorkloadKind;
 
@@ -26,12 +26,7 @@ pub struct PauseRollout {
 }
 
 pub fn parse(args: &[&str], namespace: &str) -> Result<PauseRollout, ArgError> {
-    match args {
-        [target] => Ok(PauseRollout {
-            workload: WorkloadRef::parse(target, namespace)?,
-        }),
-        _ => Err(ArgError::Shape),
-    }
+    one_workload(args, namespace).map(|workload| PauseRollout { workload })
 }
 
 /// The patch that sets `spec.paused` to `paused` (kubectl removes the field to resume).

@@ -13,7 +13,7 @@ use crate::actions::kube::{
 };
 use crate::actions::plan::{Change, Draft};
 use crate::actions::target::WorkloadRef;
-use crate::actions::verb::{ArgError, Cx, Subject, Usage, Verb};
+use crate::actions::verb::{ArgError, Cx, Subject, Usage, Verb, one_workload};
 use crate::actions::verify::wait_rollout;
 
 pub const USAGE: Usage = Usage {
@@ -28,12 +28,7 @@ pub struct Restart {
 }
 
 pub fn parse(args: &[&str], namespace: &str) -> Result<Restart, ArgError> {
-    match args {
-        [target] => Ok(Restart {
-            workload: WorkloadRef::parse(target, namespace)?,
-        }),
-        _ => Err(ArgError::Shape),
-    }
+    one_workload(args, namespace).map(|workload| Restart { workload })
 }
 
 #[async_trait]

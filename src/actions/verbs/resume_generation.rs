@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc::Sender;
 
-use super::pause_generation::{draft_generation, verify_generation};
+use super::pause_generation::{draft_generation, generation, verify_generation};
 use crate::actions::error::{ActionError, Progress};
 use crate::actions::plan::Draft;
 use crate::actions::verb::{ArgError, Cx, Subject, Usage, Verb};
@@ -32,10 +32,7 @@ impl Verb for ResumeGeneration {
     }
 
     fn subject(&self) -> Subject<'_> {
-        Subject::Platform {
-            target: "platform generation".into(),
-            name: "generation".into(),
-        }
+        generation()
     }
 
     async fn draft(&self, cx: &Cx<'_>) -> Result<Draft, ActionError> {
@@ -47,9 +44,6 @@ impl Verb for ResumeGeneration {
         cx: &Cx<'_>,
         progress: &Sender<Progress>,
     ) -> Result<String, ActionError> {
-        let _ = progress
-            .send(Progress::Message("re-reading the platform's state".into()))
-            .await;
-        verify_generation(cx, false).await
+        verify_generation(cx, false, progress).await
     }
 }

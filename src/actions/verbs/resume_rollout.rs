@@ -9,7 +9,7 @@ use super::pause_rollout::draft_paused;
 use crate::actions::error::{ActionError, Progress};
 use crate::actions::plan::Draft;
 use crate::actions::target::WorkloadRef;
-use crate::actions::verb::{ArgError, Cx, Subject, Usage, Verb};
+use crate::actions::verb::{ArgError, Cx, Subject, Usage, Verb, one_workload};
 use crate::actions::verify::wait_rollout;
 
 pub const USAGE: Usage = Usage {
@@ -24,12 +24,7 @@ pub struct ResumeRollout {
 }
 
 pub fn parse(args: &[&str], namespace: &str) -> Result<ResumeRollout, ArgError> {
-    match args {
-        [target] => Ok(ResumeRollout {
-            workload: WorkloadRef::parse(target, namespace)?,
-        }),
-        _ => Err(ArgError::Shape),
-    }
+    one_workload(args, namespace).map(|workload| ResumeRollout { workload })
 }
 
 #[async_trait]

@@ -8,7 +8,7 @@ use tokio::sync::mpsc::Sender;
 use crate::actions::error::{ActionError, Progress};
 use crate::actions::kube::enc;
 use crate::actions::plan::{Change, Draft};
-use crate::actions::platform::{pipelines, post};
+use crate::actions::platform::{pipelines, post, say_rereading};
 use crate::actions::verb::{ArgError, Cx, Subject, Usage, Verb};
 use crate::actions::verify::poll;
 
@@ -79,9 +79,7 @@ impl Verb for RetryPipeline {
         cx: &Cx<'_>,
         progress: &Sender<Progress>,
     ) -> Result<String, ActionError> {
-        let _ = progress
-            .send(Progress::Message("re-reading the platform's state".into()))
-            .await;
+        say_rereading(progress).await;
         let id = &self.id;
         poll(cx.verify_timeout, || async move {
             let stuck = pipelines(cx.http, cx.platform_url, "stuck").await?;

@@ -8,7 +8,7 @@ use tokio::sync::mpsc::Sender;
 use crate::actions::error::{ActionError, Progress};
 use crate::actions::node;
 use crate::actions::plan::Draft;
-use crate::actions::verb::{ArgError, Cx, Subject, Usage, Verb};
+use crate::actions::verb::{ArgError, Cx, Subject, Usage, Verb, one_node};
 
 pub const USAGE: Usage = Usage {
     name: "uncordon",
@@ -22,12 +22,7 @@ pub struct Uncordon {
 }
 
 pub fn parse(args: &[&str], _namespace: &str) -> Result<Uncordon, ArgError> {
-    match args {
-        [name] if node::valid_name(name) => Ok(Uncordon {
-            node: name.to_string(),
-        }),
-        _ => Err(ArgError::Shape),
-    }
+    one_node(args).map(|node| Uncordon { node })
 }
 
 #[async_trait]
