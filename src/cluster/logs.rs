@@ -123,7 +123,7 @@ fn contains_ignore_case(line: &str, lowered_needle: &str) -> bool {
     line.to_lowercase().contains(lowered_needle)
 }
 
-use crate::status::LoadState;
+use crate::status::{LoadState, retry_reason};
 use crate::ui::pane::LogTarget;
 
 /// The pod log being read, and how.
@@ -138,6 +138,62 @@ pub struct LogsView {
     pub top: usize,
     pub wrap: bool,
     pub state: LoadState,
+}
+
+impl LogsView {
+    /// A log about to be read, following its newest line.
+    pub fn new(target: LogTarget, session: u64) -> LogsView {
+        LogsView {
+            target,
+            session,
+            buffer: LogBuffer::default(),
+            follow: true,
+            top: 0,
+            wrap: false,
+            state: LoadState::Loading,
+        }
+    }
+
+    /// New lines, or the stream failing (`now`: unix seconds).
+    pub fn apply(&mut self, event: LogEvent, now: i64) {
+        match event {
+            LogEvent::Lines(lines) => {
+                for line in lines {
+                    self.buffer.push(line);
+                }
+                self.state = LoadState::Live;
+            }
+            LogEvent::Failed { reason, retry_in } => {
+                self.state = LoadState::Stale {
+                    since: now,
+                    reason: retry_reason(&reason, Some(retry_in)),
+                };
+            }
+        }
+    }
+
+    /// Follow on/off; `page`: the log's height.
+    pub fn toggle_follow(&mut self, page: usize) {
+        self.follow = !self.follow;
+        self.top = self.buffer.visible_len().saturating_sub(page);
+    }
+
+    pub fn toggle_wrap(&mut self) {
+        self.wrap = !self.wrap;
+    }
+
+    /// Scrolling up leaves follow mode; reaching the bottom re-enters it.
+    pub fn scroll(&mut self, delta: isize, page: usize) {
+        let max_top = self.buffer.visible_len().saturating_sub(page);
+        let top = if self.follow {
+            max_top
+        } else {
+            self.top.min(max_top)
+        };
+        let new_top = (top as isize + delta).clamp(0, max_top as isize) as usize;
+        self.top = new_top;
+        self.follow = new_top >= max_top && delta > 0;
+    }
 }
 
 #[derive(Clone, Debug)]

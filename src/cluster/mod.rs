@@ -9,4 +9,5 @@ pub mod rows;
 pub mod snapshot;
 pub mod source;
 pub mod store;
+pub mod tables;
 pub mod view;

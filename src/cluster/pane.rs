@@ -1,24 +1,23 @@
 //! The cluster's pane: its model, one table per view, the pod log being read, and what the
 //! console asks of it (which views it has, what enter opens, what a message changes on screen).
 
-use std::cmp::Ordering;
-
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
-use super::logs::{LogBuffer, LogEvent, LogMsg, LogsView};
+use super::logs::{LogMsg, LogsView};
 use super::model::{ClusterModel, ClusterMsg, Resource, Rows, SourceEvent};
 use super::source::Namespaces;
-use super::store::{Keyed, Store};
+use super::store::Keyed;
+use super::tables;
 use super::view::{self, Events, Hpas, Nodes, Pods, Shown, Workloads};
 use crate::k8s::WorkloadKind;
-use crate::status::{Health, LoadState, retry_reason};
+use crate::status::{Health, LoadState};
 use crate::ui::format::{age, stale_age_changes};
 use crate::ui::pane::{
     Badge, BadgeRank, Layer, LogTarget, Nav, Pane, Scope, Target, ViewId, ViewSpec, badge,
 };
 use crate::ui::table::{Ctx, TableRows, selected_in_full};
-use crate::ui::table_state::{TableState, matches};
+use crate::ui::table_state::TableState;
 
 pub const OVERVIEW: ViewId = ViewId("overview");
 pub const WORKLOADS: ViewId = ViewId("workloads");
@@ -191,42 +190,20 @@ impl ClusterPane {
 
     /// Lines of the log being read (or of one no longer shown: dropped).
     pub fn apply_logs(&mut self, msg: LogMsg, now: i64) -> bool {
-        let Some(logs) = self.logs.as_mut() else {
-            return false;
-        };
-        if logs.session != msg.session {
-            return false;
-        }
-        match msg.event {
-            LogEvent::Lines(lines) => {
-                for line in lines {
-                    logs.buffer.push(line);
-                }
-                logs.state = LoadState::Live;
+        match self.logs.as_mut().filter(|l| l.session == msg.session) {
+            Some(logs) => {
+                logs.apply(msg.event, now);
+                true
             }
-            LogEvent::Failed { reason, retry_in } => {
-                logs.state = LoadState::Stale {
-                    since: now,
-                    reason: retry_reason(&reason, Some(retry_in)),
-                };
-            }
+            None => false,
         }
-        true
     }
 
     /// Starts reading a pod's log; returns the session its lines will carry.
     pub fn open_logs(&mut self, target: LogTarget) -> u64 {
         let session = self.next_log_session;
         self.next_log_session += 1;
-        self.logs = Some(LogsView {
-            target,
-            session,
-            buffer: LogBuffer::default(),
-            follow: true,
-            top: 0,
-            wrap: false,
-            state: LoadState::Loading,
-        });
+        self.logs = Some(LogsView::new(target, session));
         session
     }
 
@@ -237,30 +214,21 @@ impl ClusterPane {
     /// Follow on/off; `page`: the log's height.
     pub fn toggle_follow(&mut self, page: usize) {
         if let Some(l) = self.logs.as_mut() {
-            l.follow = !l.follow;
-            l.top = l.buffer.visible_len().saturating_sub(page);
+            l.toggle_follow(page);
         }
     }
 
     pub fn toggle_wrap(&mut self) {
         if let Some(l) = self.logs.as_mut() {
-            l.wrap = !l.wrap;
+            l.toggle_wrap();
         }
     }
 
     /// Scrolling up leaves follow mode; reaching the bottom re-enters it.
     pub fn scroll_logs(&mut self, delta: isize, page: usize) {
-        let Some(l) = self.logs.as_mut() else { return };
-        let len = l.buffer.visible_len();
-        let max_top = len.saturating_sub(page);
-        let top = if l.follow {
-            max_top
-        } else {
-            l.top.min(max_top)
-        };
-        let new_top = (top as isize + delta).clamp(0, max_top as isize) as usize;
-        l.top = new_top;
-        l.follow = new_top >= max_top && delta > 0;
+        if let Some(l) = self.logs.as_mut() {
+            l.scroll(delta, page);
+        }
     }
 
     /// Watches other namespaces from now on: every row and table starts over.
@@ -335,36 +303,6 @@ impl ClusterPane {
     }
 }
 
-fn rebuild<R: Keyed>(
-    table: &mut TableState,
-    store: &Store<R>,
-    revision: u64,
-    scope_key: String,
-    keep: impl Fn(&R, &str) -> bool,
-    order: impl Fn(&R, &R) -> Ordering,
-) {
-    let fingerprint = (revision, table.filter.clone(), scope_key);
-    if table.built_from.as_ref() == Some(&fingerprint) {
-        return;
-    }
-    let needle = table.filter.to_lowercase();
-    let mut rows: Vec<(usize, &R)> = store.iter().filter(|(_, r)| keep(r, &needle)).collect();
-    rows.sort_by(|a, b| order(a.1, b.1));
-    table.set_rows(rows.into_iter().map(|(slot, _)| slot).collect());
-    table.built_from = Some(fingerprint);
-}
-
-/// The scope of a pods view: everything, one workload's pods, or one node's.
-fn in_scope(p: &super::rows::PodRow, scope: Option<&Scope>) -> bool {
-    match scope {
-        Some(Scope::Workload { namespace, name }) => {
-            &p.namespace == namespace && p.workload.as_deref() == Some(name)
-        }
-        Some(Scope::Node(n)) => &p.node == n,
-        None => true,
-    }
-}
-
 impl Pane for ClusterPane {
     fn views(&self) -> &'static [ViewSpec] {
         VIEWS
@@ -397,79 +335,12 @@ impl Pane for ClusterPane {
     fn prepare(&mut self, scope: Option<&Scope>) {
         self.model.refresh_derived();
         let c = &self.model;
-        // Overview: worst first.
-        rebuild(
-            &mut self.overview,
-            &c.workloads,
-            c.workloads.revision,
-            String::new(),
-            |w, f| matches(&w.name, f) || matches(&w.namespace, f),
-            |a, b| {
-                b.health
-                    .cmp(&a.health)
-                    .then_with(|| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)))
-            },
-        );
-        rebuild(
-            &mut self.workloads,
-            &c.workloads,
-            c.workloads.membership,
-            String::new(),
-            |w, f| {
-                matches(&w.name, f)
-                    || matches(&w.namespace, f)
-                    || matches(w.rollout.label().as_str(), f)
-            },
-            |a, b| (&a.namespace, a.kind, &a.name).cmp(&(&b.namespace, b.kind, &b.name)),
-        );
-        let scope_key = scope.map(Scope::label).unwrap_or_default();
-        let pods_rev = if self.pods.filter.is_empty() {
-            c.pods.membership
-        } else {
-            c.pods.revision
-        };
-        rebuild(
-            &mut self.pods,
-            &c.pods,
-            pods_rev,
-            scope_key,
-            |p, f| {
-                in_scope(p, scope)
-                    && (matches(&p.name, f)
-                        || matches(&p.status, f)
-                        || matches(&p.node, f)
-                        || matches(&p.namespace, f))
-            },
-            |a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)),
-        );
-        rebuild(
-            &mut self.nodes,
-            &c.nodes,
-            c.nodes.membership,
-            String::new(),
-            |n, f| matches(&n.name, f) || matches(&n.status, f),
-            |a, b| a.name.cmp(&b.name),
-        );
-        rebuild(
-            &mut self.hpas,
-            &c.hpas,
-            c.hpas.membership,
-            String::new(),
-            |h, f| matches(&h.name, f) || matches(&h.namespace, f),
-            |a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)),
-        );
-        rebuild(
-            &mut self.events,
-            &c.events,
-            c.events.revision,
-            String::new(),
-            |e, f| matches(&e.reason, f) || matches(&e.object, f) || matches(&e.message, f),
-            |a, b| {
-                b.last_seen
-                    .cmp(&a.last_seen)
-                    .then_with(|| a.name.cmp(&b.name))
-            },
-        );
+        tables::overview(&mut self.overview, c);
+        tables::workloads(&mut self.workloads, c);
+        tables::pods(&mut self.pods, c, scope);
+        tables::nodes(&mut self.nodes, c);
+        tables::hpas(&mut self.hpas, c);
+        tables::events(&mut self.events, c);
     }
 
     fn draw(&self, v: ViewId, frame: &mut Frame, area: Rect, scope: Option<&Scope>, ctx: &Ctx) {
@@ -649,26 +520,19 @@ impl Pane for ClusterPane {
 
     fn ages_change(&self, v: ViewId, page: usize, old: i64, new: i64) -> bool {
         let differs = |since: i64| age(old - since) != age(new - since);
-        let window = |t: &TableState| {
-            t.rows
-                .iter()
-                .skip(t.offset)
-                .take(page)
-                .copied()
-                .collect::<Vec<_>>()
-        };
         let c = &self.model;
         let stale = c
             .sources
             .values()
             .any(|s| matches!(s, LoadState::Stale { since, .. } if differs(*since)));
         let events = || {
-            window(&self.events)
+            self.events
+                .window(page)
                 .iter()
                 .any(|&s| c.events.get(s).is_some_and(|e| differs(e.last_seen)))
         };
         let workloads = |t: &TableState| {
-            window(t)
+            t.window(page)
                 .iter()
                 .any(|&s| c.workloads.get(s).is_some_and(|w| differs(w.created)))
         };
@@ -676,15 +540,19 @@ impl Pane for ClusterPane {
             || match v {
                 OVERVIEW => workloads(&self.overview) || events(),
                 WORKLOADS => workloads(&self.workloads),
-                PODS => window(&self.pods).iter().any(|&s| {
+                PODS => self.pods.window(page).iter().any(|&s| {
                     c.pods
                         .get(s)
                         .is_some_and(|p| differs(p.created) || p.last_restart.is_some_and(differs))
                 }),
-                NODES => window(&self.nodes)
+                NODES => self
+                    .nodes
+                    .window(page)
                     .iter()
                     .any(|&s| c.nodes.get(s).is_some_and(|n| differs(n.created))),
-                HPAS => window(&self.hpas)
+                HPAS => self
+                    .hpas
+                    .window(page)
                     .iter()
                     .any(|&s| c.hpas.get(s).is_some_and(|h| differs(h.created))),
                 EVENTS => events(),

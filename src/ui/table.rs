@@ -245,12 +245,11 @@ pub fn draw_table(
     rows: &dyn TableRows,
 ) {
     let columns = rows.columns(area.width);
-    let end = (table.offset + visible_rows(area)).min(table.rows.len());
-    let start = table.offset.min(end);
-    let visible: Vec<(usize, Row)> = table.rows[start..end]
+    let visible: Vec<(usize, Row)> = table
+        .window(visible_rows(area))
         .iter()
         .enumerate()
-        .filter_map(|(i, &slot)| Some((start + i, rows.row(slot, area.width, ctx)?)))
+        .filter_map(|(i, &slot)| Some((table.offset + i, rows.row(slot, area.width, ctx)?)))
         .collect();
     let room = area.width.saturating_sub(2);
     let widths = widths(&columns, visible.iter().map(|(_, r)| r), room);

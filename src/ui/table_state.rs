@@ -38,6 +38,12 @@ impl TableState {
         }
     }
 
+    /// The slots shown in a window of `height` rows from `offset`.
+    pub fn window(&self, height: usize) -> &[usize] {
+        let end = self.offset.saturating_add(height).min(self.rows.len());
+        &self.rows[self.offset.min(end)..end]
+    }
+
     pub fn move_by(&mut self, delta: isize) {
         let last = self.rows.len().saturating_sub(1) as isize;
         self.selected = (self.selected as isize + delta).clamp(0, last.max(0)) as usize;
