@@ -17,6 +17,10 @@ pub struct Config {
     pub queues: Vec<QueueConfig>,
     pub slo: Option<PathsConfig>,
     pub budget: Option<BudgetConfig>,
+    #[serde(default, rename = "alertmanager")]
+    pub alertmanagers: Vec<AlertmanagerConfig>,
+    #[serde(default, rename = "health")]
+    pub health: Vec<HealthConfig>,
     pub runbooks: Option<PathsConfig>,
     pub audit: Option<AuditConfig>,
     #[serde(default)]
@@ -68,6 +72,27 @@ pub struct QueueConfig {
     pub visibility_timeout: Option<u64>,
     /// RabbitMQ's virtual host (default `/`).
     pub vhost: Option<String>,
+}
+
+/// `[[alertmanager]]`: one Alertmanager instance; alerts several instances hold are one alert.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AlertmanagerConfig {
+    /// How the console tags the alerts this instance holds ("am-eu").
+    pub name: String,
+    /// `http://user@host:9093`: a user in the url, its password only from `password_env`.
+    pub url: String,
+    pub password_env: Option<String>,
+}
+
+/// `[[health]]`: one service's readiness endpoint (`/health/ready`), polled.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct HealthConfig {
+    pub name: String,
+    pub url: String,
+    /// Its liveness endpoint, when it has one (`/health/live`).
+    pub live_url: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
@@ -259,6 +284,12 @@ production = true
 readonly = false
 [prometheus]
 url = "http://127.0.0.1:9090"
+[[alertmanager]]
+name = "am-eu"
+url = "http://alertmanager.monitoring:9093"
+[[health]]
+name = "api"
+url = "http://api.contentgen:8080/health/ready"
 [[queue]]
 name = "articles"
 kind = "celery"
@@ -276,6 +307,8 @@ path = "~/.local/share/opsdeck/audit.jsonl"
         assert_eq!(c.kubernetes.namespaces, vec!["contentgen"]);
         assert!(c.context("prod-eu").is_some_and(|c| c.production));
         assert_eq!(c.queues[0].kind, QueueKind::Celery);
+        assert_eq!(c.alertmanagers[0].name, "am-eu");
+        assert_eq!(c.health[0].name, "api");
     }
 
     #[test]

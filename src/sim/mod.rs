@@ -145,6 +145,22 @@ impl SimHandle {
         self.platform_url()
     }
 
+    /// The Alertmanager v2 API (`/api/v2/alerts/groups`, `/api/v2/silences`...), served
+    /// beside the platform API.
+    pub fn alertmanager_url(&self) -> String {
+        self.platform_url()
+    }
+
+    /// The `[[health]]` entries of an opsdeck config for this sim: every service's and
+    /// dependency's readiness endpoint, with its liveness one.
+    pub fn health_configs(&self) -> Vec<crate::config::HealthConfig> {
+        vec![crate::config::HealthConfig {
+            name: "api".into(),
+            url: format!("{}/health/ready", self.platform_url()),
+            live_url: Some(format!("{}/health/live", self.platform_url())),
+        }]
+    }
+
     /// The RabbitMQ management API, served beside the platform API.
     pub fn rabbitmq_url(&self) -> String {
         format!("http://opsdeck@{}", self.platform_addr)
