@@ -4,6 +4,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 pub mod actions;
+pub mod alerts;
 pub mod app;
 pub mod clients;
 pub mod cluster;

@@ -6,6 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::error::ActionError;
+use crate::alerts::client::Alertmanager;
+use crate::alerts::model::{AlertMsg, AlertsModel};
 use crate::clients::prometheus::Prometheus;
 use crate::config::{BudgetConfig, Config, QueueConfig, QueueKind};
 use crate::cost::model::{Budget, CostModel, CostMsg};
@@ -26,6 +28,16 @@ pub struct Probes {
     pub slos: Vec<Slo>,
     pub opencost: Option<OpenCost>,
     pub budgets: Option<BudgetConfig>,
+    pub alertmanagers: Vec<Alertmanager>,
+}
+
+/// Every Alertmanager the config names, in config order.
+pub fn alertmanagers_of(config: &Config) -> Result<Vec<Alertmanager>, String> {
+    config
+        .alertmanagers
+        .iter()
+        .map(|a| Alertmanager::new(a, TIMEOUT).map_err(|e| e.to_string()))
+        .collect()
 }
 
 /// How long one request to a source may take before it counts as not answering (the
@@ -72,7 +84,57 @@ impl Probes {
                 .unwrap_or_default(),
             opencost: opencost_of(config).ok().flatten(),
             budgets: config.budget.clone(),
+            alertmanagers: config
+                .alertmanagers
+                .iter()
+                .filter_map(|a| Alertmanager::new(a, TIMEOUT).ok())
+                .collect(),
         }
+    }
+
+    /// Every Alertmanager's alerts and silences, read once and merged as the pane merges
+    /// them; with the instances that did not answer, and why.
+    pub async fn alerts(&self) -> Result<(AlertsModel, Vec<String>), ActionError> {
+        if self.alertmanagers.is_empty() {
+            return Err(ActionError::Invalid(
+                "no [[alertmanager]] in the config".into(),
+            ));
+        }
+        let names: Vec<String> = self
+            .alertmanagers
+            .iter()
+            .map(|a| a.name().to_string())
+            .collect();
+        let mut model = AlertsModel::new(&names, vec![]);
+        let reads = futures::future::join_all(
+            self.alertmanagers
+                .iter()
+                .enumerate()
+                .map(|(i, am)| crate::alerts::source::read(am, i)),
+        )
+        .await;
+        let mut failed = vec![];
+        for (i, read) in reads.into_iter().enumerate() {
+            match read {
+                Ok(msg) => model.apply(msg, 0),
+                Err(reason) => {
+                    failed.push(format!("{}: {reason}", names[i]));
+                    let msg = AlertMsg::Failed {
+                        instance: i,
+                        reason,
+                        retry_in: None,
+                    };
+                    model.apply(msg, 0);
+                }
+            }
+        }
+        if failed.len() == names.len() {
+            return Err(ActionError::Api(format!(
+                "no Alertmanager answered ({})",
+                failed.join("; ")
+            )));
+        }
+        Ok((model, failed))
     }
 
     /// The queue's current reading, from wherever the console reads it.

@@ -8,7 +8,12 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::actions::probes::{InProcessQueues, Probes, TIMEOUT, opencost_of, prometheus_of};
+use crate::actions::probes::{
+    InProcessQueues, Probes, TIMEOUT, alertmanagers_of, opencost_of, prometheus_of,
+};
+use crate::alerts::client::Alertmanager;
+use crate::alerts::model::AlertsModel;
+use crate::alerts::pane::AlertsPane;
 use crate::clients::prometheus::Prometheus;
 use crate::cluster::pane::ClusterPane;
 use crate::cluster::source::Namespaces;
@@ -30,6 +35,8 @@ use crate::slo::pane::SloPane;
 const QUEUE_INTERVAL: Duration = Duration::from_secs(2);
 /// How often SLO burn rates are read: fast enough that a page shows within a minute.
 const SLO_INTERVAL: Duration = Duration::from_secs(10);
+/// How often Alertmanagers are read: a new page shows within seconds.
+const ALERT_INTERVAL: Duration = Duration::from_secs(5);
 /// How often LLM spend and OpenCost are read (spend moves slowly; OpenCost computes hourly).
 const COST_INTERVALS: (Duration, Duration) = (Duration::from_secs(30), Duration::from_secs(60));
 
@@ -47,6 +54,9 @@ pub struct Feeds {
     pub slos: Vec<Slo>,
     pub opencost: Option<OpenCost>,
     pub budgets: Option<BudgetConfig>,
+    pub alertmanagers: Vec<Alertmanager>,
+    /// The runbooks the console can run, by name (alerts offer the ones that match).
+    pub runbooks: Vec<String>,
 }
 
 impl Feeds {
@@ -72,6 +82,8 @@ impl Feeds {
             slos,
             opencost,
             budgets: config.budget.clone(),
+            alertmanagers: alertmanagers_of(config)?,
+            runbooks: crate::actions::runbook::names(config),
         })
     }
 
@@ -91,6 +103,12 @@ impl Feeds {
                 .budget
                 .clone()
                 .or(Some(BudgetConfig::platform_plan())),
+            alertmanagers: sim
+                .alertmanager_configs()
+                .iter()
+                .map(|a| Alertmanager::new(a, TIMEOUT).map_err(|e| e.to_string()))
+                .collect::<Result<_, _>>()?,
+            runbooks: crate::actions::runbook::names(config),
         })
     }
 
@@ -103,6 +121,7 @@ impl Feeds {
             slos: self.slos.clone(),
             opencost: self.opencost.clone(),
             budgets: self.budgets.clone(),
+            alertmanagers: self.alertmanagers.clone(),
         }
     }
 
@@ -122,6 +141,14 @@ impl Feeds {
             queues: QueuePane::new(&self.queues, default_namespace),
             slo: SloPane::new(SloModel::new(&self.slos)),
             cost: CostPane::new(cost),
+            alerts: AlertsPane::new(AlertsModel::new(
+                &self
+                    .alertmanagers
+                    .iter()
+                    .map(|a| a.name().to_string())
+                    .collect::<Vec<_>>(),
+                self.runbooks.clone(),
+            )),
         }
     }
 
@@ -165,6 +192,12 @@ impl Feeds {
                 token.clone(),
             );
         }
+        crate::alerts::source::spawn_alert_sources(
+            self.alertmanagers,
+            ALERT_INTERVAL,
+            tx.clone(),
+            token.clone(),
+        );
         crate::cost::source::spawn_cost_sources(
             self.prometheus,
             self.opencost,

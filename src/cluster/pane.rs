@@ -19,7 +19,7 @@ use crate::ui::pane::{
 use crate::ui::table::{Ctx, TableRows, selected_in_full};
 use crate::ui::table_state::TableState;
 
-pub const OVERVIEW: ViewId = ViewId("overview");
+pub const OVERVIEW: ViewId = crate::ui::pane::OVERVIEW;
 pub const WORKLOADS: ViewId = ViewId("workloads");
 pub const PODS: ViewId = ViewId("pods");
 pub const NODES: ViewId = ViewId("nodes");

@@ -4,6 +4,8 @@
 //! messages are worth a redraw); then its source in `app::sources`. Help, `:` completion and
 //! the keymap's views follow from here.
 
+use crate::alerts::AlertMsg;
+use crate::alerts::pane::AlertsPane;
 use crate::cluster::logs::LogMsg;
 use crate::cluster::model::ClusterMsg;
 use crate::cluster::pane::ClusterPane;
@@ -22,6 +24,7 @@ pub fn views() -> Vec<ViewSpec> {
         crate::queues::pane::VIEWS,
         crate::slo::pane::VIEWS,
         crate::cost::pane::VIEWS,
+        crate::alerts::pane::VIEWS,
     ]
     .concat()
 }
@@ -33,6 +36,7 @@ pub struct Panes {
     pub queues: QueuePane,
     pub slo: SloPane,
     pub cost: CostPane,
+    pub alerts: AlertsPane,
 }
 
 /// What the panes' sources send.
@@ -43,19 +47,27 @@ pub enum PaneMsg {
     Queues(QueueMsg),
     Slo(SloMsg),
     Cost(CostMsg),
+    Alerts(AlertMsg),
 }
 
 impl Panes {
-    pub fn all(&self) -> [&dyn Pane; 4] {
-        [&self.cluster, &self.queues, &self.slo, &self.cost]
+    pub fn all(&self) -> [&dyn Pane; 5] {
+        [
+            &self.cluster,
+            &self.queues,
+            &self.slo,
+            &self.cost,
+            &self.alerts,
+        ]
     }
 
-    pub fn all_mut(&mut self) -> [&mut dyn Pane; 4] {
+    pub fn all_mut(&mut self) -> [&mut dyn Pane; 5] {
         [
             &mut self.cluster,
             &mut self.queues,
             &mut self.slo,
             &mut self.cost,
+            &mut self.alerts,
         ]
     }
 
@@ -93,6 +105,10 @@ impl Panes {
                 self.cost.apply(&m, now);
                 shows(&self.cost, overview)
             }
+            PaneMsg::Alerts(m) => {
+                self.alerts.apply(m, now);
+                shows(&self.alerts, overview)
+            }
         }
     }
 }
@@ -127,6 +143,12 @@ impl From<SloMsg> for PaneMsg {
 impl From<CostMsg> for PaneMsg {
     fn from(m: CostMsg) -> Self {
         PaneMsg::Cost(m)
+    }
+}
+
+impl From<AlertMsg> for PaneMsg {
+    fn from(m: AlertMsg) -> Self {
+        PaneMsg::Alerts(m)
     }
 }
 

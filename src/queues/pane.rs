@@ -123,6 +123,13 @@ impl Pane for QueuePane {
         Some(Nav::Pods(Scope::Workload { namespace, name }))
     }
 
+    fn select(&mut self, _view: ViewId, key: &str) -> bool {
+        let rows = self.model.rows();
+        let found = rows.iter().position(|q| q.name == key);
+        self.table.cover(rows.len());
+        found.is_some_and(|slot| self.table.select_slot(slot))
+    }
+
     fn in_full(
         &self,
         _view: ViewId,

@@ -151,6 +151,15 @@ impl SimHandle {
         self.platform_url()
     }
 
+    /// The `[[alertmanager]]` entry of an opsdeck config for this sim.
+    pub fn alertmanager_configs(&self) -> Vec<crate::config::AlertmanagerConfig> {
+        vec![crate::config::AlertmanagerConfig {
+            name: "sim".into(),
+            url: self.alertmanager_url(),
+            password_env: None,
+        }]
+    }
+
     /// The `[[health]]` entries of an opsdeck config for this sim: every service's and
     /// dependency's readiness endpoint, with its liveness one.
     pub fn health_configs(&self) -> Vec<crate::config::HealthConfig> {

@@ -83,6 +83,14 @@ impl Pane for SloPane {
         Some(Nav::WorkloadNamed(row.service.clone()))
     }
 
+    /// An SLO by its name or its key (Sloth's `sloth_slo` / `sloth_id` labels).
+    fn select(&mut self, _view: ViewId, key: &str) -> bool {
+        let rows = self.model.rows();
+        let found = rows.iter().position(|r| r.name == key || r.key == key);
+        self.table.cover(rows.len());
+        found.is_some_and(|slot| self.table.select_slot(slot))
+    }
+
     fn in_full(
         &self,
         _view: ViewId,

@@ -19,6 +19,9 @@ use crate::status::Health;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ViewId(pub &'static str);
 
+/// The console's home: every pane's band above the workloads (drawn by the cluster pane).
+pub const OVERVIEW: ViewId = ViewId("overview");
+
 /// Which keymap layer a view's keys are looked up in (then the global layer).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Layer {
@@ -74,6 +77,10 @@ pub enum Nav {
     Logs(LogTarget),
     /// The pods of the workload with this name, wherever it runs (an SLO's service).
     WorkloadNamed(String),
+    /// The SLO of this name, selected in the SLO view.
+    Slo(String),
+    /// The queue of this name, selected in the queues view.
+    Queue(String),
     /// Nothing to open; say why in the footer.
     Say(String),
 }
@@ -171,6 +178,12 @@ pub trait Pane {
     /// What the header says of it.
     fn badges(&self, _ctx: &Ctx) -> Vec<Badge> {
         vec![]
+    }
+
+    /// Selects the row whose name is `key` in `view` (an alert opening its SLO); false when
+    /// there is none.
+    fn select(&mut self, _view: ViewId, _key: &str) -> bool {
+        false
     }
 
     /// Whether a shown age reads differently at `new` than at `old` (a redraw is due).

@@ -44,6 +44,17 @@ impl TableState {
         &self.rows[self.offset.min(end)..end]
     }
 
+    /// Selects the row at store slot `slot`; false when the table does not show it.
+    pub fn select_slot(&mut self, slot: usize) -> bool {
+        match self.rows.iter().position(|&s| s == slot) {
+            Some(at) => {
+                self.selected = at;
+                true
+            }
+            None => false,
+        }
+    }
+
     pub fn move_by(&mut self, delta: isize) {
         let last = self.rows.len().saturating_sub(1) as isize;
         self.selected = (self.selected as isize + delta).clamp(0, last.max(0)) as usize;

@@ -84,6 +84,30 @@ pub fn is_runbook(text: &str) -> bool {
     text.lines().any(|l| l.trim_start().starts_with("[[step]]"))
 }
 
+/// The runbooks `:runbook NAME` finds (the config's runbook folders, then ./runbooks), by
+/// name, sorted.
+pub fn names(config: &crate::config::Config) -> Vec<String> {
+    let dirs = config
+        .runbooks
+        .as_ref()
+        .map(|r| r.paths.clone())
+        .unwrap_or_default();
+    let mut names: Vec<String> = dirs
+        .iter()
+        .chain(std::iter::once(&std::path::PathBuf::from("runbooks")))
+        .filter_map(|d| std::fs::read_dir(d).ok())
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .filter(|p| std::fs::read_to_string(p).is_ok_and(|t| is_runbook(&t)))
+        .filter_map(|p| Some(p.file_stem()?.to_str()?.to_string()))
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
 const DEFAULT_WAIT: Duration = Duration::from_secs(300);
 
 /// "90s", "5m", "1h" or plain seconds.

@@ -115,8 +115,24 @@ fn follow(state: &mut State, nav: Nav) -> Vec<Effect> {
             Some(scope) => push_pods(state, scope),
             None => state.flash = Some(format!("no workload named {name}")),
         },
+        Nav::Slo(name) => return show_row(state, crate::slo::pane::SLOS, "SLO", &name),
+        Nav::Queue(name) => return show_row(state, crate::queues::pane::QUEUES, "queue", &name),
         Nav::Say(what) => state.flash = Some(what),
     }
+    vec![]
+}
+
+/// Opens `view` with the row named `name` selected (an alert's SLO or queue).
+fn show_row(state: &mut State, view: ViewId, what: &str, name: &str) -> Vec<Effect> {
+    let found = state
+        .panes
+        .owner_mut(view)
+        .is_some_and(|p| p.select(view, name));
+    if !found {
+        state.flash = Some(format!("no {what} named {name} is watched"));
+        return vec![];
+    }
+    state.stack.push(Screen::of(view));
     vec![]
 }
 
