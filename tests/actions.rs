@@ -2,12 +2,13 @@
 //! restart, rollback (against `kubectl rollout undo` on an identical world), no-op rollback,
 //! paused refusal, stale preconditions, denied permission and read-only mode.
 
+#[path = "common/offline_kube.rs"]
+mod offline_kube;
 #[path = "common/sim_env.rs"]
 mod sim_env;
 
 use std::time::Duration;
 
-use kube::config::{KubeConfigOptions, Kubeconfig};
 use opsdeck::actions::executor::{Executor, ExecutorConfig};
 use opsdeck::actions::{ActionError, Progress};
 use opsdeck::actions::{ActionRequest, audit};
@@ -507,17 +508,9 @@ async fn a_viewer_is_refused_and_no_mutating_request_reaches_the_server() {
 async fn readonly_refuses_before_any_request() {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let dir = std::env::temp_dir().join(format!("opsdeck-actions-ro-{}", std::process::id()));
-    // A client for a port nobody listens on: any request would fail with an API error instead.
-    let kc = Kubeconfig::from_yaml(
-        "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: http://127.0.0.1:9\ncontexts:\n- name: c\n  context:\n    cluster: c\n    user: u\ncurrent-context: c\nusers:\n- name: u\n  user:\n    token: t\n",
-    )
-    .expect("kubeconfig");
-    let config = kube::Config::from_custom_kubeconfig(kc, &KubeConfigOptions::default())
-        .await
-        .expect("config");
-    let client = kube::Client::try_from(config).expect("client");
-    let ex = Executor::new(client, exec_config(&dir, "http://127.0.0.1:9".into(), true))
-        .expect("executor");
+    let client = offline_kube::client().await;
+    let ex =
+        Executor::new(client, exec_config(&dir, offline_kube::URL.into(), true)).expect("executor");
     for words in [
         &["scale", "api", "5"][..],
         &["restart", "api"],

@@ -91,6 +91,8 @@ impl Executor {
             client: &self.client,
             http: &self.http,
             platform_url: self.config.platform_url.as_deref(),
+            probes: &self.probes,
+            operator: &self.config.user,
             verify_timeout: self.config.verify_timeout,
         }
     }
@@ -112,7 +114,7 @@ impl Executor {
             Some(review) => self.permission(&review).await?,
             None => Permission {
                 allowed: true,
-                reason: "platform API: no access review; the API's own auth applies".into(),
+                reason: verb.access_note().into(),
                 checks: vec![],
             },
         };
@@ -331,7 +333,7 @@ impl Executor {
         request: &ActionRequest,
         call: &PlannedCall,
     ) -> Result<(u16, Option<String>), ActionError> {
-        match call.api {
+        match &call.api {
             Api::Kubernetes => match k::send_call(&self.client, call, false).await {
                 Ok(s) => Ok((s.status, s.audit_id)),
                 Err(ActionError::Conflict { message, .. }) => {
@@ -344,6 +346,17 @@ impl Executor {
                 let (status, _) =
                     platform::send(&self.http, url, &call.method, &call.path, Some(&call.body))
                         .await?;
+                Ok((status, None))
+            }
+            Api::Alertmanager(name) => {
+                let status = super::alertmanager::send(
+                    &self.probes,
+                    name,
+                    &call.method,
+                    &call.path,
+                    &call.body,
+                )
+                .await?;
                 Ok((status, None))
             }
         }

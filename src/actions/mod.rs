@@ -2,6 +2,7 @@
 //! execute -> verify -> audit) for every action, interactive and headless alike. Each verb is
 //! one file in `verbs/` implementing `verb::Verb`; `executor` is the path they all take.
 
+pub mod alertmanager;
 pub mod audit;
 pub mod cli;
 pub mod condition;

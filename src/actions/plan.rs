@@ -14,12 +14,26 @@ pub struct Change {
 }
 
 /// Which API a call goes to (always said: a call never goes to the cluster by default).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Api {
     /// The cluster's API server, through the kube client (its credentials, its Audit-ID).
     Kubernetes,
     /// The platform's own HTTP API (`[platform] url`).
     Platform,
+    /// The `[[alertmanager]]` instance of this name.
+    Alertmanager(String),
+}
+
+impl PlannedCall {
+    /// "POST /api/v2/silences", with the instance when it goes to an Alertmanager.
+    pub fn describe(&self) -> String {
+        match &self.api {
+            Api::Alertmanager(name) => {
+                format!("{} {} (alertmanager {name})", self.method, self.path)
+            }
+            _ => format!("{} {}", self.method, self.path),
+        }
+    }
 }
 
 /// A request exactly as it will be sent (path relative to the server, query included).
@@ -126,10 +140,7 @@ impl Plan {
             out.push(format!("  {}: {} -> {}", c.what, c.before, c.after));
         }
         for call in &self.calls {
-            out.push(format!(
-                "  {} {} ({})",
-                call.method, call.path, call.content_type
-            ));
+            out.push(format!("  {} ({})", call.describe(), call.content_type));
             if !call.body.is_empty() {
                 out.push(format!("    {}", call.body));
             }

@@ -9,6 +9,7 @@ use tokio::sync::mpsc::Sender;
 
 use super::error::{ActionError, Progress};
 use super::plan::{Draft, Review};
+use super::probes::Probes;
 use super::target::WorkloadRef;
 use super::{kube, node};
 
@@ -18,6 +19,10 @@ pub struct Cx<'a> {
     pub http: &'a reqwest::Client,
     /// The platform's own HTTP API (`[platform] url`), when configured.
     pub platform_url: Option<&'a str>,
+    /// Queue, SLO, budget and alert readers; the Alertmanagers silences go to.
+    pub probes: &'a Probes,
+    /// Who acts (a silence's `createdBy`).
+    pub operator: &'a str,
     pub verify_timeout: Duration,
 }
 
@@ -28,6 +33,11 @@ pub enum Subject<'a> {
     /// Something of the platform's own API: how plans name it, and the word a typed
     /// confirmation asks for.
     Platform {
+        target: String,
+        name: String,
+    },
+    /// Silences in the configured Alertmanagers.
+    Alertmanager {
         target: String,
         name: String,
     },
@@ -49,7 +59,7 @@ pub trait Verb: Send + Sync {
         match self.subject() {
             Subject::Workload(w) => w.describe(),
             Subject::Node(n) => format!("node {n}"),
-            Subject::Platform { target, .. } => target,
+            Subject::Platform { target, .. } | Subject::Alertmanager { target, .. } => target,
         }
     }
 
@@ -58,7 +68,7 @@ pub trait Verb: Send + Sync {
         match self.subject() {
             Subject::Workload(w) => w.name.clone(),
             Subject::Node(n) => n.to_string(),
-            Subject::Platform { name, .. } => name,
+            Subject::Platform { name, .. } | Subject::Alertmanager { name, .. } => name,
         }
     }
 
@@ -76,7 +86,18 @@ pub trait Verb: Send + Sync {
         match self.subject() {
             Subject::Workload(w) => Some(kube::workload_review(w, None)),
             Subject::Node(n) => Some(node::review(n)),
-            Subject::Platform { .. } => None,
+            Subject::Platform { .. } | Subject::Alertmanager { .. } => None,
+        }
+    }
+
+    /// What stands for the access review where Kubernetes has none.
+    fn access_note(&self) -> &'static str {
+        match self.subject() {
+            Subject::Alertmanager { .. } => {
+                "Alertmanager: no access review; the instance's own auth applies, and \
+                 read-only instances refuse"
+            }
+            _ => "platform API: no access review; the API's own auth applies",
         }
     }
 
@@ -85,7 +106,7 @@ pub trait Verb: Send + Sync {
         match self.subject() {
             Subject::Workload(w) => kube::current_state(cx.client, w).await,
             Subject::Node(n) => node::current_state(cx.client, n).await,
-            Subject::Platform { .. } => String::new(),
+            Subject::Platform { .. } | Subject::Alertmanager { .. } => String::new(),
         }
     }
 }

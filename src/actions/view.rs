@@ -64,7 +64,7 @@ fn plan_parts(plan: &Plan, width: usize, ctx: &Ctx) -> (Vec<Line<'static>>, Vec<
         details.extend(labelled("dry run", d, width, ctx.theme.text, ctx));
     }
     for call in &plan.calls {
-        let request = format!("{} {} {}", call.method, call.path, call.body);
+        let request = format!("{} {}", call.describe(), call.body);
         details.extend(labelled("request", &request, width, ctx.theme.text, ctx));
     }
     (head, details)

@@ -34,6 +34,7 @@ impl AmError {
 #[derive(Clone, Debug)]
 pub struct Alertmanager {
     name: String,
+    readonly: bool,
     url: BasicAuthUrl,
     http: reqwest::Client,
 }
@@ -45,6 +46,7 @@ impl Alertmanager {
         let http = client(timeout).map_err(|e| AmError::Config(e.to_string()))?;
         Ok(Alertmanager {
             name: config.name.clone(),
+            readonly: config.readonly,
             url,
             http,
         })
@@ -53,6 +55,11 @@ impl Alertmanager {
     /// How the console tags what this instance holds.
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// The config says the console may only read this instance.
+    pub fn readonly(&self) -> bool {
+        self.readonly
     }
 
     pub fn redacted_url(&self) -> String {
@@ -92,6 +99,20 @@ impl Alertmanager {
         self.send(Method::DELETE, &["silence", id], None)
             .await
             .map(|(s, _)| s)
+    }
+
+    /// A request exactly as a plan shows it (`path` from the server's root, `/api/v2/...`),
+    /// to this instance's base url.
+    pub async fn send_planned(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&str>,
+    ) -> Result<(u16, String), AmError> {
+        let method = Method::from_bytes(method.as_bytes())
+            .map_err(|_| AmError::Config(format!("bad method {method}")))?;
+        let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+        self.call(method, self.url.join(&segments), body).await
     }
 
     async fn get_json<T: serde::de::DeserializeOwned>(

@@ -406,7 +406,9 @@ fn push_new(list: &mut Vec<String>, item: &str) {
 }
 
 fn merge_silences(instances: &[Instance]) -> Vec<SilenceRow> {
-    type Key = (Vec<Matcher>, String, String, String, String);
+    // Not the start: Alertmanager moves a start in the past to when it received the silence,
+    // so the same silence posted to two instances starts a few milliseconds apart.
+    type Key = (Vec<Matcher>, i64, String, String);
     let mut merged: BTreeMap<Key, SilenceRow> = BTreeMap::new();
     for inst in instances {
         let stale = matches!(inst.state, LoadState::Stale { .. });
@@ -415,8 +417,7 @@ fn merge_silences(instances: &[Instance]) -> Vec<SilenceRow> {
             matchers.sort();
             let key = (
                 matchers.clone(),
-                s.starts_at.clone(),
-                s.ends_at.clone(),
+                unix(&s.ends_at),
                 s.created_by.clone(),
                 s.comment.clone(),
             );

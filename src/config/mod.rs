@@ -83,6 +83,9 @@ pub struct AlertmanagerConfig {
     /// `http://user@host:9093`: a user in the url, its password only from `password_env`.
     pub url: String,
     pub password_env: Option<String>,
+    /// Refuse silences here (karma's per-instance read-only): the console only reads it.
+    #[serde(default)]
+    pub readonly: bool,
 }
 
 /// `[[health]]`: one service's readiness endpoint (`/health/ready`), polled.

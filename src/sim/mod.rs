@@ -157,6 +157,7 @@ impl SimHandle {
             name: "sim".into(),
             url: self.alertmanager_url(),
             password_env: None,
+            readonly: false,
         }]
     }
 

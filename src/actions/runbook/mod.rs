@@ -118,12 +118,17 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         .map_or((t, "s"), |i| t.split_at(i));
     let n: u64 = num
         .parse()
-        .map_err(|_| format!("cannot read duration {text:?} (like 90s, 5m, 1h)"))?;
+        .map_err(|_| format!("cannot read duration {text:?} (like 90s, 5m, 1h, 1d)"))?;
     let secs = match unit {
         "s" => n,
         "m" => n * 60,
         "h" => n * 3600,
-        _ => return Err(format!("cannot read duration {text:?} (like 90s, 5m, 1h)")),
+        "d" => n * 86_400,
+        _ => {
+            return Err(format!(
+                "cannot read duration {text:?} (like 90s, 5m, 1h, 1d)"
+            ));
+        }
     };
     Ok(Duration::from_secs(secs))
 }

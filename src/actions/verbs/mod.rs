@@ -1,7 +1,9 @@
 //! Every verb, one file each, and the one list that knows them all. Adding a verb is a new
 //! file here plus its line in `ActionRequest`, `VERBS` and `as_verb`.
 
+pub mod ack;
 pub mod cordon;
+pub mod expire_silence;
 pub mod pause_generation;
 pub mod pause_rollout;
 pub mod restart;
@@ -10,6 +12,7 @@ pub mod resume_rollout;
 pub mod retry_pipeline;
 pub mod rollback;
 pub mod scale;
+pub mod silence;
 pub mod uncordon;
 
 use serde::{Deserialize, Serialize};
@@ -30,6 +33,9 @@ pub enum ActionRequest {
     RetryPipeline(retry_pipeline::RetryPipeline),
     Cordon(cordon::Cordon),
     Uncordon(uncordon::Uncordon),
+    Silence(silence::Silence),
+    Ack(ack::Ack),
+    ExpireSilence(expire_silence::ExpireSilence),
 }
 
 /// A verb as the command line knows it.
@@ -80,6 +86,18 @@ pub const VERBS: &[VerbSpec] = &[
         usage: &uncordon::USAGE,
         parse: |a, ns| uncordon::parse(a, ns).map(ActionRequest::Uncordon),
     },
+    VerbSpec {
+        usage: &silence::USAGE,
+        parse: |a, ns| silence::parse(a, ns).map(ActionRequest::Silence),
+    },
+    VerbSpec {
+        usage: &ack::USAGE,
+        parse: |a, ns| ack::parse(a, ns).map(ActionRequest::Ack),
+    },
+    VerbSpec {
+        usage: &expire_silence::USAGE,
+        parse: |a, ns| expire_silence::parse(a, ns).map(ActionRequest::ExpireSilence),
+    },
 ];
 
 /// "actions: restart W | scale W N | ...", for errors that should teach the syntax.
@@ -122,6 +140,9 @@ impl ActionRequest {
             ActionRequest::RetryPipeline(v) => v,
             ActionRequest::Cordon(v) => v,
             ActionRequest::Uncordon(v) => v,
+            ActionRequest::Silence(v) => v,
+            ActionRequest::Ack(v) => v,
+            ActionRequest::ExpireSilence(v) => v,
         }
     }
 
