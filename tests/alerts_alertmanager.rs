@@ -11,6 +11,7 @@ mod offline_kube;
 use std::time::Duration;
 
 use alertmanager_server::AlertmanagerServer;
+use opsdeck::actions::condition::Condition;
 use opsdeck::actions::executor::{Executor, ExecutorConfig};
 use opsdeck::actions::probes::Probes;
 use opsdeck::actions::{ActionError, ActionRequest, audit};
@@ -279,6 +280,23 @@ async fn ack_is_a_fifteen_minute_silence_of_one_alert() {
     assert_eq!(s.created_by, "ana");
     assert_eq!(s.ends_at - s.starts_at, 900);
     assert_eq!(model.firing(), (1, 0), "only the warning still fires");
+
+    // Runbook conditions read the same: acknowledged is not firing, and not resolved either.
+    let check = |text: &str| {
+        let c = Condition::parse(text, "contentgen").expect("condition");
+        let ex = ex.clone();
+        async move { c.evaluate(&ex).await.expect("evaluates") }
+    };
+    let (holds, seen) = check("alert-firing KubePodCrashLooping").await;
+    assert!(holds, "{seen}");
+    assert_eq!(
+        seen,
+        "KubePodCrashLooping: firing (pod contentgen/fact-checker-7d9f-abcde)"
+    );
+    assert!(!check("alert-firing ApiHighErrorRate").await.0);
+    let (holds, seen) = check("alert-resolved ApiHighErrorRate").await;
+    assert!(!holds, "a silenced alert is not resolved: {seen}");
+    assert!(check("alert-resolved NoSuchAlert").await.0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -7,8 +7,9 @@ use super::kube::{get_workload, pods_of};
 use super::platform;
 use super::target::WorkloadRef;
 use super::verify::pod_problem;
+use crate::alerts::model::AlertState;
 use crate::k8s::rollout::{self, Rollout};
-use crate::slo::math::AlertState;
+use crate::slo::math::AlertState as SloState;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Condition {
@@ -24,11 +25,17 @@ pub enum Condition {
     SloOk(String),
     /// Spend is within the budget and projected to stay within it.
     BudgetOk(String),
+    /// An alert of this name fires (not silenced, not inhibited) in an Alertmanager.
+    AlertFiring(String),
+    /// No alert of this name in any Alertmanager, firing or muted: a silence does not
+    /// resolve it (every instance must answer).
+    AlertResolved(String),
 }
 
 const KNOWN: &str = "rollout-complete W, pods-ready W, generation-paused, generation-running, \
 no-stuck-pipelines, queue-below QUEUE N, slo-not-paging SLO, slo-ok SLO, budget-ok BUDGET \
-(llm/day, llm/month, infra/month, PROVIDER/day, SERVICE/month...)";
+(llm/day, llm/month, infra/month, PROVIDER/day, SERVICE/month...), alert-firing ALERTNAME, \
+alert-resolved ALERTNAME";
 
 impl Condition {
     /// "rollout-complete api", "pods-ready contentgen/fact-checker", "generation-paused", ...
@@ -48,6 +55,8 @@ impl Condition {
             ["slo-not-paging", slo] => Ok(Condition::SloNotPaging(slo.to_string())),
             ["slo-ok", slo] => Ok(Condition::SloOk(slo.to_string())),
             ["budget-ok", budget] => Ok(Condition::BudgetOk(budget.to_lowercase())),
+            ["alert-firing", name] => Ok(Condition::AlertFiring(name.to_string())),
+            ["alert-resolved", name] => Ok(Condition::AlertResolved(name.to_string())),
             _ => Err(format!("unknown condition {text:?} (supported: {KNOWN})")),
         }
     }
@@ -106,6 +115,35 @@ impl Condition {
                     format!("generation is {}", now.map_or("unknown", show)),
                 ))
             }
+            Condition::AlertFiring(name) | Condition::AlertResolved(name) => {
+                let (model, failed) = ex.probes().alerts().await?;
+                let firing = matches!(self, Condition::AlertFiring(_));
+                let held: Vec<String> = model
+                    .unique()
+                    .filter(|a| a.name() == name && (!firing || a.state == AlertState::Firing))
+                    .map(|a| match a.about.describe() {
+                        about if about.is_empty() => a.state.word().to_string(),
+                        about => format!("{} ({about})", a.state.word()),
+                    })
+                    .collect();
+                let seen = if held.is_empty() {
+                    format!("{name}: none {}", if firing { "firing" } else { "held" })
+                } else {
+                    format!("{name}: {}", held.join(", "))
+                };
+                if firing {
+                    return Ok((!held.is_empty(), seen));
+                }
+                // An instance that did not answer may still hold it.
+                if !failed.is_empty() && held.is_empty() {
+                    let why = failed.join("; ");
+                    return Ok((
+                        false,
+                        format!("{seen}, but not every Alertmanager answered: {why}"),
+                    ));
+                }
+                Ok((held.is_empty(), seen))
+            }
             Condition::QueueBelow(name, limit) => {
                 let q = ex.probes().queue(name).await?;
                 Ok((
@@ -116,8 +154,8 @@ impl Condition {
             Condition::SloNotPaging(name) | Condition::SloOk(name) => {
                 let (state, burn) = ex.probes().slo(name).await?;
                 let holds = match self {
-                    Condition::SloOk(_) => state == AlertState::Ok,
-                    _ => state != AlertState::Page,
+                    Condition::SloOk(_) => state == SloState::Ok,
+                    _ => state != SloState::Page,
                 };
                 let burn = burn.map_or_else(String::new, |b| format!(", burning {b:.1}x"));
                 Ok((holds, format!("{name} is {state:?}{burn}")))

@@ -11,7 +11,8 @@ use super::view;
 use crate::status::Health;
 use crate::ui::format::stale_age_changes;
 use crate::ui::pane::{
-    Badge, BadgeRank, Band, Layer, LogTarget, Nav, OVERVIEW, Pane, Scope, ViewId, ViewSpec, badge,
+    Badge, BadgeRank, Band, Layer, LogTarget, Nav, OVERVIEW, Pane, Scope, Target, ViewId, ViewSpec,
+    badge,
 };
 use crate::ui::table::{Ctx, selected_in_full};
 use crate::ui::table_state::TableState;
@@ -135,6 +136,23 @@ impl Pane for AlertsPane {
     fn open(&self, view: ViewId) -> Option<Nav> {
         match view {
             ALERTS => Some(nav_of(self.selected_alert()?)),
+            _ => None,
+        }
+    }
+
+    fn selected(&self, view: ViewId) -> Option<Target> {
+        match view {
+            ALERTS => {
+                let a = self.selected_alert()?;
+                let group = self.model.groups().get(a.group)?;
+                Some(Target::Alert {
+                    labels: a.labels.clone(),
+                    group: group.labels.clone(),
+                })
+            }
+            SILENCES => Some(Target::Silence {
+                id: self.selected_silence()?.to_string(),
+            }),
             _ => None,
         }
     }

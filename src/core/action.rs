@@ -61,6 +61,17 @@ impl Action {
             "cordon",
             "cordon / uncordon a node",
         ),
+        (
+            Action::Prefill("silence"),
+            "silence",
+            "silence the alert's group",
+        ),
+        (Action::Prefill("ack"), "ack", "acknowledge the alert (15m)"),
+        (
+            Action::Prefill("expire-silence"),
+            "expire-silence",
+            "expire the silence",
+        ),
     ];
 
     /// From its keymap name: one of `ALL`, or a view's name.

@@ -98,6 +98,15 @@ pub enum Target {
         name: String,
         cordoned: bool,
     },
+    /// An alert: its own labels, and its group's (what `silence` prefills from).
+    Alert {
+        labels: std::collections::BTreeMap<String, String>,
+        group: std::collections::BTreeMap<String, String>,
+    },
+    /// A silence, by the id `expire-silence` takes.
+    Silence {
+        id: String,
+    },
 }
 
 /// Where a header badge goes: alerts first (they must stay visible when the line is cut),

@@ -14,6 +14,7 @@ use crate::actions::plan::Plan;
 use crate::actions::verbs::is_verb;
 use crate::actions::view::confirm_scroll_limit;
 use crate::actions::{ActionError, ActionRequest, WorkloadRef};
+use crate::alerts::matcher::{from_labels, show_all};
 use crate::ui::pane::{Layer, Target};
 
 /// `:restart api` and friends. None when the first word is not an action verb.
@@ -47,9 +48,24 @@ pub fn start(state: &mut State, words: &[&str], namespace: &str) -> Vec<Effect> 
 /// `r`, `s`, `u` on a workload open the command line with the action typed for it, so the
 /// operator reads and completes it; Enter then plans, and the plan still needs confirming.
 /// `c` on a node opens `cordon NODE` (`uncordon NODE` when the node is already cordoned).
+/// On an alert, `S` types a silence of its group (or its labels when ungrouped), `a` an ack
+/// of exactly it; on a silence, `x` types its expiry.
 pub fn prefill(state: &State, verb: &str) -> Option<String> {
     let view = state.view();
     match state.panes.owner(view)?.selected(view)? {
+        Target::Alert { labels, group } if verb == "silence" || verb == "ack" => {
+            let pinned = if verb == "silence" && !group.is_empty() {
+                group
+            } else {
+                labels
+            };
+            let matchers = show_all(&from_labels(&pinned));
+            Some(match verb {
+                "silence" => format!("silence {matchers} --for 1h --comment "),
+                _ => format!("ack {matchers}"),
+            })
+        }
+        Target::Silence { id } if verb == "expire-silence" => Some(format!("expire-silence {id}")),
         Target::Node { name, cordoned } if verb == "cordon" => {
             let verb = if cordoned { "uncordon" } else { "cordon" };
             Some(format!("{verb} {name}"))

@@ -94,7 +94,12 @@ pub fn perform(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Prefill(verb) => match actions::prefill(state, verb) {
             Some(line) => state.mode = Mode::Command(text_input(&line)),
             None => {
-                let what = if verb == "cordon" { "node" } else { "workload" };
+                let what = match verb {
+                    "cordon" => "node",
+                    "silence" | "ack" => "alert (:alerts)",
+                    "expire-silence" => "silence (:silences)",
+                    _ => "workload",
+                };
                 state.flash = Some(format!("select a {what} to {verb}"));
             }
         },
