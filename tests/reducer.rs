@@ -315,14 +315,14 @@ fn a_letter_bound_to_quit_is_still_typed_into_the_command_line() {
     let mut state = platform();
     state
         .keymap
-        .merge_toml("[global]\nx = \"quit\"\n", &state.views)
+        .merge_toml("[global]\nQ = \"quit\"\n", &state.views)
         .expect("keymap parses");
-    assert_eq!(keys(&mut state, vec![key('x')]), vec![Effect::Quit]);
+    assert_eq!(keys(&mut state, vec![key('Q')]), vec![Effect::Quit]);
     let mut msgs = vec![key(':')];
-    msgs.extend(typed("x"));
+    msgs.extend(typed("Q"));
     msgs.pop(); // keep the line open: no Enter
     assert!(keys(&mut state, msgs).is_empty());
-    assert_eq!(command_line(&state).as_deref(), Some("x"));
+    assert_eq!(command_line(&state).as_deref(), Some("Q"));
 }
 
 #[test]
@@ -670,4 +670,99 @@ fn enter_on_a_cost_row_opens_nothing_and_says_nothing() {
     assert!(effects.is_empty());
     assert_eq!(state.view(), COSTS);
     assert_eq!(state.flash, None);
+}
+
+#[test]
+fn enter_on_an_alert_opens_what_its_labels_name() {
+    use opsdeck::alerts::pane::ALERTS;
+    let mut state = platform();
+    with_alerts(&mut state);
+    with_slos(&mut state);
+    with_queues(&mut state);
+    keys(&mut state, vec![key('9')]);
+    assert_eq!(state.view(), ALERTS);
+    // The page is about an SLO: the SLO view, with it selected.
+    keys(&mut state, vec![code(KeyCode::Enter)]);
+    assert_eq!(state.view(), SLOS);
+    let slot = state.panes.slo.table.selected_slot().expect("selected");
+    assert_eq!(state.panes.slo.model.rows()[slot].name, "api-availability");
+    // The crashlooping pod: its log.
+    keys(&mut state, vec![code(KeyCode::Esc), key('j')]);
+    let effects = keys(&mut state, vec![code(KeyCode::Enter)]);
+    assert_eq!(state.view(), LOGS);
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::FollowLogs { target, .. }
+        if target.pod == "fact-checker-5f7c9d-x2x8q" && target.namespace == "contentgen"))
+    );
+    // The silenced backlog: the queue.
+    keys(
+        &mut state,
+        vec![code(KeyCode::Esc), key('j'), code(KeyCode::Enter)],
+    );
+    assert_eq!(state.view(), QUEUES);
+    let slot = state.panes.queues.table.selected_slot().expect("selected");
+    assert_eq!(state.panes.queues.model.rows()[slot].name, "articles");
+    // The budget warning names nothing to open: the footer says so.
+    keys(
+        &mut state,
+        vec![code(KeyCode::Esc), key('j'), code(KeyCode::Enter)],
+    );
+    assert_eq!(state.view(), ALERTS);
+    assert!(
+        state
+            .flash
+            .as_deref()
+            .is_some_and(|f| f.contains("BudgetAtRisk names no"))
+    );
+}
+
+#[test]
+fn silence_ack_and_expire_are_typed_from_the_selected_row() {
+    let mut state = platform();
+    with_alerts(&mut state);
+    keys(&mut state, vec![key('9'), key('S')]);
+    assert_eq!(
+        command_line(&state).as_deref(),
+        Some(r#"silence alertname="ApiHighErrorRate" namespace="contentgen" --for 1h --comment "#)
+    );
+    keys(&mut state, vec![code(KeyCode::Esc), key('a')]);
+    assert_eq!(
+        command_line(&state).as_deref(),
+        Some(
+            r#"ack alertname="ApiHighErrorRate" namespace="contentgen" severity="page" sloth_slo="api-availability""#
+        )
+    );
+    keys(&mut state, vec![code(KeyCode::Esc), key(':')]);
+    keys(&mut state, typed("silences"));
+    keys(&mut state, vec![key('x')]);
+    assert_eq!(
+        command_line(&state).as_deref(),
+        Some("expire-silence 6a1f0c2e-9b7d-4e1a-8c3f-0d2b5e7a9c11")
+    );
+    // Completing the silence's comment plans it: the executor takes it from there.
+    let mut state = platform();
+    with_alerts(&mut state);
+    keys(&mut state, vec![key('9'), key('S')]);
+    let effects = keys(&mut state, typed("deploying a fix"));
+    assert!(
+        matches!(
+            effects.as_slice(),
+            [Effect::PlanAction(opsdeck::actions::ActionRequest::Silence(s))]
+                if s.comment == "deploying a fix" && s.matchers.len() == 2
+        ),
+        "{effects:?}"
+    );
+    // On a workload, S has nothing to silence.
+    let mut state = platform();
+    keys(&mut state, vec![key('1'), key('S')]);
+    assert!(
+        state
+            .flash
+            .as_deref()
+            .is_some_and(|f| f.contains("select an alert")),
+        "{:?}",
+        state.flash
+    );
 }

@@ -429,3 +429,83 @@ fn tab_completion_lists_what_it_could_be() {
         keys(s, vec![key(':'), key('p'), code(KeyCode::Tab)]);
     });
 }
+
+#[test]
+fn overview_with_alerts() {
+    snapshot_view("overview_alerts", |s| {
+        with_alerts(s);
+        with_slos(s);
+    });
+}
+
+#[test]
+fn alerts_view() {
+    snapshot_view("alerts", |s| {
+        with_alerts(s);
+        keys(s, vec![key('9')]);
+    });
+}
+
+#[test]
+fn alerts_view_with_a_dead_alertmanager() {
+    snapshot_view("alerts_stale", |s| {
+        with_dead_alertmanager(s);
+        keys(s, vec![key('9')]);
+    });
+}
+
+#[test]
+fn an_alert_in_full() {
+    snapshot_view("alert_in_full", |s| {
+        with_alerts(s);
+        keys(s, vec![key('9'), key('v')]);
+    });
+}
+
+#[test]
+fn silences_view() {
+    snapshot_view("silences", |s| {
+        with_alerts(s);
+        keys(s, vec![key(':')]);
+        keys(s, typed("silences"));
+        keys(s, vec![code(KeyCode::Enter)]);
+    });
+}
+
+#[test]
+fn alerts_view_without_an_alertmanager() {
+    snapshot_view("alerts_not_configured", |s| {
+        keys(s, vec![key('9')]);
+    });
+}
+
+#[test]
+fn alerts_and_silences_stay_ascii() {
+    for setup in [with_alerts as fn(&mut State), with_dead_alertmanager] {
+        for view in ["9", ":silences\n"] {
+            for (w, h) in SIZES {
+                let mut state = platform();
+                setup(&mut state);
+                for c in view.chars() {
+                    let msg = if c == '\n' {
+                        code(KeyCode::Enter)
+                    } else {
+                        key(c)
+                    };
+                    keys(&mut state, vec![msg]);
+                }
+                let screen = render(&mut state, w, h, true);
+                assert!(screen.is_ascii(), "view {view:?}, {w}x{h}:\n{screen}");
+                if view == "9" && w == 80 {
+                    insta::assert_snapshot!(
+                        format!(
+                            "alerts_ascii_{}",
+                            state.panes.alerts.model.load() != opsdeck::status::LoadState::Live
+                        ),
+                        screen
+                    );
+                }
+            }
+        }
+    }
+}

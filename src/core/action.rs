@@ -66,7 +66,7 @@ impl Action {
             "silence",
             "silence the alert's group",
         ),
-        (Action::Prefill("ack"), "ack", "acknowledge the alert (15m)"),
+        (Action::Prefill("ack"), "ack", "acknowledge the alert"),
         (
             Action::Prefill("expire-silence"),
             "expire-silence",

@@ -90,7 +90,7 @@ impl Pane for CostPane {
         Some(Band {
             rows: self.model.budgets().len(),
             max_rows: 4,
-            order: 2,
+            order: 3,
             gives_way: 3,
         })
     }

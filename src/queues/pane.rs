@@ -145,7 +145,7 @@ impl Pane for QueuePane {
         Some(Band {
             rows: self.model.rows().len(),
             max_rows: 6,
-            order: 1,
+            order: 2,
             gives_way: 2,
         })
     }

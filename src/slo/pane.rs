@@ -106,7 +106,7 @@ impl Pane for SloPane {
         Some(Band {
             rows: self.model.rows().len(),
             max_rows: 5,
-            order: 0,
+            order: 1,
             gives_way: 1,
         })
     }

@@ -552,3 +552,171 @@ pub fn with_costs(state: &mut State) {
         ],
     );
 }
+
+/// Two Alertmanagers (`am-eu`, `am-us`): the API's availability page on both, a crashlooping
+/// pod and a silenced queue backlog on one, a budget warning inhibited; one active silence.
+pub fn with_alerts(state: &mut State) {
+    use opsdeck::alerts::AlertMsg;
+    use opsdeck::alerts::model::AlertsModel;
+    use opsdeck::alerts::wire::{
+        Alert, AlertGroup, AlertStatus, Matcher, Receiver, Silence, SilenceStatus,
+    };
+    let names = ["am-eu".to_string(), "am-us".to_string()];
+    let runbooks = vec!["bad-rollout".to_string(), "queue-backlog".to_string()];
+    state.panes.alerts = opsdeck::alerts::pane::AlertsPane::new(AlertsModel::new(&names, runbooks));
+    let labels = |pairs: &[(&str, &str)]| -> std::collections::BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    };
+    let alert = |pairs: &[(&str, &str)],
+                 summary: &str,
+                 runbook: &str,
+                 ago: i64,
+                 state: &str,
+                 silenced: &[&str]| Alert {
+        labels: labels(pairs),
+        annotations: labels(&[
+            ("summary", summary),
+            (
+                "runbook_url",
+                &format!("https://opsdeck.dev/runbooks/{runbook}"),
+            ),
+        ]),
+        starts_at: ts(ago),
+        ends_at: ts(-3600),
+        fingerprint: String::new(),
+        receivers: vec![],
+        generator_url: String::new(),
+        status: AlertStatus {
+            state: state.into(),
+            silenced_by: silenced.iter().map(|s| s.to_string()).collect(),
+            inhibited_by: if state == "suppressed" && silenced.is_empty() {
+                vec!["f00d".into()]
+            } else {
+                vec![]
+            },
+        },
+    };
+    let group = |name: &str, alerts: Vec<Alert>| AlertGroup {
+        labels: labels(&[("alertname", name), ("namespace", "contentgen")]),
+        receiver: Receiver {
+            name: "oncall".into(),
+        },
+        alerts,
+    };
+    let page = || {
+        group(
+            "ApiHighErrorRate",
+            vec![alert(
+                &[
+                    ("alertname", "ApiHighErrorRate"),
+                    ("severity", "page"),
+                    ("namespace", "contentgen"),
+                    ("sloth_slo", "api-availability"),
+                ],
+                "api-availability is burning its error budget at 14.4x",
+                "bad-rollout",
+                240,
+                "active",
+                &[],
+            )],
+        )
+    };
+    let silence = Silence {
+        id: "6a1f0c2e-9b7d-4e1a-8c3f-0d2b5e7a9c11".into(),
+        status: SilenceStatus {
+            state: "active".into(),
+        },
+        updated_at: ts(600),
+        matchers: vec![Matcher {
+            name: "alertname".into(),
+            value: "QueueBacklogGrowing".into(),
+            is_regex: false,
+            is_equal: true,
+        }],
+        starts_at: ts(600),
+        ends_at: ts(-3000),
+        created_by: "ana".into(),
+        comment: "scaling article-generator".into(),
+    };
+    let eu = vec![
+        page(),
+        group(
+            "KubePodCrashLooping",
+            vec![alert(
+                &[
+                    ("alertname", "KubePodCrashLooping"),
+                    ("severity", "warning"),
+                    ("namespace", "contentgen"),
+                    ("pod", "fact-checker-5f7c9d-x2x8q"),
+                ],
+                "Pod contentgen/fact-checker-5f7c9d-x2x8q is crash looping",
+                "crashloop",
+                900,
+                "active",
+                &[],
+            )],
+        ),
+        group(
+            "QueueBacklogGrowing",
+            vec![alert(
+                &[
+                    ("alertname", "QueueBacklogGrowing"),
+                    ("severity", "warning"),
+                    ("namespace", "contentgen"),
+                    ("queue", "articles"),
+                ],
+                "Queue articles grows faster than it drains",
+                "queue-backlog",
+                1_200,
+                "suppressed",
+                &["6a1f0c2e-9b7d-4e1a-8c3f-0d2b5e7a9c11"],
+            )],
+        ),
+        group(
+            "BudgetAtRisk",
+            vec![alert(
+                &[
+                    ("alertname", "BudgetAtRisk"),
+                    ("severity", "info"),
+                    ("namespace", "contentgen"),
+                ],
+                "LLM spend is projected over the daily budget",
+                "high-cost",
+                3_000,
+                "suppressed",
+                &[],
+            )],
+        ),
+    ];
+    feed(
+        state,
+        vec![
+            Msg::from(AlertMsg::Read {
+                instance: 0,
+                groups: eu,
+                silences: vec![silence],
+            }),
+            Msg::from(AlertMsg::Read {
+                instance: 1,
+                groups: vec![page()],
+                silences: vec![],
+            }),
+        ],
+    );
+}
+
+/// `with_alerts`, then `am-us` stops answering.
+pub fn with_dead_alertmanager(state: &mut State) {
+    with_alerts(state);
+    feed(
+        state,
+        vec![Msg::from(opsdeck::alerts::AlertMsg::Failed {
+            instance: 1,
+            reason: "connection refused".into(),
+            retry_in: Some(std::time::Duration::from_secs(4)),
+        })],
+    );
+}

@@ -52,7 +52,10 @@ fn draw_help(frame: &mut Frame, body: Rect, state: &State, ctx: &Ctx) {
             }
         }
     }
-    let entries: Vec<(Action, Vec<String>)> = by_action.into_values().collect();
+    // Views are listed with their `:` words below, each with its keys.
+    let (views, entries): (Vec<_>, Vec<_>) = by_action
+        .into_values()
+        .partition(|(a, _)| matches!(a, Action::Goto(_)));
     let inner = Dialog::inner_width(body, 100);
     let col_width = usize::from(inner.saturating_sub(1) / 2);
     let keys_width = 13.min(col_width / 2);
@@ -84,7 +87,14 @@ fn draw_help(frame: &mut Frame, body: Rect, state: &State, ctx: &Ctx) {
             Line::from(spans)
         })
         .collect();
-    for text in wrap(&command_words(state), usize::from(inner)) {
+    // Each verb's usage when it fits, else only its word (tab completes, and a wrong
+    // command line says the usage).
+    let room = Dialog::inner_height(body).saturating_sub(lines.len());
+    let mut words = wrap(&command_words(state, &views, true), usize::from(inner));
+    if words.len() > room {
+        words = wrap(&command_words(state, &views, false), usize::from(inner));
+    }
+    for text in words {
         lines.push(Line::from(Span::styled(text, ctx.theme.dim)));
     }
     // On a short screen the command list gives way from the bottom: the keys come first.
@@ -94,20 +104,32 @@ fn draw_help(frame: &mut Frame, body: Rect, state: &State, ctx: &Ctx) {
         .render(frame, body, ctx);
 }
 
-/// ":overview :workloads ... | actions: :restart W ... | :ns a,b|all :runbook NAME :q".
-fn command_words(state: &State) -> String {
+/// "views: 0 :overview 1 :workloads ... | actions: :restart W ... | :ns a,b|all ... :q", each
+/// view with the keys bound to it (without `usage`, the verbs' words alone).
+fn command_words(state: &State, keys: &[(Action, Vec<String>)], usage: bool) -> String {
     let views: Vec<String> = state
         .views
         .iter()
-        .filter_map(|v| v.commands.first().map(|c| format!(":{c}")))
+        .filter_map(|v| {
+            let word = v.commands.first()?;
+            let bound = keys
+                .iter()
+                .find(|(a, _)| *a == Action::Goto(v.id))
+                .map(|(_, k)| format!("{} ", k.join(" ")))
+                .unwrap_or_default();
+            Some(format!("{bound}:{word}"))
+        })
         .collect();
     let verbs: Vec<String> = VERBS
         .iter()
-        .map(|v| format!(":{}", v.usage.usage))
+        .map(|v| match usage {
+            true => format!(":{}", v.usage.usage),
+            false => format!(":{}", v.usage.name),
+        })
         .collect();
     format!(
         "views: {} [filter] | actions: {} | :ns a,b|all | :runbook NAME [k=v] | :logs | :q",
-        views.join(" "),
+        views.join("  "),
         verbs.join(" ")
     )
 }

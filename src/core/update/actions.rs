@@ -75,7 +75,7 @@ pub fn prefill(state: &State, verb: &str) -> Option<String> {
             namespace,
             name,
             replicas,
-        } if verb != "cordon" => {
+        } if matches!(verb, "restart" | "scale" | "rollback") => {
             let target = WorkloadRef {
                 kind,
                 namespace,

@@ -95,12 +95,12 @@ pub fn perform(state: &mut State, action: Action) -> Vec<Effect> {
             Some(line) => state.mode = Mode::Command(text_input(&line)),
             None => {
                 let what = match verb {
-                    "cordon" => "node",
-                    "silence" | "ack" => "alert (:alerts)",
-                    "expire-silence" => "silence (:silences)",
-                    _ => "workload",
+                    "cordon" => "a node",
+                    "silence" | "ack" => "an alert (:alerts)",
+                    "expire-silence" => "a silence (:silences)",
+                    _ => "a workload",
                 };
-                state.flash = Some(format!("select a {what} to {verb}"));
+                state.flash = Some(format!("select {what} to {verb}"));
             }
         },
     }
