@@ -766,3 +766,28 @@ fn silence_ack_and_expire_are_typed_from_the_selected_row() {
         state.flash
     );
 }
+
+#[test]
+fn a_queue_shows_its_consumers_autoscaler_as_it_changes() {
+    let mut state = platform();
+    with_queues(&mut state);
+    let scaler = |s: &opsdeck::core::state::State| {
+        s.panes
+            .queues
+            .scalers
+            .get("contentgen/article-generator")
+            .map(|h| h.describe("->"))
+    };
+    assert_eq!(scaler(&state).as_deref(), Some("2..12 at max"));
+    // The HPA is given room: the queue view says so (and redraws).
+    keys(&mut state, vec![key('6')]);
+    feed(
+        &mut state,
+        vec![applied(
+            Resource::Hpas,
+            Rows::Hpas(vec![hpa("article-generator", 12, 20)]),
+        )],
+    );
+    assert_eq!(scaler(&state).as_deref(), Some("2..20 12"));
+    assert!(state.dirty, "the queues view shows the autoscaler");
+}

@@ -509,3 +509,11 @@ fn alerts_and_silences_stay_ascii() {
         }
     }
 }
+
+#[test]
+fn hpas_name_the_queue_their_workload_drains() {
+    snapshot_view("hpas_queues", |s| {
+        with_queues(s);
+        keys(s, vec![key('4')]);
+    });
+}

@@ -136,9 +136,12 @@ impl Feeds {
             };
             CostModel::new(self.budgets.as_ref(), sources)
         };
+        let queues = QueuePane::new(&self.queues, default_namespace);
+        let mut cluster = ClusterPane::new(namespaces);
+        cluster.queues_of = queues.queues_by_consumer();
         Panes {
-            cluster: ClusterPane::new(namespaces),
-            queues: QueuePane::new(&self.queues, default_namespace),
+            cluster,
+            queues,
             slo: SloPane::new(SloModel::new(&self.slos)),
             cost: CostPane::new(cost),
             alerts: AlertsPane::new(AlertsModel::new(

@@ -1,6 +1,8 @@
 //! The cluster's pane: its model, one table per view, the pod log being read, and what the
 //! console asks of it (which views it has, what enter opens, what a message changes on screen).
 
+use std::collections::BTreeMap;
+
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
@@ -11,6 +13,7 @@ use super::store::Keyed;
 use super::tables;
 use super::view::{self, Events, Hpas, Nodes, Pods, Shown, Workloads};
 use crate::k8s::WorkloadKind;
+use crate::k8s::hpa::Scaler;
 use crate::status::{Health, LoadState};
 use crate::ui::format::{age, stale_age_changes};
 use crate::ui::pane::{
@@ -108,9 +111,29 @@ pub struct ClusterPane {
     pub events: TableState,
     pub logs: Option<LogsView>,
     next_log_session: u64,
+    /// The queues each workload consumes ("namespace/name" -> queues), for the HPA view.
+    pub queues_of: BTreeMap<String, Vec<String>>,
 }
 
 impl ClusterPane {
+    /// Every autoscaler by the workload it scales ("namespace/name").
+    pub fn scalers(&self) -> BTreeMap<String, Scaler> {
+        self.model
+            .hpas
+            .iter()
+            .map(|(_, h)| {
+                let workload = h.target.rsplit('/').next().unwrap_or_default();
+                let scaler = Scaler {
+                    min: h.min,
+                    max: h.max,
+                    current: h.current,
+                    desired: h.desired,
+                };
+                (format!("{}/{workload}", h.namespace), scaler)
+            })
+            .collect()
+    }
+
     pub fn new(namespaces: Namespaces) -> ClusterPane {
         ClusterPane {
             model: ClusterModel::default(),
@@ -123,6 +146,7 @@ impl ClusterPane {
             events: TableState::default(),
             logs: None,
             next_log_session: 1,
+            queues_of: BTreeMap::new(),
         }
     }
 
@@ -278,6 +302,7 @@ impl ClusterPane {
         Shown {
             model: &self.model,
             many_namespaces: self.many_namespaces(),
+            queues_of: &self.queues_of,
         }
     }
 

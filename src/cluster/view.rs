@@ -9,7 +9,9 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::logs::LogsView;
 use super::model::{ClusterModel, Resource};
-use super::rows::{PodRow, WorkloadRow};
+use std::collections::BTreeMap;
+
+use super::rows::{HpaRow, PodRow, WorkloadRow};
 use crate::ui::format::age;
 use crate::ui::pane::Scope;
 use crate::ui::table::{
@@ -40,6 +42,30 @@ pub struct Shown<'a> {
     pub model: &'a ClusterModel,
     /// More than one namespace is watched.
     pub many_namespaces: bool,
+    /// The queues each workload consumes ("namespace/name").
+    pub queues_of: &'a BTreeMap<String, Vec<String>>,
+}
+
+impl Shown<'_> {
+    /// The queues the workload an HPA scales consumes: what it scales on, when its metric
+    /// is a queue's length.
+    fn queues_of(&self, h: &HpaRow) -> String {
+        let workload = h.target.rsplit('/').next().unwrap_or_default();
+        self.queues_of
+            .get(&format!("{}/{workload}", h.namespace))
+            .map(|q| q.join(","))
+            .unwrap_or_default()
+    }
+
+    /// Whether any HPA scales a queue's consumer (else no QUEUE column).
+    fn any_queue(&self) -> bool {
+        !self.queues_of.is_empty()
+            && self
+                .model
+                .hpas
+                .iter()
+                .any(|(_, h)| !self.queues_of(h).is_empty())
+    }
 }
 
 // ---------------------------------------------------------------- workloads
@@ -281,6 +307,11 @@ impl TableRows for Hpas<'_> {
             col("NAME", 8, 40),
             give("REFERENCE", 10, 40),
             fill("TARGETS", 10),
+        ]);
+        if width >= WIDE && self.0.any_queue() {
+            columns.push(give("QUEUE", 5, 30));
+        }
+        columns.extend([
             col("MIN", 3, 3),
             col("MAX", 3, 3),
             col("REPLICAS", 8, 8),
@@ -304,6 +335,11 @@ impl TableRows for Hpas<'_> {
             Cell::health(ctx, h.health, h.name.as_str()),
             Cell::from(h.target.as_str()),
             Cell::from(h.metrics.as_str()),
+        ]);
+        if width >= WIDE && self.0.any_queue() {
+            cells.push(Cell::from(self.0.queues_of(h)));
+        }
+        cells.extend([
             Cell::from(h.min.to_string()),
             Cell::from(h.max.to_string()),
             Cell::from(replicas),

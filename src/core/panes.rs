@@ -91,7 +91,13 @@ impl Panes {
             |p: &dyn Pane, overview: bool| overview || p.views().iter().any(|v| v.id == view);
         let overview = view == crate::cluster::pane::OVERVIEW;
         match msg {
-            PaneMsg::Cluster(m) => self.cluster.apply(m, now, view, picking),
+            PaneMsg::Cluster(m) => {
+                let hpas = m.resource == crate::cluster::model::Resource::Hpas;
+                let shown = self.cluster.apply(m, now, view, picking);
+                // The queues view shows each consumer's autoscaler.
+                let scalers = hpas && self.queues.set_scalers(self.cluster.scalers());
+                shown || (scalers && view == crate::queues::pane::QUEUES)
+            }
             PaneMsg::Logs(m) => self.cluster.apply_logs(m, now),
             PaneMsg::Queues(m) => {
                 self.queues.apply(m, now);

@@ -7,6 +7,29 @@ use serde_json::Value;
 use super::kind::WorkloadKind;
 use super::wire::HpaWire;
 
+/// An autoscaler as another pane shows it beside what it scales (a queue's consumer).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Scaler {
+    pub min: i32,
+    pub max: i32,
+    pub current: i32,
+    pub desired: i32,
+}
+
+impl Scaler {
+    /// "2..12 4→8", "2..12 at max", "2..12 4" (`arrow`: the symbol set's).
+    pub fn describe(&self, arrow: &str) -> String {
+        let now = if self.max > 0 && self.desired >= self.max && self.current >= self.max {
+            "at max".to_string()
+        } else if self.current == self.desired {
+            self.current.to_string()
+        } else {
+            format!("{}{arrow}{}", self.current, self.desired)
+        };
+        format!("{}..{} {now}", self.min, self.max)
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Hpa {
     pub namespace: String,

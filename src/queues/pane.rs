@@ -9,6 +9,7 @@ use ratatui::layout::Rect;
 use super::model::QueueModel;
 use super::{QueueMsg, view};
 use crate::config::QueueConfig;
+use crate::k8s::hpa::Scaler;
 use crate::ui::format::stale_age_changes;
 use crate::ui::pane::{Band, Layer, Nav, Pane, Scope, ViewId, ViewSpec};
 use crate::ui::table::{Ctx, selected_in_full};
@@ -37,6 +38,8 @@ pub struct QueuePane {
     pub table: TableState,
     /// Where a consumer named without a namespace runs.
     default_namespace: String,
+    /// The autoscalers of the consumers, by workload ("namespace/name").
+    pub scalers: BTreeMap<String, Scaler>,
 }
 
 impl QueuePane {
@@ -46,7 +49,43 @@ impl QueuePane {
             history: BTreeMap::new(),
             table: TableState::default(),
             default_namespace: default_namespace.to_string(),
+            scalers: BTreeMap::new(),
         }
+    }
+
+    fn consumer_key(&self, consumer: &str) -> String {
+        view::consumer_key(consumer, &self.default_namespace)
+    }
+
+    /// Each configured consumer and the queues it drains ("namespace/name" -> queues).
+    pub fn queues_by_consumer(&self) -> BTreeMap<String, Vec<String>> {
+        let mut by: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for q in self.model.rows() {
+            if let Some(c) = &q.consumer_workload {
+                by.entry(self.consumer_key(c))
+                    .or_default()
+                    .push(q.name.clone());
+            }
+        }
+        by
+    }
+
+    /// The cluster's autoscalers changed; true when a queue's consumer's did.
+    pub fn set_scalers(&mut self, all: BTreeMap<String, Scaler>) -> bool {
+        let consumers: Vec<String> = self
+            .model
+            .rows()
+            .iter()
+            .filter_map(|q| q.consumer_workload.as_deref())
+            .map(|c| self.consumer_key(c))
+            .collect();
+        let mine: BTreeMap<String, Scaler> = all
+            .into_iter()
+            .filter(|(k, _)| consumers.contains(k))
+            .collect();
+        let changed = mine != self.scalers;
+        self.scalers = mine;
+        changed
     }
 
     /// Samples, or a broker's failure (`now`: unix seconds).
@@ -77,6 +116,8 @@ impl QueuePane {
         view::Shown {
             model: &self.model,
             history: &self.history,
+            scalers: &self.scalers,
+            default_namespace: &self.default_namespace,
         }
     }
 }

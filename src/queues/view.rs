@@ -9,6 +9,7 @@ use ratatui::text::Line;
 
 use super::model::QueueModel;
 use super::model::{Drain, QueueRow};
+use crate::k8s::hpa::Scaler;
 use crate::status::{Health, LoadState};
 use crate::ui::sparkline::sparkline;
 use crate::ui::table::{
@@ -63,6 +64,26 @@ fn load(model: &QueueModel) -> LoadState {
 pub struct Shown<'a> {
     pub model: &'a QueueModel,
     pub history: &'a BTreeMap<String, VecDeque<u64>>,
+    /// The consumers' autoscalers ("namespace/name").
+    pub scalers: &'a BTreeMap<String, Scaler>,
+    /// Where a consumer named without a namespace runs.
+    pub default_namespace: &'a str,
+}
+
+/// A consumer as "namespace/name".
+pub fn consumer_key(consumer: &str, default_namespace: &str) -> String {
+    match consumer.split_once('/') {
+        Some(_) => consumer.to_string(),
+        None => format!("{default_namespace}/{consumer}"),
+    }
+}
+
+/// "2..12 at max": the autoscaler of the queue's consumer, "-" when it has none.
+fn scaler_text(shown: Shown, q: &QueueRow, arrow: &str) -> String {
+    q.consumer_workload
+        .as_deref()
+        .and_then(|c| shown.scalers.get(&consumer_key(c, shown.default_namespace)))
+        .map_or_else(|| "-".into(), |s| s.describe(arrow))
 }
 
 /// Figures of a stale queue are the last ones read: dim them so nobody acts on them as live.
@@ -144,6 +165,7 @@ impl TableRows for Queues<'_> {
                 col("OVERDUE", 7, 7),
                 col("FAILED", 6, 6),
                 give("CONSUMER", 8, 40),
+                col("AUTOSCALER", 10, 16),
                 fill("DEPTH HISTORY", 13),
             ]);
         }
@@ -179,6 +201,7 @@ impl TableRows for Queues<'_> {
                 Cell::from(dash(q.overdue)),
                 Cell::from(dash(q.failed)),
                 Cell::from(consumer),
+                Cell::from(scaler_text(shown, q, ctx.symbols.arrow)),
                 Cell::history(sparkline(depths, 30, ctx.symbols.ascii)),
             ]);
         }

@@ -318,6 +318,12 @@ pub fn with_queues(state: &mut State) {
     })
     .collect();
     state.panes.queues = opsdeck::queues::pane::QueuePane::new(&configs, "contentgen");
+    // As `Feeds::panes` links them: the HPA view's queues, the queue view's autoscalers.
+    state.panes.cluster.queues_of = state.panes.queues.queues_by_consumer();
+    state
+        .panes
+        .queues
+        .set_scalers(state.panes.cluster.scalers());
     let sample = |name: &str, at_s: i64, depth: u64, enq: u64, done: u64| QueueSample {
         name: name.into(),
         at_ms: (NOW + at_s) * 1000,
