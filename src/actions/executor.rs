@@ -14,6 +14,7 @@ use super::kube as k;
 use super::plan::{Api, Draft, Permission, Plan, PlannedCall, Review, new_id};
 use super::platform;
 use super::probes::Probes;
+use super::signals::Watch;
 use super::verb::Cx;
 use super::verbs::ActionRequest;
 
@@ -227,6 +228,12 @@ impl Executor {
                 duration: started.elapsed(),
             });
         }
+        // A restart or rollback also reports the signals of what it touched.
+        let watch = match &plan.request {
+            ActionRequest::Restart(r) => Watch::start(&self.probes, &r.workload).await,
+            ActionRequest::Rollback(r) => Watch::start(&self.probes, &r.workload).await,
+            _ => None,
+        };
         let base = self.record(plan, method);
         self.log(&base, Phase::Intent, |_| {})?;
         let sent = match self.send(plan).await {
@@ -246,7 +253,12 @@ impl Executor {
             r.duration_ms = Some(ms(started));
         })?;
         let _ = progress.send(Progress::Requested { status: sent.0 }).await;
-        let verified = plan.request.as_verb().verify(&self.cx(), progress).await;
+        let mut verified = plan.request.as_verb().verify(&self.cx(), progress).await;
+        if let (Ok(summary), Some(watch)) = (&mut verified, &watch) {
+            let until = started + self.config.verify_timeout;
+            let signals = watch.follow(&self.probes, until, progress).await;
+            *summary = format!("{summary}; {signals}");
+        }
         self.log(&base, Phase::Verify, |r| {
             r.outcome = Some(if verified.is_ok() {
                 "ok".into()

@@ -15,6 +15,7 @@ pub mod plan;
 pub mod platform;
 pub mod probes;
 pub mod runbook;
+pub mod signals;
 pub mod target;
 pub mod verb;
 pub mod verbs;

@@ -214,6 +214,32 @@ impl Probes {
         Ok((eval.state, burn))
     }
 
+    /// The SLOs of a service (an SLO's `service` is usually the workload serving it).
+    pub fn slos_of(&self, service: &str) -> Vec<&Slo> {
+        self.slos.iter().filter(|s| s.service == service).collect()
+    }
+
+    /// An SLO's burn over its shortest window (5m for a 30-day SLO) and its alert state.
+    pub async fn short_burn(&self, slo: &Slo) -> Result<(AlertState, Option<f64>), ActionError> {
+        let Some(prom) = &self.prometheus else {
+            return Err(ActionError::Invalid(
+                "no [prometheus] url in the config".into(),
+            ));
+        };
+        let mut source = SloSource::new(prom.clone(), vec![slo.clone()], TIMEOUT);
+        let readings = source.refresh().await.map_err(unavailable)?;
+        let ratios = readings
+            .first()
+            .map(|r| r.ratios.clone())
+            .unwrap_or_default();
+        let eval = evaluate(slo.objective, &windows_for(slo.period), &ratios);
+        let burn = ratios
+            .iter()
+            .next()
+            .map(|(_, r)| r / (1.0 - slo.objective));
+        Ok((eval.state, burn))
+    }
+
     /// A budget's state now, read as the cost pane reads it (LLM counters, and OpenCost for
     /// the infrastructure budget).
     pub async fn budget(&self, key: &str) -> Result<Budget, ActionError> {
