@@ -233,10 +233,7 @@ impl Probes {
             .map(|r| r.ratios.clone())
             .unwrap_or_default();
         let eval = evaluate(slo.objective, &windows_for(slo.period), &ratios);
-        let burn = ratios
-            .iter()
-            .next()
-            .map(|(_, r)| r / (1.0 - slo.objective));
+        let burn = ratios.iter().next().map(|(_, r)| r / (1.0 - slo.objective));
         Ok((eval.state, burn))
     }
 

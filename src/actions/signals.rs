@@ -53,7 +53,10 @@ fn short_window(slo: &Slo) -> String {
         .iter()
         .map(|w| w.short)
         .min()
-        .map_or_else(|| "short".into(), |d| crate::ui::format::age(d.as_secs() as i64))
+        .map_or_else(
+            || "short".into(),
+            |d| crate::ui::format::age(d.as_secs() as i64),
+        )
 }
 
 impl Watch {
@@ -83,13 +86,22 @@ impl Watch {
 
     /// Re-reads until every SLO burns under 1x and every alert has resolved, or `until`; what
     /// changed, in one line.
-    pub async fn follow(&self, probes: &Probes, until: Instant, progress: &Sender<Progress>) -> String {
+    pub async fn follow(
+        &self,
+        probes: &Probes,
+        until: Instant,
+        progress: &Sender<Progress>,
+    ) -> String {
         let until = until.min(Instant::now() + WINDOW);
         loop {
             let (line, clear) = self.look(probes).await;
             let _ = progress.send(Progress::Message(line.clone())).await;
             if clear || Instant::now() + EVERY > until {
-                return if clear { line } else { format!("{line} (not clear after the verification window)") };
+                return if clear {
+                    line
+                } else {
+                    format!("{line} (not clear after the verification window)")
+                };
             }
             tokio::time::sleep(EVERY).await;
         }
@@ -113,7 +125,9 @@ impl Watch {
         let firing: Vec<String> = match probes.alerts().await {
             Ok((model, _)) => model
                 .unique()
-                .filter(|a| a.state == AlertState::Firing && about_workload(a, &self.workload, &slos))
+                .filter(|a| {
+                    a.state == AlertState::Firing && about_workload(a, &self.workload, &slos)
+                })
                 .map(|a| a.name().to_string())
                 .collect(),
             Err(_) => self.alerts.clone(),
@@ -121,7 +135,10 @@ impl Watch {
         for name in &self.alerts {
             let still = firing.contains(name);
             clear &= !still;
-            said.push(format!("{name} {}", if still { "still firing" } else { "resolved" }));
+            said.push(format!(
+                "{name} {}",
+                if still { "still firing" } else { "resolved" }
+            ));
         }
         (said.join("; "), clear)
     }

@@ -101,6 +101,33 @@ pub fn all_match(matchers: &[Matcher], labels: &Labels) -> bool {
     matchers.iter().all(|m| matches(m, labels))
 }
 
+/// Matchers with their regexes compiled once, for matching many label sets.
+pub struct Compiled<'m>(Vec<(&'m Matcher, Option<Regex>)>);
+
+impl<'m> Compiled<'m> {
+    pub fn new(matchers: &'m [Matcher]) -> Self {
+        Compiled(
+            matchers
+                .iter()
+                .map(|m| (m, m.is_regex.then(|| anchored(&m.value).ok()).flatten()))
+                .collect(),
+        )
+    }
+
+    /// Whether every matcher holds for `labels` (a bad regex matches nothing).
+    pub fn matches(&self, labels: &Labels) -> bool {
+        self.0.iter().all(|(m, re)| {
+            let value = labels.get(&m.name).map_or("", String::as_str);
+            let hit = match (m.is_regex, re) {
+                (true, Some(re)) => re.is_match(value),
+                (true, None) => false,
+                (false, _) => value == m.value,
+            };
+            hit == m.is_equal
+        })
+    }
+}
+
 /// Matchers that pin a label set: each label equal to its value.
 pub fn from_labels(labels: &Labels) -> Vec<Matcher> {
     labels

@@ -9,7 +9,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::about::{About, about};
-use super::matcher::all_match;
+use super::matcher::Compiled;
 use super::wire::{AlertGroup, Labels, Matcher, Silence};
 use crate::status::LoadState;
 
@@ -185,6 +185,8 @@ pub struct AlertsModel {
     /// Names of the runbooks the console can run, to offer `:runbook NAME`.
     runbooks: Vec<String>,
     alerts: Vec<AlertRow>,
+    /// Each label set's first row in `alerts` (an alert under two receivers is in two groups).
+    unique: Vec<usize>,
     groups: Vec<GroupRow>,
     silences: Vec<SilenceRow>,
 }
@@ -268,8 +270,7 @@ impl AlertsModel {
 
     /// Each label set once (an alert under two receivers is in two groups).
     pub fn unique(&self) -> impl Iterator<Item = &AlertRow> {
-        let mut seen = std::collections::BTreeSet::new();
-        self.alerts.iter().filter(move |a| seen.insert(&a.labels))
+        self.unique.iter().filter_map(|&i| self.alerts.get(i))
     }
 
     /// Firing alerts, and how many of them page.
@@ -283,7 +284,8 @@ impl AlertsModel {
 
     /// The alerts (each label set once) a silence with `matchers` would match now.
     pub fn matching<'a>(&'a self, matchers: &'a [Matcher]) -> impl Iterator<Item = &'a AlertRow> {
-        self.unique().filter(|a| all_match(matchers, &a.labels))
+        let compiled = Compiled::new(matchers);
+        self.unique().filter(move |a| compiled.matches(&a.labels))
     }
 
     /// Whether an alert named `name` is firing (any label set), for runbook conditions.
@@ -313,6 +315,10 @@ impl AlertsModel {
                 self.alerts.push(a);
             }
         }
+        let mut seen = std::collections::BTreeSet::new();
+        self.unique = (0..self.alerts.len())
+            .filter(|&i| seen.insert(&self.alerts[i].labels))
+            .collect();
         self.silences = merge_silences(&self.instances);
         let matches: Vec<usize> = self
             .silences
