@@ -1,6 +1,7 @@
 //! The simulated platform: an in-process world evolving in time, served over a loopback
 //! Kubernetes API that the real kubectl and kube-rs accept.
 
+pub mod alerts;
 pub mod clock;
 pub mod kube_api;
 pub mod metrics;
