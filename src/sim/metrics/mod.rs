@@ -16,8 +16,8 @@ use std::collections::{HashMap, VecDeque};
 use jiff::Timestamp;
 
 pub use exposition::{openmetrics, write_openmetrics};
-pub use series::Inputs;
 use series::{HISTORY_STEP_MS, Kind, LIVE_CAP, LIVE_STEP_MS, STALE, Series, is_stale};
+pub use series::{Inputs, PROMPT_LOOP};
 use shape::Shape;
 
 /// One gauge reading an exporter reports at a scrape: name, labels (any order), value.
