@@ -107,6 +107,11 @@ enum Command {
         /// those keys. --config-out then points opsdeck at them.
         #[arg(long, value_name = "URL")]
         redis: Option<String>,
+        /// Write the alerting rules the sim evaluates (SLO burn rates, budget, queues,
+        /// Kubernetes) into this directory as Prometheus rule files, so a real Prometheus
+        /// scraping the sim's /metrics raises the same alerts.
+        #[arg(long, value_name = "DIR")]
+        rules_out: Option<PathBuf>,
     },
     /// Wait for the first full sync, print every pane once, exit.
     Snapshot {
@@ -207,6 +212,7 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             openmetrics_out,
             start_at,
             redis,
+            rules_out,
         }) => {
             let opts = SimOptions {
                 listen: *listen,
@@ -222,6 +228,7 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
                 kubeconfig: kubeconfig_out.as_deref(),
                 config: config_out.as_deref(),
                 openmetrics: openmetrics_out.as_deref(),
+                rules: rules_out.as_deref(),
             };
             run_sim(opts, outputs).await?;
             Ok(ExitCode::SUCCESS)
@@ -414,6 +421,7 @@ struct SimOutputs<'a> {
     kubeconfig: Option<&'a Path>,
     config: Option<&'a Path>,
     openmetrics: Option<&'a Path>,
+    rules: Option<&'a Path>,
 }
 
 async fn run_sim(opts: SimOptions, outputs: SimOutputs<'_>) -> Result<()> {
@@ -421,6 +429,7 @@ async fn run_sim(opts: SimOptions, outputs: SimOutputs<'_>) -> Result<()> {
         kubeconfig: kubeconfig_out,
         config: config_out,
         openmetrics: openmetrics_out,
+        rules: rules_out,
     } = outputs;
     let sim = sim::start(opts).await?;
     if let Some(path) = openmetrics_out {
@@ -434,6 +443,10 @@ async fn run_sim(opts: SimOptions, outputs: SimOutputs<'_>) -> Result<()> {
     if let Some(path) = kubeconfig_out {
         std::fs::write(path, sim.kubeconfig_yaml())?;
     }
+    let rule_files = match rules_out {
+        Some(dir) => sim::alerts::write_rule_files(dir, &sim::alerts::platform_rules())?,
+        None => vec![],
+    };
     if let Some(path) = config_out {
         let slo_dir = write_example_slos(path)?;
         std::fs::write(path, sim_config_toml(&sim, &slo_dir))?;
@@ -453,6 +466,9 @@ async fn run_sim(opts: SimOptions, outputs: SimOutputs<'_>) -> Result<()> {
             path.display(),
             path.display()
         ));
+    }
+    for path in &rule_files {
+        say(format!("alerting rules: {}", path.display()));
     }
     if let Some(path) = kubeconfig_out {
         say(format!(
@@ -486,9 +502,9 @@ fn write_example_slos(config: &Path) -> Result<PathBuf> {
     Ok(dir)
 }
 
-/// The opsdeck config for a running sim: Kubernetes, the platform API, Prometheus, OpenCost and
+/// The opsdeck config for a running sim: Kubernetes, the platform API, Prometheus, OpenCost,
 /// the queues it serves over the network (RabbitMQ's management API; with --redis, the Redis
-/// queues).
+/// queues), its Alertmanager and every service's health endpoints.
 fn sim_config_toml(sim: &sim::SimHandle, slo_dir: &Path) -> String {
     let mut out = format!(
         "# Written by `opsdeck sim --config-out`.\n\
@@ -512,5 +528,7 @@ fn sim_config_toml(sim: &sim::SimHandle, slo_dir: &Path) -> String {
     ));
     out.push('\n');
     out.push_str(&sim.queue_config_toml());
+    out.push('\n');
+    out.push_str(&sim.alerting_config_toml());
     out
 }
