@@ -79,12 +79,6 @@ enum Command {
         scenario: Option<Scenario>,
         #[arg(long)]
         pods: Option<usize>,
-        /// Write a kubeconfig for kubectl and opsdeck here.
-        #[arg(long)]
-        kubeconfig_out: Option<PathBuf>,
-        /// Write an opsdeck config pointing at every endpoint the sim serves.
-        #[arg(long)]
-        config_out: Option<PathBuf>,
         /// Resources that answer 403 Forbidden (comma-separated plurals, for testing RBAC).
         #[arg(long, value_delimiter = ',')]
         forbid: Vec<String>,
@@ -94,10 +88,6 @@ enum Command {
         /// Where the platform's own HTTP API listens (default: a free loopback port).
         #[arg(long)]
         platform_listen: Option<std::net::SocketAddr>,
-        /// Write the last 30 days of the platform's metrics (history and live) as OpenMetrics,
-        /// for `promtool tsdb create-blocks-from openmetrics FILE DIR`; the sim keeps serving.
-        #[arg(long)]
-        openmetrics_out: Option<PathBuf>,
         /// Start the platform's clock at this instant (RFC 3339), e.g. 2026-12-03T06:00:00Z; it
         /// then advances in real time. Default: now.
         #[arg(long, value_name = "RFC3339")]
@@ -107,11 +97,8 @@ enum Command {
         /// those keys. --config-out then points opsdeck at them.
         #[arg(long, value_name = "URL")]
         redis: Option<String>,
-        /// Write the alerting rules the sim evaluates (SLO burn rates, budget, queues,
-        /// Kubernetes) into this directory as Prometheus rule files, so a real Prometheus
-        /// scraping the sim's /metrics raises the same alerts.
-        #[arg(long, value_name = "DIR")]
-        rules_out: Option<PathBuf>,
+        #[command(flatten)]
+        outputs: Box<SimOutputs>,
     },
     /// Wait for the first full sync, print every pane once, exit.
     Snapshot {
@@ -204,15 +191,12 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             listen,
             scenario,
             pods,
-            kubeconfig_out,
-            config_out,
             forbid,
             user,
             platform_listen,
-            openmetrics_out,
             start_at,
             redis,
-            rules_out,
+            outputs,
         }) => {
             let opts = SimOptions {
                 listen: *listen,
@@ -223,12 +207,6 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
                 user: user.clone(),
                 start_at: *start_at,
                 redis: redis.clone(),
-            };
-            let outputs = SimOutputs {
-                kubeconfig: kubeconfig_out.as_deref(),
-                config: config_out.as_deref(),
-                openmetrics: openmetrics_out.as_deref(),
-                rules: rules_out.as_deref(),
             };
             run_sim(opts, outputs).await?;
             Ok(ExitCode::SUCCESS)
@@ -417,19 +395,31 @@ fn check(cli: &Cli, files: &[PathBuf]) -> ExitCode {
 }
 
 /// Files `opsdeck sim` writes once it is up.
-struct SimOutputs<'a> {
-    kubeconfig: Option<&'a Path>,
-    config: Option<&'a Path>,
-    openmetrics: Option<&'a Path>,
-    rules: Option<&'a Path>,
+#[derive(clap::Args, Debug)]
+struct SimOutputs {
+    /// Write a kubeconfig for kubectl and opsdeck here.
+    #[arg(long)]
+    kubeconfig_out: Option<PathBuf>,
+    /// Write an opsdeck config pointing at every endpoint the sim serves.
+    #[arg(long)]
+    config_out: Option<PathBuf>,
+    /// Write the last 30 days of the platform's metrics (history and live) as OpenMetrics,
+    /// for `promtool tsdb create-blocks-from openmetrics FILE DIR`; the sim keeps serving.
+    #[arg(long)]
+    openmetrics_out: Option<PathBuf>,
+    /// Write the alerting rules the sim evaluates (SLO burn rates, budget, queues,
+    /// Kubernetes) into this directory as Prometheus rule files, so a real Prometheus
+    /// scraping the sim's /metrics raises the same alerts.
+    #[arg(long, value_name = "DIR")]
+    rules_out: Option<PathBuf>,
 }
 
-async fn run_sim(opts: SimOptions, outputs: SimOutputs<'_>) -> Result<()> {
+async fn run_sim(opts: SimOptions, outputs: &SimOutputs) -> Result<()> {
     let SimOutputs {
-        kubeconfig: kubeconfig_out,
-        config: config_out,
-        openmetrics: openmetrics_out,
-        rules: rules_out,
+        kubeconfig_out,
+        config_out,
+        openmetrics_out,
+        rules_out,
     } = outputs;
     let sim = sim::start(opts).await?;
     if let Some(path) = openmetrics_out {

@@ -41,18 +41,26 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .with_state(shared)
 }
 
+/// An error answer: a status and its JSON body.
+struct ApiError(StatusCode, Value);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.0, axum::Json(self.1)).into_response()
+    }
+}
+
 /// Alertmanager's 400: the message as a bare JSON string.
 fn bad_request(message: impl Into<String>) -> Response {
-    (StatusCode::BAD_REQUEST, axum::Json(message.into())).into_response()
+    ApiError(StatusCode::BAD_REQUEST, Value::String(message.into())).into_response()
 }
 
 /// go-openapi's validation errors: `{"code": N, "message": "..."}` with HTTP 422.
-fn unprocessable(code: u32, message: String) -> Response {
-    (
+fn unprocessable(code: u32, message: String) -> ApiError {
+    ApiError(
         StatusCode::UNPROCESSABLE_ENTITY,
-        axum::Json(json!({"code": code, "message": message})),
+        json!({"code": code, "message": message}),
     )
-        .into_response()
 }
 
 /// Times as go-openapi's strfmt.DateTime writes them: UTC, milliseconds.
@@ -225,14 +233,13 @@ fn posted_alert(v: &Value) -> Result<PostedAlert, String> {
 }
 
 /// Parses what go-openapi would, or answers as it does.
-fn body_json(body: &[u8], what: &str, go_type: &str) -> Result<Value, Response> {
+fn body_json(body: &[u8], what: &str, go_type: &str) -> Result<Value, ApiError> {
     let wrong = |why: String| {
         let message = format!("parsing {what} body from \"\" failed, because {why}");
-        (
+        ApiError(
             StatusCode::BAD_REQUEST,
-            axum::Json(json!({"code": 400, "message": message})),
+            json!({"code": 400, "message": message}),
         )
-            .into_response()
     };
     let v: Value = serde_json::from_slice(body).map_err(|e| wrong(e.to_string()))?;
     let ok = match go_type {
@@ -252,7 +259,7 @@ fn body_json(body: &[u8], what: &str, go_type: &str) -> Result<Value, Response> 
 async fn post_alerts(State(s): S, body: Bytes) -> Response {
     let v = match body_json(&body, "alerts", "models.PostableAlerts") {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let posted: Result<Vec<PostedAlert>, String> = v
         .as_array()
@@ -262,7 +269,7 @@ async fn post_alerts(State(s): S, body: Bytes) -> Response {
         .collect();
     let posted = match posted {
         Ok(p) => p,
-        Err(e) => return unprocessable(602, e),
+        Err(e) => return unprocessable(602, e).into_response(),
     };
     let now = s.clock.now();
     match s.world().alerts.am.post(posted, now) {
@@ -309,10 +316,10 @@ async fn get_silences(State(s): S, RawQuery(q): RawQuery) -> Response {
 }
 
 /// The body's fields in go-openapi's order of validation, with its 422s.
-fn posted_silence(v: &Map<String, Value>) -> Result<PostedSilence, Response> {
+fn posted_silence(v: &Map<String, Value>) -> Result<PostedSilence, ApiError> {
     let required = |k: &str| unprocessable(602, format!("{k} in body is required"));
     let text = |k: &str| v.get(k).and_then(Value::as_str).ok_or_else(|| required(k));
-    let when = |k: &str| -> Result<Timestamp, Response> {
+    let when = |k: &str| -> Result<Timestamp, ApiError> {
         opt_time(v.get(k).unwrap_or(&Value::Null), k)
             .map_err(|e| unprocessable(602, e))?
             .ok_or_else(|| required(k))
@@ -356,11 +363,11 @@ fn posted_silence(v: &Map<String, Value>) -> Result<PostedSilence, Response> {
 async fn post_silence(State(s): S, body: Bytes) -> Response {
     let v = match body_json(&body, "silence", "models.PostableSilence") {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let posted = match v.as_object().map(posted_silence) {
         Some(Ok(p)) => p,
-        Some(Err(r)) => return r,
+        Some(Err(r)) => return r.into_response(),
         None => return bad_request("not a silence"),
     };
     let now = s.clock.now();
@@ -374,7 +381,7 @@ async fn post_silence(State(s): S, body: Bytes) -> Response {
 }
 
 /// The path's id must look like a UUID, as go-openapi checks it.
-fn uuid_or_422(id: &str) -> Result<(), Response> {
+fn uuid_or_422(id: &str) -> Result<(), ApiError> {
     let groups: Vec<usize> = id.split('-').map(str::len).collect();
     let hex = id.chars().all(|c| c == '-' || c.is_ascii_hexdigit());
     if hex && groups == [8, 4, 4, 4, 12] {
@@ -389,7 +396,7 @@ fn uuid_or_422(id: &str) -> Result<(), Response> {
 
 async fn get_silence(State(s): S, Path(id): Path<String>) -> Response {
     if let Err(r) = uuid_or_422(&id) {
-        return r;
+        return r.into_response();
     }
     let now = s.clock.now();
     let w = s.world();
@@ -401,7 +408,7 @@ async fn get_silence(State(s): S, Path(id): Path<String>) -> Response {
 
 async fn delete_silence(State(s): S, Path(id): Path<String>) -> Response {
     if let Err(r) = uuid_or_422(&id) {
-        return r;
+        return r.into_response();
     }
     let now = s.clock.now();
     match s.world().alerts.am.expire_silence(&id, now) {

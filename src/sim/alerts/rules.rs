@@ -285,7 +285,7 @@ fn quoted(s: &str) -> String {
 /// Prometheus's duration syntax for `for`.
 fn for_text(d: Duration) -> String {
     let s = d.as_secs();
-    if s % 60 == 0 {
+    if s.is_multiple_of(60) {
         format!("{}m", s / 60)
     } else {
         format!("{s}s")
