@@ -79,12 +79,6 @@ enum Command {
         scenario: Option<Scenario>,
         #[arg(long)]
         pods: Option<usize>,
-        /// Write a kubeconfig for kubectl and opsdeck here.
-        #[arg(long)]
-        kubeconfig_out: Option<PathBuf>,
-        /// Write an opsdeck config pointing at every endpoint the sim serves.
-        #[arg(long)]
-        config_out: Option<PathBuf>,
         /// Resources that answer 403 Forbidden (comma-separated plurals, for testing RBAC).
         #[arg(long, value_delimiter = ',')]
         forbid: Vec<String>,
@@ -94,10 +88,6 @@ enum Command {
         /// Where the platform's own HTTP API listens (default: a free loopback port).
         #[arg(long)]
         platform_listen: Option<std::net::SocketAddr>,
-        /// Write the last 30 days of the platform's metrics (history and live) as OpenMetrics,
-        /// for `promtool tsdb create-blocks-from openmetrics FILE DIR`; the sim keeps serving.
-        #[arg(long)]
-        openmetrics_out: Option<PathBuf>,
         /// Start the platform's clock at this instant (RFC 3339), e.g. 2026-12-03T06:00:00Z; it
         /// then advances in real time. Default: now.
         #[arg(long, value_name = "RFC3339")]
@@ -107,6 +97,8 @@ enum Command {
         /// those keys. --config-out then points opsdeck at them.
         #[arg(long, value_name = "URL")]
         redis: Option<String>,
+        #[command(flatten)]
+        outputs: Box<SimOutputs>,
     },
     /// Wait for the first full sync, print every pane once, exit.
     Snapshot {
@@ -199,14 +191,12 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             listen,
             scenario,
             pods,
-            kubeconfig_out,
-            config_out,
             forbid,
             user,
             platform_listen,
-            openmetrics_out,
             start_at,
             redis,
+            outputs,
         }) => {
             let opts = SimOptions {
                 listen: *listen,
@@ -217,11 +207,6 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
                 user: user.clone(),
                 start_at: *start_at,
                 redis: redis.clone(),
-            };
-            let outputs = SimOutputs {
-                kubeconfig: kubeconfig_out.as_deref(),
-                config: config_out.as_deref(),
-                openmetrics: openmetrics_out.as_deref(),
             };
             run_sim(opts, outputs).await?;
             Ok(ExitCode::SUCCESS)
@@ -410,17 +395,31 @@ fn check(cli: &Cli, files: &[PathBuf]) -> ExitCode {
 }
 
 /// Files `opsdeck sim` writes once it is up.
-struct SimOutputs<'a> {
-    kubeconfig: Option<&'a Path>,
-    config: Option<&'a Path>,
-    openmetrics: Option<&'a Path>,
+#[derive(clap::Args, Debug)]
+struct SimOutputs {
+    /// Write a kubeconfig for kubectl and opsdeck here.
+    #[arg(long)]
+    kubeconfig_out: Option<PathBuf>,
+    /// Write an opsdeck config pointing at every endpoint the sim serves.
+    #[arg(long)]
+    config_out: Option<PathBuf>,
+    /// Write the last 30 days of the platform's metrics (history and live) as OpenMetrics,
+    /// for `promtool tsdb create-blocks-from openmetrics FILE DIR`; the sim keeps serving.
+    #[arg(long)]
+    openmetrics_out: Option<PathBuf>,
+    /// Write the alerting rules the sim evaluates (SLO burn rates, budget, queues,
+    /// Kubernetes) into this directory as Prometheus rule files, so a real Prometheus
+    /// scraping the sim's /metrics raises the same alerts.
+    #[arg(long, value_name = "DIR")]
+    rules_out: Option<PathBuf>,
 }
 
-async fn run_sim(opts: SimOptions, outputs: SimOutputs<'_>) -> Result<()> {
+async fn run_sim(opts: SimOptions, outputs: &SimOutputs) -> Result<()> {
     let SimOutputs {
-        kubeconfig: kubeconfig_out,
-        config: config_out,
-        openmetrics: openmetrics_out,
+        kubeconfig_out,
+        config_out,
+        openmetrics_out,
+        rules_out,
     } = outputs;
     let sim = sim::start(opts).await?;
     if let Some(path) = openmetrics_out {
@@ -434,6 +433,10 @@ async fn run_sim(opts: SimOptions, outputs: SimOutputs<'_>) -> Result<()> {
     if let Some(path) = kubeconfig_out {
         std::fs::write(path, sim.kubeconfig_yaml())?;
     }
+    let rule_files = match rules_out {
+        Some(dir) => sim::alerts::write_rule_files(dir, &sim::alerts::platform_rules())?,
+        None => vec![],
+    };
     if let Some(path) = config_out {
         let slo_dir = write_example_slos(path)?;
         std::fs::write(path, sim_config_toml(&sim, &slo_dir))?;
@@ -453,6 +456,9 @@ async fn run_sim(opts: SimOptions, outputs: SimOutputs<'_>) -> Result<()> {
             path.display(),
             path.display()
         ));
+    }
+    for path in &rule_files {
+        say(format!("alerting rules: {}", path.display()));
     }
     if let Some(path) = kubeconfig_out {
         say(format!(
@@ -486,9 +492,9 @@ fn write_example_slos(config: &Path) -> Result<PathBuf> {
     Ok(dir)
 }
 
-/// The opsdeck config for a running sim: Kubernetes, the platform API, Prometheus, OpenCost and
+/// The opsdeck config for a running sim: Kubernetes, the platform API, Prometheus, OpenCost,
 /// the queues it serves over the network (RabbitMQ's management API; with --redis, the Redis
-/// queues).
+/// queues), its Alertmanager and every service's health endpoints.
 fn sim_config_toml(sim: &sim::SimHandle, slo_dir: &Path) -> String {
     let mut out = format!(
         "# Written by `opsdeck sim --config-out`.\n\
@@ -512,5 +518,7 @@ fn sim_config_toml(sim: &sim::SimHandle, slo_dir: &Path) -> String {
     ));
     out.push('\n');
     out.push_str(&sim.queue_config_toml());
+    out.push('\n');
+    out.push_str(&sim.alerting_config_toml());
     out
 }

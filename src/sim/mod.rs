@@ -1,7 +1,10 @@
 //! The simulated platform: an in-process world evolving in time, served over a loopback
 //! Kubernetes API that the real kubectl and kube-rs accept.
 
+pub mod alertmanager_api;
+pub mod alerts;
 pub mod clock;
+pub mod health;
 pub mod kube_api;
 pub mod metrics;
 pub mod opencost_api;
@@ -151,7 +154,7 @@ impl SimHandle {
         self.platform_url()
     }
 
-    /// The `[[alertmanager]]` entry of an opsdeck config for this sim.
+    /// The `[[alertmanager]]` entries of an opsdeck config for this sim: its one Alertmanager.
     pub fn alertmanager_configs(&self) -> Vec<crate::config::AlertmanagerConfig> {
         vec![crate::config::AlertmanagerConfig {
             name: "sim".into(),
@@ -162,13 +165,34 @@ impl SimHandle {
     }
 
     /// The `[[health]]` entries of an opsdeck config for this sim: every service's and
-    /// dependency's readiness endpoint, with its liveness one.
+    /// dependency's readiness endpoint (`/services/{name}/health/ready`), with its liveness one
+    /// (`.../live`). Shapes differ by service: see [`health::SERVICES`].
     pub fn health_configs(&self) -> Vec<crate::config::HealthConfig> {
-        vec![crate::config::HealthConfig {
-            name: "api".into(),
-            url: format!("{}/health/ready", self.platform_url()),
-            live_url: Some(format!("{}/health/live", self.platform_url())),
-        }]
+        health::SERVICES
+            .iter()
+            .map(|(name, _)| {
+                let base = format!("{}/services/{name}/health", self.platform_url());
+                crate::config::HealthConfig {
+                    name: (*name).into(),
+                    url: format!("{base}/ready"),
+                    live_url: Some(format!("{base}/live")),
+                }
+            })
+            .collect()
+    }
+
+    /// The `[[alertmanager]]` and `[[health]]` entries as opsdeck config TOML.
+    pub fn alerting_config_toml(&self) -> String {
+        #[derive(serde::Serialize)]
+        struct Entries {
+            alertmanager: Vec<crate::config::AlertmanagerConfig>,
+            health: Vec<crate::config::HealthConfig>,
+        }
+        let entries = Entries {
+            alertmanager: self.alertmanager_configs(),
+            health: self.health_configs(),
+        };
+        toml::to_string(&entries).unwrap_or_default()
     }
 
     /// The RabbitMQ management API, served beside the platform API.
@@ -282,6 +306,11 @@ pub async fn start(opts: SimOptions) -> std::io::Result<SimHandle> {
         kube_api::Shared::new(world, clock, opts.forbidden.clone(), cancel.clone())
             .with_default_user(&user),
     );
+    shared
+        .world()
+        .alerts
+        .engine
+        .set_external_url(format!("http://{platform_addr}"));
     let ticker = tokio::spawn(run_world(shared.clone()));
     let redis_writer = opts
         .redis
@@ -293,6 +322,8 @@ pub async fn start(opts: SimOptions) -> std::io::Result<SimHandle> {
         platform_api::router(shared.clone())
             .merge(rabbitmq_api::router(shared.clone()))
             .merge(opencost_api::router(shared.clone()))
+            .merge(alertmanager_api::router(shared.clone()))
+            .merge(health::router(shared.clone()))
             .merge(metrics::http::router(shared.clone())),
         &cancel,
         "platform",

@@ -45,14 +45,32 @@ const WORKBOOK_30D: [(Severity, u64, u64, f64); 3] = [
     (Severity::Ticket, 3 * DAY, 6 * HOUR, 10.0),
 ];
 
+/// Sloth's default set for 30 days (`internal/alert/windows/google-30d.yaml`): the Workbook's
+/// rows plus ticket 1d/2h at 3x. Alert rules that a Prometheus evaluates use all four, as Sloth
+/// generates them.
+const SLOTH_30D: [(Severity, u64, u64, f64); 4] = [
+    (Severity::Page, HOUR, 5 * MINUTE, 2.0),
+    (Severity::Page, 6 * HOUR, 30 * MINUTE, 5.0),
+    (Severity::Ticket, DAY, 2 * HOUR, 10.0),
+    (Severity::Ticket, 3 * DAY, 6 * HOUR, 10.0),
+];
+
 /// The Workbook set scaled to `period`: windows scale by period/30d and are rounded to a whole
 /// minute (at least one minute, at most the period itself, short never longer than long). The
 /// factor is computed from the budget share and the *rounded* long window, so "this row fires
 /// when the long window has consumed N% of the budget" stays true after rounding; without
 /// rounding it is the Workbook's 14.4 / 6 / 1 for any period.
 pub fn windows_for(period: Duration) -> Vec<AlertWindow> {
-    WORKBOOK_30D
-        .iter()
+    scaled(&WORKBOOK_30D, period)
+}
+
+/// Sloth's four rows scaled to `period` exactly as [`windows_for`] scales the Workbook's.
+pub fn sloth_windows_for(period: Duration) -> Vec<AlertWindow> {
+    scaled(&SLOTH_30D, period)
+}
+
+fn scaled(rows: &[(Severity, u64, u64, f64)], period: Duration) -> Vec<AlertWindow> {
+    rows.iter()
         .map(|&(severity, long, short, budget_percent)| {
             let long = scale(Duration::from_secs(long), period);
             let short = scale(Duration::from_secs(short), period).min(long);

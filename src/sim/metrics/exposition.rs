@@ -26,7 +26,29 @@ fn family(name: &str) -> (&str, &'static str, &'static str) {
         "articles_published_total" => ("articles_published", "counter", "Articles published."),
         "llm_tokens_total" => ("llm_tokens", "counter", "LLM tokens by provider and model."),
         "llm_cost_usd_total" => ("llm_cost_usd", "counter", "LLM spend in US dollars."),
-        _ => (name, "unknown", ""),
+        name => (name, "gauge", gauge_help(name)),
+    }
+}
+
+/// The exporters' gauges, with their own help texts (kube-state-metrics 2.x, the Celery
+/// exporter of `celery prometheus --queuelength-interval`).
+fn gauge_help(name: &str) -> &'static str {
+    match name {
+        "kube_pod_container_status_waiting_reason" => {
+            "Describes the reason the container is currently in waiting state."
+        }
+        "kube_node_status_condition" => "The condition of a cluster node.",
+        "kube_node_spec_unschedulable" => "Whether a node can schedule new pods.",
+        "kube_deployment_spec_replicas" => "Number of desired pods for a deployment.",
+        "kube_deployment_status_replicas_available" => {
+            "The number of available replicas per deployment."
+        }
+        "kube_deployment_status_replicas_updated" => {
+            "The number of updated replicas per deployment."
+        }
+        "kube_deployment_status_condition" => "The current status conditions of a deployment.",
+        "celery_queue_length" => "Number of tasks waiting in a Celery queue.",
+        _ => "",
     }
 }
 
@@ -66,7 +88,11 @@ pub fn format_value(v: f64) -> String {
 pub fn text(m: &Metrics) -> String {
     let mut out = String::new();
     let mut last = "";
-    for s in m.series() {
+    for s in m
+        .series()
+        .iter()
+        .filter(|s| !super::series::is_stale(s.current))
+    {
         let (fam, ty, help) = family(s.name);
         let named = if ty == "counter" { s.name } else { fam };
         if named != last {
@@ -89,13 +115,17 @@ pub fn write_openmetrics(
 ) -> io::Result<()> {
     let mut last = "";
     for (i, s) in m.series().iter().enumerate() {
+        let points = m.points(i, from_ms, to_ms);
+        if points.is_empty() {
+            continue;
+        }
         let (fam, ty, help) = family(s.name);
         if fam != last {
             writeln!(out, "# HELP {fam} {help}\n# TYPE {fam} {ty}")?;
             last = fam;
         }
         let sel = selector(s);
-        for (t, v) in m.points(i, from_ms, to_ms) {
+        for (t, v) in points {
             writeln!(
                 out,
                 "{sel} {} {}.{:03}",

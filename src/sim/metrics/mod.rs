@@ -11,12 +11,24 @@ mod shape;
 #[cfg(test)]
 mod tests;
 
+use std::collections::{HashMap, VecDeque};
+
 use jiff::Timestamp;
 
 pub use exposition::{openmetrics, write_openmetrics};
-pub use series::Inputs;
-use series::{HISTORY_STEP_MS, LIVE_STEP_MS, Series};
+use series::{HISTORY_STEP_MS, Kind, LIVE_CAP, LIVE_STEP_MS, STALE, Series, is_stale};
+pub use series::{Inputs, PROMPT_LOOP};
 use shape::Shape;
+
+/// One gauge reading an exporter reports at a scrape: name, labels (any order), value.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GaugeSample {
+    pub name: &'static str,
+    pub labels: Vec<(&'static str, String)>,
+    pub value: f64,
+}
+
+type GaugeKey = (&'static str, Vec<(&'static str, String)>);
 
 /// How far back history reaches from the sim's start.
 pub const HISTORY_MS: i64 = 30 * 86_400_000;
@@ -32,6 +44,11 @@ pub struct Metrics {
     live_from_ms: i64,
     last_tick_ms: i64,
     last_record_ms: i64,
+    /// When each live sample was recorded (a scrape), oldest first: gauges store only their
+    /// changes and are read back at these times.
+    scrapes: VecDeque<i64>,
+    /// Where each gauge series is in `series`.
+    gauges: HashMap<GaugeKey, usize>,
 }
 
 /// What a range of one series holds, enough for `rate` and `increase` without materialising
@@ -60,6 +77,8 @@ impl Metrics {
             live_from_ms,
             last_tick_ms: live_from_ms,
             last_record_ms: live_from_ms,
+            scrapes: VecDeque::from([live_from_ms]),
+            gauges: HashMap::new(),
         };
         for s in &mut series {
             s.current = m.history_value_of(s, live_from_ms);
@@ -78,10 +97,12 @@ impl Metrics {
     }
 
     /// Integrate the counters up to `now` from the world's state; record a sample every 5 s.
-    pub fn tick(&mut self, now: Timestamp, inputs: &Inputs) {
+    /// Returns the time of the sample recorded by this tick, if one was: the moment to report
+    /// the gauges ([`Metrics::set_gauges`]).
+    pub fn tick(&mut self, now: Timestamp, inputs: &Inputs) -> Option<i64> {
         let now_ms = now.as_millisecond();
         if now_ms <= self.last_tick_ms {
-            return;
+            return None;
         }
         let dt_s = (now_ms - self.last_tick_ms) as f64 / 1000.0;
         let t_s = now_ms as f64 / 1000.0;
@@ -91,12 +112,117 @@ impl Metrics {
         self.last_tick_ms = now_ms;
         // Whole seconds: Prometheus reads OpenMetrics timestamps as int64(seconds * 1000).
         let sample_ms = now_ms - now_ms.rem_euclid(1000);
-        if sample_ms - self.last_record_ms >= LIVE_STEP_MS {
-            for s in &mut self.series {
-                s.record(sample_ms);
-            }
-            self.last_record_ms = sample_ms;
+        if sample_ms - self.last_record_ms < LIVE_STEP_MS {
+            return None;
         }
+        for s in &mut self.series {
+            s.record(sample_ms);
+        }
+        self.last_record_ms = sample_ms;
+        self.scrapes.push_back(sample_ms);
+        while self.scrapes.len() > LIVE_CAP {
+            self.scrapes.pop_front();
+        }
+        Some(sample_ms)
+    }
+
+    /// The exporters' gauges as scraped at `t_ms` (a time [`Metrics::tick`] returned): each
+    /// series takes its value; a series missing from `samples` goes stale, as Prometheus marks
+    /// a series gone from its target. Series stale since before the oldest scrape are dropped.
+    pub fn set_gauges(&mut self, t_ms: i64, samples: Vec<GaugeSample>) {
+        let mut seen = vec![false; self.series.len()];
+        for g in samples {
+            let mut labels = g.labels;
+            labels.sort();
+            let key = (g.name, labels);
+            let i = match self.gauges.get(&key) {
+                Some(&i) => i,
+                None => {
+                    let i = self.add_gauge(key);
+                    seen.insert(i, false);
+                    i
+                }
+            };
+            seen[i] = true;
+            self.series[i].current = g.value;
+        }
+        for (s, seen) in self.series.iter_mut().zip(seen) {
+            if s.kind == Kind::Gauge && !seen {
+                s.current = STALE;
+            }
+        }
+        for s in &mut self.series {
+            if s.kind == Kind::Gauge {
+                s.record(t_ms);
+            }
+        }
+        self.forget_old_gauges();
+    }
+
+    /// A new gauge series, placed after the others of its name (exposition groups a family's
+    /// lines together).
+    fn add_gauge(&mut self, (name, labels): GaugeKey) -> usize {
+        let mut s = Series::new(name, &[], vec![]);
+        s.labels = labels;
+        s.kind = Kind::Gauge;
+        let at = self
+            .series
+            .iter()
+            .rposition(|o| o.name == name)
+            .map_or(self.series.len(), |i| i + 1);
+        self.series.insert(at, s);
+        self.reindex_gauges();
+        at
+    }
+
+    fn reindex_gauges(&mut self) {
+        self.gauges = self
+            .series
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.kind == Kind::Gauge)
+            .map(|(i, s)| ((s.name, s.labels.clone()), i))
+            .collect();
+    }
+
+    /// Changes older than the oldest scrape are kept only as the value it starts from; a
+    /// series that was already stale then is gone.
+    fn forget_old_gauges(&mut self) {
+        let Some(&oldest) = self.scrapes.front() else {
+            return;
+        };
+        let before = self.series.len();
+        for s in self.series.iter_mut().filter(|s| s.kind == Kind::Gauge) {
+            while s.live.get(1).is_some_and(|(t, _)| *t <= oldest) {
+                s.live.pop_front();
+            }
+        }
+        self.series.retain(|s| {
+            s.kind != Kind::Gauge
+                || !(s.live.len() == 1 && s.live[0].0 <= oldest && is_stale(s.live[0].1))
+        });
+        if self.series.len() != before {
+            self.reindex_gauges();
+        }
+    }
+
+    /// A gauge's value at `t_ms`: the last change at or before it, unless that was going stale.
+    fn gauge_at(s: &Series, t_ms: i64) -> Option<f64> {
+        let i = s.live.partition_point(|(t, _)| *t <= t_ms);
+        let v = s.live.get(i.checked_sub(1)?)?.1;
+        (!is_stale(v)).then_some(v)
+    }
+
+    /// A gauge's samples in `[from, to]`: its value at each scrape.
+    fn gauge_points(&self, s: &Series, from_ms: i64, to_ms: i64) -> Vec<(i64, f64)> {
+        let lo = self.scrapes.partition_point(|t| *t < from_ms);
+        let hi = self.scrapes.partition_point(|t| *t <= to_ms);
+        (lo..hi.max(lo))
+            .filter_map(|j| {
+                let t = self.scrapes[j];
+                Self::gauge_at(s, t).map(|v| (t, v))
+            })
+            .collect()
     }
 
     pub fn series(&self) -> &[Series] {
@@ -137,6 +263,9 @@ impl Metrics {
     /// Every sample of series `i` in `[from, to]`, oldest first.
     pub fn points(&self, i: usize, from_ms: i64, to_ms: i64) -> Vec<(i64, f64)> {
         let s = &self.series[i];
+        if s.kind == Kind::Gauge {
+            return self.gauge_points(s, from_ms, to_ms);
+        }
         let mut out = Vec::new();
         if let Some((lo, hi)) = self.grid(from_ms, to_ms) {
             out.extend((lo..=hi).map(|k| self.grid_sample(s, k)));
@@ -149,6 +278,9 @@ impl Metrics {
     /// monotone (a test checks), so only its ends are computed.
     pub fn summary(&self, i: usize, from_ms: i64, to_ms: i64) -> Option<RangeSummary> {
         let s = &self.series[i];
+        if s.kind == Kind::Gauge {
+            return summarize(&self.gauge_points(s, from_ms, to_ms));
+        }
         let mut sum: Option<RangeSummary> = None;
         let mut last_value = 0.0;
         if let Some((lo, hi)) = self.grid(from_ms, to_ms) {
@@ -182,6 +314,17 @@ impl Metrics {
     /// The newest sample of series `i` in `[t - lookback, t]`.
     pub fn latest(&self, i: usize, t_ms: i64, lookback_ms: i64) -> Option<(i64, f64)> {
         let s = &self.series[i];
+        if s.kind == Kind::Gauge {
+            let j = self
+                .scrapes
+                .partition_point(|t| *t <= t_ms)
+                .checked_sub(1)?;
+            let t = self.scrapes[j];
+            return (t >= t_ms - lookback_ms)
+                .then(|| Self::gauge_at(s, t))
+                .flatten()
+                .map(|v| (t, v));
+        }
         let r = Self::live_range(s, t_ms - lookback_ms, t_ms);
         if r.end > r.start {
             return Some(s.live[r.end - 1]);
@@ -189,4 +332,20 @@ impl Metrics {
         self.grid(t_ms - lookback_ms, t_ms)
             .map(|(_, hi)| self.grid_sample(s, hi))
     }
+}
+
+/// A range's summary from its samples, resets found as Prometheus finds them.
+fn summarize(points: &[(i64, f64)]) -> Option<RangeSummary> {
+    let (&first, &last) = (points.first()?, points.last()?);
+    let reset_correction = points
+        .windows(2)
+        .filter(|p| p[1].1 < p[0].1)
+        .map(|p| p[0].1)
+        .sum();
+    Some(RangeSummary {
+        count: points.len(),
+        first,
+        last,
+        reset_correction,
+    })
 }

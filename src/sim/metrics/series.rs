@@ -87,6 +87,19 @@ pub enum Kind {
     Counter,
     /// Only `generation_paused`: 0 in history, 1 while paused.
     PausedGauge,
+    /// A gauge an exporter reports from the world's state (kube-state-metrics, the Celery
+    /// exporter): no history, live only, and it may vanish. Its `live` holds only the changes
+    /// (a value holds from its time until the next), [`STALE`] when the series vanished; the
+    /// scrape times themselves are kept once, by [`super::Metrics`].
+    Gauge,
+}
+
+/// Prometheus's staleness marker (`value.StaleNaN`): written when a series is gone from a
+/// scrape, so selectors stop returning it at once instead of 5 minutes later.
+pub const STALE: f64 = f64::from_bits(0x7ff0_0000_0000_0002);
+
+pub fn is_stale(v: f64) -> bool {
+    v.to_bits() == STALE.to_bits()
 }
 
 #[derive(Clone, Debug)]
@@ -130,7 +143,7 @@ impl Series {
     /// The value at `t_s` (Unix seconds) from history alone: the integral since `origin_s`.
     pub fn history_value(&self, shapes: &[Shape], origin_s: f64, t_s: f64) -> f64 {
         match self.kind {
-            Kind::PausedGauge => 0.0,
+            Kind::PausedGauge | Kind::Gauge => 0.0,
             Kind::Counter => self
                 .terms
                 .iter()
@@ -154,10 +167,22 @@ impl Series {
         match self.kind {
             Kind::PausedGauge => self.current = if inputs.paused { 1.0 } else { 0.0 },
             Kind::Counter => self.current += self.live_rate(shapes, t_s, inputs) * dt_s,
+            Kind::Gauge => {}
         }
     }
 
     pub fn record(&mut self, t_ms: i64) {
+        if self.kind == Kind::Gauge {
+            // Changes only (staleness included: NaN != NaN, so compare bits).
+            if self
+                .live
+                .back()
+                .is_none_or(|(_, v)| v.to_bits() != self.current.to_bits())
+            {
+                self.live.push_back((t_ms, self.current));
+            }
+            return;
+        }
         self.live.push_back((t_ms, self.current));
         while self.live.len() > LIVE_CAP {
             self.live.pop_front();

@@ -1,5 +1,6 @@
 //! Feeds the platform's metrics the world's state each tick: API pods by revision, hung
-//! workers, the generation switch and the cost-spike prompt loop.
+//! workers, the generation switch and the cost-spike prompt loop; then the exporters' gauges
+//! and the alerting rules at each scrape.
 
 use std::sync::Arc;
 
@@ -47,8 +48,14 @@ impl World {
         inputs
     }
 
+    /// Integrates the counters; at each scrape, also reports the exporters' gauges and
+    /// evaluates the alerting rules over what was just recorded.
     pub(super) fn tick_metrics(&mut self) {
         let inputs = self.metric_inputs();
-        self.metrics.tick(self.now, &inputs);
+        if let Some(t_ms) = self.metrics.tick(self.now, &inputs) {
+            let gauges = self.exporter_gauges();
+            self.metrics.set_gauges(t_ms, gauges);
+            self.alerts.evaluate(&self.metrics, self.now);
+        }
     }
 }

@@ -3,6 +3,7 @@
 mod changes;
 pub mod columns;
 mod controller;
+mod exporters;
 mod kubelet;
 pub mod logs;
 mod metrics_feed;
@@ -62,6 +63,8 @@ pub struct World {
     pub queues: queues::SimQueues,
     /// The platform's Prometheus metrics: history from the start back, driven by ticks after.
     pub metrics: crate::sim::metrics::Metrics,
+    /// The rules evaluated over `metrics` at every scrape, and the Alertmanager they feed.
+    pub alerts: crate::sim::alerts::Alerting,
     rng: Rng,
     now: Timestamp,
     started: Timestamp,
@@ -100,6 +103,7 @@ impl World {
             pipelines: Pipelines::new(now.as_nanosecond() as u64, now),
             queues: queues::SimQueues::default(),
             metrics: crate::sim::metrics::Metrics::new(now),
+            alerts: crate::sim::alerts::Alerting::new(now),
             rng: Rng(now.as_nanosecond() as u64),
             now,
             started: now,

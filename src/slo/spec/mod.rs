@@ -55,6 +55,8 @@ pub struct Slo {
     /// Sloth's `{service}-{name}`: the `sloth_id` label on its recording rules
     /// (`slo:sli_error:ratio_rate5m{sloth_id=...}`), which a source may read instead.
     pub sloth_id: Option<String>,
+    /// Sloth's `alerting.name` (`ApiHighErrorRate`): the alert its burn-rate rules raise.
+    pub alert_name: Option<String>,
     /// Pyrra's `grouping`: kept for display; the rendered queries aggregate over it.
     pub grouping: Vec<String>,
 }

@@ -176,6 +176,7 @@ fn openslo_finish(
         sli,
         labels: BTreeMap::new(),
         sloth_id: None,
+        alert_name: None,
         grouping: vec![],
     })
 }

@@ -92,6 +92,7 @@ pub(super) fn pyrra(doc: &Doc) -> Result<Slo, SloFileError> {
         sli,
         labels: d.metadata.labels,
         sloth_id: None,
+        alert_name: None,
         grouping,
     })
 }

@@ -61,7 +61,8 @@ struct SlothRaw {
     error_ratio_query: Option<Spanned<String>>,
 }
 
-/// Parsed only so misspelt keys are caught; opsdeck computes its own alert state.
+/// Its name names the alerts (the sim's rules raise them); the rest is parsed only so misspelt
+/// keys are caught: opsdeck computes its own alert state.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 #[allow(dead_code)]
@@ -128,6 +129,7 @@ fn sloth_slo(
         sli,
         labels: all_labels,
         sloth_id: Some(format!("{service}-{name}")),
+        alert_name: s.alerting.and_then(|a| a.name),
         grouping: vec![],
     })
 }
@@ -223,6 +225,7 @@ mod tests {
             },
             labels,
             sloth_id: Some("api-api-availability".into()),
+            alert_name: Some("ApiHighErrorRate".into()),
             grouping: vec![],
         };
         assert_eq!(slos[0], expected);

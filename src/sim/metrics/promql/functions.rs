@@ -1,5 +1,6 @@
-//! Function calls: `rate` and `increase` with Prometheus's own extrapolation, `label_replace`,
-//! and the scalar/vector conversions.
+//! Function calls: `rate` and `increase` with Prometheus's own extrapolation, the gauge
+//! functions over a range (`*_over_time`, `changes`, `deriv`), `label_replace`, and the
+//! scalar/vector conversions.
 
 use promql_parser::parser::{Call, Expr};
 
@@ -56,6 +57,13 @@ impl Ctx<'_> {
         let args = &c.args.args;
         match c.func.name {
             "rate" | "increase" => self.rate(args, c.func.name == "rate"),
+            "max_over_time" => self.over_range(args, |p| p.iter().map(|s| s.1).reduce(max)),
+            "min_over_time" => self.over_range(args, |p| p.iter().map(|s| s.1).reduce(min)),
+            "avg_over_time" => self.over_range(args, |p| {
+                Some(p.iter().map(|s| s.1).sum::<f64>() / p.len() as f64)
+            }),
+            "changes" => self.over_range(args, |p| Some(changes(p))),
+            "deriv" => self.over_range(args, slope),
             "label_replace" => self.label_replace(args),
             "vector" => match self.eval(&args[0])? {
                 Value::Scalar(v) => Ok(Value::Vector(vec![Sample {
@@ -77,8 +85,35 @@ impl Ctx<'_> {
     }
 
     fn rate(&self, args: &[Box<Expr>], is_rate: bool) -> Result<Value, QueryError> {
+        self.per_series_in_range(args, |i, start, end| {
+            let sum = self.m.summary(i, start, end)?;
+            extrapolated_rate(&sum, start, end, is_rate)
+        })
+    }
+
+    /// A function of each selected series' samples in the range (none: no output for it).
+    fn over_range(
+        &self,
+        args: &[Box<Expr>],
+        f: impl Fn(&[(i64, f64)]) -> Option<f64>,
+    ) -> Result<Value, QueryError> {
+        self.per_series_in_range(args, |i, start, end| {
+            let points = self.m.points(i, start, end);
+            f(&points).filter(|_| !points.is_empty())
+        })
+    }
+
+    /// `f(series, start, end)` for every series the range selector argument picks; series it
+    /// gives nothing for are left out, and their name is dropped as functions drop it.
+    fn per_series_in_range(
+        &self,
+        args: &[Box<Expr>],
+        f: impl Fn(usize, i64, i64) -> Option<f64>,
+    ) -> Result<Value, QueryError> {
         let Some(Expr::MatrixSelector(ms)) = args.first().map(|a| a.as_ref()) else {
-            return Err(unsupported("a rate over anything but a range selector"));
+            return Err(unsupported(
+                "a range function over anything but a range selector",
+            ));
         };
         let end = self.selector_time(&ms.vs)?;
         let start = end - ms.range.as_millis() as i64;
@@ -86,11 +121,9 @@ impl Ctx<'_> {
             .select(&ms.vs)
             .into_iter()
             .filter_map(|i| {
-                let sum = self.m.summary(i, start, end)?;
-                let value = extrapolated_rate(&sum, start, end, is_rate)?;
                 Some(Sample {
                     labels: labels_of(&self.m.series()[i], false),
-                    value,
+                    value: f(i, start, end)?,
                 })
             })
             .collect();
@@ -138,4 +171,42 @@ impl Ctx<'_> {
         }
         Ok(Value::Vector(out))
     }
+}
+
+/// Prometheus's max/min over time: a NaN is replaced by any number after it.
+fn max(a: f64, b: f64) -> f64 {
+    if b > a || a.is_nan() { b } else { a }
+}
+
+fn min(a: f64, b: f64) -> f64 {
+    if b < a || a.is_nan() { b } else { a }
+}
+
+/// How many times the value changed between consecutive samples.
+fn changes(points: &[(i64, f64)]) -> f64 {
+    points
+        .windows(2)
+        .filter(|p| p[0].1 != p[1].1 && !(p[0].1.is_nan() && p[1].1.is_nan()))
+        .count() as f64
+}
+
+/// `deriv`: the least-squares slope per second (Prometheus's `linearRegression`, times taken
+/// from the first sample); none under two samples.
+fn slope(points: &[(i64, f64)]) -> Option<f64> {
+    let &(t0, _) = points.first()?;
+    if points.len() < 2 {
+        return None;
+    }
+    let n = points.len() as f64;
+    let (mut sx, mut sy, mut sxy, mut sxx) = (0.0, 0.0, 0.0, 0.0);
+    for &(t, v) in points {
+        let x = (t - t0) as f64 / 1000.0;
+        sx += x;
+        sy += v;
+        sxy += x * v;
+        sxx += x * x;
+    }
+    let cov = sxy - sx * sy / n;
+    let var = sxx - sx * sx / n;
+    Some(cov / var)
 }
