@@ -1,0 +1,7 @@
+//! Every service's health: its readiness endpoint (and liveness, when configured) polled and
+//! read in the three shapes services answer with, worst first, with since when each has been
+//! in its status.
+
+pub mod answer;
+
+pub use answer::{Check, Probe, Reading, Shape, Status};
