@@ -3,5 +3,8 @@
 //! in its status.
 
 pub mod answer;
+pub mod model;
+pub mod source;
 
 pub use answer::{Check, Probe, Reading, Shape, Status};
+pub use model::{HealthModel, HealthMsg, HealthRow};
