@@ -1,15 +1,16 @@
 //! What runbook conditions read besides Kubernetes and the platform API: queue depth from the
-//! configured brokers (or the demo's in-process queues) and SLO states from Prometheus. The
-//! same clients the panes use, asked once.
+//! configured brokers (or the demo's in-process queues), SLO states from Prometheus and a
+//! service's readiness endpoint. The same clients the panes use, asked once.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use super::error::ActionError;
 use crate::clients::prometheus::Prometheus;
-use crate::config::{BudgetConfig, Config, QueueConfig, QueueKind};
+use crate::config::{BudgetConfig, Config, HealthConfig, QueueConfig, QueueKind};
 use crate::cost::model::{Budget, CostModel, CostMsg};
 use crate::cost::opencost::OpenCost;
+use crate::health::Probe;
 use crate::queues::QueueSample;
 use crate::slo::Slo;
 use crate::slo::math::{AlertState, evaluate, windows_for};
@@ -26,6 +27,7 @@ pub struct Probes {
     pub slos: Vec<Slo>,
     pub opencost: Option<OpenCost>,
     pub budgets: Option<BudgetConfig>,
+    pub health: Vec<HealthConfig>,
 }
 
 /// How long one request to a source may take before it counts as not answering (the
@@ -72,7 +74,21 @@ impl Probes {
                 .unwrap_or_default(),
             opencost: opencost_of(config).ok().flatten(),
             budgets: config.budget.clone(),
+            health: config.health.clone(),
         }
+    }
+
+    /// The service's readiness endpoint, asked once as the health pane asks it.
+    pub async fn readiness(&self, service: &str) -> Result<Probe, ActionError> {
+        let Some(h) = self.health.iter().find(|h| h.name == service) else {
+            let known: Vec<&str> = self.health.iter().map(|h| h.name.as_str()).collect();
+            return Err(ActionError::Invalid(format!(
+                "no [[health]] entry named {service:?} in the config (known: {})",
+                known.join(", ")
+            )));
+        };
+        let http = crate::clients::http::client(TIMEOUT).map_err(unavailable)?;
+        Ok(crate::health::source::probe(&http, &h.url).await)
     }
 
     /// The queue's current reading, from wherever the console reads it.

@@ -12,12 +12,14 @@ use crate::actions::probes::{InProcessQueues, Probes, TIMEOUT, opencost_of, prom
 use crate::clients::prometheus::Prometheus;
 use crate::cluster::pane::ClusterPane;
 use crate::cluster::source::Namespaces;
-use crate::config::{BudgetConfig, Config, QueueConfig, QueueKind};
+use crate::config::{BudgetConfig, Config, HealthConfig, QueueConfig, QueueKind};
 use crate::core::msg::Msg;
 use crate::core::panes::Panes;
 use crate::cost::opencost::OpenCost;
 use crate::cost::pane::CostPane;
 use crate::cost::{CostModel, CostSources};
+use crate::health::HealthModel;
+use crate::health::pane::HealthPane;
 use crate::queues::QueueMsg;
 use crate::queues::pane::QueuePane;
 use crate::queues::rabbitmq::spawn_rabbitmq_queues;
@@ -32,6 +34,8 @@ const QUEUE_INTERVAL: Duration = Duration::from_secs(2);
 const SLO_INTERVAL: Duration = Duration::from_secs(10);
 /// How often LLM spend and OpenCost are read (spend moves slowly; OpenCost computes hourly).
 const COST_INTERVALS: (Duration, Duration) = (Duration::from_secs(30), Duration::from_secs(60));
+/// How often every service's health endpoints are asked.
+const HEALTH_INTERVAL: Duration = Duration::from_secs(5);
 
 /// Every source besides Kubernetes. Runbook conditions ask the same set as `Probes` (see
 /// `probes`), a type of its own because actions sit below the console; a pane whose source no
@@ -47,6 +51,8 @@ pub struct Feeds {
     pub slos: Vec<Slo>,
     pub opencost: Option<OpenCost>,
     pub budgets: Option<BudgetConfig>,
+    /// Every service's health endpoints.
+    pub health: Vec<HealthConfig>,
 }
 
 impl Feeds {
@@ -72,6 +78,7 @@ impl Feeds {
             slos,
             opencost,
             budgets: config.budget.clone(),
+            health: config.health.clone(),
         })
     }
 
@@ -91,6 +98,7 @@ impl Feeds {
                 .budget
                 .clone()
                 .or(Some(BudgetConfig::platform_plan())),
+            health: sim.health_configs(),
         })
     }
 
@@ -103,6 +111,7 @@ impl Feeds {
             slos: self.slos.clone(),
             opencost: self.opencost.clone(),
             budgets: self.budgets.clone(),
+            health: self.health.clone(),
         }
     }
 
@@ -122,6 +131,7 @@ impl Feeds {
             queues: QueuePane::new(&self.queues, default_namespace),
             slo: SloPane::new(SloModel::new(&self.slos)),
             cost: CostPane::new(cost),
+            health: HealthPane::new(HealthModel::new(&self.health)),
         }
     }
 
@@ -165,6 +175,13 @@ impl Feeds {
                 token.clone(),
             );
         }
+        crate::health::source::spawn_health_sources(
+            self.health,
+            HEALTH_INTERVAL,
+            TIMEOUT,
+            tx.clone(),
+            token.clone(),
+        );
         crate::cost::source::spawn_cost_sources(
             self.prometheus,
             self.opencost,

@@ -9,6 +9,8 @@ use crate::cluster::model::ClusterMsg;
 use crate::cluster::pane::ClusterPane;
 use crate::cost::model::CostMsg;
 use crate::cost::pane::CostPane;
+use crate::health::HealthMsg;
+use crate::health::pane::HealthPane;
 use crate::queues::QueueMsg;
 use crate::queues::pane::QueuePane;
 use crate::slo::pane::SloPane;
@@ -22,6 +24,7 @@ pub fn views() -> Vec<ViewSpec> {
         crate::queues::pane::VIEWS,
         crate::slo::pane::VIEWS,
         crate::cost::pane::VIEWS,
+        crate::health::pane::VIEWS,
     ]
     .concat()
 }
@@ -33,6 +36,7 @@ pub struct Panes {
     pub queues: QueuePane,
     pub slo: SloPane,
     pub cost: CostPane,
+    pub health: HealthPane,
 }
 
 /// What the panes' sources send.
@@ -43,19 +47,27 @@ pub enum PaneMsg {
     Queues(QueueMsg),
     Slo(SloMsg),
     Cost(CostMsg),
+    Health(HealthMsg),
 }
 
 impl Panes {
-    pub fn all(&self) -> [&dyn Pane; 4] {
-        [&self.cluster, &self.queues, &self.slo, &self.cost]
+    pub fn all(&self) -> [&dyn Pane; 5] {
+        [
+            &self.cluster,
+            &self.queues,
+            &self.slo,
+            &self.cost,
+            &self.health,
+        ]
     }
 
-    pub fn all_mut(&mut self) -> [&mut dyn Pane; 4] {
+    pub fn all_mut(&mut self) -> [&mut dyn Pane; 5] {
         [
             &mut self.cluster,
             &mut self.queues,
             &mut self.slo,
             &mut self.cost,
+            &mut self.health,
         ]
     }
 
@@ -93,6 +105,10 @@ impl Panes {
                 self.cost.apply(&m, now);
                 shows(&self.cost, overview)
             }
+            PaneMsg::Health(m) => {
+                self.health.apply(&m);
+                shows(&self.health, overview)
+            }
         }
     }
 }
@@ -127,6 +143,12 @@ impl From<SloMsg> for PaneMsg {
 impl From<CostMsg> for PaneMsg {
     fn from(m: CostMsg) -> Self {
         PaneMsg::Cost(m)
+    }
+}
+
+impl From<HealthMsg> for PaneMsg {
+    fn from(m: HealthMsg) -> Self {
+        PaneMsg::Health(m)
     }
 }
 

@@ -4,7 +4,9 @@
 
 pub mod answer;
 pub mod model;
+pub mod pane;
 pub mod source;
+pub mod view;
 
 pub use answer::{Check, Probe, Reading, Shape, Status};
 pub use model::{HealthModel, HealthMsg, HealthRow};
