@@ -1,5 +1,6 @@
 //! Conditions a runbook checks or waits for, over what the executor can read: rollouts, pod
-//! readiness, the platform's generation switch, stuck pipelines, queue depth and SLO states.
+//! readiness, the platform's generation switch, stuck pipelines, queue depth, SLO states,
+//! budgets and a service's health endpoint.
 
 use super::error::ActionError;
 use super::executor::Executor;
@@ -24,11 +25,13 @@ pub enum Condition {
     SloOk(String),
     /// Spend is within the budget and projected to stay within it.
     BudgetOk(String),
+    /// The service's readiness endpoint (`[[health]]`) answers pass or warn.
+    HealthReady(String),
 }
 
 const KNOWN: &str = "rollout-complete W, pods-ready W, generation-paused, generation-running, \
 no-stuck-pipelines, queue-below QUEUE N, slo-not-paging SLO, slo-ok SLO, budget-ok BUDGET \
-(llm/day, llm/month, infra/month, PROVIDER/day, SERVICE/month...)";
+(llm/day, llm/month, infra/month, PROVIDER/day, SERVICE/month...), health-ready SERVICE";
 
 impl Condition {
     /// "rollout-complete api", "pods-ready contentgen/fact-checker", "generation-paused", ...
@@ -48,6 +51,7 @@ impl Condition {
             ["slo-not-paging", slo] => Ok(Condition::SloNotPaging(slo.to_string())),
             ["slo-ok", slo] => Ok(Condition::SloOk(slo.to_string())),
             ["budget-ok", budget] => Ok(Condition::BudgetOk(budget.to_lowercase())),
+            ["health-ready", service] => Ok(Condition::HealthReady(service.to_string())),
             _ => Err(format!("unknown condition {text:?} (supported: {KNOWN})")),
         }
     }
@@ -136,6 +140,10 @@ impl Condition {
                     ),
                 ))
             }
+            Condition::HealthReady(service) => {
+                let probe = ex.probes().readiness(service).await?;
+                Ok(crate::health::answer::readiness(service, &probe))
+            }
             Condition::NoStuckPipelines => {
                 let (_, v) = platform::send(
                     ex.http(),
@@ -183,6 +191,10 @@ mod tests {
         assert_eq!(
             Condition::parse("slo-not-paging api-availability", "x"),
             Ok(Condition::SloNotPaging("api-availability".into()))
+        );
+        assert_eq!(
+            Condition::parse("health-ready api", "x"),
+            Ok(Condition::HealthReady("api".into()))
         );
         assert!(Condition::parse("sunny", "x").is_err_and(|e| e.contains("unknown condition")));
     }
