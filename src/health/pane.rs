@@ -9,7 +9,7 @@ use super::answer::Status;
 use super::model::{HealthModel, HealthMsg};
 use super::view;
 use crate::status::Health;
-use crate::ui::format::{age, stale_age_changes};
+use crate::ui::format::{since_changes, stale_age_changes};
 use crate::ui::pane::{Badge, BadgeRank, Band, Layer, Nav, Pane, Scope, ViewId, ViewSpec, badge};
 use crate::ui::table::{Ctx, selected_in_full};
 use crate::ui::table_state::TableState;
@@ -111,13 +111,10 @@ impl Pane for HealthPane {
 
     /// The stale time in titles, and each service's SINCE.
     fn ages_change(&self, _view: ViewId, _page: usize, old: i64, new: i64) -> bool {
-        let since = |ms: Option<i64>| {
-            ms.is_some_and(|ms| age(old - ms.div_euclid(1000)) != age(new - ms.div_euclid(1000)))
-        };
         self.model
             .rows()
             .iter()
-            .any(|r| stale_age_changes(&r.load, old, new) || since(r.since_ms))
+            .any(|r| stale_age_changes(&r.load, old, new) || since_changes(r.since_ms, old, new))
     }
 
     /// "✖ 2 unhealthy", else "▲ 1 degraded"; and "3 health unknown" for those not answering.

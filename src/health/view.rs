@@ -11,9 +11,9 @@ use ratatui::widgets::{Paragraph, Wrap};
 use super::answer::Status;
 use super::model::{Endpoint, HealthModel, HealthRow};
 use crate::status::{Health, LoadState};
-use crate::ui::format::age;
+use crate::ui::format::since;
 use crate::ui::table::{
-    Cell, Column, Ctx, Row, TableRows, block, col, draw_table, fill, pane_title,
+    Cell, Column, Ctx, Row, TableRows, block, col, draw_all, draw_table, fill, pane_title,
 };
 use crate::ui::table_state::TableState;
 
@@ -57,11 +57,6 @@ fn row_style(r: &HealthRow, ctx: &Ctx) -> Style {
     }
 }
 
-fn since(r: &HealthRow, ctx: &Ctx) -> String {
-    r.since_ms
-        .map_or_else(|| "-".into(), |ms| age(ctx.now - ms.div_euclid(1000)))
-}
-
 /// "12ms", "1.4s".
 fn elapsed(e: &Endpoint) -> String {
     match e.elapsed_ms {
@@ -77,7 +72,7 @@ fn leading(r: &HealthRow, ctx: &Ctx) -> [Cell; 3] {
     [
         Cell::marked(ctx, h, r.name.as_str()),
         Cell::styled(status_text(r, ctx), ctx.theme.health(h)),
-        Cell::from(since(r, ctx)),
+        Cell::from(since(r.since_ms, ctx.now)),
     ]
 }
 
@@ -109,11 +104,7 @@ impl TableRows for Overview<'_> {
 pub fn draw_health_pane(frame: &mut Frame, area: Rect, model: &HealthModel, ctx: &Ctx) {
     let rows = model.rows();
     let title = pane_title(ctx, "Health (worst first)", rows.len(), "", &model.load());
-    let table = TableState {
-        rows: (0..rows.len()).collect(),
-        ..TableState::default()
-    };
-    draw_table(frame, area, ctx, title, &table, false, &Overview(model));
+    draw_all(frame, area, ctx, title, rows.len(), &Overview(model));
 }
 
 /// The health view's table: on a wide screen also each endpoint's answer and the body's shape.
