@@ -172,9 +172,31 @@ impl HealthModel {
         }
     }
 
-    /// The pane's state: stale when any service does not answer.
+    /// The pane's state: stale when any service does not answer, naming it (or how many),
+    /// since the first of them stopped.
     pub fn load(&self) -> LoadState {
-        LoadState::worst(self.rows.iter().map(|r| &r.load))
+        let stale: Vec<(&str, i64, &str)> = self
+            .rows
+            .iter()
+            .filter_map(|r| match &r.load {
+                LoadState::Stale { since, reason } => {
+                    Some((r.name.as_str(), *since, reason.as_str()))
+                }
+                _ => None,
+            })
+            .collect();
+        let since = stale.iter().map(|(_, since, _)| *since).min();
+        match (stale.as_slice(), since) {
+            ([(name, since, reason)], _) => LoadState::Stale {
+                since: *since,
+                reason: format!("{name}: {reason}"),
+            },
+            (many, Some(since)) => LoadState::Stale {
+                since,
+                reason: format!("{} services not answering", many.len()),
+            },
+            _ => LoadState::worst(self.rows.iter().map(|r| &r.load)),
+        }
     }
 
     /// Services in `status` (unknown counts only the ones that do not answer, not those not
@@ -310,7 +332,13 @@ mod tests {
         assert_eq!(api.ready.text(), "unknown");
         assert_eq!(m.rows()[0].name, "api", "unknown sorts above passing");
         assert_eq!(m.count(Status::Unknown), 1);
-        assert!(matches!(m.load(), LoadState::Stale { .. }));
+        assert_eq!(
+            m.load(),
+            LoadState::Stale {
+                since: 5,
+                reason: "api: connection refused, retrying in 2s".into()
+            }
+        );
         // It keeps its first stale time, and recovers.
         m.apply(&round(
             "api",
@@ -362,6 +390,19 @@ mod tests {
         ));
         let order: Vec<&str> = m.rows().iter().map(|r| r.name.as_str()).collect();
         assert_eq!(order, ["c-fail", "d-gone", "b-warn", "e-new", "a-pass"]);
+        m.apply(&round(
+            "a-pass",
+            3,
+            Probe::Unreachable("timed out".into()),
+            None,
+        ));
+        assert_eq!(
+            m.load(),
+            LoadState::Stale {
+                since: 1,
+                reason: "2 services not answering".into()
+            }
+        );
         m.apply(&round("nobody", 1, answered(503, DOWN), None));
         assert_eq!(m.rows().len(), 5);
     }
