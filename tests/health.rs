@@ -317,3 +317,30 @@ async fn the_runbook_condition_reads_readiness_once_and_says_why() {
         "{err}"
     );
 }
+
+/// The demo's path: the sim's health endpoints (the platform's map of words) read through the
+/// same source, readiness and liveness both answering.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sims_health_endpoints_are_read_as_the_platforms_shape() {
+    let sim = opsdeck::sim::start(opsdeck::sim::SimOptions::default())
+        .await
+        .expect("sim starts");
+    let configs = sim.health_configs();
+    let (tx, mut rx) = mpsc::channel::<HealthMsg>(16);
+    let token = CancellationToken::new();
+    spawn_health_sources(
+        configs.clone(),
+        Duration::from_millis(200),
+        TIMEOUT,
+        tx,
+        token.clone(),
+    );
+    let seen = rounds(&mut rx, configs.len(), 1).await;
+    token.cancel();
+    let api = &seen["api"][0];
+    let ready = reading(&api.ready);
+    assert_eq!(ready.shape, Shape::Json, "{ready:?}");
+    assert_ne!(ready.status, Status::Unknown);
+    assert_eq!(api.live.as_ref().map(Probe::status), Some(Status::Pass));
+    sim.stop().await;
+}
