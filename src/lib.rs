@@ -11,6 +11,7 @@ pub mod cluster;
 pub mod config;
 pub mod core;
 pub mod cost;
+pub mod health;
 pub mod k8s;
 pub mod queues;
 pub mod sim;

@@ -13,6 +13,7 @@ use opsdeck::cluster::source::Namespaces;
 use opsdeck::core::msg::{Effect, Msg};
 use opsdeck::core::state::Mode;
 use opsdeck::cost::pane::COSTS;
+use opsdeck::health::pane::HEALTH;
 use opsdeck::queues::pane::QUEUES;
 use opsdeck::slo::pane::SLOS;
 use opsdeck::status::LoadState;
@@ -590,6 +591,169 @@ fn stale_times_of_queues_slos_and_costs_are_seconds() {
         })],
     );
     assert_eq!(since(&state.panes.cost.model.infra_load), NOW);
+}
+
+/// One readiness round of `service` at `NOW + at`, answered with `code` and `body`.
+fn health_round(service: &str, at: i64, code: u16, body: &str) -> Msg {
+    use opsdeck::health::{HealthMsg, Probe};
+    let reading = opsdeck::health::answer::read(code, Some("application/json"), body.as_bytes(), 5);
+    Msg::from(HealthMsg {
+        service: service.into(),
+        at_ms: (NOW + at) * 1000,
+        ready: Probe::Answered(reading),
+        live: None,
+        retry_in: None,
+    })
+}
+
+#[test]
+fn health_rows_are_worst_first_and_enter_opens_the_services_pods() {
+    use opsdeck::health::Status;
+    let mut state = platform();
+    with_health(&mut state);
+    let order: Vec<(&str, Status)> = state
+        .panes
+        .health
+        .model
+        .rows()
+        .iter()
+        .map(|r| (r.name.as_str(), r.status))
+        .collect();
+    assert_eq!(
+        order,
+        [
+            ("fact-checker", Status::Fail),
+            ("topic-analyzer", Status::Unknown),
+            ("api", Status::Warn),
+            ("article-generator", Status::Warn),
+            ("publisher", Status::Pass),
+            ("qdrant", Status::Pass),
+        ]
+    );
+    open_view(&mut state, "health");
+    assert_eq!(state.view(), HEALTH);
+    keys(&mut state, vec![code(KeyCode::Enter)]);
+    assert_eq!(state.view(), PODS);
+    assert_eq!(
+        state.screen().scope,
+        Some(Scope::Workload {
+            namespace: "contentgen".into(),
+            name: "fact-checker".into()
+        })
+    );
+    // A service no workload is named after says so.
+    keys(
+        &mut state,
+        vec![code(KeyCode::Esc), key('G'), code(KeyCode::Enter)],
+    );
+    assert_eq!(state.view(), HEALTH);
+    assert_eq!(state.flash.as_deref(), Some("no workload named qdrant"));
+}
+
+#[test]
+fn a_health_round_moves_since_on_a_change_and_redraws_only_where_shown() {
+    use opsdeck::health::Status;
+    let mut state = platform();
+    with_health(&mut state);
+    let api = |s: &opsdeck::core::state::State| s.panes.health.model.row("api").cloned();
+    let row = api(&state).expect("api");
+    assert_eq!(
+        row.since_ms,
+        Some((NOW - 240) * 1000),
+        "warn since the degraded round"
+    );
+    assert_eq!(
+        row.problems,
+        [(Status::Warn, "api_ready_pods warn: 2/3".into())]
+    );
+    let degraded = r#"{"status":"degraded","checks":{"api_ready_pods":"2/3"}}"#;
+    keys(&mut state, vec![key('2')]);
+    state.dirty = false;
+    feed(&mut state, vec![health_round("api", 0, 200, degraded)]);
+    assert!(!state.dirty, "nothing of health is on the pods view");
+    assert_eq!(
+        api(&state).and_then(|r| r.since_ms),
+        Some((NOW - 240) * 1000)
+    );
+    open_view(&mut state, "health");
+    state.dirty = false;
+    feed(
+        &mut state,
+        vec![health_round(
+            "api",
+            5,
+            503,
+            r#"{"status":"down","checks":{"redis":"down"}}"#,
+        )],
+    );
+    assert!(state.dirty);
+    let row = api(&state).expect("api");
+    assert_eq!(
+        (row.status, row.since_ms),
+        (Status::Fail, Some((NOW + 5) * 1000))
+    );
+    assert_eq!(row.summary, "redis fail");
+}
+
+#[test]
+fn the_header_counts_unhealthy_and_unreachable_services() {
+    use opsdeck::ui::pane::Pane;
+    let theme = opsdeck::ui::theme::Theme::default_for(false);
+    let ctx = opsdeck::ui::table::Ctx {
+        theme: &theme,
+        symbols: &opsdeck::ui::symbols::UNICODE,
+        now: NOW,
+    };
+    let badges = |state: &opsdeck::core::state::State| -> Vec<String> {
+        state
+            .panes
+            .health
+            .badges(&ctx)
+            .iter()
+            .map(|b| b.span.content.to_string())
+            .collect()
+    };
+    let mut state = platform();
+    assert!(badges(&state).is_empty(), "no [[health]]: nothing to say");
+    with_health(&mut state);
+    assert_eq!(badges(&state), ["✖ 1 unhealthy", "1 health unknown"]);
+    let ok = r#"{"status":"UP","checks":[]}"#;
+    feed(&mut state, vec![health_round("fact-checker", 1, 200, ok)]);
+    assert_eq!(badges(&state), ["▲ 2 degraded", "1 health unknown"]);
+}
+
+#[test]
+fn ticks_redraw_the_health_view_when_a_since_or_stale_age_moves() {
+    let mut state = platform();
+    with_health(&mut state);
+    open_view(&mut state, "health");
+    state.dirty = false;
+    // fact-checker failing for 45 s reads 40s until 50 s.
+    feed(&mut state, vec![Msg::Ticked(NOW + 3)]);
+    assert!(!state.dirty);
+    feed(&mut state, vec![Msg::Ticked(NOW + 6)]);
+    assert!(state.dirty);
+}
+
+/// Unreachable services are stale since their first failed round, in seconds.
+#[test]
+fn a_dead_health_endpoint_is_stale_since_its_first_failure_in_seconds() {
+    let mut state = platform();
+    with_health(&mut state);
+    let stale_since = |s: &opsdeck::core::state::State, name: &str| match s
+        .panes
+        .health
+        .model
+        .row(name)
+        .map(|r| r.load.clone())
+    {
+        Some(LoadState::Stale { since, .. }) => since,
+        other => panic!("{name} not stale: {other:?}"),
+    };
+    assert_eq!(stale_since(&state, "topic-analyzer"), NOW - 90);
+    with_dead_health(&mut state);
+    assert_eq!(stale_since(&state, "topic-analyzer"), NOW - 90);
+    assert_eq!(stale_since(&state, "api"), NOW);
 }
 
 fn command_line(state: &opsdeck::core::state::State) -> Option<String> {

@@ -179,11 +179,18 @@ fn ascii_mode_stays_ascii_in_every_view_and_load_state() {
             infra: true,
         };
         s.panes.cost.model = opsdeck::cost::CostModel::new(Some(&plan), both);
+        let api = opsdeck::config::HealthConfig {
+            name: "api".into(),
+            url: "http://api:8080/health/ready".into(),
+            live_url: None,
+        };
+        s.panes.health.model = opsdeck::health::HealthModel::new(&[api]);
     };
     let everything = |s: &mut State| {
         with_slos(s);
         with_queues(s);
         with_costs(s);
+        with_health(s);
     };
     for (what, setup) in [
         ("loading", &loading as &dyn Fn(&mut State)),
@@ -191,9 +198,10 @@ fn ascii_mode_stays_ascii_in_every_view_and_load_state() {
         ("stale", &|s: &mut State| {
             with_dead_prometheus(s);
             with_dead_broker(s);
+            with_dead_health(s);
         }),
     ] {
-        for view in ['0', '6', '7', '8'] {
+        for view in ['0', '6', '7', '8', '9'] {
             for (w, h) in SIZES {
                 let mut state = platform();
                 setup(&mut state);
@@ -390,6 +398,59 @@ fn costs_view_with_a_dead_opencost() {
             })],
         );
         keys(s, vec![key('8')]);
+    });
+}
+
+#[test]
+fn overview_with_health() {
+    snapshot_view("overview_health", with_health);
+}
+
+/// Four band panes: side by side at 200 columns; at 80x24 health gives way first (the header
+/// keeps its badge).
+#[test]
+fn overview_with_everything_and_health() {
+    snapshot_view("overview_all_health", |s| {
+        with_slos(s);
+        with_queues(s);
+        with_costs(s);
+        with_health(s);
+    });
+}
+
+#[test]
+fn health_view() {
+    snapshot_view("health", |s| {
+        with_health(s);
+        open_view(s, "health");
+    });
+}
+
+#[test]
+fn health_view_with_nothing_answering() {
+    snapshot_view("health_stale", |s| {
+        with_dead_health(s);
+        open_view(s, "health");
+    });
+}
+
+#[test]
+fn health_view_in_ascii() {
+    let mut state = platform();
+    with_health(&mut state);
+    open_view(&mut state, "health");
+    keys(&mut state, vec![key('j')]);
+    let screen = render(&mut state, 80, 24, true);
+    assert!(screen.is_ascii(), "non-ASCII in ASCII mode:\n{screen}");
+    insta::assert_snapshot!("health_ascii_80x24", screen);
+}
+
+#[test]
+fn a_service_in_full() {
+    snapshot_view("health_in_full", |s| {
+        with_health(s);
+        open_view(s, "health");
+        keys(s, vec![key('j'), key('j'), key('v')]);
     });
 }
 

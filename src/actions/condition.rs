@@ -1,5 +1,6 @@
 //! Conditions a runbook checks or waits for, over what the executor can read: rollouts, pod
-//! readiness, the platform's generation switch, stuck pipelines, queue depth and SLO states.
+//! readiness, the platform's generation switch, stuck pipelines, queue depth, SLO states,
+//! budgets and a service's health endpoint.
 
 use super::error::ActionError;
 use super::executor::Executor;
@@ -30,12 +31,14 @@ pub enum Condition {
     /// No alert of this name in any Alertmanager, firing or muted: a silence does not
     /// resolve it (every instance must answer).
     AlertResolved(String),
+    /// The service's readiness endpoint (`[[health]]`) answers pass or warn.
+    HealthReady(String),
 }
 
 const KNOWN: &str = "rollout-complete W, pods-ready W, generation-paused, generation-running, \
 no-stuck-pipelines, queue-below QUEUE N, slo-not-paging SLO, slo-ok SLO, budget-ok BUDGET \
 (llm/day, llm/month, infra/month, PROVIDER/day, SERVICE/month...), alert-firing ALERTNAME, \
-alert-resolved ALERTNAME";
+alert-resolved ALERTNAME, health-ready SERVICE";
 
 impl Condition {
     /// "rollout-complete api", "pods-ready contentgen/fact-checker", "generation-paused", ...
@@ -57,6 +60,7 @@ impl Condition {
             ["budget-ok", budget] => Ok(Condition::BudgetOk(budget.to_lowercase())),
             ["alert-firing", name] => Ok(Condition::AlertFiring(name.to_string())),
             ["alert-resolved", name] => Ok(Condition::AlertResolved(name.to_string())),
+            ["health-ready", service] => Ok(Condition::HealthReady(service.to_string())),
             _ => Err(format!("unknown condition {text:?} (supported: {KNOWN})")),
         }
     }
@@ -174,6 +178,10 @@ impl Condition {
                     ),
                 ))
             }
+            Condition::HealthReady(service) => {
+                let probe = ex.probes().readiness(service).await?;
+                Ok(crate::health::answer::readiness(service, &probe))
+            }
             Condition::NoStuckPipelines => {
                 let (_, v) = platform::send(
                     ex.http(),
@@ -221,6 +229,10 @@ mod tests {
         assert_eq!(
             Condition::parse("slo-not-paging api-availability", "x"),
             Ok(Condition::SloNotPaging("api-availability".into()))
+        );
+        assert_eq!(
+            Condition::parse("health-ready api", "x"),
+            Ok(Condition::HealthReady("api".into()))
         );
         assert!(Condition::parse("sunny", "x").is_err_and(|e| e.contains("unknown condition")));
     }

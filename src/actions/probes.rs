@@ -1,6 +1,6 @@
 //! What runbook conditions read besides Kubernetes and the platform API: queue depth from the
-//! configured brokers (or the demo's in-process queues) and SLO states from Prometheus. The
-//! same clients the panes use, asked once.
+//! configured brokers (or the demo's in-process queues), SLO states from Prometheus and a
+//! service's readiness endpoint. The same clients the panes use, asked once.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,9 +9,10 @@ use super::error::ActionError;
 use crate::alerts::client::Alertmanager;
 use crate::alerts::model::{AlertMsg, AlertsModel};
 use crate::clients::prometheus::Prometheus;
-use crate::config::{BudgetConfig, Config, QueueConfig, QueueKind};
+use crate::config::{BudgetConfig, Config, HealthConfig, QueueConfig, QueueKind};
 use crate::cost::model::{Budget, CostModel, CostMsg};
 use crate::cost::opencost::OpenCost;
+use crate::health::Probe;
 use crate::queues::QueueSample;
 use crate::slo::Slo;
 use crate::slo::math::{AlertState, evaluate, windows_for};
@@ -29,6 +30,7 @@ pub struct Probes {
     pub opencost: Option<OpenCost>,
     pub budgets: Option<BudgetConfig>,
     pub alertmanagers: Vec<Alertmanager>,
+    pub health: Vec<HealthConfig>,
 }
 
 /// Every Alertmanager the config names, in config order.
@@ -89,7 +91,21 @@ impl Probes {
                 .iter()
                 .filter_map(|a| Alertmanager::new(a, TIMEOUT).ok())
                 .collect(),
+            health: config.health.clone(),
         }
+    }
+
+    /// The service's readiness endpoint, asked once as the health pane asks it.
+    pub async fn readiness(&self, service: &str) -> Result<Probe, ActionError> {
+        let Some(h) = self.health.iter().find(|h| h.name == service) else {
+            let known: Vec<&str> = self.health.iter().map(|h| h.name.as_str()).collect();
+            return Err(ActionError::Invalid(format!(
+                "no [[health]] entry named {service:?} in the config (known: {})",
+                known.join(", ")
+            )));
+        };
+        let http = crate::clients::http::client(TIMEOUT).map_err(unavailable)?;
+        Ok(crate::health::source::probe(&http, &h.url).await)
     }
 
     /// Every Alertmanager's alerts and silences, read once and merged as the pane merges

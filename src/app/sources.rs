@@ -17,12 +17,14 @@ use crate::alerts::pane::AlertsPane;
 use crate::clients::prometheus::Prometheus;
 use crate::cluster::pane::ClusterPane;
 use crate::cluster::source::Namespaces;
-use crate::config::{BudgetConfig, Config, QueueConfig, QueueKind};
+use crate::config::{BudgetConfig, Config, HealthConfig, QueueConfig, QueueKind};
 use crate::core::msg::Msg;
 use crate::core::panes::Panes;
 use crate::cost::opencost::OpenCost;
 use crate::cost::pane::CostPane;
 use crate::cost::{CostModel, CostSources};
+use crate::health::HealthModel;
+use crate::health::pane::HealthPane;
 use crate::queues::QueueMsg;
 use crate::queues::pane::QueuePane;
 use crate::queues::rabbitmq::spawn_rabbitmq_queues;
@@ -39,6 +41,8 @@ const SLO_INTERVAL: Duration = Duration::from_secs(10);
 const ALERT_INTERVAL: Duration = Duration::from_secs(5);
 /// How often LLM spend and OpenCost are read (spend moves slowly; OpenCost computes hourly).
 const COST_INTERVALS: (Duration, Duration) = (Duration::from_secs(30), Duration::from_secs(60));
+/// How often every service's health endpoints are asked.
+const HEALTH_INTERVAL: Duration = Duration::from_secs(5);
 
 /// Every source besides Kubernetes. Runbook conditions ask the same set as `Probes` (see
 /// `probes`), a type of its own because actions sit below the console; a pane whose source no
@@ -57,6 +61,8 @@ pub struct Feeds {
     pub alertmanagers: Vec<Alertmanager>,
     /// The runbooks the console can run, by name (alerts offer the ones that match).
     pub runbooks: Vec<String>,
+    /// Every service's health endpoints.
+    pub health: Vec<HealthConfig>,
 }
 
 impl Feeds {
@@ -84,6 +90,7 @@ impl Feeds {
             budgets: config.budget.clone(),
             alertmanagers: alertmanagers_of(config)?,
             runbooks: crate::actions::runbook::names(config),
+            health: config.health.clone(),
         })
     }
 
@@ -109,6 +116,7 @@ impl Feeds {
                 .map(|a| Alertmanager::new(a, TIMEOUT).map_err(|e| e.to_string()))
                 .collect::<Result<_, _>>()?,
             runbooks: crate::actions::runbook::names(config),
+            health: sim.health_configs(),
         })
     }
 
@@ -122,6 +130,7 @@ impl Feeds {
             opencost: self.opencost.clone(),
             budgets: self.budgets.clone(),
             alertmanagers: self.alertmanagers.clone(),
+            health: self.health.clone(),
         }
     }
 
@@ -152,6 +161,7 @@ impl Feeds {
                     .collect::<Vec<_>>(),
                 self.runbooks.clone(),
             )),
+            health: HealthPane::new(HealthModel::new(&self.health)),
         }
     }
 
@@ -198,6 +208,13 @@ impl Feeds {
         crate::alerts::source::spawn_alert_sources(
             self.alertmanagers,
             ALERT_INTERVAL,
+            tx.clone(),
+            token.clone(),
+        );
+        crate::health::source::spawn_health_sources(
+            self.health,
+            HEALTH_INTERVAL,
+            TIMEOUT,
             tx.clone(),
             token.clone(),
         );

@@ -11,6 +11,8 @@ use crate::cluster::model::ClusterMsg;
 use crate::cluster::pane::ClusterPane;
 use crate::cost::model::CostMsg;
 use crate::cost::pane::CostPane;
+use crate::health::HealthMsg;
+use crate::health::pane::HealthPane;
 use crate::queues::QueueMsg;
 use crate::queues::pane::QueuePane;
 use crate::slo::pane::SloPane;
@@ -25,6 +27,7 @@ pub fn views() -> Vec<ViewSpec> {
         crate::slo::pane::VIEWS,
         crate::cost::pane::VIEWS,
         crate::alerts::pane::VIEWS,
+        crate::health::pane::VIEWS,
     ]
     .concat()
 }
@@ -37,6 +40,7 @@ pub struct Panes {
     pub slo: SloPane,
     pub cost: CostPane,
     pub alerts: AlertsPane,
+    pub health: HealthPane,
 }
 
 /// What the panes' sources send.
@@ -48,26 +52,29 @@ pub enum PaneMsg {
     Slo(SloMsg),
     Cost(CostMsg),
     Alerts(AlertMsg),
+    Health(HealthMsg),
 }
 
 impl Panes {
-    pub fn all(&self) -> [&dyn Pane; 5] {
+    pub fn all(&self) -> [&dyn Pane; 6] {
         [
             &self.cluster,
             &self.queues,
             &self.slo,
             &self.cost,
             &self.alerts,
+            &self.health,
         ]
     }
 
-    pub fn all_mut(&mut self) -> [&mut dyn Pane; 5] {
+    pub fn all_mut(&mut self) -> [&mut dyn Pane; 6] {
         [
             &mut self.cluster,
             &mut self.queues,
             &mut self.slo,
             &mut self.cost,
             &mut self.alerts,
+            &mut self.health,
         ]
     }
 
@@ -115,6 +122,10 @@ impl Panes {
                 self.alerts.apply(m, now);
                 shows(&self.alerts, overview)
             }
+            PaneMsg::Health(m) => {
+                self.health.apply(&m);
+                shows(&self.health, overview)
+            }
         }
     }
 }
@@ -155,6 +166,12 @@ impl From<CostMsg> for PaneMsg {
 impl From<AlertMsg> for PaneMsg {
     fn from(m: AlertMsg) -> Self {
         PaneMsg::Alerts(m)
+    }
+}
+
+impl From<HealthMsg> for PaneMsg {
+    fn from(m: HealthMsg) -> Self {
+        PaneMsg::Health(m)
     }
 }
 

@@ -12,7 +12,7 @@ use super::model::{Budget, BudgetState, CostModel, InfraReading, LlmReading};
 use crate::status::{Health, LoadState};
 use crate::ui::sparkline::sparkline;
 use crate::ui::table::{
-    Cell, Column, Ctx, Row, TableRows, block, col, draw_table, pane_title, titled,
+    Cell, Column, Ctx, Row, TableRows, block, col, draw_all, draw_table, pane_title, titled,
 };
 use crate::ui::table_state::TableState;
 
@@ -168,11 +168,7 @@ pub fn draw_cost_pane(frame: &mut Frame, area: Rect, costs: &CostModel, ctx: &Ct
             .spans
             .insert(2, Span::styled(format!("{unit} "), style));
     }
-    let table = TableState {
-        rows: (0..budgets.len()).collect(),
-        ..TableState::default()
-    };
-    draw_table(frame, area, ctx, title, &table, false, &Budgets(costs));
+    draw_all(frame, area, ctx, title, budgets.len(), &Budgets(costs));
 }
 
 pub fn title(costs: &CostModel, ctx: &Ctx) -> Line<'static> {
@@ -365,11 +361,8 @@ fn draw_infra(frame: &mut Frame, area: Rect, costs: &CostModel, ctx: &Ctx) {
         }
         None => titled(ctx, "Infrastructure (OpenCost)", "", &costs.infra_load),
     };
-    let table = TableState {
-        rows: (0..infra.workloads.len()).collect(),
-        ..TableState::default()
-    };
-    draw_table(frame, area, ctx, title, &table, false, &Infra(infra));
+    let count = infra.workloads.len();
+    draw_all(frame, area, ctx, title, count, &Infra(infra));
 }
 
 #[cfg(test)]

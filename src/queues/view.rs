@@ -13,7 +13,7 @@ use crate::k8s::hpa::Scaler;
 use crate::status::{Health, LoadState};
 use crate::ui::sparkline::sparkline;
 use crate::ui::table::{
-    Cell, Column, Ctx, Row, TableRows, col, draw_table, fill, give, pane_title,
+    Cell, Column, Ctx, Row, TableRows, col, draw_all, draw_table, fill, give, pane_title,
 };
 use crate::ui::table_state::TableState;
 
@@ -135,11 +135,7 @@ impl TableRows for Overview<'_> {
 pub fn draw_queue_pane(frame: &mut Frame, area: Rect, model: &QueueModel, ctx: &Ctx) {
     let rows = model.rows();
     let title = pane_title(ctx, "Queues (worst first)", rows.len(), "", &load(model));
-    let table = TableState {
-        rows: (0..rows.len()).collect(),
-        ..TableState::default()
-    };
-    draw_table(frame, area, ctx, title, &table, false, &Overview(model));
+    draw_all(frame, area, ctx, title, rows.len(), &Overview(model));
 }
 
 /// The queues view: every figure, the consuming workload and a short depth history.

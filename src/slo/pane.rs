@@ -9,7 +9,7 @@ use super::model::SloModel;
 use super::source::SloMsg;
 use super::view;
 use crate::status::Health;
-use crate::ui::format::{age, stale_age_changes};
+use crate::ui::format::{since_changes, stale_age_changes};
 use crate::ui::pane::{Badge, BadgeRank, Band, Layer, Nav, Pane, Scope, ViewId, ViewSpec, badge};
 use crate::ui::table::{Ctx, selected_in_full};
 use crate::ui::table_state::TableState;
@@ -117,10 +117,12 @@ impl Pane for SloPane {
 
     /// The stale time in titles; on the SLO view also each row's SINCE.
     fn ages_change(&self, view: ViewId, _page: usize, old: i64, new: i64) -> bool {
-        let since =
-            |ms: Option<i64>| ms.is_some_and(|ms| age(old - ms / 1000) != age(new - ms / 1000));
+        let rows = self.model.rows();
         stale_age_changes(&self.model.load(), old, new)
-            || (view == SLOS && self.model.rows().iter().any(|r| since(r.state_since_ms)))
+            || (view == SLOS
+                && rows
+                    .iter()
+                    .any(|r| since_changes(r.state_since_ms, old, new)))
     }
 
     /// "✖ 1 SLO paging", else "▲ 2 SLO tickets".

@@ -15,7 +15,7 @@ use super::model::SloRow;
 use crate::status::{Health, LoadState};
 use crate::ui::sparkline::sparkline;
 use crate::ui::table::{
-    Cell, Column, Ctx, Row, TableRows, block, col, draw_table, fill, pane_title,
+    Cell, Column, Ctx, Row, TableRows, block, col, draw_all, draw_table, fill, pane_title,
 };
 use crate::ui::table_state::TableState;
 
@@ -132,11 +132,7 @@ impl TableRows for Overview<'_> {
 pub fn draw_slo_pane(frame: &mut Frame, area: Rect, model: &SloModel, ctx: &Ctx) {
     let rows = model.rows();
     let title = pane_title(ctx, "SLOs (worst first)", rows.len(), "", &model.load());
-    let table = TableState {
-        rows: (0..rows.len()).collect(),
-        ..TableState::default()
-    };
-    draw_table(frame, area, ctx, title, &table, false, &Overview(model));
+    draw_all(frame, area, ctx, title, rows.len(), &Overview(model));
 }
 
 /// "16.2/19.0": one alert row's long/short burns, marked when it fires.
@@ -181,10 +177,7 @@ impl TableRows for Slos<'_> {
         let r = self.0.rows().get(slot)?;
         let h = health(r);
         let ascii = ctx.symbols.ascii;
-        let since = r.state_since_ms.map_or_else(
-            || "-".into(),
-            |ms| crate::ui::format::age(ctx.now - ms / 1000),
-        );
+        let since = crate::ui::format::since(r.state_since_ms, ctx.now);
         let wide = width >= WIDE;
         let mut cells = vec![name_cell(r, ctx)];
         if wide {

@@ -23,6 +23,17 @@ pub fn stale_age_changes(load: &crate::status::LoadState, old: i64, new: i64) ->
     }
 }
 
+/// How long ago `ms` (ms since the epoch) was at `now` (seconds), as `age` reads it; "-" when
+/// there is no such time (a state's SINCE before its first reading).
+pub fn since(ms: Option<i64>, now: i64) -> String {
+    ms.map_or_else(|| "-".into(), |ms| age(now - ms.div_euclid(1000)))
+}
+
+/// Whether a SINCE reads differently at `new` than at `old`.
+pub fn since_changes(ms: Option<i64>, old: i64, new: i64) -> bool {
+    since(ms, old) != since(ms, new)
+}
+
 /// "███████░░░  71%": `share` as a bar of `width` cells (clamped to empty or full) and a
 /// percentage (not clamped: overspent budgets say so).
 pub fn gauge(share: f64, width: usize, ascii: bool) -> String {
@@ -45,5 +56,14 @@ mod tests {
         assert_eq!(age(600), "10m");
         assert_eq!(age(3 * 3_600), "3h");
         assert_eq!(age(5 * 86_400), "5d");
+    }
+
+    #[test]
+    fn since_reads_an_age_or_a_dash() {
+        assert_eq!(since(Some(100_000), 145), "40s");
+        assert_eq!(since(None, 145), "-");
+        assert!(!since_changes(Some(100_000), 145, 148));
+        assert!(since_changes(Some(100_000), 148, 150));
+        assert!(!since_changes(None, 0, 1_000));
     }
 }

@@ -284,6 +284,23 @@ pub fn draw_table(
     frame.render_widget(widget, area);
 }
 
+/// Draws every row of `rows` (slots `0..count`, in order) from the top, nothing selected: an
+/// overview pane or a secondary table.
+pub fn draw_all(
+    frame: &mut Frame,
+    area: Rect,
+    ctx: &Ctx,
+    title: Line<'_>,
+    count: usize,
+    rows: &dyn TableRows,
+) {
+    let table = TableState {
+        rows: (0..count).collect(),
+        ..TableState::default()
+    };
+    draw_table(frame, area, ctx, title, &table, false, rows);
+}
+
 /// Column widths for `room` columns of space: each column's content (title included) within
 /// its bounds. When that is too wide the columns that give way do first, then the others;
 /// within each group the column with the most above its minimum, one column at a time. Room

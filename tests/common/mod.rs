@@ -726,3 +726,125 @@ pub fn with_dead_alertmanager(state: &mut State) {
         })],
     );
 }
+
+/// The platform's services' health endpoints, one in each shape: fact-checker's MicroProfile
+/// readiness down (it crashloops), article-generator's health+json warning about its LLM's
+/// response time, the API degraded by the platform's map of words (its liveness fine),
+/// topic-analyzer not answering, publisher passing, qdrant passing with an unreadable body.
+pub fn with_health(state: &mut State) {
+    use opsdeck::config::HealthConfig;
+    use opsdeck::health::answer::read;
+    use opsdeck::health::pane::HealthPane;
+    use opsdeck::health::{HealthModel, HealthMsg, Probe};
+    let names = [
+        "api",
+        "article-generator",
+        "fact-checker",
+        "topic-analyzer",
+        "publisher",
+        "qdrant",
+    ];
+    let configs: Vec<HealthConfig> = names
+        .iter()
+        .map(|n| HealthConfig {
+            name: n.to_string(),
+            url: format!("http://{n}.contentgen:8080/health/ready"),
+            live_url: (*n == "api").then(|| format!("http://{n}.contentgen:8080/health/live")),
+        })
+        .collect();
+    state.panes.health = HealthPane::new(HealthModel::new(&configs));
+    let answered = |code, content_type, body: &str, ms| {
+        Probe::Answered(read(code, Some(content_type), body.as_bytes(), ms))
+    };
+    let round = |service: &str, ago: i64, ready: Probe| {
+        let live = (service == "api").then(|| answered(200, "application/json", OK, 2));
+        let retry_in =
+            matches!(ready, Probe::Unreachable(_)).then(|| std::time::Duration::from_secs(8));
+        Msg::from(HealthMsg {
+            service: service.into(),
+            at_ms: (NOW - ago) * 1000,
+            ready,
+            live,
+            retry_in,
+        })
+    };
+    const OK: &str = r#"{"status":"ok","checks":{"redis":"ok","postgres":"ok"}}"#;
+    let degraded = r#"{"status":"degraded","checks":{"redis":"ok","postgres":"ok",
+        "qdrant":"ok","rabbitmq":"ok","api_ready_pods":"2/3","generation":"active"}}"#;
+    let llm_slow = r#"{"status":"warn","checks":{"openai:responseTime":[{
+        "componentId":"gpt-4o","componentType":"component","observedValue":2300,
+        "observedUnit":"ms","status":"warn","time":"2026-11-25T11:59:58Z"}]}}"#;
+    let crashing = r#"{"status":"DOWN","checks":[{"name":"model-cache","status":"DOWN",
+        "data":{"error":"OOMKilled while loading the model"}},{"name":"redis","status":"UP"}]}"#;
+    let pass = r#"{"status":"pass","checks":{"uptime":[{"observedValue":86400,"status":"pass"}]}}"#;
+    feed(
+        state,
+        vec![
+            round("api", 900, answered(200, "application/json", OK, 11)),
+            round("api", 240, answered(200, "application/json", degraded, 14)),
+            round(
+                "article-generator",
+                600,
+                answered(200, "application/health+json", llm_slow, 2_340),
+            ),
+            round(
+                "fact-checker",
+                45,
+                answered(503, "application/json", crashing, 6),
+            ),
+            round(
+                "topic-analyzer",
+                3_000,
+                answered(200, "text/plain", "OK", 3),
+            ),
+            round(
+                "topic-analyzer",
+                90,
+                Probe::Unreachable("connection refused".into()),
+            ),
+            round(
+                "publisher",
+                7_200,
+                answered(200, "application/health+json", pass, 4),
+            ),
+            round(
+                "qdrant",
+                1_800,
+                answered(200, "application/json", "{\"status\": \"gr", 9),
+            ),
+        ],
+    );
+}
+
+/// `with_health`, then no endpoint answers (the bastion lost its route to the cluster).
+pub fn with_dead_health(state: &mut State) {
+    use opsdeck::health::{HealthMsg, Probe};
+    with_health(state);
+    let services: Vec<String> = state
+        .panes
+        .health
+        .model
+        .rows()
+        .iter()
+        .map(|r| r.name.clone())
+        .collect();
+    let msgs = services
+        .into_iter()
+        .map(|service| {
+            Msg::from(HealthMsg {
+                live: (service == "api").then(|| Probe::Unreachable("timed out".into())),
+                service,
+                at_ms: NOW * 1000,
+                ready: Probe::Unreachable("timed out".into()),
+                retry_in: Some(std::time::Duration::from_secs(4)),
+            })
+        })
+        .collect();
+    feed(state, msgs);
+}
+
+/// `:WORD` Enter: the view a `:` word opens (views without a number key).
+pub fn open_view(state: &mut State, word: &str) {
+    keys(state, vec![key(':')]);
+    keys(state, typed(word));
+}

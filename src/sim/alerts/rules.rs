@@ -1,5 +1,5 @@
 //! The platform's alerting rules, one list used twice: the sim evaluates them over its own
-//! series ([`super::engine`]) and `opsdeck sim --rules-out DIR` writes them as Prometheus rule
+//! series (the engine beside this file) and `opsdeck sim --rules-out DIR` writes them as Prometheus rule
 //! files, so a real Prometheus scraping the sim's `/metrics` raises the same alerts.
 //!
 //! `for` durations are minutes shorter than kube-prometheus's (15m) and the windows of the

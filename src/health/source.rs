@@ -1,0 +1,145 @@
+//! The health source: one task per service asks its readiness endpoint (and its liveness one,
+//! at the same time) every interval, each request within the client's timeout, and sends what
+//! they answered. An endpoint that does not answer is asked again with backoff.
+
+use std::time::{Duration, Instant};
+
+use reqwest::header::{ACCEPT, CONTENT_TYPE};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use super::answer::{self, MAX_BODY, Probe};
+use super::model::HealthMsg;
+use crate::clients::http::describe;
+use crate::clients::poll::{self, Next, Step};
+use crate::config::HealthConfig;
+use crate::status::{Backoff, now_ms};
+
+/// The draft's type first; MicroProfile and the rest answer JSON or anything.
+const ACCEPTS: &str = "application/health+json, application/json;q=0.9, */*;q=0.5";
+
+/// Asks one endpoint once: its answer read in any of the shapes, or why there was none.
+pub async fn probe(http: &reqwest::Client, url: &str) -> Probe {
+    if reqwest::Url::parse(url).is_err() {
+        return Probe::Unreachable("not a valid url".into());
+    }
+    let started = Instant::now();
+    let mut response = match http.get(url).header(ACCEPT, ACCEPTS).send().await {
+        Ok(r) => r,
+        Err(e) => return Probe::Unreachable(describe(&e)),
+    };
+    let code = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let mut body = Vec::new();
+    // Past MAX_BODY the rest is not read: the cut body reads as unreadable.
+    while body.len() <= MAX_BODY {
+        match response.chunk().await {
+            Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+            Ok(None) => break,
+            Err(e) => return Probe::Unreachable(describe(&e)),
+        }
+    }
+    let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    Probe::Answered(answer::read(
+        code,
+        content_type.as_deref(),
+        &body,
+        elapsed_ms,
+    ))
+}
+
+struct ServiceTask<M> {
+    config: HealthConfig,
+    http: reqwest::Client,
+    tx: mpsc::Sender<M>,
+    backoff: Backoff,
+}
+
+impl<M: From<HealthMsg> + Send + 'static> Step for ServiceTask<M> {
+    async fn step(&mut self) -> Next {
+        let live = async {
+            match &self.config.live_url {
+                Some(url) => Some(probe(&self.http, url).await),
+                None => None,
+            }
+        };
+        let (ready, live) = tokio::join!(probe(&self.http, &self.config.url), live);
+        let unanswered = [Some(&ready), live.as_ref()]
+            .into_iter()
+            .flatten()
+            .find_map(|p| match p {
+                Probe::Unreachable(reason) => Some(reason.clone()),
+                Probe::Answered(_) => None,
+            });
+        let retry_in = match unanswered {
+            Some(reason) => {
+                // The url is not logged: it may carry a token.
+                tracing::warn!(service = %self.config.name, %reason, "health endpoint did not answer");
+                Some(self.backoff.next_delay())
+            }
+            None => {
+                self.backoff.reset();
+                None
+            }
+        };
+        let msg = HealthMsg {
+            service: self.config.name.clone(),
+            at_ms: now_ms(),
+            ready,
+            live,
+            retry_in,
+        };
+        match self.tx.send(M::from(msg)).await {
+            Err(_) => Next::Stop,
+            Ok(()) => retry_in.map_or(Next::Tick, Next::RetryIn),
+        }
+    }
+}
+
+/// Starts one polling task per service, each request given up after `timeout`; they stop
+/// with `token`.
+pub fn spawn_health_sources<M: From<HealthMsg> + Send + 'static>(
+    configs: Vec<HealthConfig>,
+    interval: Duration,
+    timeout: Duration,
+    tx: mpsc::Sender<M>,
+    token: CancellationToken,
+) {
+    if configs.is_empty() {
+        return;
+    }
+    let http = match crate::clients::http::client(timeout) {
+        Ok(c) => c,
+        Err(e) => {
+            // Every service says why it is never read, instead of loading forever.
+            let reason = format!("no HTTP client: {}", e.without_url());
+            tokio::spawn(async move {
+                for config in configs {
+                    let msg = HealthMsg {
+                        service: config.name,
+                        at_ms: now_ms(),
+                        ready: Probe::Unreachable(reason.clone()),
+                        live: None,
+                        retry_in: None,
+                    };
+                    let _ = tx.send(M::from(msg)).await;
+                }
+            });
+            return;
+        }
+    };
+    for config in configs {
+        let mut task = ServiceTask {
+            config,
+            http: http.clone(),
+            tx: tx.clone(),
+            backoff: Backoff::default(),
+        };
+        let token = token.clone();
+        tokio::spawn(async move { poll::every(interval, &token, &mut task).await });
+    }
+}
