@@ -117,11 +117,13 @@ impl Feeds {
             };
             CostModel::new(self.budgets.as_ref(), sources)
         };
+        let prometheus = self.prometheus.as_ref().map(Prometheus::url);
         Panes {
             cluster: ClusterPane::new(namespaces),
             queues: QueuePane::new(&self.queues, default_namespace),
-            slo: SloPane::new(SloModel::new(&self.slos)),
-            cost: CostPane::new(cost),
+            slo: SloPane::new(SloModel::new(&self.slos)).reading(prometheus),
+            cost: CostPane::new(cost)
+                .reading(prometheus, self.opencost.as_ref().map(OpenCost::url)),
         }
     }
 

@@ -7,10 +7,12 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 
 use super::model::QueueModel;
+use super::snapshot::{self, BrokerQueues};
 use super::{QueueMsg, view};
 use crate::config::QueueConfig;
 use crate::ui::format::stale_age_changes;
 use crate::ui::pane::{Band, Layer, Nav, Pane, Scope, ViewId, ViewSpec};
+use crate::ui::snapshot::{PaneSnapshot, Source};
 use crate::ui::table::{Ctx, selected_in_full};
 use crate::ui::table_state::TableState;
 
@@ -37,6 +39,8 @@ pub struct QueuePane {
     pub table: TableState,
     /// Where a consumer named without a namespace runs.
     default_namespace: String,
+    /// Where the queues are read (the snapshot's sources).
+    brokers: Vec<BrokerQueues>,
 }
 
 impl QueuePane {
@@ -46,6 +50,7 @@ impl QueuePane {
             history: BTreeMap::new(),
             table: TableState::default(),
             default_namespace: default_namespace.to_string(),
+            brokers: snapshot::brokers(configs),
         }
     }
 
@@ -152,5 +157,13 @@ impl Pane for QueuePane {
             .rows()
             .iter()
             .any(|q| stale_age_changes(&q.state, old, new))
+    }
+
+    fn sources(&self) -> Vec<Source> {
+        snapshot::sources(&self.model, &self.brokers)
+    }
+
+    fn snapshot(&self, ctx: &Ctx) -> Option<PaneSnapshot> {
+        Some(snapshot::snapshot(self.shown(), ctx))
     }
 }
