@@ -73,7 +73,11 @@ pub fn snapshot(model: &ClusterModel, ns: &Namespaces, now: i64) -> PaneSnapshot
         key: "cluster",
         rows: snap.workloads.iter().map(json).collect(),
         more,
-        text: snap.to_text(now).lines().map(str::to_string).collect(),
+        text: snap
+            .to_text(now)
+            .lines()
+            .map(|l| l.trim_end().to_string())
+            .collect(),
     }
 }
 

@@ -17,10 +17,8 @@ struct SloJson<'a> {
     service: &'a str,
     objective: f64,
     period_secs: u64,
-    /// "page", "ticket", "ok", "no_data".
+    /// "page", "ticket", "ok", "no_data". (Not since when: one reading cannot tell.)
     state: &'static str,
-    /// Since when (RFC 3339); null before the first reading.
-    state_since: Option<String>,
     /// Over the fastest page row's long window (1h for 30 days).
     burn: Option<f64>,
     /// Share of the period's error budget left (negative: overspent).
@@ -77,9 +75,6 @@ fn row(r: &SloRow) -> SloJson<'_> {
         objective: r.objective,
         period_secs: r.period.as_secs(),
         state: state_word(r.eval.state),
-        state_since: r
-            .state_since_ms
-            .map(|ms| crate::ui::snapshot::rfc3339(ms.div_euclid(1000))),
         burn: r.burn,
         budget_remaining: r.budget_remaining,
         exhausts_in_secs: r.exhaustion.map(|d| d.as_secs()),
