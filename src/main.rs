@@ -10,8 +10,6 @@ use color_eyre::eyre::{Result, eyre};
 use opsdeck::actions;
 use opsdeck::app::session::{Options, Session};
 use opsdeck::app::{self, terminal};
-use opsdeck::cluster::connect::{KubeTarget, connect};
-use opsdeck::cluster::snapshot;
 use opsdeck::config::Config;
 use opsdeck::sim::{self, Scenario, SimOptions};
 
@@ -100,11 +98,12 @@ enum Command {
         #[command(flatten)]
         outputs: Box<SimOutputs>,
     },
-    /// Wait for the first full sync, print every pane once, exit.
+    /// Wait until every source has answered (or the timeout), print every pane once, exit;
+    /// exit 2 naming each source that did not answer.
     Snapshot {
         #[arg(long, value_enum, default_value = "text")]
         output: Output,
-        /// Give up waiting for the sync after this many seconds.
+        /// Give up waiting for the sources after this many seconds.
         #[arg(long, default_value = "60")]
         timeout: u64,
     },
@@ -233,25 +232,8 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             result.map(|_| ExitCode::SUCCESS)
         }
         Some(Command::Snapshot { output, timeout }) => {
-            let opts = options(&cli)?;
-            let conn = connect(&kube_target(&cli)).await?;
-            let namespaces = app::session::pick_namespaces(&opts, &conn.default_namespace);
-            let snap = snapshot::take(
-                conn.client,
-                conn.context,
-                namespaces,
-                Duration::from_secs(*timeout),
-            )
-            .await;
-            match output {
-                Output::Json => println!("{}", serde_json::to_string_pretty(&snap)?),
-                Output::Text => print!("{}", snap.to_text(jiff::Timestamp::now().as_second())),
-            }
-            if !snap.synced {
-                eprintln!("opsdeck: not every source synced within {timeout}s (see stale lines)");
-                return Ok(ExitCode::from(2));
-            }
-            Ok(ExitCode::SUCCESS)
+            let json = matches!(output, Output::Json);
+            app::snapshot::run(&options(&cli)?, json, Duration::from_secs(*timeout)).await
         }
         None => {
             terminal::require_tty().map_err(|e| eyre!(e))?;
@@ -306,13 +288,6 @@ async fn run_runbook(cli: &Cli) -> Result<ExitCode> {
         yes: *yes,
     };
     Ok(actions::cli::run_command(&session, &args).await)
-}
-
-fn kube_target(cli: &Cli) -> KubeTarget {
-    KubeTarget {
-        kubeconfig: cli.kubeconfig.clone(),
-        context: cli.context.clone(),
-    }
 }
 
 fn load_config(cli: &Cli) -> Result<Config> {

@@ -39,12 +39,29 @@ impl LoadState {
             reason: retry_reason(reason, retry_in),
         }
     }
+
+    /// Failed, and its source tries again (the reason says when): it may still answer.
+    pub fn retrying(&self) -> bool {
+        matches!(self, LoadState::Stale { reason, .. } if reason.contains(RETRYING))
+    }
+
+    /// Answered, or failed for good (forbidden, a bad url): waiting longer changes nothing.
+    pub fn settled(&self) -> bool {
+        match self {
+            LoadState::Live => true,
+            LoadState::Stale { .. } => !self.retrying(),
+            LoadState::Loading => false,
+        }
+    }
 }
+
+/// What `retry_reason` adds: how `retrying` tells a failure that will be retried.
+const RETRYING: &str = ", retrying in ";
 
 /// "connection refused, retrying in 4s": what a pane title says of a failed source.
 pub fn retry_reason(reason: &str, retry_in: Option<Duration>) -> String {
     match retry_in {
-        Some(d) => format!("{reason}, retrying in {}s", d.as_secs().max(1)),
+        Some(d) => format!("{reason}{RETRYING}{}s", d.as_secs().max(1)),
         None => reason.to_string(),
     }
 }
@@ -116,5 +133,14 @@ mod tests {
             stale.failed("refused", None, 200),
             LoadState::Stale { since: 100, .. }
         ));
+    }
+
+    #[test]
+    fn only_a_source_that_answered_or_gave_up_has_settled() {
+        let retrying = LoadState::Live.failed("refused", Some(Duration::from_secs(2)), 1);
+        let forbidden = LoadState::Live.failed("forbidden", None, 1);
+        assert!(retrying.retrying() && !retrying.settled());
+        assert!(!forbidden.retrying() && forbidden.settled());
+        assert!(LoadState::Live.settled() && !LoadState::Loading.settled());
     }
 }

@@ -169,8 +169,9 @@ fn sim_serves_kubectl_and_snapshot_and_stops_on_sigterm() {
         String::from_utf8_lossy(&out.stderr)
     );
     let snap: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
-    assert_eq!(snap["synced"], true);
-    let names: Vec<&str> = snap["workloads"]
+    let cluster = &snap["cluster"];
+    assert_eq!(cluster["state"], "live", "{cluster}");
+    let names: Vec<&str> = cluster["rows"]
         .as_array()
         .expect("workloads")
         .iter()
@@ -186,8 +187,8 @@ fn sim_serves_kubectl_and_snapshot_and_stops_on_sigterm() {
     ] {
         assert!(names.contains(&w), "{w} missing from {names:?}");
     }
-    assert_eq!(snap["nodes"].as_array().map(Vec::len), Some(4));
-    assert!(snap["pods"].as_array().map(Vec::len).unwrap_or(0) >= 20);
+    assert_eq!(cluster["nodes"].as_array().map(Vec::len), Some(4));
+    assert!(cluster["pods"].as_array().map(Vec::len).unwrap_or(0) >= 20);
 
     let text = opsdeck()
         .arg("--kubeconfig")
@@ -231,18 +232,22 @@ fn snapshot_reports_a_forbidden_resource_and_the_rest() {
         String::from_utf8_lossy(&out.stderr)
     );
     let snap: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
-    let nodes = snap["sources"]
+    let cluster = &snap["cluster"];
+    let nodes = cluster["sources"]
         .as_array()
         .expect("sources")
         .iter()
-        .find(|s| s["resource"] == "Nodes")
+        .find(|s| s["name"] == "Kubernetes nodes")
         .expect("nodes source");
-    let reason = nodes["state"]["Stale"]["reason"]
-        .as_str()
-        .unwrap_or_default();
+    // Forbidden is an answer: the snapshot says so and still exits 0.
+    assert_eq!(
+        (&nodes["state"], &nodes["answered"]),
+        (&"stale".into(), &true.into())
+    );
+    let reason = nodes["reason"].as_str().unwrap_or_default();
     assert!(reason.contains("forbidden"), "{nodes}");
     assert!(
-        !snap["pods"].as_array().expect("pods").is_empty(),
+        !cluster["pods"].as_array().expect("pods").is_empty(),
         "pods still listed"
     );
     sim.stop();

@@ -8,6 +8,7 @@ pub mod client;
 pub mod matcher;
 pub mod model;
 pub mod pane;
+pub mod snapshot;
 pub mod source;
 mod view;
 pub mod wire;

@@ -14,6 +14,7 @@ use crate::ui::pane::{
     Badge, BadgeRank, Band, Layer, LogTarget, Nav, OVERVIEW, Pane, Scope, Target, ViewId, ViewSpec,
     badge,
 };
+use crate::ui::snapshot::{PaneSnapshot, Source};
 use crate::ui::table::{Ctx, selected_in_full};
 use crate::ui::table_state::TableState;
 
@@ -42,6 +43,8 @@ pub const VIEWS: &[ViewSpec] = &[
 #[derive(Debug, Default)]
 pub struct AlertsPane {
     pub model: AlertsModel,
+    /// Each instance's url without credentials, in config order (the snapshot's sources).
+    pub urls: Vec<String>,
     pub alerts: TableState,
     pub silences: TableState,
 }
@@ -235,6 +238,14 @@ impl Pane for AlertsPane {
         };
         let text = format!("{mark} {firing} alert{s} firing{page}");
         vec![badge(ctx, BadgeRank::Alert, health, text)]
+    }
+
+    fn sources(&self) -> Vec<Source> {
+        super::snapshot::sources(&self.model, &self.urls)
+    }
+
+    fn snapshot(&self, ctx: &Ctx) -> Option<PaneSnapshot> {
+        Some(super::snapshot::snapshot(&self.model, ctx))
     }
 
     fn ages_change(&self, view: ViewId, _page: usize, old: i64, new: i64) -> bool {

@@ -4,6 +4,7 @@
 
 mod effects;
 pub mod session;
+pub mod snapshot;
 pub mod sources;
 pub mod terminal;
 

@@ -145,23 +145,32 @@ impl Feeds {
             };
             CostModel::new(self.budgets.as_ref(), sources)
         };
+        let prometheus = self.prometheus.as_ref().map(Prometheus::url);
         let queues = QueuePane::new(&self.queues, default_namespace);
         let mut cluster = ClusterPane::new(namespaces);
         cluster.queues_of = queues.queues_by_consumer();
         Panes {
             cluster,
             queues,
-            slo: SloPane::new(SloModel::new(&self.slos)),
-            cost: CostPane::new(cost),
-            alerts: AlertsPane::new(AlertsModel::new(
-                &self
+            slo: SloPane::new(SloModel::new(&self.slos)).reading(prometheus),
+            cost: CostPane::new(cost)
+                .reading(prometheus, self.opencost.as_ref().map(OpenCost::url)),
+            alerts: AlertsPane {
+                urls: self
                     .alertmanagers
                     .iter()
-                    .map(|a| a.name().to_string())
-                    .collect::<Vec<_>>(),
-                self.runbooks.clone(),
-            )),
-            health: HealthPane::new(HealthModel::new(&self.health)),
+                    .map(Alertmanager::redacted_url)
+                    .collect(),
+                ..AlertsPane::new(AlertsModel::new(
+                    &self
+                        .alertmanagers
+                        .iter()
+                        .map(|a| a.name().to_string())
+                        .collect::<Vec<_>>(),
+                    self.runbooks.clone(),
+                ))
+            },
+            health: HealthPane::new(HealthModel::new(&self.health)).reading(&self.health),
         }
     }
 

@@ -38,6 +38,18 @@ pub fn secret_from_env(var: Option<&str>) -> Result<Option<String>, String> {
     }
 }
 
+/// A url without its user and password, for titles, logs and the snapshot.
+pub fn redact(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(mut u) => {
+            let _ = u.set_username("");
+            let _ = u.set_password(None);
+            u.to_string()
+        }
+        Err(_) => "<invalid url>".into(),
+    }
+}
+
 /// An HTTP API's base url and basic-auth credentials: the user from the url
 /// (`http://monitor@host:15672`), the password only from the environment variable a config
 /// names (`password_env`), never inline.

@@ -10,8 +10,8 @@ use super::logs::{LogMsg, LogsView};
 use super::model::{ClusterModel, ClusterMsg, Resource, Rows, SourceEvent};
 use super::source::Namespaces;
 use super::store::Keyed;
-use super::tables;
 use super::view::{self, Events, Hpas, Nodes, Pods, Shown, Workloads};
+use super::{snapshot, tables};
 use crate::k8s::WorkloadKind;
 use crate::k8s::hpa::Scaler;
 use crate::status::{Health, LoadState};
@@ -19,6 +19,7 @@ use crate::ui::format::{age, stale_age_changes};
 use crate::ui::pane::{
     Badge, BadgeRank, Layer, LogTarget, Nav, Pane, Scope, Target, ViewId, ViewSpec, badge,
 };
+use crate::ui::snapshot::{PaneSnapshot, Source};
 use crate::ui::table::{Ctx, TableRows, selected_in_full};
 use crate::ui::table_state::TableState;
 
@@ -587,5 +588,13 @@ impl Pane for ClusterPane {
                     .is_some_and(|l| stale_age_changes(&l.state, old, new)),
                 _ => false,
             }
+    }
+
+    fn sources(&self) -> Vec<Source> {
+        snapshot::sources(&self.model, &self.namespaces)
+    }
+
+    fn snapshot(&self, ctx: &Ctx) -> Option<PaneSnapshot> {
+        Some(snapshot::snapshot(&self.model, &self.namespaces, ctx.now))
     }
 }

@@ -1,150 +1,129 @@
-//! `opsdeck snapshot`: the same sources and reducer as the console, run until the first full
-//! sync, printed once as text or JSON (for scripts, hand-overs and timing).
+//! The cluster in `opsdeck snapshot`: every watch as a source (a forbidden one has answered:
+//! retrying cannot change what RBAC said), the rows sorted by namespace and name, warnings
+//! newest first, and a kubectl-like text report.
 
-use std::time::{Duration, Instant};
+use serde_json::Map;
 
-use kube::Client;
-use serde::Serialize;
-use tokio::sync::mpsc;
-use tokio_util::sync::CancellationToken;
-
-use super::model::{ClusterModel, ClusterMsg, Resource};
+use super::model::{ClusterModel, Resource};
 use super::rows::{EventRow, HpaRow, NodeRow, PodRow, WorkloadRow};
-use super::source::{Namespaces, spawn_watches};
+use super::source::Namespaces;
 use crate::status::LoadState;
+use crate::ui::snapshot::{PaneSnapshot, Source, json};
 
-#[derive(Serialize)]
 pub struct Snapshot {
-    pub context: String,
     pub namespaces: String,
-    /// Every watch finished its first list (false: timed out; the data may be partial).
+    /// Every watch finished its first list, or failed for good (false: the data may be
+    /// partial).
     pub synced: bool,
-    pub sources: Vec<SourceReport>,
+    /// (resource, namespace, reason) of each watch that failed.
+    pub stale: Vec<(Resource, String, String)>,
     pub workloads: Vec<WorkloadRow>,
     pub pods: Vec<PodRow>,
     pub nodes: Vec<NodeRow>,
     pub hpas: Vec<HpaRow>,
     pub warnings: Vec<EventRow>,
-    pub timing: Timing,
 }
 
-#[derive(Serialize)]
-pub struct SourceReport {
-    pub resource: Resource,
-    pub namespace: String,
-    pub state: LoadState,
-}
-
-#[derive(Serialize, Default)]
-pub struct Timing {
-    pub first_pod_rows_ms: Option<u128>,
-    pub full_sync_ms: Option<u128>,
-}
-
-fn expected_sources(ns: &Namespaces) -> usize {
-    let namespaced = Resource::ALL.iter().filter(|r| !r.cluster_scoped()).count();
-    let cluster = Resource::ALL.len() - namespaced;
-    match ns {
-        Namespaces::All => Resource::ALL.len(),
-        Namespaces::Only(list) => namespaced * list.len() + cluster,
-    }
-}
-
-/// A source is settled when listed, or failed for good (forbidden: retrying cannot help).
-fn settled(model: &ClusterModel) -> usize {
-    model
-        .sources
-        .values()
-        .filter(|s| match s {
-            LoadState::Live => true,
-            LoadState::Stale { reason, .. } => !reason.contains("retrying"),
-            LoadState::Loading => false,
-        })
-        .count()
-}
-
-pub async fn take(
-    client: Client,
-    context: String,
-    namespaces: Namespaces,
-    timeout: Duration,
-) -> Snapshot {
-    let started = Instant::now();
-    let (tx, mut rx) = mpsc::channel::<ClusterMsg>(1024);
-    let token = CancellationToken::new();
-    spawn_watches(&client, &namespaces, tx, &token);
-    let mut model = ClusterModel::default();
-    let mut timing = Timing::default();
-    let expected = expected_sources(&namespaces);
-    let deadline = tokio::time::Instant::now() + timeout;
-    let now = jiff::Timestamp::now().as_second();
-    let mut synced = false;
-    while let Ok(Some(msg)) = tokio::time::timeout_at(deadline, rx.recv()).await {
-        model.apply(msg, now);
-        if timing.first_pod_rows_ms.is_none() && !model.pods.is_empty() {
-            timing.first_pod_rows_ms = Some(started.elapsed().as_millis());
-        }
-        if settled(&model) >= expected {
-            synced = true;
-            timing.full_sync_ms = Some(started.elapsed().as_millis());
-            break;
+/// Every watch the namespaces need, keyed as the model keys their states.
+fn expected(ns: &Namespaces) -> Vec<(Resource, String)> {
+    let scopes = match ns {
+        Namespaces::All => vec![String::new()],
+        Namespaces::Only(list) => list.clone(),
+    };
+    let mut out = vec![];
+    for r in Resource::ALL {
+        if r.cluster_scoped() {
+            out.push((r, String::new()));
+        } else {
+            out.extend(scopes.iter().map(|s| (r, s.clone())));
         }
     }
-    token.cancel();
-    model.refresh_derived();
-    build(model, context, namespaces, synced, timing)
+    out
 }
 
-fn build(
-    model: ClusterModel,
-    context: String,
-    namespaces: Namespaces,
-    synced: bool,
-    timing: Timing,
-) -> Snapshot {
-    fn sorted<R: Clone>(rows: Vec<R>, key: impl Fn(&R) -> (String, String)) -> Vec<R> {
-        let mut rows = rows;
-        rows.sort_by_key(|r| key(r));
-        rows
-    }
-    let workloads = sorted(
-        model.workloads.iter().map(|(_, r)| r.clone()).collect(),
-        |w: &WorkloadRow| (w.namespace.clone(), w.name.clone()),
-    );
-    let pods = sorted(
-        model.pods.iter().map(|(_, r)| r.clone()).collect(),
-        |p: &PodRow| (p.namespace.clone(), p.name.clone()),
-    );
-    let nodes = sorted(
-        model.nodes.iter().map(|(_, r)| r.clone()).collect(),
-        |n: &NodeRow| (String::new(), n.name.clone()),
-    );
-    let hpas = sorted(
-        model.hpas.iter().map(|(_, r)| r.clone()).collect(),
-        |h: &HpaRow| (h.namespace.clone(), h.name.clone()),
-    );
-    let mut warnings: Vec<EventRow> = model.events.iter().map(|(_, r)| r.clone()).collect();
-    warnings.sort_by_key(|e| std::cmp::Reverse(e.last_seen));
-    let sources = model
-        .sources
-        .iter()
-        .map(|((resource, ns), state)| SourceReport {
-            resource: *resource,
-            namespace: ns.clone(),
-            state: state.clone(),
+/// Each watch and its state; one that failed for good (forbidden) has answered.
+pub fn sources(model: &ClusterModel, ns: &Namespaces) -> Vec<Source> {
+    expected(ns)
+        .into_iter()
+        .map(|(r, scope)| {
+            let state = model.sources.get(&(r, scope.clone())).cloned();
+            let state = state.unwrap_or(LoadState::Loading);
+            let name = match scope.as_str() {
+                "" => format!("Kubernetes {}", r.plural()),
+                ns => format!("Kubernetes {} in {ns}", r.plural()),
+            };
+            Source {
+                answered: state.settled(),
+                ..Source::new("kubernetes", name, None, &state)
+            }
         })
-        .collect();
-    Snapshot {
-        context,
-        namespaces: namespaces.label(),
-        synced,
-        sources,
-        workloads,
-        pods,
-        nodes,
-        hpas,
-        warnings,
-        timing,
+        .collect()
+}
+
+/// The cluster's part: workloads as its rows, then pods, nodes, HPAs and warning events.
+pub fn snapshot(model: &ClusterModel, ns: &Namespaces, now: i64) -> PaneSnapshot {
+    let snap = Snapshot::of(model, ns);
+    let mut more = Map::new();
+    more.insert("namespaces".into(), json(&snap.namespaces));
+    more.insert("pods".into(), json(&snap.pods));
+    more.insert("nodes".into(), json(&snap.nodes));
+    more.insert("hpas".into(), json(&snap.hpas));
+    more.insert("warnings".into(), json(&snap.warnings));
+    PaneSnapshot {
+        key: "cluster",
+        rows: snap.workloads.iter().map(json).collect(),
+        more,
+        text: snap
+            .to_text(now)
+            .lines()
+            .map(|l| l.trim_end().to_string())
+            .collect(),
+    }
+}
+
+impl Snapshot {
+    pub fn of(model: &ClusterModel, ns: &Namespaces) -> Snapshot {
+        fn sorted<R: Clone>(rows: Vec<R>, key: impl Fn(&R) -> (String, String)) -> Vec<R> {
+            let mut rows = rows;
+            rows.sort_by_key(|r| key(r));
+            rows
+        }
+        let workloads = sorted(
+            model.workloads.iter().map(|(_, r)| r.clone()).collect(),
+            |w: &WorkloadRow| (w.namespace.clone(), w.name.clone()),
+        );
+        let pods = sorted(
+            model.pods.iter().map(|(_, r)| r.clone()).collect(),
+            |p: &PodRow| (p.namespace.clone(), p.name.clone()),
+        );
+        let nodes = sorted(
+            model.nodes.iter().map(|(_, r)| r.clone()).collect(),
+            |n: &NodeRow| (String::new(), n.name.clone()),
+        );
+        let hpas = sorted(
+            model.hpas.iter().map(|(_, r)| r.clone()).collect(),
+            |h: &HpaRow| (h.namespace.clone(), h.name.clone()),
+        );
+        let mut warnings: Vec<EventRow> = model.events.iter().map(|(_, r)| r.clone()).collect();
+        warnings.sort_by_key(|e| std::cmp::Reverse(e.last_seen));
+        let stale = model
+            .sources
+            .iter()
+            .filter_map(|((resource, ns), state)| match state {
+                LoadState::Stale { reason, .. } => Some((*resource, ns.clone(), reason.clone())),
+                _ => None,
+            })
+            .collect();
+        Snapshot {
+            namespaces: ns.label(),
+            synced: sources(model, ns).iter().all(|s| s.state.settled()),
+            stale,
+            workloads,
+            pods,
+            nodes,
+            hpas,
+            warnings,
+        }
     }
 }
 
@@ -156,8 +135,7 @@ impl Snapshot {
         let mut out = String::new();
         let _ = writeln!(
             out,
-            "context {}  namespaces {}  {}",
-            self.context,
+            "CLUSTER  namespaces {}  {}",
             self.namespaces,
             if self.synced {
                 "synced"
@@ -165,15 +143,8 @@ impl Snapshot {
                 "NOT SYNCED (partial)"
             }
         );
-        for s in &self.sources {
-            if let LoadState::Stale { reason, .. } = &s.state {
-                let _ = writeln!(
-                    out,
-                    "stale {} {}: {reason}",
-                    s.resource.plural(),
-                    s.namespace
-                );
-            }
+        for (resource, namespace, reason) in &self.stale {
+            let _ = writeln!(out, "stale {} {namespace}: {reason}", resource.plural());
         }
         let _ = writeln!(
             out,
@@ -244,9 +215,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn expected_sources_counts_one_watch_per_namespace() {
-        assert_eq!(expected_sources(&Namespaces::All), 7);
+    fn one_watch_per_namespace_and_resource_each_loading_until_it_reports() {
+        assert_eq!(expected(&Namespaces::All).len(), 7);
         let two = Namespaces::Only(vec!["a".into(), "b".into()]);
-        assert_eq!(expected_sources(&two), 5 * 2 + 2);
+        assert_eq!(expected(&two).len(), 5 * 2 + 2);
+        let s = sources(&ClusterModel::default(), &two);
+        assert!(
+            s.iter()
+                .all(|s| s.state == LoadState::Loading && !s.answered)
+        );
+        assert!(s.iter().any(|s| s.name == "Kubernetes pods in b"));
+        assert!(s.iter().any(|s| s.name == "Kubernetes nodes"));
     }
 }

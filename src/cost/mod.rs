@@ -4,6 +4,7 @@
 pub mod model;
 pub mod opencost;
 pub mod pane;
+pub mod snapshot;
 pub mod source;
 pub mod view;
 

@@ -13,7 +13,7 @@ const HISTORY: usize = 60;
 const DAY_SECS: i64 = 86_400;
 
 /// Spend of one scope (all LLM spend, one provider, one service) over the windows budgets use.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Spend {
     /// Since 00:00 UTC.
     pub today_usd: f64,
@@ -27,7 +27,7 @@ pub struct Spend {
 }
 
 /// What Prometheus's LLM counters say.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct LlmReading {
     pub total: Spend,
     pub by_provider: BTreeMap<String, Spend>,
@@ -44,7 +44,7 @@ pub struct LlmReading {
 }
 
 /// One workload's infrastructure cost this month, from OpenCost.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct WorkloadCost {
     /// OpenCost's key: `namespace/controller`, or `__idle__` / `__unallocated__`.
     pub key: String,
@@ -54,7 +54,7 @@ pub struct WorkloadCost {
 }
 
 /// What OpenCost says about the cluster.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct InfraReading {
     pub month_usd: f64,
     pub today_usd: f64,
@@ -160,7 +160,7 @@ impl Budget {
 }
 
 /// Cost per article and per pipeline run.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize)]
 pub struct UnitCost {
     pub per_article_today: Option<f64>,
     pub per_article_7d: Option<f64>,

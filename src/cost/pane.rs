@@ -5,10 +5,11 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 
 use super::model::{BudgetState, CostModel, CostMsg};
-use super::view;
+use super::{snapshot, view};
 use crate::status::Health;
 use crate::ui::format::stale_age_changes;
 use crate::ui::pane::{Badge, BadgeRank, Band, Layer, Pane, Scope, ViewId, ViewSpec, badge};
+use crate::ui::snapshot::{PaneSnapshot, Source};
 use crate::ui::table::{Ctx, selected_in_full};
 use crate::ui::table_state::TableState;
 
@@ -27,6 +28,8 @@ pub const VIEWS: &[ViewSpec] = &[ViewSpec {
 pub struct CostPane {
     pub model: CostModel,
     pub table: TableState,
+    /// Where the LLM counters and OpenCost are read (for the snapshot's sources).
+    pub urls: (Option<String>, Option<String>),
 }
 
 impl CostPane {
@@ -34,7 +37,14 @@ impl CostPane {
         CostPane {
             model,
             table: TableState::default(),
+            urls: (None, None),
         }
+    }
+
+    /// Its Prometheus's and OpenCost's urls.
+    pub fn reading(mut self, prometheus: Option<&str>, opencost: Option<&str>) -> CostPane {
+        self.urls = (prometheus.map(str::to_string), opencost.map(str::to_string));
+        self
     }
 
     /// A reading or a failure (`now`: unix seconds).
@@ -122,5 +132,14 @@ impl Pane for CostPane {
             )],
             _ => vec![],
         }
+    }
+
+    fn sources(&self) -> Vec<Source> {
+        let (prometheus, opencost) = &self.urls;
+        snapshot::sources(&self.model, prometheus.as_deref(), opencost.as_deref())
+    }
+
+    fn snapshot(&self, ctx: &Ctx) -> Option<PaneSnapshot> {
+        Some(snapshot::snapshot(&self.model, ctx))
     }
 }

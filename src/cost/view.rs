@@ -97,7 +97,7 @@ fn gauge(b: &Budget, width: usize, ascii: bool) -> String {
 }
 
 /// "$0.06/article (target $0.05)" for pane titles.
-fn unit_summary(costs: &CostModel) -> String {
+pub(super) fn unit_summary(costs: &CostModel) -> String {
     let u = &costs.unit;
     match (u.per_article_today, u.target_per_article) {
         (Some(c), Some(t)) => format!("{}/article today (target {})", usd(c), usd(t)),
@@ -196,29 +196,26 @@ pub fn draw_costs(frame: &mut Frame, area: Rect, costs: &CostModel, table: &Tabl
     draw_infra(frame, areas.infra, costs, ctx);
 }
 
+/// What the LLM spend box says: its figures, or why there are none.
+pub(super) fn llm_text<'a>(costs: &CostModel, spark_width: usize, ctx: &Ctx) -> Vec<Line<'a>> {
+    match &costs.llm {
+        _ if !costs.sources.llm => vec![Line::from(
+            "not configured: no [prometheus] url to read LLM counters from",
+        )],
+        Some(l) => llm_lines(l, costs, spark_width, ctx.symbols.ascii, ctx),
+        None => vec![Line::from("waiting for Prometheus")],
+    }
+}
+
+/// A source's state as its box shows it: an unconfigured one is said so, never "loading".
+pub(super) fn source_load(configured: bool, load: &LoadState) -> &LoadState {
+    if configured { load } else { &LoadState::Live }
+}
+
 fn draw_llm(frame: &mut Frame, area: Rect, costs: &CostModel, ctx: &Ctx) {
-    let (title, lines) = match &costs.llm {
-        _ if !costs.sources.llm => (
-            titled(ctx, "LLM spend", "", &LoadState::Live),
-            vec![Line::from(
-                "not configured: no [prometheus] url to read LLM counters from",
-            )],
-        ),
-        Some(l) => (
-            titled(ctx, "LLM spend", "", &costs.llm_load),
-            llm_lines(
-                l,
-                costs,
-                area.width.saturating_sub(16) as usize,
-                ctx.symbols.ascii,
-                ctx,
-            ),
-        ),
-        None => (
-            titled(ctx, "LLM spend", "", &costs.llm_load),
-            vec![Line::from("waiting for Prometheus")],
-        ),
-    };
+    let load = source_load(costs.sources.llm, &costs.llm_load);
+    let title = titled(ctx, "LLM spend", "", load);
+    let lines = llm_text(costs, area.width.saturating_sub(16) as usize, ctx);
     frame.render_widget(Paragraph::new(lines).block(block(ctx, title, area)), area);
 }
 
@@ -304,7 +301,7 @@ fn short_count(v: f64) -> String {
 }
 
 /// OpenCost's month-to-date cost per workload.
-struct Infra<'a>(&'a InfraReading);
+pub(super) struct Infra<'a>(pub(super) &'a InfraReading);
 
 impl TableRows for Infra<'_> {
     fn columns(&self, _width: u16) -> Vec<Column> {
@@ -334,33 +331,32 @@ impl TableRows for Infra<'_> {
     }
 }
 
+/// What the infrastructure box's title says besides its name: the month, today and 7 days, or
+/// that OpenCost is not configured.
+pub(super) fn infra_summary(costs: &CostModel) -> String {
+    match &costs.infra {
+        // Said once, plainly: nothing is loading when nothing is configured.
+        _ if !costs.sources.infra => "not configured: no [opencost] url".into(),
+        Some(i) => format!(
+            "month {}  today {}  7d {}",
+            usd(i.month_usd),
+            usd(i.today_usd),
+            usd(i.last_7d_usd)
+        ),
+        None => String::new(),
+    }
+}
+
 fn draw_infra(frame: &mut Frame, area: Rect, costs: &CostModel, ctx: &Ctx) {
     let empty = InfraReading::default();
     let infra = costs.infra.as_ref().unwrap_or(&empty);
-    let title = match &costs.infra {
-        // Said once, plainly: nothing is loading when nothing is configured.
-        _ if !costs.sources.infra => titled(
-            ctx,
-            "Infrastructure (OpenCost)",
-            "not configured: no [opencost] url",
-            &LoadState::Live,
-        ),
-        Some(i) => {
-            let summary = format!(
-                "month {}  today {}  7d {}",
-                usd(i.month_usd),
-                usd(i.today_usd),
-                usd(i.last_7d_usd)
-            );
-            titled(
-                ctx,
-                "Infrastructure (OpenCost)",
-                &summary,
-                &costs.infra_load,
-            )
-        }
-        None => titled(ctx, "Infrastructure (OpenCost)", "", &costs.infra_load),
-    };
+    let load = source_load(costs.sources.infra, &costs.infra_load);
+    let title = titled(
+        ctx,
+        "Infrastructure (OpenCost)",
+        &infra_summary(costs),
+        load,
+    );
     let count = infra.workloads.len();
     draw_all(frame, area, ctx, title, count, &Infra(infra));
 }

@@ -5,6 +5,7 @@
 pub mod answer;
 pub mod model;
 pub mod pane;
+pub mod snapshot;
 pub mod source;
 pub mod view;
 

@@ -8,9 +8,11 @@ use ratatui::text::Span;
 use super::answer::Status;
 use super::model::{HealthModel, HealthMsg};
 use super::view;
+use crate::config::HealthConfig;
 use crate::status::Health;
 use crate::ui::format::{since_changes, stale_age_changes};
 use crate::ui::pane::{Badge, BadgeRank, Band, Layer, Nav, Pane, Scope, ViewId, ViewSpec, badge};
+use crate::ui::snapshot::{PaneSnapshot, Source};
 use crate::ui::table::{Ctx, selected_in_full};
 use crate::ui::table_state::TableState;
 
@@ -29,6 +31,8 @@ pub const VIEWS: &[ViewSpec] = &[ViewSpec {
 pub struct HealthPane {
     pub model: HealthModel,
     pub table: TableState,
+    /// The endpoints read (the snapshot's sources).
+    pub configs: Vec<HealthConfig>,
 }
 
 impl HealthPane {
@@ -36,7 +40,14 @@ impl HealthPane {
         HealthPane {
             model,
             table: TableState::default(),
+            configs: vec![],
         }
+    }
+
+    /// Where its services are read (for the snapshot's sources).
+    pub fn reading(mut self, configs: &[HealthConfig]) -> Self {
+        self.configs = configs.to_vec();
+        self
     }
 
     /// One round of a service's endpoints (stamped with its own time).
@@ -140,5 +151,13 @@ impl Pane for HealthPane {
             });
         }
         out
+    }
+
+    fn sources(&self) -> Vec<Source> {
+        super::snapshot::sources(&self.model, &self.configs)
+    }
+
+    fn snapshot(&self, ctx: &Ctx) -> Option<PaneSnapshot> {
+        Some(super::snapshot::snapshot(&self.model, ctx))
     }
 }

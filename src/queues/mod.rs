@@ -6,6 +6,7 @@ pub mod pane;
 pub mod rabbitmq;
 pub mod redis;
 pub mod redis_read;
+pub mod snapshot;
 pub mod value;
 pub mod view;
 

@@ -7,11 +7,13 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 
 use super::model::QueueModel;
+use super::snapshot::{self, BrokerQueues};
 use super::{QueueMsg, view};
 use crate::config::QueueConfig;
 use crate::k8s::hpa::Scaler;
 use crate::ui::format::stale_age_changes;
 use crate::ui::pane::{Band, Layer, Nav, Pane, Scope, ViewId, ViewSpec};
+use crate::ui::snapshot::{PaneSnapshot, Source};
 use crate::ui::table::{Ctx, selected_in_full};
 use crate::ui::table_state::TableState;
 
@@ -40,6 +42,8 @@ pub struct QueuePane {
     default_namespace: String,
     /// The autoscalers of the consumers, by workload ("namespace/name").
     pub scalers: BTreeMap<String, Scaler>,
+    /// Where the queues are read (the snapshot's sources).
+    brokers: Vec<BrokerQueues>,
 }
 
 impl QueuePane {
@@ -50,6 +54,7 @@ impl QueuePane {
             table: TableState::default(),
             default_namespace: default_namespace.to_string(),
             scalers: BTreeMap::new(),
+            brokers: snapshot::brokers(configs),
         }
     }
 
@@ -200,5 +205,13 @@ impl Pane for QueuePane {
             .rows()
             .iter()
             .any(|q| stale_age_changes(&q.state, old, new))
+    }
+
+    fn sources(&self) -> Vec<Source> {
+        snapshot::sources(&self.model, &self.brokers)
+    }
+
+    fn snapshot(&self, ctx: &Ctx) -> Option<PaneSnapshot> {
+        Some(snapshot::snapshot(self.shown(), ctx))
     }
 }

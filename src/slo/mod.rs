@@ -6,6 +6,7 @@ pub mod duration;
 pub mod math;
 pub mod model;
 pub mod pane;
+pub mod snapshot;
 pub mod source;
 pub mod spec;
 pub mod view;

@@ -7,10 +7,11 @@ use ratatui::layout::Rect;
 use super::math::AlertState;
 use super::model::SloModel;
 use super::source::SloMsg;
-use super::view;
+use super::{snapshot, view};
 use crate::status::Health;
 use crate::ui::format::{since_changes, stale_age_changes};
 use crate::ui::pane::{Badge, BadgeRank, Band, Layer, Nav, Pane, Scope, ViewId, ViewSpec, badge};
+use crate::ui::snapshot::{PaneSnapshot, Source};
 use crate::ui::table::{Ctx, selected_in_full};
 use crate::ui::table_state::TableState;
 
@@ -29,6 +30,8 @@ pub const VIEWS: &[ViewSpec] = &[ViewSpec {
 pub struct SloPane {
     pub model: SloModel,
     pub table: TableState,
+    /// Where the burn rates are read (for the snapshot's sources).
+    pub prometheus: Option<String>,
 }
 
 impl SloPane {
@@ -36,7 +39,14 @@ impl SloPane {
         SloPane {
             model,
             table: TableState::default(),
+            prometheus: None,
         }
+    }
+
+    /// Its Prometheus's url.
+    pub fn reading(mut self, prometheus: Option<&str>) -> SloPane {
+        self.prometheus = prometheus.map(str::to_string);
+        self
     }
 
     /// A refresh or a failure (`now`: unix seconds).
@@ -145,5 +155,13 @@ impl Pane for SloPane {
         } else {
             vec![]
         }
+    }
+
+    fn sources(&self) -> Vec<Source> {
+        snapshot::sources(&self.model, self.prometheus.as_deref())
+    }
+
+    fn snapshot(&self, ctx: &Ctx) -> Option<PaneSnapshot> {
+        Some(snapshot::snapshot(&self.model, ctx))
     }
 }

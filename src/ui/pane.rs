@@ -4,12 +4,14 @@
 //! on a small screen, and what a drill-down opens. The console core reaches panes through this
 //! trait and the registry (`core::panes`); the cluster pane alone is also known by name, as
 //! the console's home: the overview's main part, the pods a drill-down opens, pod logs and
-//! the namespaces watched.
+//! the namespaces watched. A pane also reports its sources and its part of `opsdeck
+//! snapshot` (`sources`, `snapshot`).
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Span;
 
+use super::snapshot::{PaneSnapshot, Source};
 use super::table::Ctx;
 use super::table_state::TableState;
 use crate::k8s::WorkloadKind;
@@ -198,6 +200,19 @@ pub trait Pane {
     /// Whether a shown age reads differently at `new` than at `old` (a redraw is due).
     fn ages_change(&self, _view: ViewId, _page: usize, _old: i64, _new: i64) -> bool {
         false
+    }
+
+    /// The sources it reads and their state now (none: nothing configured). `opsdeck
+    /// snapshot` waits until each has answered or failed for good, and exits 2 naming each
+    /// that did not answer.
+    fn sources(&self) -> Vec<Source> {
+        vec![]
+    }
+
+    /// Its part of `opsdeck snapshot`: rows as JSON and a text section (None: it takes no
+    /// part). Asked once, after `prepare`, when the sources have settled or the time is up.
+    fn snapshot(&self, _ctx: &Ctx) -> Option<PaneSnapshot> {
+        None
     }
 }
 

@@ -350,7 +350,7 @@ pub fn widths<'r>(columns: &[Column], rows: impl Iterator<Item = &'r Row>, room:
 }
 
 /// A title's text, without its styling or edge spaces.
-fn line_text(line: &Line) -> String {
+pub fn line_text(line: &Line) -> String {
     let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
     text.trim().to_string()
 }
@@ -378,12 +378,49 @@ fn row_in_full(rows: &dyn TableRows, slot: usize, width: u16, ctx: &Ctx) -> Vec<
     rows.columns(width)
         .iter()
         .zip(row.cells)
-        .map(|(c, cell)| {
-            let text = match cell.mark {
-                Some((m, _)) => format!("{m} {}", cell.text),
-                None => cell.text,
-            };
-            (c.title.to_string(), text)
+        .map(|(c, cell)| (c.title.to_string(), whole_text(cell)))
+        .collect()
+}
+
+/// A cell's mark and whole text, unstyled.
+fn whole_text(cell: Cell) -> String {
+    match cell.mark {
+        Some((m, _)) => format!("{m} {}", cell.text),
+        None => cell.text,
+    }
+}
+
+/// The rows at `slots` as plain text (`opsdeck snapshot`): a header line, then one line per
+/// row; every column the widest screen shows, each as wide as its widest cell, nothing cut.
+pub fn plain_table(
+    rows: &dyn TableRows,
+    slots: impl IntoIterator<Item = usize>,
+    ctx: &Ctx,
+) -> Vec<String> {
+    let columns = rows.columns(u16::MAX);
+    let titles: Vec<String> = columns.iter().map(|c| c.title.to_string()).collect();
+    let mut lines: Vec<Vec<String>> = vec![titles];
+    lines.extend(
+        slots
+            .into_iter()
+            .filter_map(|slot| rows.row(slot, u16::MAX, ctx))
+            .map(|row| row.cells.into_iter().map(whole_text).collect()),
+    );
+    let mut widths = vec![0; columns.len()];
+    for line in &lines {
+        for (w, text) in widths.iter_mut().zip(line) {
+            *w = (*w).max(width(text));
+        }
+    }
+    lines
+        .iter()
+        .map(|line| {
+            let mut out = String::new();
+            for (text, w) in line.iter().zip(&widths) {
+                out.push_str(text);
+                out.extend(std::iter::repeat_n(' ', w - width(text) + 1));
+            }
+            out.trim_end().to_string()
         })
         .collect()
 }
@@ -417,6 +454,41 @@ mod tests {
         ])];
         assert_eq!(widths(&columns, rows.iter(), 40), [5, 30, 3]);
         assert_eq!(widths(&columns, rows.iter(), 30), [4, 21, 3]);
+    }
+
+    struct Two;
+
+    impl TableRows for Two {
+        fn columns(&self, width: u16) -> Vec<Column> {
+            let mut c = vec![col("NAME", 4, 8), col("N", 1, 3)];
+            if width >= 120 {
+                c.push(fill("NOTE", 4));
+            }
+            c
+        }
+
+        fn row(&self, slot: usize, _width: u16, _ctx: &Ctx) -> Option<Row> {
+            let name = ["api", "article-generator"].get(slot)?;
+            Some(row(&[name, &slot.to_string(), "é whole"]))
+        }
+    }
+
+    #[test]
+    fn a_plain_table_has_every_column_aligned_and_nothing_cut() {
+        let theme = crate::ui::theme::Theme::default_for(true);
+        let ctx = Ctx {
+            theme: &theme,
+            symbols: &crate::ui::symbols::ASCII,
+            now: 0,
+        };
+        assert_eq!(
+            plain_table(&Two, 0..3, &ctx),
+            [
+                "NAME              N NOTE",
+                "api               0 é whole",
+                "article-generator 1 é whole",
+            ]
+        );
     }
 
     #[test]
