@@ -44,7 +44,16 @@ fn about_workload(a: &AlertRow, w: &WorkloadRef, slos: &[&Slo]) -> bool {
 }
 
 fn burn_text(b: Option<f64>) -> String {
-    b.map_or_else(|| "no data".into(), |b| format!("{b:.0}x"))
+    b.map_or_else(
+        || "no data".into(),
+        |b| {
+            if b < 10.0 {
+                format!("{b:.1}x")
+            } else {
+                format!("{b:.0}x")
+            }
+        },
+    )
 }
 
 /// The window label of an SLO's shortest window ("5m").

@@ -237,6 +237,7 @@ pub fn draw_runbook(frame: &mut Frame, body: Rect, walk: &Walk, with_panel: bool
             StepKind::Note(_) => "note",
             StepKind::Manual(_) => "manual",
             StepKind::Check(_) => "check",
+            StepKind::Observe(_) => "observe",
             StepKind::Action(_) => "action",
             StepKind::WaitUntil { .. } => "wait",
         };

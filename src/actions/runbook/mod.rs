@@ -43,6 +43,7 @@ struct RawStep {
     note: Option<Spanned<String>>,
     manual: Option<Spanned<String>>,
     check: Option<Spanned<String>>,
+    observe: Option<Spanned<String>>,
     action: Option<Spanned<String>>,
     #[serde(rename = "wait-until")]
     wait_until: Option<Spanned<String>>,
@@ -54,6 +55,8 @@ pub enum StepKind {
     Note(String),
     Manual(String),
     Check(String),
+    /// A condition read and said (a symptom to confirm): it never stops the runbook.
+    Observe(String),
     Action(String),
     WaitUntil {
         condition: String,
@@ -252,6 +255,7 @@ fn step_kind(step: RawStep, probe: &BTreeMap<String, String>, namespace: &str) -
         note,
         manual,
         check,
+        observe,
         action,
         wait_until,
         timeout,
@@ -261,6 +265,7 @@ fn step_kind(step: RawStep, probe: &BTreeMap<String, String>, namespace: &str) -
         note.is_some(),
         manual.is_some(),
         check.is_some(),
+        observe.is_some(),
         action.is_some(),
         wait_until.is_some(),
     ]
@@ -271,7 +276,7 @@ fn step_kind(step: RawStep, probe: &BTreeMap<String, String>, namespace: &str) -
         return Err((
             None,
             format!(
-                "a step needs exactly one of note, manual, check, action, wait-until (found {count})"
+                "a step needs exactly one of note, manual, check, observe, action, wait-until (found {count})"
             ),
         ));
     }
@@ -298,6 +303,9 @@ fn step_kind(step: RawStep, probe: &BTreeMap<String, String>, namespace: &str) -
     }
     if let Some(c) = &check {
         return Ok(StepKind::Check(cond(c)?));
+    }
+    if let Some(o) = &observe {
+        return Ok(StepKind::Observe(cond(o)?));
     }
     if let Some(w) = &wait_until {
         let timeout = match &timeout {

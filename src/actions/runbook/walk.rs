@@ -120,7 +120,11 @@ impl Walk {
     /// A step's text with the parameters filled in.
     pub fn text(&self, kind: &StepKind) -> String {
         let raw = match kind {
-            StepKind::Note(t) | StepKind::Manual(t) | StepKind::Check(t) | StepKind::Action(t) => t,
+            StepKind::Note(t)
+            | StepKind::Manual(t)
+            | StepKind::Check(t)
+            | StepKind::Observe(t)
+            | StepKind::Action(t) => t,
             StepKind::WaitUntil { condition, .. } => condition,
         };
         substitute(raw, &self.values).unwrap_or_else(|e| format!("{raw} ({e})"))
@@ -187,7 +191,7 @@ impl Walk {
                 self.advance(format!("manual: {text} ({how})"));
                 vec![]
             }
-            StepKind::Check(_) => {
+            StepKind::Check(_) | StepKind::Observe(_) => {
                 self.phase = WalkPhase::Evaluating;
                 vec![WalkEffect::Evaluate {
                     condition: text,
@@ -237,6 +241,14 @@ impl Walk {
             (StepKind::Check(_), Ok((false, seen))) => {
                 self.say(format!("check {text}: FAILED ({seen})"));
                 self.failed(format!("check {text} does not hold: {seen}"));
+            }
+            // An observation is said whatever it finds; the runbook goes on.
+            (StepKind::Observe(_), Ok((holds, seen))) => {
+                let word = if holds { "yes" } else { "no" };
+                self.advance(format!("observe {text}: {word} ({seen})"))
+            }
+            (StepKind::Observe(_), Err(why)) => {
+                self.advance(format!("observe {text}: cannot tell ({why})"))
             }
             (_, Ok((true, seen))) => self.advance(format!("ok: {seen}")),
             (_, Ok((false, seen))) => self.fail(seen),
@@ -340,6 +352,31 @@ check = "pods-ready {{w}}"
                 "[2/4] Roll back",
                 "[2/4] action: rollback api",
                 "[2/4] done in 3.0s: rolled back"
+            ]
+        );
+    }
+
+    #[test]
+    fn an_observation_is_said_whatever_it_finds_and_the_walk_goes_on() {
+        let text = "name = \"o\"\n[[step]]\nobserve = \"alert-firing BudgetExceeded\"\n\
+                    [[step]]\nobserve = \"slo-ok api-availability\"\n[[step]]\nnote = \"end\"\n";
+        let rb = Runbook::parse(text, "o.toml").expect("parses");
+        let mut w =
+            Walk::start(rb, &BTreeMap::new(), Driver::Headless { dry_run: false }).expect("starts");
+        assert!(matches!(
+            w.handle(WalkInput::Proceed).as_slice(),
+            [WalkEffect::Evaluate { wait: None, .. }]
+        ));
+        w.handle(WalkInput::Evaluated(Ok((false, "none firing".into()))));
+        w.handle(WalkInput::Proceed);
+        w.handle(WalkInput::Evaluated(Err("no [prometheus] url".into())));
+        w.handle(WalkInput::Proceed);
+        assert_eq!(w.phase, WalkPhase::Done);
+        assert_eq!(
+            &w.log[..2],
+            [
+                "[1/3] observe alert-firing BudgetExceeded: no (none firing)",
+                "[2/3] observe slo-ok api-availability: cannot tell (no [prometheus] url)"
             ]
         );
     }
