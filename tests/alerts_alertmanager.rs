@@ -395,3 +395,57 @@ async fn a_dead_instance_goes_stale_and_the_other_keeps_answering() {
         plan.warnings
     );
 }
+
+/// bcrypt (cost 4) of "opsdeck-secret", as `--web.config.file` takes it.
+const HASH: &str = "$2b$04$rodRanHkE/hur/ixsoyTK.bWQrNKNtHiAZO2XZnMmpiwc2QxyEL8W";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn behind_basic_auth_the_user_comes_from_the_url_and_the_password_from_the_environment() {
+    let am = AlertmanagerServer::start_with_auth("oncall", HASH);
+    let with = |user: &str, password_env: Option<&str>| {
+        let config = AlertmanagerConfig {
+            name: "am".into(),
+            url: format!("http://{user}@127.0.0.1:{}", am.port),
+            password_env: password_env.map(str::to_string),
+            readonly: false,
+        };
+        Alertmanager::new(&config, Duration::from_secs(5)).expect("client")
+    };
+    // Only this test reads these variables.
+    unsafe {
+        std::env::set_var("OPSDECK_TEST_AM_PASSWORD", "opsdeck-secret");
+        std::env::set_var("OPSDECK_TEST_AM_WRONG", "guess");
+    }
+    let oncall = with("oncall", Some("OPSDECK_TEST_AM_PASSWORD"));
+    assert!(oncall.groups().await.is_ok(), "the right password reads");
+    // Someone without the password is refused, in words, and so is their silence.
+    for refused in [
+        with("oncall", Some("OPSDECK_TEST_AM_WRONG")),
+        with("viewer", None),
+    ] {
+        let err = refused.groups().await.expect_err("refused");
+        assert_eq!(
+            err.to_string(),
+            "authentication failed (HTTP 401): check the user in the url and password_env"
+        );
+        let dir = temp_dir("auth");
+        let ex = executor(&dir, false, vec![refused]).await;
+        let err = ex
+            .plan(&req(r#"silence alertname="X" --comment x"#))
+            .await
+            .expect_err("no silence without the password");
+        assert!(
+            err.to_string().contains("authentication failed (HTTP 401)"),
+            "{err}"
+        );
+    }
+    // A password written into the url is refused before anything is sent.
+    let inline = AlertmanagerConfig {
+        name: "am".into(),
+        url: format!("http://oncall:opsdeck-secret@127.0.0.1:{}", am.port),
+        password_env: None,
+        readonly: false,
+    };
+    let err = Alertmanager::new(&inline, Duration::from_secs(5)).expect_err("inline password");
+    assert!(err.to_string().contains("password_env"), "{err}");
+}

@@ -21,12 +21,29 @@ impl AlertmanagerServer {
     /// Starts an instance and waits until its API answers; panics (the test fails) when
     /// `prometheus-alertmanager` is not installed.
     pub fn start() -> Self {
+        Self::start_with(None)
+    }
+
+    /// An instance behind basic auth: `user` with `bcrypt` (a hash of the password), as
+    /// `--web.config.file` takes it.
+    pub fn start_with_auth(user: &str, bcrypt: &str) -> Self {
+        Self::start_with(Some((user, bcrypt)))
+    }
+
+    fn start_with(auth: Option<(&str, &str)>) -> Self {
         let port = free_port();
         let dir = std::env::temp_dir().join(format!("opsdeck-am-{}-{port}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("temp dir");
         let config = dir.join("alertmanager.yml");
         std::fs::write(&config, CONFIG).expect("write alertmanager.yml");
-        let child = Command::new("prometheus-alertmanager")
+        let mut command = Command::new("prometheus-alertmanager");
+        if let Some((user, hash)) = auth {
+            let web = dir.join("web.yml");
+            std::fs::write(&web, format!("basic_auth_users:\n  {user}: {hash}\n"))
+                .expect("write web.yml");
+            command.arg(format!("--web.config.file={}", web.display()));
+        }
+        let child = command
             .arg(format!("--config.file={}", config.display()))
             .arg(format!("--storage.path={}", dir.display()))
             .arg(format!("--web.listen-address=127.0.0.1:{port}"))
@@ -56,8 +73,9 @@ impl AlertmanagerServer {
     fn wait_ready(&self) {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
+            // Behind basic auth it answers 401 once it is up.
             if let Ok(body) = http_get(self.port, "/api/v2/status")
-                && body.contains("\"cluster\"")
+                && (body.contains("\"cluster\"") || body.starts_with("HTTP/1.1 401"))
             {
                 return;
             }
