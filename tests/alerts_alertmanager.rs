@@ -449,3 +449,59 @@ async fn behind_basic_auth_the_user_comes_from_the_url_and_the_password_from_the
     let err = Alertmanager::new(&inline, Duration::from_secs(5)).expect_err("inline password");
     assert!(err.to_string().contains("password_env"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn peers_of_one_cluster_get_one_silence_and_one_expiry() {
+    let a = AlertmanagerServer::start_in_cluster(None);
+    let b = AlertmanagerServer::start_in_cluster(Some(&a));
+    // Until each lists the other as a peer.
+    let http = http();
+    for am in [&a, &b] {
+        let mut peers = 0;
+        for _ in 0..200 {
+            let status: Value = http
+                .get(format!("{}/api/v2/status", am.url()))
+                .send()
+                .await
+                .expect("status")
+                .json()
+                .await
+                .expect("json");
+            peers = status["cluster"]["peers"].as_array().map_or(0, Vec::len);
+            if peers == 2 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(peers, 2, "the two did not form a cluster");
+    }
+    fire(&a, &[API_ERRORS]).await;
+    fire(&b, &[API_ERRORS]).await;
+    let dir = temp_dir("cluster");
+    let ams = || vec![client("am-a", &a, false), client("am-b", &b, false)];
+    let ex = executor(&dir, false, ams()).await;
+    let (plan, summary) = act(&ex, r#"silence alertname="ApiHighErrorRate" --comment one"#).await;
+    assert_eq!(
+        plan.calls.len(),
+        1,
+        "one POST for the cluster: {:?}",
+        plan.calls
+    );
+    assert!(
+        plan.warnings
+            .iter()
+            .any(|w| w.contains("am-b is a peer of am-a")),
+        "{:?}",
+        plan.warnings
+    );
+    // Verification waited for the peer to hold it too.
+    assert!(summary.contains("am-b: silence"), "{summary}");
+    let model = read_all(&ams()).await;
+    assert_eq!(model.silences().len(), 1);
+    let s = &model.silences()[0];
+    assert_eq!(s.ids[0].1, s.ids[1].1, "one silence, one id, on both peers");
+    let short: String = s.id().chars().take(8).collect();
+    let (plan, summary) = act(&ex, &format!("expire-silence {short}")).await;
+    assert_eq!(plan.calls.len(), 1, "one DELETE for the cluster");
+    assert!(summary.contains("expired"), "{summary}");
+}

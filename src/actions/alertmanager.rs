@@ -107,7 +107,41 @@ fn unanswered(failed: &[String]) -> Option<String> {
     })
 }
 
-/// A silence of `matchers` for `duration`, posted to every writable instance that answers.
+/// The instances a silence is posted to: one per Alertmanager cluster (peers share silences by
+/// gossip, and a silence posted to each would be held twice), with a word for each left out.
+async fn one_per_cluster(instances: Vec<&Alertmanager>) -> (Vec<&Alertmanager>, Vec<String>) {
+    let statuses = futures::future::join_all(instances.iter().map(|am| am.status())).await;
+    let mut chosen: Vec<(&Alertmanager, Vec<String>)> = vec![];
+    let mut said = vec![];
+    for (am, status) in instances.into_iter().zip(statuses) {
+        // Gossip off, or no status: an instance of its own.
+        let peers: Vec<String> = match status {
+            Ok(s) if s.cluster.status != "disabled" && !s.cluster.name.is_empty() => s
+                .cluster
+                .peers
+                .iter()
+                .map(|p| p.name.clone())
+                .chain(std::iter::once(s.cluster.name.clone()))
+                .collect(),
+            _ => vec![],
+        };
+        match chosen
+            .iter()
+            .find(|(_, theirs)| peers.iter().any(|p| theirs.contains(p)))
+        {
+            Some((first, _)) => said.push(format!(
+                "alertmanager {} is a peer of {} in one cluster: it gets the silence by gossip",
+                am.name(),
+                first.name()
+            )),
+            None => chosen.push((am, peers)),
+        }
+    }
+    (chosen.into_iter().map(|(am, _)| am).collect(), said)
+}
+
+/// A silence of `matchers` for `duration`, posted to every writable instance that answers
+/// (one per cluster).
 pub async fn draft_silence(
     cx: &Cx<'_>,
     matchers: &[Matcher],
@@ -170,10 +204,14 @@ pub async fn draft_silence(
             ));
         }
     }
-    for am in writable
+    let answering: Vec<&Alertmanager> = writable
         .iter()
+        .copied()
         .filter(|a| !failed_names.contains(&a.name()))
-    {
+        .collect();
+    let (targets, peers) = one_per_cluster(answering).await;
+    d.warnings.extend(peers);
+    for am in targets {
         d.calls.push(PlannedCall {
             api: Api::Alertmanager(am.name().to_string()),
             method: "POST".into(),
@@ -300,7 +338,12 @@ pub async fn draft_expire(cx: &Cx<'_>, id: &str) -> Result<Draft, ActionError> {
         },
     });
     d.warnings.extend(unanswered(&failed));
+    let mut sent: Vec<&str> = vec![];
     for (name, own_id) in &silence.ids {
+        // Peers of one cluster hold the same silence under the same id: expire it once.
+        if sent.contains(&own_id.as_str()) {
+            continue;
+        }
         let am = instance(cx.probes, name)?;
         if am.readonly() {
             d.warnings.push(format!(
@@ -308,6 +351,7 @@ pub async fn draft_expire(cx: &Cx<'_>, id: &str) -> Result<Draft, ActionError> {
             ));
             continue;
         }
+        sent.push(own_id);
         d.calls.push(PlannedCall {
             api: Api::Alertmanager(name.clone()),
             method: "DELETE".into(),

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use reqwest::{Method, StatusCode};
 
-use super::wire::{Alert, AlertGroup, Matcher, Silence, SilenceCreated};
+use super::wire::{Alert, AlertGroup, AmStatus, Matcher, Silence, SilenceCreated};
 use crate::clients::http::{BasicAuthUrl, client, describe};
 use crate::config::AlertmanagerConfig;
 
@@ -79,6 +79,11 @@ impl Alertmanager {
 
     pub async fn silences(&self) -> Result<Vec<Silence>, AmError> {
         self.get_json(&["silences"], &[]).await
+    }
+
+    /// `GET /api/v2/status`: which cluster it gossips in.
+    pub async fn status(&self) -> Result<AmStatus, AmError> {
+        self.get_json(&["status"], &[]).await
     }
 
     pub async fn silence(&self, id: &str) -> Result<Silence, AmError> {

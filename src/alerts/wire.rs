@@ -102,6 +102,31 @@ pub struct PostableSilence {
     pub comment: String,
 }
 
+/// `GET /api/v2/status`, the part that says which cluster an instance gossips in.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+pub struct AmStatus {
+    pub cluster: ClusterStatus,
+}
+
+/// Its own peer name, and every peer it gossips with (itself included); `status` is
+/// "disabled" when gossip is off.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+pub struct ClusterStatus {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub peers: Vec<Peer>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+pub struct Peer {
+    pub name: String,
+    #[serde(default)]
+    pub address: String,
+}
+
 /// The answer to `POST /api/v2/silences`.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
 pub struct SilenceCreated {

@@ -13,6 +13,8 @@ pub const CONFIG: &str = "route:\n  receiver: opsdeck\n  group_by: [alertname, n
 
 pub struct AlertmanagerServer {
     pub port: u16,
+    /// Its gossip port, when it runs in a cluster.
+    pub cluster_port: Option<u16>,
     dir: PathBuf,
     child: Option<Child>,
 }
@@ -21,16 +23,24 @@ impl AlertmanagerServer {
     /// Starts an instance and waits until its API answers; panics (the test fails) when
     /// `prometheus-alertmanager` is not installed.
     pub fn start() -> Self {
-        Self::start_with(None)
+        Self::start_with(None, None)
+    }
+
+    /// An instance gossiping on a port of its own, joined to `peer`'s cluster when given
+    /// (Alertmanager's high-availability setup).
+    pub fn start_in_cluster(peer: Option<&AlertmanagerServer>) -> Self {
+        let join = peer.and_then(|p| p.cluster_port);
+        Self::start_with(None, Some(join))
     }
 
     /// An instance behind basic auth: `user` with `bcrypt` (a hash of the password), as
     /// `--web.config.file` takes it.
     pub fn start_with_auth(user: &str, bcrypt: &str) -> Self {
-        Self::start_with(Some((user, bcrypt)))
+        Self::start_with(Some((user, bcrypt)), None)
     }
 
-    fn start_with(auth: Option<(&str, &str)>) -> Self {
+    /// `cluster`: None, gossip off; Some(peer), gossip on a free port, joining `peer` if any.
+    fn start_with(auth: Option<(&str, &str)>, cluster: Option<Option<u16>>) -> Self {
         let port = free_port();
         let dir = std::env::temp_dir().join(format!("opsdeck-am-{}-{port}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("temp dir");
@@ -43,11 +53,23 @@ impl AlertmanagerServer {
                 .expect("write web.yml");
             command.arg(format!("--web.config.file={}", web.display()));
         }
+        let cluster_port = cluster.map(|_| free_port());
+        match (cluster_port, cluster.flatten()) {
+            (Some(own), peer) => {
+                command.arg(format!("--cluster.listen-address=127.0.0.1:{own}"));
+                command.arg(format!("--cluster.advertise-address=127.0.0.1:{own}"));
+                if let Some(peer) = peer {
+                    command.arg(format!("--cluster.peer=127.0.0.1:{peer}"));
+                }
+            }
+            (None, _) => {
+                command.arg("--cluster.listen-address=");
+            }
+        }
         let child = command
             .arg(format!("--config.file={}", config.display()))
             .arg(format!("--storage.path={}", dir.display()))
             .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-            .arg("--cluster.listen-address=")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -59,6 +81,7 @@ impl AlertmanagerServer {
             });
         let server = Self {
             port,
+            cluster_port,
             dir,
             child: Some(child),
         };
