@@ -349,27 +349,32 @@ fn demo_walks_the_bad_rollout_runbook_to_the_end() {
     t.literal(":runbook bad-rollout");
     t.keys(&["Enter"]);
     t.wait_for("the runbook", STARTUP, |s| {
-        s.contains("Runbook bad-rollout") && s.contains("run step 1 of 5")
+        s.contains("Runbook bad-rollout") && s.contains("run step 1 of 7")
     });
-    t.keys(&["Enter"]); // 1. manual: acknowledged
-    t.wait_for("step 2", STARTUP, |s| s.contains("run step 2 of 5"));
-    t.keys(&["Enter"]); // 2. action: rollback api -> plan
+    t.keys(&["Enter"]); // 1. observe: is the page firing? (said, never stops)
+    t.wait_for("step 2", STARTUP, |s| s.contains("run step 2 of 7"));
+    t.keys(&["Enter"]); // 2. manual: acknowledged
+    t.wait_for("step 3", STARTUP, |s| s.contains("run step 3 of 7"));
+    t.keys(&["Enter"]); // 3. action: rollback api -> plan
     t.wait_for("the plan", STARTUP, |s| s.contains("Confirm rollback"));
     t.literal("api");
     t.keys(&["Enter"]);
-    t.wait_for("step 3", Duration::from_secs(90), |s| {
-        s.contains("run step 3 of 5")
+    // The rollout, then up to a minute of the SLO's burn and the page followed.
+    t.wait_for("step 4", Duration::from_secs(120), |s| {
+        s.contains("run step 4 of 7")
     });
-    t.keys(&["Enter"]); // 3. wait until the rollout completes
-    t.wait_for("step 4", Duration::from_secs(90), |s| {
-        s.contains("run step 4 of 5")
+    t.keys(&["Enter"]); // 4. wait until the rollout completes
+    t.wait_for("step 5", Duration::from_secs(90), |s| {
+        s.contains("run step 5 of 7")
     });
-    t.keys(&["Enter"]); // 4. check pods ready
-    t.wait_for("step 5", Duration::from_secs(30), |s| {
-        s.contains("run step 5 of 5")
+    t.keys(&["Enter"]); // 5. check pods ready
+    t.wait_for("step 6", Duration::from_secs(30), |s| {
+        s.contains("run step 6 of 7")
     });
-    t.keys(&["Enter"]); // 5. note
-    t.wait_for("the end", STARTUP, |s| s.contains("runbook done: 5 steps"));
+    t.keys(&["Enter"]); // 6. note
+    t.wait_for("step 7", STARTUP, |s| s.contains("run step 7 of 7"));
+    t.keys(&["Enter"]); // 7. observe: has the page resolved?
+    t.wait_for("the end", STARTUP, |s| s.contains("runbook done: 7 steps"));
     t.keys(&["Escape"]);
     t.keys(&["Escape"]);
     t.literal(":q");

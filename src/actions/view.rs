@@ -245,7 +245,7 @@ pub fn draw_runbook(frame: &mut Frame, body: Rect, walk: &Walk, with_panel: bool
             || walk.text(&step.kind),
             |t| format!("{t}: {}", walk.text(&step.kind)),
         );
-        let head = format!("{mark} {:>2}. {kind:<7}", i + 1);
+        let head = format!("{mark} {:>2}. {kind:<8}", i + 1);
         if i == walk.step {
             // The step about to run (or the one that failed) is read whole.
             let indent = " ".repeat(crate::ui::text::width(&head));
