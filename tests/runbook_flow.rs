@@ -93,11 +93,29 @@ fn the_bad_rollout_runbook_walks_step_by_step() {
     assert!(matches!(state.mode, Mode::Runbook));
     assert_eq!(phase(&state), Some((0, WalkPhase::Ready)));
 
-    // 1. manual: Enter acknowledges it.
-    assert!(enter(&mut state).is_empty());
+    // 1. observe: read and said; whatever it finds, the walk goes on.
+    assert_eq!(
+        enter(&mut state),
+        vec![Effect::EvaluateCondition {
+            condition: "alert-firing ApiHighErrorRate".into(),
+            namespace: "contentgen".into(),
+            wait: None,
+        }]
+    );
+    feed(
+        &mut state,
+        vec![Msg::ConditionEvaluated(Ok((
+            false,
+            "ApiHighErrorRate: none firing".into(),
+        )))],
+    );
     assert_eq!(phase(&state), Some((1, WalkPhase::Ready)));
 
-    // 2. action: planned like `:rollback api`, confirmed by typing the name.
+    // 2. manual: Enter acknowledges it.
+    assert!(enter(&mut state).is_empty());
+    assert_eq!(phase(&state), Some((2, WalkPhase::Ready)));
+
+    // 3. action: planned like `:rollback api`, confirmed by typing the name.
     let effects = enter(&mut state);
     let workload = WorkloadRef {
         kind: WorkloadKind::Deployment,
@@ -115,7 +133,7 @@ fn the_bad_rollout_runbook_walks_step_by_step() {
     assert!(matches!(state.mode, Mode::Confirm { .. }));
     let effects = keys(&mut state, typed("api"));
     assert!(matches!(effects.as_slice(), [Effect::ExecuteAction { .. }]));
-    assert_eq!(phase(&state), Some((1, WalkPhase::Acting)));
+    assert_eq!(phase(&state), Some((2, WalkPhase::Acting)));
     feed(
         &mut state,
         vec![Msg::ActionFinished(Ok(Outcome {
@@ -124,10 +142,10 @@ fn the_bad_rollout_runbook_walks_step_by_step() {
             duration: Duration::from_secs(3),
         }))],
     );
-    assert_eq!(phase(&state), Some((2, WalkPhase::Ready)));
+    assert_eq!(phase(&state), Some((3, WalkPhase::Ready)));
     assert!(matches!(state.mode, Mode::Runbook));
 
-    // 3. wait-until: the executor polls, up to the step's timeout.
+    // 4. wait-until: the executor polls, up to the step's timeout.
     let effects = enter(&mut state);
     assert_eq!(
         effects,
@@ -145,7 +163,7 @@ fn the_bad_rollout_runbook_walks_step_by_step() {
         )))],
     );
 
-    // 4. check: fails -> the walk stops there.
+    // 5. check: fails -> the walk stops there.
     let effects = enter(&mut state);
     assert!(matches!(
         effects.as_slice(),
@@ -158,7 +176,7 @@ fn the_bad_rollout_runbook_walks_step_by_step() {
             "1/3 pods ready".into(),
         )))],
     );
-    assert_eq!(phase(&state), Some((3, WalkPhase::Failed)));
+    assert_eq!(phase(&state), Some((4, WalkPhase::Failed)));
     assert!(
         enter(&mut state).is_empty(),
         "a failed walk runs nothing more"
@@ -170,7 +188,7 @@ fn the_bad_rollout_runbook_walks_step_by_step() {
         .unwrap_or_default();
     assert_eq!(
         log.last().map(String::as_str),
-        Some("[4/5] check pods-ready api: FAILED (1/3 pods ready)")
+        Some("[5/7] check pods-ready api: FAILED (1/3 pods ready)")
     );
 
     // Esc closes it.
@@ -179,15 +197,26 @@ fn the_bad_rollout_runbook_walks_step_by_step() {
     assert!(matches!(state.mode, Mode::Normal));
 }
 
+/// bad-rollout's first step: whether the page fires, read and said.
+fn past_the_observation(state: &mut opsdeck::core::state::State) {
+    enter(state);
+    feed(
+        state,
+        vec![Msg::ConditionEvaluated(Ok((true, "firing".into())))],
+    );
+    assert_eq!(phase(state), Some((1, WalkPhase::Ready)));
+}
+
 #[test]
 fn a_cancelled_confirmation_fails_the_step() {
     let mut state = platform();
     start(&mut state, "runbook bad-rollout", &[]);
+    past_the_observation(&mut state);
     enter(&mut state);
     enter(&mut state);
     feed(&mut state, vec![Msg::ActionPlanned(Ok(rollback_plan()))]);
     keys(&mut state, vec![code(KeyCode::Esc)]);
-    assert_eq!(phase(&state), Some((1, WalkPhase::Failed)));
+    assert_eq!(phase(&state), Some((2, WalkPhase::Failed)));
     assert!(matches!(state.mode, Mode::Runbook));
 }
 
@@ -246,6 +275,7 @@ fn ctrl_c_quits_from_the_runbook_dialog_and_its_confirmation() {
     assert!(matches!(state.mode, Mode::Runbook));
     assert_eq!(keys(&mut state, vec![ctrl_c()]), vec![Effect::Quit]);
 
+    past_the_observation(&mut state);
     enter(&mut state);
     enter(&mut state);
     feed(&mut state, vec![Msg::ActionPlanned(Ok(rollback_plan()))]);
