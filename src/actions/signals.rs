@@ -43,6 +43,18 @@ fn about_workload(a: &AlertRow, w: &WorkloadRef, slos: &[&Slo]) -> bool {
     }
 }
 
+/// The names of the alerts firing about `w` now; None when no Alertmanager answered.
+async fn firing_about(probes: &Probes, w: &WorkloadRef, slos: &[&Slo]) -> Option<Vec<String>> {
+    let (model, _) = probes.alerts().await.ok()?;
+    Some(
+        model
+            .unique()
+            .filter(|a| a.state == AlertState::Firing && about_workload(a, w, slos))
+            .map(|a| a.name().to_string())
+            .collect(),
+    )
+}
+
 fn burn_text(b: Option<f64>) -> String {
     b.map_or_else(
         || "no data".into(),
@@ -78,14 +90,7 @@ impl Watch {
                 burns.push(((*slo).clone(), burn));
             }
         }
-        let alerts = match probes.alerts().await {
-            Ok((model, _)) => model
-                .unique()
-                .filter(|a| a.state == AlertState::Firing && about_workload(a, w, &slos))
-                .map(|a| a.name().to_string())
-                .collect(),
-            Err(_) => vec![],
-        };
+        let alerts = firing_about(probes, w, &slos).await.unwrap_or_default();
         (!burns.is_empty() || !alerts.is_empty()).then(|| Watch {
             workload: w.clone(),
             slos: burns,
@@ -131,16 +136,9 @@ impl Watch {
             ));
         }
         let slos: Vec<&Slo> = self.slos.iter().map(|(s, _)| s).collect();
-        let firing: Vec<String> = match probes.alerts().await {
-            Ok((model, _)) => model
-                .unique()
-                .filter(|a| {
-                    a.state == AlertState::Firing && about_workload(a, &self.workload, &slos)
-                })
-                .map(|a| a.name().to_string())
-                .collect(),
-            Err(_) => self.alerts.clone(),
-        };
+        let firing = firing_about(probes, &self.workload, &slos)
+            .await
+            .unwrap_or_else(|| self.alerts.clone());
         for name in &self.alerts {
             let still = firing.contains(name);
             clear &= !still;

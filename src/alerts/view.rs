@@ -194,7 +194,6 @@ fn when(at: i64, now: i64) -> String {
 fn silence_health(s: &SilenceRow) -> Health {
     match s.state.as_str() {
         "active" => Health::Ok,
-        "pending" => Health::Pending,
         _ => Health::Pending,
     }
 }
