@@ -43,6 +43,7 @@ fn pod(i: usize) -> PodRow {
         containers: 1,
         restarts: (i % 5) as u32,
         last_restart: None,
+        last_exit: None,
         node: format!("pool-general-{}", i % 450),
         ip: format!("10.{}.{}.{}", i / 65_536, (i / 256) % 256, i % 256),
         created: NOW - 3_600,

@@ -109,6 +109,7 @@ fn enter_drills_from_workload_to_pods_to_logs_and_esc_comes_back() {
         namespace: "contentgen".into(),
         pod: "fact-checker-6d4b7c9f8-t3u4v".into(),
         container: None,
+        previous: false,
     };
     let session = state
         .panes

@@ -157,6 +157,7 @@ async fn pod_logs_follow_new_lines() {
         namespace: "contentgen".into(),
         pod,
         container: None,
+        previous: false,
     };
     spawn_log_follow(client.clone(), target, 7, ltx, token.clone());
     let mut received = 0;
@@ -173,6 +174,7 @@ async fn pod_logs_follow_new_lines() {
                 batches += 1;
             }
             LogEvent::Failed { reason, .. } => panic!("log stream failed: {reason}"),
+            LogEvent::Ended => panic!("a followed log never ends while its pod runs"),
         }
     }
     assert!(received >= 3, "received {received} lines");

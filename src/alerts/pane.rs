@@ -91,6 +91,7 @@ fn nav_of(a: &AlertRow) -> Nav {
             namespace: namespace.clone(),
             pod: name.clone(),
             container: None,
+            previous: false,
         }),
         About::Slo { name } => Nav::Slo(name.clone()),
         About::Queue { name } => Nav::Queue(name.clone()),

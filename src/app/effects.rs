@@ -17,6 +17,7 @@ use crate::cluster::logs::spawn_log_follow;
 use crate::cluster::source::{Namespaces, spawn_watches};
 use crate::config::Config;
 use crate::core::msg::{Effect, Msg};
+use crate::inspect::source::spawn_inspect;
 
 /// The tasks that feed State, and how to stop them.
 pub struct Runner {
@@ -70,6 +71,9 @@ impl Runner {
                     token.clone(),
                 );
                 self.logs = Some(token);
+            }
+            Effect::Inspect { object, session } => {
+                spawn_inspect(self.client.clone(), object, session, self.tx.clone());
             }
             Effect::Rewatch(namespaces) => {
                 self.watches.cancel();

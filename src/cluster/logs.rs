@@ -138,6 +138,8 @@ pub struct LogsView {
     pub top: usize,
     pub wrap: bool,
     pub state: LoadState,
+    /// A previous container's log, read to its end.
+    pub ended: bool,
 }
 
 impl LogsView {
@@ -151,6 +153,7 @@ impl LogsView {
             top: 0,
             wrap: false,
             state: LoadState::Loading,
+            ended: false,
         }
     }
 
@@ -162,6 +165,10 @@ impl LogsView {
                     self.buffer.push(line);
                 }
                 self.state = LoadState::Live;
+            }
+            LogEvent::Ended => {
+                self.state = LoadState::Live;
+                self.ended = true;
             }
             LogEvent::Failed { reason, retry_in } => {
                 self.state = LoadState::Stale {
@@ -199,6 +206,8 @@ impl LogsView {
 #[derive(Clone, Debug)]
 pub enum LogEvent {
     Lines(Vec<String>),
+    /// A previous container's log was read whole: nothing more comes.
+    Ended,
     /// The stream ended (the pod terminated); it is retried after the delay.
     Failed {
         reason: String,
@@ -244,10 +253,12 @@ async fn follow<M: From<LogMsg>>(
     let mut since_reconnect: Option<jiff::Timestamp> = None;
     let send = |event| tx.send(M::from(LogMsg { session, event }));
     loop {
+        // A previous container's log is whole and finished: read it all, once.
         let params = LogParams {
             container: target.container.clone(),
-            follow: true,
-            tail_lines: since_reconnect.is_none().then_some(INITIAL_TAIL),
+            follow: !target.previous,
+            previous: target.previous,
+            tail_lines: (since_reconnect.is_none() && !target.previous).then_some(INITIAL_TAIL),
             since_time: since_reconnect,
             ..LogParams::default()
         };
@@ -256,6 +267,10 @@ async fn follow<M: From<LogMsg>>(
                 let mut lines = std::pin::pin!(reader.lines());
                 loop {
                     let Some(first) = lines.next().await else {
+                        if target.previous {
+                            let _ = send(LogEvent::Ended).await;
+                            return;
+                        }
                         break "log stream ended".to_string();
                     };
                     let mut batch = Vec::new();

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::rows::{EventRow, HpaRow, NodeRow, PodRow, WorkloadRow};
+use super::rows::{EventRow, HpaRow, LastExit, NodeRow, PodRow, WorkloadRow};
 use super::store::{Keyed, Store};
 use crate::k8s::WorkloadKind;
 use crate::status::LoadState;
@@ -175,6 +175,10 @@ pub struct ClusterModel {
     pub restarts_by_workload: HashMap<String, u32>,
     /// Derived: pods per node.
     pub pods_by_node: HashMap<String, usize>,
+    /// Derived: each workload's newest container death among its pods ("namespace/name").
+    pub last_exit_by_workload: HashMap<String, LastExit>,
+    /// Moves when `last_exit_by_workload` changes (the overview's order follows it).
+    pub exits_revision: u64,
     derived_at: u64,
 }
 
@@ -280,16 +284,25 @@ impl ClusterModel {
         self.derived_at = self.pods.revision;
         self.restarts_by_workload.clear();
         self.pods_by_node.clear();
+        let mut exits: HashMap<String, LastExit> = HashMap::new();
         for (_, pod) in self.pods.iter() {
             if let Some(w) = &pod.workload {
-                *self
-                    .restarts_by_workload
-                    .entry(format!("{}/{}", pod.namespace, w))
-                    .or_default() += pod.restarts;
+                let key = format!("{}/{}", pod.namespace, w);
+                if let Some(exit) = &pod.last_exit {
+                    let newer = exits.get(&key).is_none_or(|e| e.finished < exit.finished);
+                    if newer {
+                        exits.insert(key.clone(), exit.clone());
+                    }
+                }
+                *self.restarts_by_workload.entry(key).or_default() += pod.restarts;
             }
             if !pod.node.is_empty() {
                 *self.pods_by_node.entry(pod.node.clone()).or_default() += 1;
             }
+        }
+        if exits != self.last_exit_by_workload {
+            self.last_exit_by_workload = exits;
+            self.exits_revision += 1;
         }
     }
 

@@ -12,8 +12,8 @@ use super::source::Namespaces;
 use super::store::Keyed;
 use super::view::{self, Events, Hpas, Nodes, Pods, Shown, Workloads};
 use super::{snapshot, tables};
-use crate::k8s::WorkloadKind;
 use crate::k8s::hpa::Scaler;
+use crate::k8s::{ObjectKind, ObjectRef, WorkloadKind};
 use crate::status::{Health, LoadState};
 use crate::ui::format::{age, stale_age_changes};
 use crate::ui::pane::{
@@ -320,6 +320,7 @@ impl ClusterPane {
             namespace: pod.namespace.clone(),
             pod: pod.name.clone(),
             container,
+            previous: false,
         }))
     }
 
@@ -421,6 +422,7 @@ impl Pane for ClusterPane {
                         namespace: e.namespace.clone(),
                         pod: name.to_string(),
                         container: None,
+                        previous: false,
                     }));
                 }
                 WorkloadKind::from_word(kind).map(|_| pods_of(&e.namespace, name))
@@ -450,6 +452,82 @@ impl Pane for ClusterPane {
             }
             _ => None,
         }
+    }
+
+    fn inspect(&self, v: ViewId) -> Option<ObjectRef> {
+        let c = &self.model;
+        match v {
+            OVERVIEW | WORKLOADS => {
+                let w = c.workloads.get(self.table(v)?.selected_slot()?)?;
+                Some(ObjectRef::namespaced(w.kind.into(), &w.namespace, &w.name))
+            }
+            PODS => {
+                let p = c.pods.get(self.pods.selected_slot()?)?;
+                Some(ObjectRef::namespaced(
+                    ObjectKind::Pod,
+                    &p.namespace,
+                    &p.name,
+                ))
+            }
+            NODES => Some(ObjectRef::node(
+                &c.nodes.get(self.nodes.selected_slot()?)?.name,
+            )),
+            HPAS => {
+                let h = c.hpas.get(self.hpas.selected_slot()?)?;
+                Some(ObjectRef::namespaced(
+                    ObjectKind::Hpa,
+                    &h.namespace,
+                    &h.name,
+                ))
+            }
+            EVENTS => {
+                // What the event is about, with all its events; the event itself when it is
+                // about a kind the console does not describe (a ReplicaSet).
+                let e = c.events.get(self.events.selected_slot()?)?;
+                let (kind, name) = e.object.split_once('/').unwrap_or(("", ""));
+                Some(match ObjectKind::from_api_kind(kind) {
+                    Some(ObjectKind::Node) => ObjectRef::node(name),
+                    Some(k) => ObjectRef::namespaced(k, &e.namespace, name),
+                    None => ObjectRef::namespaced(ObjectKind::Event, &e.namespace, &e.name),
+                })
+            }
+            LOGS => {
+                let l = self.logs.as_ref()?;
+                Some(ObjectRef::namespaced(
+                    ObjectKind::Pod,
+                    &l.target.namespace,
+                    &l.target.pod,
+                ))
+            }
+            _ => None,
+        }
+    }
+
+    fn scroll(&mut self, v: ViewId, delta: isize, page: usize) -> bool {
+        if v != LOGS {
+            return false;
+        }
+        self.scroll_logs(delta, page);
+        true
+    }
+
+    fn search(&self, v: ViewId) -> Option<String> {
+        (v == LOGS).then(|| {
+            self.logs
+                .as_ref()
+                .map(|l| l.buffer.filter().to_string())
+                .unwrap_or_default()
+        })
+    }
+
+    fn set_search(&mut self, v: ViewId, text: &str, _page: usize) -> bool {
+        if v != LOGS {
+            return false;
+        }
+        if let Some(l) = self.logs.as_mut() {
+            l.buffer.set_filter(text);
+        }
+        true
     }
 
     fn in_full(

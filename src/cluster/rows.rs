@@ -42,6 +42,8 @@ pub struct PodRow {
     pub restarts: u32,
     /// When the last container restart started (unix seconds), for "5 (10s ago)".
     pub last_restart: Option<i64>,
+    /// Why a container last died: the newest `lastState.terminated` ("OOMKilled", 137).
+    pub last_exit: Option<LastExit>,
     pub node: String,
     pub ip: String,
     pub created: i64,
@@ -61,19 +63,19 @@ impl PodRow {
             .iter()
             .map(|c| c.restart_count.max(0) as u32)
             .sum();
-        let last_restart = status
+        let last_exit = status
             .container_statuses
             .iter()
             .filter_map(|c| {
-                c.last_state
-                    .as_ref()?
-                    .terminated
-                    .as_ref()?
-                    .finished_at
-                    .as_ref()
+                let t = c.last_state.as_ref()?.terminated.as_ref()?;
+                Some(LastExit {
+                    reason: t.reason.clone().unwrap_or_else(|| "Error".into()),
+                    exit_code: t.exit_code.unwrap_or_default(),
+                    finished: t.finished_at.as_ref().map(|f| f.0.as_second()),
+                })
             })
-            .map(|t| t.0.as_second())
-            .max();
+            .max_by_key(|e| e.finished);
+        let last_restart = last_exit.as_ref().and_then(|e| e.finished);
         let display = pod_status(pod);
         let health = match display.as_str() {
             "Running" if ready == containers => Health::Ok,
@@ -91,11 +93,31 @@ impl PodRow {
             containers,
             restarts,
             last_restart,
+            last_exit,
             node: spec.node_name.unwrap_or_default(),
             ip: status.pod_ip.unwrap_or_default(),
             created: secs(&meta.creation_timestamp).unwrap_or_default(),
             container_names: spec.containers.into_iter().map(|c| c.name).collect(),
             health,
+        }
+    }
+}
+
+/// How a container last died: kubectl describe's "Last State: Terminated".
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct LastExit {
+    pub reason: String,
+    pub exit_code: i32,
+    /// Unix seconds.
+    pub finished: Option<i64>,
+}
+
+impl LastExit {
+    /// "OOMKilled 2m ago" (`now`: unix seconds).
+    pub fn label(&self, now: i64) -> String {
+        match self.finished {
+            Some(at) => format!("{} {} ago", self.reason, crate::ui::format::age(now - at)),
+            None => self.reason.clone(),
         }
     }
 }

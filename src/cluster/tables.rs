@@ -5,22 +5,29 @@
 use std::cmp::Ordering;
 
 use super::model::ClusterModel;
-use super::rows::PodRow;
+use super::rows::{PodRow, WorkloadRow};
 use super::store::{Keyed, Store};
 use crate::ui::pane::Scope;
 use crate::ui::table_state::{TableState, matches};
 
-/// The overview's workloads: worst first.
+/// The overview's workloads: worst first; among equals, the one whose pods died last (an
+/// OOMKill a minute ago before a healthy neighbour).
 pub fn overview(table: &mut TableState, c: &ClusterModel) {
+    let died = |w: &WorkloadRow| {
+        c.last_exit_by_workload
+            .get(&format!("{}/{}", w.namespace, w.name))
+            .map(|e| e.finished.unwrap_or(0))
+    };
     rebuild(
         table,
         &c.workloads,
         c.workloads.revision,
-        String::new(),
+        format!("exits {}", c.exits_revision),
         |w, f| matches(&w.name, f) || matches(&w.namespace, f),
         |a, b| {
             b.health
                 .cmp(&a.health)
+                .then_with(|| died(b).cmp(&died(a)))
                 .then_with(|| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)))
         },
     );

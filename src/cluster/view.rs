@@ -11,13 +11,14 @@ use super::logs::LogsView;
 use super::model::{ClusterModel, Resource};
 use std::collections::BTreeMap;
 
-use super::rows::{HpaRow, PodRow, WorkloadRow};
+use super::rows::{HpaRow, LastExit, PodRow, WorkloadRow};
 use crate::ui::format::age;
 use crate::ui::pane::Scope;
 use crate::ui::table::{
     Cell, Column, Ctx, Row, TableRows, block, col, draw_table, fill, give, pane_title,
 };
 use crate::ui::table_state::TableState;
+use crate::ui::text::highlight;
 
 const WORKLOAD_RESOURCES: &[Resource] = &[Resource::Deployments, Resource::StatefulSets];
 
@@ -90,7 +91,7 @@ impl TableRows for Workloads<'_> {
                 fill("ROLLOUT", 8)
             },
             col("REV", 3, 4),
-            col("RESTARTS", 8, 8),
+            col("RESTARTS", 8, 18),
         ]);
         if wide {
             columns.extend([
@@ -128,7 +129,7 @@ fn workload_cells(ctx: &Ctx, shown: Shown, w: &WorkloadRow, wide: bool) -> Vec<C
         Cell::from(format!("{}/{}", w.ready, w.desired)),
         Cell::from(w.rollout.label()),
         Cell::from(w.revision.as_str()),
-        warn_if(ctx, restarts > 0, restarts.to_string()),
+        warn_if(ctx, restarts > 0, restarts_and_exit(shown, w, restarts)),
     ]);
     if wide {
         cells.extend([
@@ -139,6 +140,15 @@ fn workload_cells(ctx: &Ctx, shown: Shown, w: &WorkloadRow, wide: bool) -> Vec<C
         ]);
     }
     cells
+}
+
+/// "6 OOMKilled": the restarts and why its pods last died.
+fn restarts_and_exit(shown: Shown, w: &WorkloadRow, restarts: u32) -> String {
+    let key = format!("{}/{}", w.namespace, w.name);
+    match shown.model.last_exit_by_workload.get(&key) {
+        Some(e) if restarts > 0 => format!("{restarts} {}", e.reason),
+        _ => restarts.to_string(),
+    }
 }
 
 pub fn workloads_title(
@@ -185,9 +195,19 @@ impl TableRows for Pods<'_> {
         columns.extend([
             col("READY", 5, 5),
             col("STATUS", 7, 24),
-            col("RESTARTS", 8, 20),
-            col("AGE", 3, 5),
+            // Narrow, it says why the pod last died ("6 OOMKilled") and gives way before
+            // the name does.
+            if wide {
+                col("RESTARTS", 8, 20)
+            } else {
+                give("RESTARTS", 8, 20)
+            },
         ]);
+        // Why a container last died: its own column when wide, else beside the count.
+        if wide {
+            columns.push(col("LAST EXIT", 9, 28));
+        }
+        columns.push(col("AGE", 3, 5));
         if wide {
             columns.extend([col("IP", 7, 15), fill("NODE", 8)]);
         }
@@ -201,10 +221,10 @@ impl TableRows for Pods<'_> {
 }
 
 fn pod_cells(ctx: &Ctx, shown: Shown, p: &PodRow, wide: bool) -> Vec<Cell> {
-    let restarts = if wide {
-        restarts_label(ctx, p.restarts, p.last_restart)
-    } else {
-        p.restarts.to_string()
+    let restarts = match (&p.last_exit, wide) {
+        (_, true) => restarts_label(ctx, p.restarts, p.last_restart),
+        (Some(e), false) if p.restarts > 0 => format!("{} {}", p.restarts, e.reason),
+        _ => p.restarts.to_string(),
     };
     let mut cells = vec![];
     if wide || shown.many_namespaces {
@@ -215,12 +235,27 @@ fn pod_cells(ctx: &Ctx, shown: Shown, p: &PodRow, wide: bool) -> Vec<Cell> {
         Cell::from(format!("{}/{}", p.ready, p.containers)),
         Cell::health(ctx, p.health, p.status.as_str()),
         warn_if(ctx, p.restarts > 0, restarts),
-        Cell::from(age(ctx.now - p.created)),
     ]);
+    if wide {
+        cells.push(last_exit_cell(ctx, p.last_exit.as_ref()));
+    }
+    cells.push(Cell::from(age(ctx.now - p.created)));
     if wide {
         cells.extend([Cell::from(p.ip.as_str()), Cell::from(p.node.as_str())]);
     }
     cells
+}
+
+/// "OOMKilled (137) 2m ago"; OOM kills and errors in the warning colour.
+fn last_exit_cell(ctx: &Ctx, exit: Option<&LastExit>) -> Cell {
+    let Some(e) = exit else {
+        return Cell::from("");
+    };
+    let text = match e.finished {
+        Some(at) => format!("{} ({}) {} ago", e.reason, e.exit_code, age(ctx.now - at)),
+        None => format!("{} ({})", e.reason, e.exit_code),
+    };
+    warn_if(ctx, e.reason != "Completed", text)
 }
 
 pub fn pods_title(
@@ -430,7 +465,11 @@ pub fn draw_logs(frame: &mut Frame, area: Rect, logs: &LogsView, ctx: &Ctx) {
         logs.buffer.filter(),
         &logs.state,
     );
-    let mode = if logs.follow { "following" } else { "paused" };
+    let mode = match (logs.target.previous, logs.follow) {
+        (true, _) => "previous container (p: current)",
+        (false, true) => "following",
+        (false, false) => "paused",
+    };
     // The mode goes first: it must stay when a long stale reason is cut.
     title
         .spans
@@ -438,30 +477,11 @@ pub fn draw_logs(frame: &mut Frame, area: Rect, logs: &LogsView, ctx: &Ctx) {
     let filter = logs.buffer.filter();
     let lines: Vec<Line> = (top..(top + height).min(len))
         .filter_map(|i| logs.buffer.visible(i))
-        .map(|l| highlight(l, filter, ctx))
+        .map(|l| highlight(l, filter, ctx.theme.matched))
         .collect();
     let mut para = Paragraph::new(lines).block(block(ctx, title, area));
     if logs.wrap {
         para = para.wrap(Wrap { trim: false });
     }
     frame.render_widget(para, area);
-}
-
-/// The filter's matches marked in a log line.
-fn highlight<'a>(line: &'a str, lowered: &str, ctx: &Ctx) -> Line<'a> {
-    if lowered.is_empty() || !line.is_ascii() {
-        return Line::raw(line);
-    }
-    let lower = line.to_ascii_lowercase();
-    let mut spans = Vec::new();
-    let mut at = 0;
-    while let Some(found) = lower[at..].find(lowered) {
-        let start = at + found;
-        let end = start + lowered.len();
-        spans.push(Span::raw(&line[at..start]));
-        spans.push(Span::styled(&line[start..end], ctx.theme.matched));
-        at = end;
-    }
-    spans.push(Span::raw(&line[at..]));
-    Line::from(spans)
 }

@@ -20,6 +20,16 @@ pub enum Action {
     Logs,
     ToggleFollow,
     ToggleWrap,
+    /// The selected object as `kubectl describe` shows it (again: read it anew).
+    Describe,
+    /// The selected object's YAML.
+    Yaml,
+    /// A pod's log: the previous container's (the crash's last lines) and back.
+    PreviousLog,
+    /// YAML: show or hide `metadata.managedFields`.
+    ManagedFields,
+    NextMatch,
+    PreviousMatch,
     Namespaces,
     /// The selected row (and its pane's state) in full: what a cut cell said.
     InFull,
@@ -47,7 +57,25 @@ impl Action {
         (Action::InFull, "in-full", "the row in full"),
         (Action::Logs, "logs", "logs of the selected pod"),
         (Action::ToggleFollow, "follow", "follow the log on/off"),
-        (Action::ToggleWrap, "wrap", "wrap log lines on/off"),
+        (Action::ToggleWrap, "wrap", "wrap lines on/off"),
+        (Action::Describe, "describe", "describe the object"),
+        (Action::Yaml, "yaml", "the object's YAML"),
+        (
+            Action::PreviousLog,
+            "previous",
+            "log: previous container's / current",
+        ),
+        (
+            Action::ManagedFields,
+            "managed-fields",
+            "YAML: managed fields on/off",
+        ),
+        (Action::NextMatch, "next-match", "next match of the search"),
+        (
+            Action::PreviousMatch,
+            "previous-match",
+            "previous match of the search",
+        ),
         (Action::Namespaces, "namespaces", "choose namespaces"),
         (Action::Prefill("restart"), "restart", "restart a workload"),
         (Action::Prefill("scale"), "scale", "scale a workload"),

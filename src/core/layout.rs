@@ -5,9 +5,9 @@
 use ratatui::layout::Rect;
 
 use super::panes::Panes;
-use crate::cluster::pane::{LOGS, OVERVIEW};
+use crate::cluster::pane::OVERVIEW;
 use crate::ui::layout::{OverviewAreas, overview_split, regions};
-use crate::ui::pane::{Band, ViewId};
+use crate::ui::pane::{Band, Layer, ViewId};
 
 /// The body of a `width` x `height` screen (between header and footer).
 pub fn body(width: u16, height: u16) -> Rect {
@@ -31,7 +31,12 @@ pub fn page(panes: &Panes, view: ViewId, width: u16, height: u16) -> usize {
     } else {
         panes.owner(view).map_or(body, |p| p.table_area(view, body))
     };
-    // Borders (2) and the column header (1); logs have no header.
-    let chrome = if view == LOGS { 2 } else { 3 };
+    // Borders (2) and the column header (1); text (logs, describe, YAML) has no header.
+    let text = panes
+        .all()
+        .iter()
+        .flat_map(|p| p.views())
+        .any(|v| v.id == view && v.layer == Layer::Logs);
+    let chrome = if text { 2 } else { 3 };
     usize::from(area.height.saturating_sub(chrome)).max(1)
 }

@@ -49,6 +49,11 @@ pub enum Effect {
         session: u64,
     },
     StopLogs,
+    /// Fetch an object and render its describe and YAML; the answer carries `session`.
+    Inspect {
+        object: crate::k8s::ObjectRef,
+        session: u64,
+    },
     /// Restart every watch on other namespaces.
     Rewatch(Namespaces),
     /// Ask the executor for a plan (live state, permission, dry run).

@@ -13,6 +13,8 @@ use crate::cost::model::CostMsg;
 use crate::cost::pane::CostPane;
 use crate::health::HealthMsg;
 use crate::health::pane::HealthPane;
+use crate::inspect::InspectMsg;
+use crate::inspect::pane::InspectPane;
 use crate::queues::QueueMsg;
 use crate::queues::pane::QueuePane;
 use crate::slo::pane::SloPane;
@@ -28,6 +30,7 @@ pub fn views() -> Vec<ViewSpec> {
         crate::cost::pane::VIEWS,
         crate::alerts::pane::VIEWS,
         crate::health::pane::VIEWS,
+        crate::inspect::pane::VIEWS,
     ]
     .concat()
 }
@@ -41,6 +44,8 @@ pub struct Panes {
     pub cost: CostPane,
     pub alerts: AlertsPane,
     pub health: HealthPane,
+    /// The object being described or shown as YAML.
+    pub inspect: InspectPane,
 }
 
 /// What the panes' sources send.
@@ -53,10 +58,11 @@ pub enum PaneMsg {
     Cost(CostMsg),
     Alerts(AlertMsg),
     Health(HealthMsg),
+    Inspect(InspectMsg),
 }
 
 impl Panes {
-    pub fn all(&self) -> [&dyn Pane; 6] {
+    pub fn all(&self) -> [&dyn Pane; 7] {
         [
             &self.cluster,
             &self.queues,
@@ -64,10 +70,11 @@ impl Panes {
             &self.cost,
             &self.alerts,
             &self.health,
+            &self.inspect,
         ]
     }
 
-    pub fn all_mut(&mut self) -> [&mut dyn Pane; 6] {
+    pub fn all_mut(&mut self) -> [&mut dyn Pane; 7] {
         [
             &mut self.cluster,
             &mut self.queues,
@@ -75,6 +82,7 @@ impl Panes {
             &mut self.cost,
             &mut self.alerts,
             &mut self.health,
+            &mut self.inspect,
         ]
     }
 
@@ -126,6 +134,7 @@ impl Panes {
                 self.health.apply(&m);
                 shows(&self.health, overview)
             }
+            PaneMsg::Inspect(m) => self.inspect.apply(m, now) && shows(&self.inspect, false),
         }
     }
 }
@@ -166,6 +175,12 @@ impl From<CostMsg> for PaneMsg {
 impl From<AlertMsg> for PaneMsg {
     fn from(m: AlertMsg) -> Self {
         PaneMsg::Alerts(m)
+    }
+}
+
+impl From<InspectMsg> for PaneMsg {
+    fn from(m: InspectMsg) -> Self {
+        PaneMsg::Inspect(m)
     }
 }
 

@@ -4,8 +4,10 @@
 
 pub mod hpa;
 pub mod kind;
+pub mod object;
 pub mod rollout;
 pub mod wire;
 
 pub use kind::WorkloadKind;
+pub use object::{ObjectKind, ObjectRef};
 pub use rollout::Rollout;

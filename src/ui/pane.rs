@@ -14,7 +14,7 @@ use ratatui::text::Span;
 use super::snapshot::{PaneSnapshot, Source};
 use super::table::Ctx;
 use super::table_state::TableState;
-use crate::k8s::WorkloadKind;
+use crate::k8s::{ObjectRef, WorkloadKind};
 use crate::status::Health;
 
 /// A view's identity: its name, which is also its keymap action.
@@ -68,6 +68,9 @@ pub struct LogTarget {
     pub namespace: String,
     pub pod: String,
     pub container: Option<String>,
+    /// The previous container's log (`kubectl logs --previous`): what it printed before it
+    /// last died. Read once; it does not grow.
+    pub previous: bool,
 }
 
 /// What a drill-down (enter) asks the console to show.
@@ -166,6 +169,27 @@ pub trait Pane {
     /// The selected row as an action target.
     fn selected(&self, _view: ViewId) -> Option<Target> {
         None
+    }
+
+    /// The Kubernetes object the selected row is about, for `d` (describe) and `y` (YAML).
+    fn inspect(&self, _view: ViewId) -> Option<ObjectRef> {
+        None
+    }
+
+    /// Scrolls a view of text (a log, a describe) by `delta` lines, `page` shown; false when
+    /// the view is not text (its table moves instead).
+    fn scroll(&mut self, _view: ViewId, _delta: isize, _page: usize) -> bool {
+        false
+    }
+
+    /// The search or filter typed in a view of text (None: the view is not text).
+    fn search(&self, _view: ViewId) -> Option<String> {
+        None
+    }
+
+    /// Sets a text view's search or filter; false when the view is not text.
+    fn set_search(&mut self, _view: ViewId, _text: &str, _page: usize) -> bool {
+        false
     }
 
     /// The selected row in full (column, whole text), and the view's title with its source's

@@ -126,6 +126,26 @@ fn split_at_width(text: &str, max: usize) -> usize {
     text.len()
 }
 
+/// The matches of `lowered` (a lower-case needle) marked in a line of text (a log, a YAML
+/// document): case-insensitive for ASCII lines.
+pub fn highlight<'a>(line: &'a str, lowered: &str, matched: Style) -> Line<'a> {
+    if lowered.is_empty() || !line.is_ascii() {
+        return Line::raw(line);
+    }
+    let lower = line.to_ascii_lowercase();
+    let mut spans = Vec::new();
+    let mut at = 0;
+    while let Some(found) = lower[at..].find(lowered) {
+        let start = at + found;
+        let end = start + lowered.len();
+        spans.push(Span::raw(&line[at..start]));
+        spans.push(Span::styled(&line[start..end], matched));
+        at = end;
+    }
+    spans.push(Span::raw(&line[at..]));
+    Line::from(spans)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -109,11 +109,24 @@ fn prompt<'a>(ctx: &Ctx, sigil: &'a str, text: &str) -> Line<'a> {
 /// A few keys for the current view, from the keymap itself.
 fn hints<'a>(state: &State, ctx: &Ctx) -> Line<'a> {
     let layer = state.spec(state.view()).map_or(Layer::Table, |v| v.layer);
-    let wanted: &[(Action, &str)] = if layer == Layer::Logs {
+    let inspecting = crate::inspect::pane::face(state.view()).is_some();
+    let wanted: &[(Action, &str)] = if inspecting {
+        &[
+            (Action::Describe, "describe"),
+            (Action::Yaml, "yaml"),
+            (Action::Filter, "search"),
+            (Action::NextMatch, "next"),
+            (Action::ToggleWrap, "wrap"),
+            (Action::Back, "back"),
+            (Action::Help, "help"),
+        ]
+    } else if layer == Layer::Logs {
         &[
             (Action::ToggleFollow, "follow"),
             (Action::Filter, "filter"),
             (Action::ToggleWrap, "wrap"),
+            (Action::PreviousLog, "previous"),
+            (Action::Describe, "describe"),
             (Action::Back, "back"),
             (Action::Help, "help"),
         ]

@@ -12,6 +12,7 @@ use super::super::state::{Mode, State};
 use crate::actions::verbs::VERBS;
 use crate::actions::view as action_view;
 use crate::ui::dialog::Dialog;
+use crate::ui::pane::Layer;
 use crate::ui::table::Ctx;
 use crate::ui::text::{cut, wrap};
 
@@ -38,10 +39,13 @@ pub fn draw(frame: &mut Frame, body: Rect, state: &State, ctx: &Ctx) {
 }
 
 /// The keys, generated from the keymap (what you see is what is bound), one entry per action
-/// with its keys from every layer, in two columns; then every `:` word, from the registry.
+/// with its keys in the current view's layer and the global one (what works here), in two
+/// columns; then every `:` word, from the registry.
 fn draw_help(frame: &mut Frame, body: Rect, state: &State, ctx: &Ctx) {
+    let layer = state.spec(state.view()).map_or(Layer::Table, |v| v.layer);
     let mut by_action: BTreeMap<usize, (Action, Vec<String>)> = BTreeMap::new();
-    for bindings in state.keymap.layers.values() {
+    let here = [Layer::Global, layer];
+    for bindings in here.iter().filter_map(|l| state.keymap.layers.get(l)) {
         for (key, action) in bindings {
             let label = key.label();
             let entry = by_action

@@ -9,6 +9,8 @@ use super::super::msg::Effect;
 use super::super::state::{Mode, State};
 use super::{actions, nav, picker, runbook};
 use crate::cluster::pane::LOGS;
+use crate::inspect::document::Face;
+use crate::inspect::pane::{YAML, face};
 use crate::ui::pane::Layer;
 
 pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
@@ -88,7 +90,21 @@ pub fn perform(state: &mut State, action: Action) -> Vec<Effect> {
             state.panes.cluster.toggle_follow(rows.unsigned_abs())
         }
         Action::ToggleWrap if view == LOGS => state.panes.cluster.toggle_wrap(),
+        Action::ToggleWrap if face(view).is_some() => state.panes.inspect.toggle_wrap(),
         Action::ToggleFollow | Action::ToggleWrap => {}
+        Action::Describe => return nav::inspect(state, Face::Describe),
+        Action::Yaml => return nav::inspect(state, Face::Yaml),
+        Action::PreviousLog if view == LOGS => return nav::previous_log(state),
+        Action::ManagedFields if view == YAML => state.panes.inspect.toggle_managed(),
+        Action::NextMatch | Action::PreviousMatch if face(view).is_some() => {
+            let forward = action == Action::NextMatch;
+            state
+                .panes
+                .inspect
+                .next_match(view, forward, rows.unsigned_abs());
+        }
+        Action::PreviousLog | Action::ManagedFields | Action::NextMatch | Action::PreviousMatch => {
+        }
         Action::Namespaces => picker::open(state),
         Action::Goto(v) => return nav::goto(state, v),
         Action::Prefill(verb) => match actions::prefill(state, verb) {

@@ -6,36 +6,31 @@ use super::super::msg::Effect;
 use super::super::state::{Screen, State};
 use crate::cluster::pane::{LOGS, OVERVIEW, PODS};
 use crate::cluster::source::Namespaces;
+use crate::inspect::document::Face;
+use crate::inspect::pane::{face, view_of};
 use crate::ui::pane::{LogTarget, Nav, Scope, ViewId};
 
 pub fn current_filter(state: &State) -> String {
     let view = state.view();
-    if view == LOGS {
-        return state
-            .panes
-            .cluster
-            .logs
-            .as_ref()
-            .map(|l| l.buffer.filter().to_string())
-            .unwrap_or_default();
-    }
-    state
-        .panes
-        .owner(view)
-        .and_then(|p| p.table(view))
-        .map(|t| t.filter.clone())
+    let Some(pane) = state.panes.owner(view) else {
+        return String::new();
+    };
+    pane.search(view)
+        .or_else(|| pane.table(view).map(|t| t.filter.clone()))
         .unwrap_or_default()
 }
 
+/// The table's filter, or a text view's search (a log's filter).
 pub fn set_filter(state: &mut State, text: &str) {
     let view = state.view();
-    if view == LOGS {
-        if let Some(l) = state.panes.cluster.logs.as_mut() {
-            l.buffer.set_filter(text);
-        }
+    let rows = page(&state.panes, view, state.width, state.height);
+    let Some(pane) = state.panes.owner_mut(view) else {
+        return;
+    };
+    if pane.set_search(view, text, rows) {
         return;
     }
-    if let Some(t) = state.panes.owner_mut(view).and_then(|p| p.table_mut(view)) {
+    if let Some(t) = pane.table_mut(view) {
         t.filter = text.to_string();
         t.selected = 0;
         t.offset = 0;
@@ -56,7 +51,16 @@ pub fn back(state: &mut State) -> Vec<Effect> {
         return vec![];
     }
     let left = state.stack.pop().map(|s| s.view);
-    if left == Some(LOGS) {
+    left_views(state, left)
+}
+
+/// Lets go of what a view left behind holds: a log's stream, an object's text (unless the
+/// view now shown is still about it).
+fn left_views(state: &mut State, left: Option<ViewId>) -> Vec<Effect> {
+    if face(state.view()).is_none() {
+        state.panes.inspect.close();
+    }
+    if left == Some(LOGS) && state.view() != LOGS {
         state.panes.cluster.close_logs();
         return vec![Effect::StopLogs];
     }
@@ -65,26 +69,24 @@ pub fn back(state: &mut State) -> Vec<Effect> {
 
 /// A view from anywhere: the overview, then it (the overview is always one esc away).
 pub fn goto(state: &mut State, view: ViewId) -> Vec<Effect> {
-    let leaving_logs = state.view() == LOGS;
+    let was_reading_logs = state.stack.iter().any(|s| s.view == LOGS);
     state.stack.truncate(1);
     if view != OVERVIEW {
         state.stack.push(Screen::of(view));
     }
-    if leaving_logs {
-        state.panes.cluster.close_logs();
-        return vec![Effect::StopLogs];
-    }
-    vec![]
+    left_views(state, was_reading_logs.then_some(LOGS))
 }
 
 pub fn move_selection(state: &mut State, delta: isize) {
     let view = state.view();
     let rows = page(&state.panes, view, state.width, state.height);
-    if view == LOGS {
-        state.panes.cluster.scroll_logs(delta, rows);
+    let Some(pane) = state.panes.owner_mut(view) else {
+        return;
+    };
+    if pane.scroll(view, delta, rows) {
         return;
     }
-    if let Some(t) = state.panes.owner_mut(view).and_then(|p| p.table_mut(view)) {
+    if let Some(t) = pane.table_mut(view) {
         t.move_by(delta);
         t.scroll_into_view(rows);
     }
@@ -147,6 +149,48 @@ fn push_pods(state: &mut State, scope: Scope) {
 fn open_logs(state: &mut State, target: LogTarget) -> Vec<Effect> {
     let session = state.panes.cluster.open_logs(target.clone());
     state.stack.push(Screen::of(LOGS));
+    vec![Effect::StopLogs, Effect::FollowLogs { target, session }]
+}
+
+/// `d` / `y`: the selected row's object (or the pod whose log is read) described or as YAML.
+/// On a describe or YAML view, the other face of the same object, or, pressed again, the
+/// object read anew.
+pub fn inspect(state: &mut State, wanted: Face) -> Vec<Effect> {
+    let view = state.view();
+    if let Some(shown) = face(view) {
+        let object = state.panes.inspect.doc.as_ref().map(|d| d.object.clone());
+        if shown != wanted {
+            if let Some(top) = state.stack.last_mut() {
+                top.view = view_of(wanted);
+            }
+            return vec![];
+        }
+        return match object {
+            Some(object) => {
+                let session = state.panes.inspect.open(object.clone());
+                vec![Effect::Inspect { object, session }]
+            }
+            None => vec![],
+        };
+    }
+    let object = state.panes.owner(view).and_then(|p| p.inspect(view));
+    let Some(object) = object else {
+        state.flash = Some("select a workload, pod, node, HPA or event to inspect".into());
+        return vec![];
+    };
+    let session = state.panes.inspect.open(object.clone());
+    state.stack.push(Screen::of(view_of(wanted)));
+    vec![Effect::Inspect { object, session }]
+}
+
+/// `p` in a pod's log: the previous container's log (what it printed before it died), or
+/// back to the current one.
+pub fn previous_log(state: &mut State) -> Vec<Effect> {
+    let Some(mut target) = state.panes.cluster.logs.as_ref().map(|l| l.target.clone()) else {
+        return vec![];
+    };
+    target.previous = !target.previous;
+    let session = state.panes.cluster.open_logs(target.clone());
     vec![Effect::StopLogs, Effect::FollowLogs { target, session }]
 }
 
