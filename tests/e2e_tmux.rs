@@ -463,3 +463,49 @@ fn demo_help_tab_completion_and_a_row_in_full() {
     t.keys(&["Enter"]);
     t.wait_dead(Duration::from_secs(10));
 }
+
+#[test]
+fn demo_crashloop_why_it_died_is_one_key_away() {
+    let t = Tmux::start("inspect", 80, 24, &["demo", "--scenario", "crashloop"], &[]);
+    t.wait_for("the overview", STARTUP, |s| s.contains("Workloads"));
+    t.literal(":pods");
+    t.keys(&["Enter"]);
+    t.wait_for("the pods view", STARTUP, |s| s.contains("Pods ["));
+    // Pods filter by why they last died; the row says it beside the restarts.
+    t.literal("/oomkilled");
+    t.keys(&["Enter"]);
+    t.wait_for("a pod that was OOMKilled", Duration::from_secs(40), |s| {
+        s.contains("fact-checker-") && s.contains("OOMKil")
+    });
+    t.keys(&["d"]);
+    t.wait_for("its describe", STARTUP, |s| {
+        s.contains("Describe ›") && s.contains("Name:") && s.contains("fact-checker-")
+    });
+    t.literal("/last state");
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("the last termination", STARTUP, |s| {
+        s.contains("Last State:") && s.contains("OOMKilled") && s.contains("137")
+    });
+    assert!(screen.contains("Exit Code:"), "{screen}");
+    t.keys(&["y"]);
+    t.wait_for("its YAML", STARTUP, |s| {
+        s.contains("YAML ›") && s.contains("apiVersion: v1") && s.contains("kind: Pod")
+    });
+    // Esc clears the search first, as it clears a table's filter, then goes back.
+    t.keys(&["Escape"]);
+    t.wait_for("the search cleared", STARTUP, |s| {
+        !s.contains("/last state")
+    });
+    t.keys(&["Escape"]);
+    t.wait_for("back to pods", STARTUP, |s| s.contains("Pods ["));
+    t.keys(&["l"]);
+    t.wait_for("its log", STARTUP, |s| s.contains("Logs ›"));
+    t.keys(&["p"]);
+    t.wait_for("the previous container's last lines", STARTUP, |s| {
+        s.contains("previous container") && s.contains("Killed")
+    });
+    t.literal(":q");
+    t.keys(&["Enter"]);
+    t.wait_dead(Duration::from_secs(10));
+    assert_eq!(t.file("status").trim(), "0", "clean exit");
+}

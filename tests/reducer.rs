@@ -956,3 +956,159 @@ fn a_queue_shows_its_consumers_autoscaler_as_it_changes() {
     assert_eq!(scaler(&state).as_deref(), Some("2..20 12"));
     assert!(state.dirty, "the queues view shows the autoscaler");
 }
+
+// ---------------------------------------------------------------- inspect
+
+#[test]
+fn d_on_a_pod_fetches_it_and_its_text_arrives_for_that_session_only() {
+    use opsdeck::inspect::pane::{DESCRIBE, YAML};
+    use opsdeck::k8s::{ObjectKind, ObjectRef};
+    let mut state = platform();
+    open_view(&mut state, "pods");
+    keys(&mut state, typed_filter("q1r2s"));
+    let effects = keys(&mut state, vec![key('d')]);
+    let object = ObjectRef::namespaced(
+        ObjectKind::Pod,
+        "contentgen",
+        "fact-checker-6d4b7c9f8-q1r2s",
+    );
+    assert!(
+        matches!(&effects[..], [Effect::Inspect { object: o, .. }] if *o == object),
+        "{effects:?}"
+    );
+    assert_eq!(state.view(), DESCRIBE);
+    // An answer for another session is not this object's.
+    feed(
+        &mut state,
+        vec![Msg::from(opsdeck::inspect::InspectMsg {
+            session: 999,
+            result: Err("late".into()),
+        })],
+    );
+    let doc = state.panes.inspect.doc.as_ref().expect("a document");
+    assert_eq!(doc.state, opsdeck::status::LoadState::Loading);
+
+    let mut state = platform();
+    with_described_pod(&mut state);
+    let doc = state.panes.inspect.doc.as_ref().expect("a document");
+    assert!(doc.text.describe.iter().any(|l| l.contains("OOMKilled")));
+    // y shows the same object's YAML without a new fetch; d again reads it anew.
+    assert!(keys(&mut state, vec![key('y')]).is_empty());
+    assert_eq!(state.view(), YAML);
+    let again = keys(&mut state, vec![key('y')]);
+    assert!(matches!(&again[..], [Effect::Inspect { .. }]), "{again:?}");
+    let doc = state
+        .panes
+        .inspect
+        .doc
+        .as_ref()
+        .expect("kept while it is read anew");
+    assert!(!doc.text.yaml.is_empty());
+    // m shows managed fields; esc goes back to the pods and lets the text go.
+    keys(&mut state, vec![key('m')]);
+    assert!(state.panes.inspect.doc.as_ref().unwrap().managed);
+    keys(&mut state, vec![code(KeyCode::Esc)]);
+    assert_eq!(state.view(), PODS);
+    assert!(state.panes.inspect.doc.is_none(), "nothing is kept");
+}
+
+#[test]
+fn search_in_a_describe_moves_to_matches_and_esc_clears_it_first() {
+    use opsdeck::inspect::document::Face;
+    use opsdeck::inspect::pane::DESCRIBE;
+    let mut state = platform();
+    feed(
+        &mut state,
+        vec![Msg::Resized {
+            width: 80,
+            height: 12,
+        }],
+    );
+    with_described_pod(&mut state);
+    keys(&mut state, typed_filter("oomkilled"));
+    let doc = state.panes.inspect.doc.as_ref().unwrap();
+    let top = doc.top(Face::Describe);
+    assert!(
+        doc.lines(Face::Describe)[top].contains("OOMKilled"),
+        "{top}"
+    );
+    keys(&mut state, vec![key('n')]);
+    keys(&mut state, vec![code(KeyCode::Esc)]);
+    assert_eq!(state.view(), DESCRIBE, "esc clears the search first");
+    assert!(state.panes.inspect.doc.as_ref().unwrap().search.is_empty());
+}
+
+#[test]
+fn d_with_nothing_selected_says_so_and_d_on_a_node_an_hpa_and_an_event_names_their_objects() {
+    use opsdeck::k8s::{ObjectKind, ObjectRef};
+    let mut state = platform();
+    let inspected = |state: &mut opsdeck::core::state::State, view: &str| {
+        open_view(state, view);
+        match &keys(state, vec![key('d')])[..] {
+            [Effect::Inspect { object, .. }] => Some(object.clone()),
+            _ => None,
+        }
+    };
+    assert_eq!(
+        inspected(&mut state, "nodes"),
+        Some(ObjectRef::node("pool-general-1"))
+    );
+    let hpa = inspected(&mut state, "hpa").expect("an hpa");
+    assert_eq!(hpa.kind, ObjectKind::Hpa);
+    let event = inspected(&mut state, "events").expect("an event's object");
+    assert_eq!(
+        event.kind,
+        ObjectKind::Pod,
+        "a pod's warning describes the pod"
+    );
+    let workload = inspected(&mut state, "workloads").expect("a workload");
+    assert_eq!(workload.kind, ObjectKind::Deployment);
+
+    let mut state = platform();
+    open_view(&mut state, "pods");
+    keys(&mut state, typed_filter("no-such-pod"));
+    assert!(keys(&mut state, vec![key('d')]).is_empty());
+    assert!(state.flash.as_deref().unwrap_or("").contains("select"));
+}
+
+#[test]
+fn p_in_a_log_reads_the_previous_container_and_back() {
+    let mut state = platform();
+    open_view(&mut state, "pods");
+    keys(&mut state, typed_filter("q1r2s"));
+    keys(&mut state, vec![key('l')]);
+    assert_eq!(state.view(), LOGS);
+    let effects = keys(&mut state, vec![key('p')]);
+    match &effects[..] {
+        [Effect::StopLogs, Effect::FollowLogs { target, session }] => {
+            assert!(target.previous);
+            feed(
+                &mut state,
+                vec![
+                    Msg::from(LogMsg {
+                        session: *session,
+                        event: LogEvent::Lines(vec!["MemoryError".into(), "Killed".into()]),
+                    }),
+                    Msg::from(LogMsg {
+                        session: *session,
+                        event: LogEvent::Ended,
+                    }),
+                ],
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    let logs = state.panes.cluster.logs.as_ref().unwrap();
+    assert!(logs.ended && logs.buffer.visible(1) == Some("Killed"));
+    let effects = keys(&mut state, vec![key('p')]);
+    assert!(
+        matches!(&effects[..], [_, Effect::FollowLogs { target, .. }] if !target.previous),
+        "{effects:?}"
+    );
+    // d from a log describes its pod.
+    let effects = keys(&mut state, vec![key('d')]);
+    assert!(
+        matches!(&effects[..], [Effect::Inspect { .. }]),
+        "{effects:?}"
+    );
+}

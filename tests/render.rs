@@ -578,3 +578,37 @@ fn hpas_name_the_queue_their_workload_drains() {
         keys(s, vec![key('4')]);
     });
 }
+
+#[test]
+fn describe_of_a_crashlooping_pod() {
+    snapshot_view("describe_pod", with_described_pod);
+}
+
+#[test]
+fn describe_searched_and_wrapped() {
+    snapshot_view("describe_pod_search", |s| {
+        with_described_pod(s);
+        keys(s, typed_filter("oomkilled"));
+        keys(s, vec![key('w')]);
+    });
+}
+
+#[test]
+fn yaml_of_a_crashlooping_pod() {
+    snapshot_view("yaml_pod", |s| {
+        with_described_pod(s);
+        keys(s, vec![key('y')]);
+    });
+}
+
+#[test]
+fn describe_and_yaml_in_ascii() {
+    for (face, name) in [('d', "describe"), ('y', "yaml")] {
+        let mut state = platform();
+        with_described_pod(&mut state);
+        keys(&mut state, vec![key(face)]);
+        let screen = render(&mut state, 80, 24, true);
+        assert!(screen.is_ascii(), "non-ASCII in ASCII mode:\n{screen}");
+        insta::assert_snapshot!(format!("{name}_pod_ascii_80x24"), screen);
+    }
+}

@@ -66,7 +66,8 @@ pub fn pods(table: &mut TableState, c: &ClusterModel, scope: Option<&Scope>) {
                 && (matches(&p.name, f)
                     || matches(&p.status, f)
                     || matches(&p.node, f)
-                    || matches(&p.namespace, f))
+                    || matches(&p.namespace, f)
+                    || p.last_exit.as_ref().is_some_and(|e| matches(&e.reason, f)))
         },
         |a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)),
     );

@@ -848,3 +848,110 @@ pub fn open_view(state: &mut State, word: &str) {
     keys(state, vec![key(':')]);
     keys(state, typed(word));
 }
+
+/// A crashlooping pod as the API server sends it: OOMKilled last time, backing off.
+pub fn crashlooping_pod_json() -> serde_json::Value {
+    json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "fact-checker-6d4b7c9f8-q1r2s", "namespace": "contentgen",
+            "uid": "0b1c-pod", "creationTimestamp": ts(3_600),
+            "labels": {"app": "fact-checker", "pod-template-hash": "6d4b7c9f8"},
+            "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet",
+                "name": "fact-checker-6d4b7c9f8", "uid": "rs", "controller": true}],
+            "managedFields": [{"manager": "kube-controller-manager", "operation": "Update"}]},
+        "spec": {"nodeName": "pool-general-3", "serviceAccountName": "default",
+            "containers": [{"name": "fact-checker", "image": "ghcr.io/contentgen/worker:v2.4.0",
+                "ports": [{"containerPort": 8001, "protocol": "TCP"}],
+                "resources": {"limits": {"memory": "96Mi"},
+                              "requests": {"cpu": "250m", "memory": "512Mi"}},
+                "env": [{"name": "SERVICE_NAME", "value": "fact-checker"}]}]},
+        "status": {"phase": "Running", "hostIP": "10.0.0.13", "podIP": "10.42.0.17",
+            "podIPs": [{"ip": "10.42.0.17"}], "startTime": ts(3_600), "qosClass": "Burstable",
+            "conditions": [{"type": "Ready", "status": "False"},
+                           {"type": "PodScheduled", "status": "True"}],
+            "containerStatuses": [{"name": "fact-checker", "ready": false, "restartCount": 6,
+                "image": "ghcr.io/contentgen/worker:v2.4.0", "imageID": "sha256:d413",
+                "containerID": "containerd://d4135250",
+                "state": {"waiting": {"reason": "CrashLoopBackOff"}},
+                "lastState": {"terminated": {"reason": "OOMKilled", "exitCode": 137,
+                    "startedAt": ts(45), "finishedAt": ts(40)}}}]}
+    })
+}
+
+/// The pod's own events: scheduled, then backing off.
+pub fn crashlooping_pod_events() -> Vec<k8s_openapi::api::core::v1::Event> {
+    let event = |reason: &str, type_: &str, from: &str, msg: &str, count: i32, first: i64| {
+        serde_json::from_value(json!({
+            "metadata": {"name": format!("fact-checker.{reason}"), "namespace": "contentgen"},
+            "involvedObject": {"kind": "Pod", "name": "fact-checker-6d4b7c9f8-q1r2s",
+                "namespace": "contentgen", "uid": "0b1c-pod"},
+            "reason": reason, "type": type_, "message": msg, "count": count,
+            "source": {"component": from},
+            "firstTimestamp": ts(first), "lastTimestamp": ts(40)
+        }))
+        .expect("event fixture")
+    };
+    vec![
+        event(
+            "BackOff",
+            "Warning",
+            "kubelet",
+            "Back-off restarting failed container fact-checker",
+            5,
+            300,
+        ),
+        event(
+            "Scheduled",
+            "Normal",
+            "default-scheduler",
+            "Successfully assigned contentgen/fact-checker-6d4b7c9f8-q1r2s to pool-general-3",
+            1,
+            3_600,
+        ),
+    ]
+}
+
+/// The pods view, `d` on the crashlooping pod, and its describe and YAML arriving.
+pub fn with_described_pod(state: &mut State) {
+    use opsdeck::inspect::describe::{Subject, describe};
+    use opsdeck::inspect::document::Rendered;
+    use opsdeck::inspect::yaml::to_yaml;
+    let pods = state.panes.cluster.model.pods.len();
+    assert!(pods > 0, "the platform has pods");
+    open_view(state, "pods");
+    keys(state, typed_filter("q1r2s"));
+    let effects = keys(state, vec![key('d')]);
+    let session = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::Inspect { session, .. } => Some(*session),
+            _ => None,
+        })
+        .expect("d asks for the object");
+    let object = crashlooping_pod_json();
+    let pod = serde_json::from_value(object.clone()).expect("typed pod");
+    let rendered = Rendered {
+        describe: describe(
+            &Subject::Pod(Box::new(pod)),
+            &crashlooping_pod_events(),
+            NOW,
+        ),
+        yaml: to_yaml(&object, false),
+        yaml_managed: to_yaml(&object, true),
+        at: NOW,
+    };
+    feed(
+        state,
+        vec![Msg::from(opsdeck::inspect::InspectMsg {
+            session,
+            result: Ok(rendered),
+        })],
+    );
+}
+
+/// `/TEXT` then Enter: a table's filter.
+pub fn typed_filter(text: &str) -> Vec<Msg> {
+    let mut v = vec![key('/')];
+    v.extend(typed(text));
+    v
+}
