@@ -33,12 +33,15 @@ pub enum Condition {
     AlertResolved(String),
     /// The service's readiness endpoint (`[[health]]`) answers pass or warn.
     HealthReady(String),
+    /// A container of the workload's pods has died (with this reason, when given): what
+    /// `kubectl describe` calls Last State: Terminated, read for the runbook.
+    LastExit(WorkloadRef, Option<String>),
 }
 
 const KNOWN: &str = "rollout-complete W, pods-ready W, generation-paused, generation-running, \
 no-stuck-pipelines, queue-below QUEUE N, slo-not-paging SLO, slo-ok SLO, budget-ok BUDGET \
 (llm/day, llm/month, infra/month, PROVIDER/day, SERVICE/month...), alert-firing ALERTNAME, \
-alert-resolved ALERTNAME, health-ready SERVICE";
+alert-resolved ALERTNAME, health-ready SERVICE, last-exit W [REASON]";
 
 impl Condition {
     /// "rollout-complete api", "pods-ready contentgen/fact-checker", "generation-paused", ...
@@ -61,6 +64,10 @@ impl Condition {
             ["alert-firing", name] => Ok(Condition::AlertFiring(name.to_string())),
             ["alert-resolved", name] => Ok(Condition::AlertResolved(name.to_string())),
             ["health-ready", service] => Ok(Condition::HealthReady(service.to_string())),
+            ["last-exit", target] => Ok(Condition::LastExit(w(target)?, None)),
+            ["last-exit", target, reason] => {
+                Ok(Condition::LastExit(w(target)?, Some(reason.to_string())))
+            }
             _ => Err(format!("unknown condition {text:?} (supported: {KNOWN})")),
         }
     }
@@ -178,6 +185,21 @@ impl Condition {
                     ),
                 ))
             }
+            Condition::LastExit(w, reason) => {
+                let obj = get_workload(ex.client(), w).await?;
+                let pods = pods_of(ex.client(), w, &obj).await?;
+                let now = jiff::Timestamp::now().as_second();
+                let mut exits: Vec<(i64, String, String)> =
+                    pods.iter().flat_map(|p| last_exits(p, now)).collect();
+                // The newest first: the death a runbook asks about.
+                exits.sort_by_key(|e| std::cmp::Reverse(e.0));
+                let Some((_, why, _)) = exits.first() else {
+                    return Ok((false, format!("no pod of {} has died", w.describe())));
+                };
+                let holds = reason.as_ref().is_none_or(|r| r == why);
+                let seen: Vec<String> = exits.iter().take(3).map(|e| e.2.clone()).collect();
+                Ok((holds, seen.join("; ")))
+            }
             Condition::HealthReady(service) => {
                 let probe = ex.probes().readiness(service).await?;
                 Ok(crate::health::answer::readiness(service, &probe))
@@ -203,6 +225,38 @@ impl Condition {
             }
         }
     }
+}
+
+/// Each container of `pod` that has died: (when, reason, "POD: OOMKilled (exit 137) 40s ago,
+/// 6 restarts, memory limit 96Mi").
+fn last_exits(pod: &serde_json::Value, now: i64) -> Vec<(i64, String, String)> {
+    let name = pod["metadata"]["name"].as_str().unwrap_or("?");
+    let statuses = pod["status"]["containerStatuses"].as_array();
+    statuses
+        .into_iter()
+        .flatten()
+        .filter_map(|c| {
+            let t = &c["lastState"]["terminated"];
+            let reason = t["reason"].as_str().unwrap_or("Error").to_string();
+            let code = t["exitCode"].as_i64()?;
+            let at = t["finishedAt"]
+                .as_str()
+                .and_then(|s| s.parse::<jiff::Timestamp>().ok())
+                .map_or(0, |t| t.as_second());
+            let limit = pod["spec"]["containers"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|s| s["name"] == c["name"])
+                .and_then(|s| s["resources"]["limits"]["memory"].as_str())
+                .map_or_else(String::new, |m| format!(", memory limit {m}"));
+            let ago = crate::ui::format::age(now - at);
+            let restarts = c["restartCount"].as_i64().unwrap_or(0);
+            let text =
+                format!("{name}: {reason} (exit {code}) {ago} ago, {restarts} restarts{limit}");
+            Some((at, reason, text))
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -235,5 +289,28 @@ mod tests {
             Ok(Condition::HealthReady("api".into()))
         );
         assert!(Condition::parse("sunny", "x").is_err_and(|e| e.contains("unknown condition")));
+        assert!(matches!(
+            Condition::parse("last-exit fact-checker OOMKilled", "contentgen"),
+            Ok(Condition::LastExit(w, Some(r))) if w.name == "fact-checker" && r == "OOMKilled"
+        ));
+    }
+
+    #[test]
+    fn a_last_exit_says_why_when_and_the_limit() {
+        let pod = serde_json::json!({
+            "metadata": {"name": "fc-1"},
+            "spec": {"containers": [{"name": "w", "resources": {"limits": {"memory": "96Mi"}}}]},
+            "status": {"containerStatuses": [{"name": "w", "restartCount": 6, "lastState":
+                {"terminated": {"reason": "OOMKilled", "exitCode": 137,
+                                "finishedAt": "2026-11-25T11:59:20Z"}}}]}
+        });
+        let now = 1_795_608_000;
+        let exits = last_exits(&pod, now);
+        assert_eq!(exits.len(), 1);
+        assert_eq!(
+            exits[0].2,
+            "fc-1: OOMKilled (exit 137) 40s ago, 6 restarts, memory limit 96Mi"
+        );
+        assert!(last_exits(&serde_json::json!({"status": {}}), now).is_empty());
     }
 }
