@@ -1112,3 +1112,19 @@ fn p_in_a_log_reads_the_previous_container_and_back() {
         "{effects:?}"
     );
 }
+
+#[test]
+fn d_on_an_alert_describes_what_its_labels_name() {
+    use opsdeck::inspect::pane::DESCRIBE;
+    use opsdeck::k8s::{ObjectKind, ObjectRef};
+    let mut state = platform();
+    with_alerts(&mut state);
+    keys(&mut state, vec![key('9'), key('j')]);
+    let effects = keys(&mut state, vec![key('d')]);
+    let pod = ObjectRef::namespaced(ObjectKind::Pod, "contentgen", "fact-checker-5f7c9d-x2x8q");
+    assert!(
+        matches!(&effects[..], [Effect::Inspect { object, .. }] if *object == pod),
+        "{effects:?}"
+    );
+    assert_eq!(state.view(), DESCRIBE);
+}

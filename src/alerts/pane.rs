@@ -8,6 +8,7 @@ use ratatui::layout::Rect;
 use super::about::About;
 use super::model::{AlertMsg, AlertRow, AlertsModel, Severity};
 use super::view;
+use crate::k8s::{ObjectKind, ObjectRef};
 use crate::status::Health;
 use crate::ui::format::stale_age_changes;
 use crate::ui::pane::{
@@ -140,6 +141,25 @@ impl Pane for AlertsPane {
     fn open(&self, view: ViewId) -> Option<Nav> {
         match view {
             ALERTS => Some(nav_of(self.selected_alert()?)),
+            _ => None,
+        }
+    }
+
+    /// The object an alert's labels name: `d` on a KubePodCrashLooping describes the pod.
+    fn inspect(&self, view: ViewId) -> Option<ObjectRef> {
+        if view != ALERTS {
+            return None;
+        }
+        match &self.selected_alert()?.about {
+            About::Workload {
+                kind,
+                namespace,
+                name,
+            } => Some(ObjectRef::namespaced((*kind).into(), namespace, name)),
+            About::Pod { namespace, name } => {
+                Some(ObjectRef::namespaced(ObjectKind::Pod, namespace, name))
+            }
+            About::Node { name } => Some(ObjectRef::node(name)),
             _ => None,
         }
     }
