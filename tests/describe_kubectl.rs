@@ -268,3 +268,29 @@ async fn a_notready_node_an_hpa_at_max_a_statefulset_and_an_event_read_like_kube
     same_as_kubectl(&env, &event).await;
     env.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_leave_to_list_events_or_replicasets_the_describe_still_shows_and_says_so() {
+    let env = Env::start(SimOptions {
+        forbidden: vec!["events".into(), "replicasets".into()],
+        ..SimOptions::default()
+    })
+    .await;
+    let object = ObjectRef::namespaced(ObjectKind::Deployment, "contentgen", "api");
+    let text = ours(&env, &object).await;
+    let events = text
+        .iter()
+        .find(|l| l.starts_with("Events:"))
+        .expect("an Events line");
+    assert!(events.contains("<unknown: events is forbidden"), "{events}");
+    let revisions = text
+        .iter()
+        .find(|l| l.starts_with("Revisions:"))
+        .expect("a Revisions line");
+    assert!(
+        revisions.contains("replicasets.apps is forbidden"),
+        "{revisions}"
+    );
+    assert!(has(&text, "Replicas: 3 desired"), "{}", text.join("\n"));
+    env.stop().await;
+}

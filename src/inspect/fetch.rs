@@ -12,7 +12,7 @@ use kube::{Api, Client, Resource};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::describe::{Revision, Subject};
+use super::describe::{Listed, Revision, Subject};
 use crate::k8s::{ObjectKind, ObjectRef};
 
 /// An object as the API server sent it, and what describe needs of it.
@@ -20,7 +20,7 @@ use crate::k8s::{ObjectKind, ObjectRef};
 pub struct Fetched {
     pub object: Value,
     pub subject: Subject,
-    pub events: Vec<Event>,
+    pub events: Listed<Event>,
 }
 
 /// The API server's words for a failure ("pods \"x\" not found"), else the client's.
@@ -72,11 +72,13 @@ pub async fn fetch(client: &Client, object: &ObjectRef) -> Result<Fetched, Strin
                 Api::<ReplicaSet>::namespaced(client.clone(), ns.unwrap_or_default())
                     .list(&ListParams::default().labels(&selector))
                     .await
-                    .map_err(reason)?
-                    .items
-                    .into_iter()
-                    .filter(|rs| owned_by(&rs.metadata, &uid))
-                    .collect();
+                    .map_err(reason)
+                    .map(|list| {
+                        list.items
+                            .into_iter()
+                            .filter(|rs| owned_by(&rs.metadata, &uid))
+                            .collect()
+                    });
             let subject = Subject::Deployment {
                 deployment: Box::new(d),
                 replica_sets,
@@ -93,11 +95,13 @@ pub async fn fetch(client: &Client, object: &ObjectRef) -> Result<Fetched, Strin
             let pods = Api::<Pod>::namespaced(client.clone(), namespace)
                 .list(&params)
                 .await
-                .map_err(reason)?
-                .items
-                .into_iter()
-                .filter(|p| owned_by(&p.metadata, &uid))
-                .collect();
+                .map_err(reason)
+                .map(|list| {
+                    list.items
+                        .into_iter()
+                        .filter(|p| owned_by(&p.metadata, &uid))
+                        .collect()
+                });
             let update = s.status.as_ref().and_then(|st| st.update_revision.clone());
             let revisions = Api::<ControllerRevision>::namespaced(client.clone(), namespace)
                 .list(&params)
@@ -125,8 +129,8 @@ pub async fn fetch(client: &Client, object: &ObjectRef) -> Result<Fetched, Strin
             let pods = Api::<Pod>::all(client.clone())
                 .list(&ListParams::default().fields(&fields))
                 .await
-                .map_err(reason)?
-                .items;
+                .map_err(reason)
+                .map(|list| list.items);
             let lease = Api::<Lease>::namespaced(client.clone(), "kube-node-lease")
                 .get(name)
                 .await
@@ -150,14 +154,14 @@ pub async fn fetch(client: &Client, object: &ObjectRef) -> Result<Fetched, Strin
         }
     };
     let events = match (object.kind, meta.uid.as_deref()) {
-        (ObjectKind::Event, _) | (_, None) => vec![],
+        (ObjectKind::Event, _) | (_, None) => Ok(vec![]),
         (_, Some(uid)) => {
             let api: Api<Event> = match ns {
                 Some(ns) => Api::namespaced(client.clone(), ns),
                 None => Api::all(client.clone()),
             };
             let params = ListParams::default().fields(&format!("involvedObject.uid={uid}"));
-            api.list(&params).await.map_err(reason)?.items
+            api.list(&params).await.map(|l| l.items).map_err(reason)
         }
     };
     Ok(Fetched {

@@ -933,7 +933,7 @@ pub fn with_described_pod(state: &mut State) {
     let rendered = Rendered {
         describe: describe(
             &Subject::Pod(Box::new(pod)),
-            &crashlooping_pod_events(),
+            &Ok(crashlooping_pod_events()),
             NOW,
         ),
         yaml: to_yaml(&object, false),

@@ -212,7 +212,14 @@ fn last_seen(e: &Event) -> Option<i64> {
 }
 
 /// The events table that ends every describe, oldest first (newest last); aligned on its own.
-pub fn events(out: &mut Out, events: &[Event], now: i64) {
+pub fn events(out: &mut Out, events: &super::Listed<Event>, now: i64) {
+    let events = match events {
+        Ok(list) => list,
+        Err(why) => {
+            out.field(0, "Events", format!("<unknown: {why}>"));
+            return;
+        }
+    };
     if events.is_empty() {
         out.line(0, "Events:\t<none>");
         return;

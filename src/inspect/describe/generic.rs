@@ -35,7 +35,7 @@ pub fn describe(obj: &Value, now: i64) -> Vec<String> {
     if let Some(fields) = obj.as_object() {
         content(&mut out, 0, fields, "");
     }
-    events(&mut out, &[], now);
+    events(&mut out, &Ok(vec![]), now);
     out.finish()
 }
 

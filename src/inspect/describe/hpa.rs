@@ -9,7 +9,11 @@ use k8s_openapi::api::core::v1::Event;
 use super::common::{annotations, created, events, labels, name_and_namespace};
 use super::out::Out;
 
-pub fn describe(hpa: &HorizontalPodAutoscaler, evs: &[Event], now: i64) -> Vec<String> {
+pub fn describe(
+    hpa: &HorizontalPodAutoscaler,
+    evs: &super::Listed<Event>,
+    now: i64,
+) -> Vec<String> {
     let mut out = Out::default();
     let meta = &hpa.metadata;
     let spec = hpa.spec.clone().unwrap_or_default();

@@ -21,6 +21,10 @@ pub use generic::smart_label;
 pub use node::LeaseAnswer;
 pub use workload::Revision;
 
+/// A list read beside the object, or why it could not be (a viewer may not list events):
+/// the describe still shows, and says what it lacks.
+pub type Listed<T> = Result<Vec<T>, String>;
+
 /// What was fetched to describe one object: the object itself and, per kind, what kubectl
 /// reads beside it.
 #[derive(Debug)]
@@ -29,18 +33,18 @@ pub enum Subject {
     Deployment {
         deployment: Box<Deployment>,
         /// Its ReplicaSets, old and new: its revisions.
-        replica_sets: Vec<ReplicaSet>,
+        replica_sets: Listed<ReplicaSet>,
     },
     StatefulSet {
         set: Box<StatefulSet>,
-        pods: Vec<Pod>,
+        pods: Listed<Pod>,
         revisions: Result<Vec<Revision>, String>,
     },
     Node {
         node: Box<Node>,
         lease: LeaseAnswer,
         /// Its pods that have not terminated.
-        pods: Vec<Pod>,
+        pods: Listed<Pod>,
     },
     Hpa(Box<HorizontalPodAutoscaler>),
     /// Any other kind (an Event), described field by field.
@@ -48,7 +52,7 @@ pub enum Subject {
 }
 
 /// The describe text of `subject` with its own events, ages counted at `now` (unix seconds).
-pub fn describe(subject: &Subject, events: &[Event], now: i64) -> Vec<String> {
+pub fn describe(subject: &Subject, events: &Listed<Event>, now: i64) -> Vec<String> {
     match subject {
         Subject::Pod(p) => pod::describe(p, events, now),
         Subject::Deployment {

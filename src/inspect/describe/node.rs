@@ -17,8 +17,8 @@ pub type LeaseAnswer = Result<Box<Lease>, String>;
 pub fn describe(
     node: &Node,
     lease: &LeaseAnswer,
-    pods: &[Pod],
-    evs: &[Event],
+    pods: &super::Listed<Pod>,
+    evs: &super::Listed<Event>,
     now: i64,
 ) -> Vec<String> {
     let mut out = Out::default();
@@ -139,7 +139,10 @@ pub fn describe(
         .filter(|a| !a.is_empty())
         .or(status.capacity.clone())
         .unwrap_or_default();
-    node_resources(&mut out, &allocatable, pods, now);
+    match pods {
+        Ok(pods) => node_resources(&mut out, &allocatable, pods, now),
+        Err(why) => out.field(0, "Non-terminated Pods", format!("<unknown: {why}>")),
+    }
     events(&mut out, evs, now);
     out.finish()
 }

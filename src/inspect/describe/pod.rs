@@ -7,7 +7,7 @@ use super::common::{annotations, events, labels, name_and_namespace, time, toler
 use super::containers::{containers, volumes};
 use super::out::Out;
 
-pub fn describe(pod: &Pod, evs: &[Event], now: i64) -> Vec<String> {
+pub fn describe(pod: &Pod, evs: &super::Listed<Event>, now: i64) -> Vec<String> {
     let mut out = Out::default();
     let meta = &pod.metadata;
     let spec = pod.spec.clone().unwrap_or_default();

@@ -96,8 +96,8 @@ fn revisions(out: &mut Out, list: &Result<Vec<Revision>, String>, holder: &str, 
 
 pub fn deployment(
     d: &Deployment,
-    replica_sets: &[ReplicaSet],
-    evs: &[Event],
+    replica_sets: &super::Listed<ReplicaSet>,
+    evs: &super::Listed<Event>,
     now: i64,
 ) -> Vec<String> {
     let mut out = Out::default();
@@ -170,26 +170,28 @@ pub fn deployment(
             rs.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1)
         )
     };
-    let is_new = |rs: &&ReplicaSet| Revision::of_replica_set(rs, current).current;
-    let old: Vec<String> = replica_sets
-        .iter()
-        .filter(|rs| !is_new(rs))
-        .map(of_rs)
-        .collect();
-    let new: Vec<String> = replica_sets.iter().filter(is_new).map(of_rs).collect();
-    let or_none = |v: Vec<String>| {
-        if v.is_empty() {
-            "<none>".to_string()
-        } else {
-            v.join(", ")
+    let history = match replica_sets {
+        Ok(sets) => {
+            let is_new = |rs: &&ReplicaSet| Revision::of_replica_set(rs, current).current;
+            let old: Vec<String> = sets.iter().filter(|rs| !is_new(rs)).map(of_rs).collect();
+            let new: Vec<String> = sets.iter().filter(is_new).map(of_rs).collect();
+            let or_none = |v: Vec<String>| {
+                if v.is_empty() {
+                    "<none>".to_string()
+                } else {
+                    v.join(", ")
+                }
+            };
+            out.field(0, "OldReplicaSets", or_none(old));
+            out.field(0, "NewReplicaSet", or_none(new));
+            Ok(sets
+                .iter()
+                .map(|rs| Revision::of_replica_set(rs, current))
+                .collect())
         }
+        // kubectl leaves the ReplicaSets out when it cannot list them; the revisions say why.
+        Err(why) => Err(why.clone()),
     };
-    out.field(0, "OldReplicaSets", or_none(old));
-    out.field(0, "NewReplicaSet", or_none(new));
-    let history: Result<Vec<Revision>, String> = Ok(replica_sets
-        .iter()
-        .map(|rs| Revision::of_replica_set(rs, current))
-        .collect());
     revisions(&mut out, &history, "ReplicaSet", now);
     events(&mut out, evs, now);
     out.finish()
@@ -197,9 +199,9 @@ pub fn deployment(
 
 pub fn statefulset(
     s: &StatefulSet,
-    pods: &[Pod],
+    pods: &super::Listed<Pod>,
     history: &Result<Vec<Revision>, String>,
-    evs: &[Event],
+    evs: &super::Listed<Event>,
     now: i64,
 ) -> Vec<String> {
     let mut out = Out::default();
@@ -234,22 +236,24 @@ pub fn statefulset(
             out.field(1, "MaxUnavailable", int_or_string(Some(m)));
         }
     }
-    let phase = |p: &str| {
-        pods.iter()
-            .filter(|pod| pod.status.as_ref().and_then(|s| s.phase.as_deref()) == Some(p))
-            .count()
+    let status = match pods {
+        Ok(pods) => {
+            let phase = |p: &str| {
+                pods.iter()
+                    .filter(|pod| pod.status.as_ref().and_then(|s| s.phase.as_deref()) == Some(p))
+                    .count()
+            };
+            format!(
+                "{} Running / {} Waiting / {} Succeeded / {} Failed",
+                phase("Running"),
+                phase("Pending"),
+                phase("Succeeded"),
+                phase("Failed")
+            )
+        }
+        Err(why) => format!("<unknown: {why}>"),
     };
-    out.field(
-        0,
-        "Pods Status",
-        format!(
-            "{} Running / {} Waiting / {} Succeeded / {} Failed",
-            phase("Running"),
-            phase("Pending"),
-            phase("Succeeded"),
-            phase("Failed")
-        ),
-    );
+    out.field(0, "Pods Status", status);
     pod_template(&mut out, Some(&spec.template));
     let claims = spec.volume_claim_templates.clone().unwrap_or_default();
     if claims.is_empty() {
