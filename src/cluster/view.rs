@@ -18,7 +18,7 @@ use crate::ui::table::{
     Cell, Column, Ctx, Row, TableRows, block, col, draw_table, fill, give, pane_title,
 };
 use crate::ui::table_state::TableState;
-use crate::ui::text::highlight;
+use crate::ui::text::text_line;
 
 const WORKLOAD_RESOURCES: &[Resource] = &[Resource::Deployments, Resource::StatefulSets];
 
@@ -475,9 +475,10 @@ pub fn draw_logs(frame: &mut Frame, area: Rect, logs: &LogsView, ctx: &Ctx) {
         .spans
         .insert(2, Span::styled(format!("{mode} "), ctx.theme.accent));
     let filter = logs.buffer.filter();
+    let room = usize::from(area.width.saturating_sub(2));
     let lines: Vec<Line> = (top..(top + height).min(len))
         .filter_map(|i| logs.buffer.visible(i))
-        .map(|l| highlight(l, filter, ctx.theme.matched))
+        .map(|l| text_line(l, filter, logs.wrap, room, ctx))
         .collect();
     let mut para = Paragraph::new(lines).block(block(ctx, title, area));
     if logs.wrap {

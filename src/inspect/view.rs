@@ -8,7 +8,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::document::{Document, Face};
 use crate::ui::table::{Ctx, block, pane_title};
-use crate::ui::text::highlight;
+use crate::ui::text::text_line;
 
 pub fn draw(frame: &mut Frame, area: Rect, doc: &Document, face: Face, ctx: &Ctx) {
     let height = usize::from(area.height.saturating_sub(2));
@@ -39,9 +39,11 @@ pub fn draw(frame: &mut Frame, area: Rect, doc: &Document, face: Face, ctx: &Ctx
             ctx.theme.dim,
         ));
     }
+    // Unwrapped, a line too wide ends with the cut mark: nothing is cut silently.
+    let room = usize::from(area.width.saturating_sub(2));
     let shown: Vec<Line> = lines[top..(top + height).min(lines.len())]
         .iter()
-        .map(|l| highlight(l, &doc.search, ctx.theme.matched))
+        .map(|l| text_line(l, &doc.search, doc.wrap, room, ctx))
         .collect();
     let mut para = Paragraph::new(shown).block(block(ctx, title, area));
     if doc.wrap {

@@ -5,6 +5,8 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
+use super::table::Ctx;
+
 /// Columns `text` takes on a terminal.
 pub fn width(text: &str) -> usize {
     UnicodeWidthStr::width(text)
@@ -126,9 +128,26 @@ fn split_at_width(text: &str, max: usize) -> usize {
     text.len()
 }
 
+/// A line of a text view (a log, a describe): the search's matches marked; unwrapped and
+/// wider than `room`, cut with the mark.
+pub fn text_line(line: &str, lowered: &str, wrap: bool, room: usize, ctx: &Ctx) -> Line<'static> {
+    let shown = if wrap {
+        line.to_string()
+    } else {
+        cut(line, room, ctx.symbols.cut)
+    };
+    let spans = highlight(&shown, lowered, ctx.theme.matched).spans;
+    Line::from(
+        spans
+            .into_iter()
+            .map(|s| Span::styled(s.content.into_owned(), s.style))
+            .collect::<Vec<_>>(),
+    )
+}
+
 /// The matches of `lowered` (a lower-case needle) marked in a line of text (a log, a YAML
 /// document): case-insensitive for ASCII lines.
-pub fn highlight<'a>(line: &'a str, lowered: &str, matched: Style) -> Line<'a> {
+fn highlight<'a>(line: &'a str, lowered: &str, matched: Style) -> Line<'a> {
     if lowered.is_empty() || !line.is_ascii() {
         return Line::raw(line);
     }
@@ -149,6 +168,30 @@ pub fn highlight<'a>(line: &'a str, lowered: &str, matched: Style) -> Line<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_text_line_too_wide_ends_with_the_mark_unless_wrapped() {
+        let theme = crate::ui::theme::Theme::default_for(false);
+        let ctx = Ctx {
+            theme: &theme,
+            symbols: &crate::ui::symbols::ASCII,
+            now: 0,
+        };
+        let text = |l: &Line| {
+            l.spans
+                .iter()
+                .map(|s| s.content.as_ref())
+                .collect::<String>()
+        };
+        let line = text_line("Reason: OOMKilled", "reason", false, 10, &ctx);
+        assert_eq!(text(&line), "Reason: O~");
+        assert!(
+            line.spans.iter().any(|s| s.style == theme.matched),
+            "{line:?}"
+        );
+        let line = text_line("Reason: OOMKilled", "", true, 10, &ctx);
+        assert_eq!(text(&line), "Reason: OOMKilled");
+    }
 
     #[test]
     fn cuts_are_marked_and_fit() {
