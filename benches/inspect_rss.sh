@@ -4,8 +4,8 @@
 # and dropped, so the figure must not move. Needs tmux. Prints a Markdown table.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --quiet
-BIN=$PWD/target/release/opsdeck
+# BIN=path measures that binary instead of building the release one.
+if [ -z "${BIN:-}" ]; then cargo build --release --quiet; BIN=$PWD/target/release/opsdeck; fi
 N=${PODS:-50000}
 COUNT=${COUNT:-100}
 work=$(mktemp -d)
@@ -24,7 +24,7 @@ for _ in $(seq 100); do grep -q listening "$work/sim.log" 2>/dev/null && break; 
 t -f /dev/null new-session -d -x 200 -y 50 "env LANG=C.UTF-8 $BIN --kubeconfig $work/kc -n all"
 pid=$(t display-message -p '#{pane_pid}')
 t send-keys -t 0 2
-wait_for "Pods \[$N\]"
+wait_for "Pods \[[0-9]*\]"
 sleep 8
 before=$(field VmRSS "$pid")
 start=$(date +%s.%N)

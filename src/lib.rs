@@ -12,6 +12,7 @@ pub mod config;
 pub mod core;
 pub mod cost;
 pub mod health;
+pub mod incident;
 pub mod inspect;
 pub mod k8s;
 pub mod queues;

@@ -11,6 +11,7 @@ use opsdeck::actions;
 use opsdeck::app::session::{Options, Session};
 use opsdeck::app::{self, terminal};
 use opsdeck::config::Config;
+use opsdeck::incident;
 use opsdeck::sim::{self, Scenario, SimOptions};
 
 #[derive(Parser, Debug)]
@@ -131,6 +132,62 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Incidents: start one, note, mark milestones, resolve, list, export a postmortem draft.
+    Incident {
+        #[command(subcommand)]
+        command: IncidentCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum IncidentCommand {
+    /// Start an incident in this context (one open per context); prints its id alone first.
+    Start {
+        #[arg(required = true)]
+        title: Vec<String>,
+        #[arg(long, default_value = "sev2")]
+        severity: String,
+    },
+    /// Add a note (Markdown) to the open incident of this context, or to --id.
+    Note {
+        #[arg(required = true)]
+        text: Vec<String>,
+        #[arg(long)]
+        id: Option<String>,
+    },
+    /// Mark a milestone (detected, acknowledged, mitigated, resolved); --at corrects its time.
+    Milestone {
+        #[arg(value_parser = parse_milestone)]
+        name: incident::Milestone,
+        #[arg(long, value_name = "RFC3339")]
+        at: Option<jiff::Timestamp>,
+        #[arg(long)]
+        id: Option<String>,
+    },
+    /// Resolve the open incident of this context, or --id.
+    Resolve {
+        #[arg(long)]
+        id: Option<String>,
+    },
+    /// Every incident on record, newest first.
+    List,
+    /// A postmortem draft: the open incident of this context by default, else its newest.
+    Export {
+        id: Option<String>,
+        #[arg(long, value_enum, default_value = "markdown")]
+        output: ExportFormat,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum ExportFormat {
+    Markdown,
+    Json,
+}
+
+fn parse_milestone(word: &str) -> std::result::Result<incident::Milestone, String> {
+    incident::Milestone::parse(word)
+        .ok_or_else(|| "one of started, detected, acknowledged, mitigated, resolved".to_string())
 }
 
 #[derive(Subcommand, Debug)]
@@ -179,6 +236,7 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
     match &cli.command {
         Some(Command::Check { files }) => Ok(check(&cli, files)),
         Some(Command::Run { .. }) => run_runbook(&cli).await,
+        Some(Command::Incident { command }) => incident_command(&cli, command),
         Some(Command::Audit {
             command: AuditCommand::Verify,
         }) => {
@@ -288,6 +346,39 @@ async fn run_runbook(cli: &Cli) -> Result<ExitCode> {
         yes: *yes,
     };
     Ok(actions::cli::run_command(&session, &args).await)
+}
+
+/// The incident commands, on the record beside the audit log, for this context.
+fn incident_command(cli: &Cli, command: &IncidentCommand) -> Result<ExitCode> {
+    let config = load_config(cli)?;
+    let audit = actions::cli::audit_path(cli.audit_log.as_deref(), &config)
+        .ok_or_else(|| eyre!("no place for incidents: pass --audit-log PATH"))?;
+    let context = cli.context.clone().unwrap_or_else(|| {
+        opsdeck::cluster::connect::load_kubeconfig(cli.kubeconfig.as_deref())
+            .ok()
+            .and_then(|k| k.current_context)
+            .unwrap_or_else(|| "default".into())
+    });
+    let desk = incident::cli::Desk {
+        store: incident::Store::beside(&audit),
+        context,
+        operator: incident::cli::operator(),
+        now: jiff::Timestamp::now().as_millisecond(),
+    };
+    Ok(match command {
+        IncidentCommand::Start { title, severity } => desk.start(&title.join(" "), severity),
+        IncidentCommand::Note { text, id } => desk.note(id.as_deref(), &text.join(" ")),
+        IncidentCommand::Milestone { name, at, id } => {
+            desk.milestone(id.as_deref(), *name, at.map(|t| t.as_millisecond()))
+        }
+        IncidentCommand::Resolve { id } => {
+            desk.milestone(id.as_deref(), incident::Milestone::Resolved, None)
+        }
+        IncidentCommand::List => desk.list(),
+        IncidentCommand::Export { id, output } => {
+            desk.export(id.as_deref(), matches!(output, ExportFormat::Json))
+        }
+    })
 }
 
 fn load_config(cli: &Cli) -> Result<Config> {

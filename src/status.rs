@@ -40,6 +40,10 @@ impl LoadState {
         }
     }
 
+    pub fn is_live(&self) -> bool {
+        matches!(self, LoadState::Live)
+    }
+
     /// Failed, and its source tries again (the reason says when): it may still answer.
     pub fn retrying(&self) -> bool {
         matches!(self, LoadState::Stale { reason, .. } if reason.contains(RETRYING))

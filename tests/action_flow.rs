@@ -330,3 +330,62 @@ fn c_types_the_cordon_for_the_selected_node_and_waits() {
         }))]
     );
 }
+
+#[test]
+fn an_action_during_an_incident_goes_on_its_timeline_with_plan_outcome_and_audit_id() {
+    let mut state = platform();
+    command(&mut state, "incident start api 5xx");
+    command(&mut state, "rollback api");
+    let request = ActionRequest::Rollback(Rollback {
+        workload: api(),
+        to_revision: None,
+    });
+    feed(
+        &mut state,
+        vec![Msg::ActionPlanned(Ok(plan(request, true)))],
+    );
+    keys(&mut state, typed("api"));
+    let effects = feed(
+        &mut state,
+        vec![Msg::ActionFinished(Ok(Outcome {
+            ok: true,
+            summary: "deployment \"api\" successfully rolled out".into(),
+            duration: Duration::from_secs(12),
+        }))],
+    );
+    let entries = match effects.as_slice() {
+        [Effect::RecordIncident { entries, .. }] => entries,
+        other => panic!("{other:?}"),
+    };
+    let e = &entries[0];
+    assert_eq!(e.kind, opsdeck::incident::Kind::Action);
+    assert_eq!(
+        e.text,
+        "rollback api: deployment \"api\" successfully rolled out"
+    );
+    assert_eq!(e.data["audit_id"], "p1");
+    assert_eq!(
+        e.data["plan"],
+        "deployment contentgen/api (revision 7 -> 6)"
+    );
+    // Without an incident, an action writes no entry.
+    let mut state = platform();
+    command(&mut state, "restart api");
+    feed(
+        &mut state,
+        vec![Msg::ActionPlanned(Ok(plan(
+            ActionRequest::Restart(Restart { workload: api() }),
+            false,
+        )))],
+    );
+    keys(&mut state, vec![key('y'), code(KeyCode::Enter)]);
+    let effects = feed(
+        &mut state,
+        vec![Msg::ActionFinished(Ok(Outcome {
+            ok: true,
+            summary: "done".into(),
+            duration: Duration::from_secs(1),
+        }))],
+    );
+    assert!(effects.is_empty(), "{effects:?}");
+}

@@ -612,3 +612,36 @@ fn describe_and_yaml_in_ascii() {
         insta::assert_snapshot!(format!("{name}_pod_ascii_80x24"), screen);
     }
 }
+
+fn command_line(state: &mut State, line: &str) {
+    let mut msgs = vec![key(':')];
+    msgs.extend(typed(line));
+    keys(state, msgs);
+}
+
+#[test]
+fn an_incident_timeline() {
+    snapshot_view("incident", |s| {
+        with_alerts(s);
+        command_line(s, "incident start api returns 5xx --severity sev1");
+        command_line(s, "incident ack");
+        command_line(s, "incident note rolled back api to revision 6");
+        keys(
+            s,
+            vec![applied(
+                Resource::Nodes,
+                opsdeck::cluster::model::Rows::Nodes(vec![node("pool-general-2", false)]),
+            )],
+        );
+    });
+}
+
+#[test]
+fn no_incident_says_how_to_start_one_and_the_note_editor() {
+    snapshot_view("incident_none", |s| command_line(s, "incident"));
+    snapshot_view("incident_note", |s| {
+        command_line(s, "incident start api returns 5xx");
+        keys(s, vec![key('n')]);
+        keys(s, "5xx falling".chars().map(key).collect());
+    });
+}

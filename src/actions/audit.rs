@@ -58,14 +58,14 @@ pub struct Record {
 
 /// The operator's side of "who": OS user, host and the SSH connection they came in on.
 #[derive(Clone, Debug, Serialize)]
-struct Who {
-    os_user: String,
+pub struct Who {
+    pub os_user: String,
     host: String,
     ssh_connection: Option<String>,
 }
 
 impl Who {
-    fn current() -> Who {
+    pub fn current() -> Who {
         let os_user = std::env::var("USER")
             .or_else(|_| std::env::var("LOGNAME"))
             .unwrap_or_else(|_| {

@@ -17,6 +17,8 @@ use crate::cluster::logs::spawn_log_follow;
 use crate::cluster::source::{Namespaces, spawn_watches};
 use crate::config::Config;
 use crate::core::msg::{Effect, Msg};
+use crate::incident::pane::IncidentMsg;
+use crate::incident::{Entry, Store};
 use crate::inspect::source::spawn_inspect;
 
 /// The tasks that feed State, and how to stop them.
@@ -30,6 +32,8 @@ pub struct Runner {
     executor: Result<Arc<Executor>, String>,
     /// For the runbook folders.
     config: Config,
+    /// Where incidents are recorded (None: no audit log path, so nowhere).
+    incidents: Option<Store>,
 }
 
 impl Runner {
@@ -39,6 +43,7 @@ impl Runner {
         tx: mpsc::Sender<Msg>,
         executor: Result<Arc<Executor>, String>,
         config: Config,
+        incidents: Option<Store>,
     ) -> Self {
         let watches = CancellationToken::new();
         spawn_watches(&client, namespaces, tx.clone(), &watches);
@@ -49,6 +54,7 @@ impl Runner {
             logs: None,
             executor,
             config,
+            incidents,
         }
     }
 
@@ -72,6 +78,8 @@ impl Runner {
                 );
                 self.logs = Some(token);
             }
+            Effect::RecordIncident { id, entries } => self.record(id, entries),
+            Effect::ExportIncident { id, markdown } => self.export(id, markdown),
             Effect::Inspect { object, session } => {
                 spawn_inspect(self.client.clone(), object, session, self.tx.clone());
             }
@@ -148,6 +156,40 @@ impl Runner {
                 tokio::spawn(async move { tx.send(refused(err)).await });
             }
         }
+    }
+
+    /// Appends and fsyncs each entry off the UI thread; a failure is said in the view.
+    fn record(&self, id: String, entries: Vec<Entry>) {
+        let tx = self.tx.clone();
+        let store = self.incidents.clone();
+        tokio::task::spawn_blocking(move || {
+            let failed = match &store {
+                None => Some("no incident record: pass --audit-log PATH".to_string()),
+                Some(store) => entries.iter().find_map(|e| store.append(&id, e).err()),
+            };
+            if let Some(why) = failed {
+                let _ = tx.blocking_send(IncidentMsg::Failed(why).into());
+            }
+        });
+    }
+
+    /// Writes the postmortem draft beside the incident's record.
+    fn export(&self, id: String, markdown: String) {
+        let tx = self.tx.clone();
+        let store = self.incidents.clone();
+        tokio::task::spawn_blocking(move || {
+            let msg = match &store {
+                None => IncidentMsg::Failed("no incident record: pass --audit-log PATH".into()),
+                Some(store) => {
+                    let path = store.dir().join(format!("{id}-postmortem.md"));
+                    match std::fs::write(&path, markdown) {
+                        Ok(()) => IncidentMsg::Exported(path.display().to_string()),
+                        Err(e) => IncidentMsg::Failed(format!("{}: {e}", path.display())),
+                    }
+                }
+            };
+            let _ = tx.blocking_send(msg.into());
+        });
     }
 
     pub fn stop(&mut self) {

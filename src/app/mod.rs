@@ -47,6 +47,14 @@ pub async fn console(session: Session, opts: &Options) -> Result<()> {
     let (theme, symbols) = session::look(opts)?;
     let executor = session.executor(opts);
     let mut state = session.state(keymap, unix_now());
+    // The incident record lives beside the audit log; an open one is taken up again.
+    let incidents = crate::actions::cli::audit_path(opts.audit_log.as_deref(), &opts.config)
+        .map(|p| crate::incident::Store::beside(&p));
+    if let Some(store) = &incidents {
+        let open = store.open_in(&state.connection.context);
+        state.panes.incident.incident = open;
+    }
+    state.panes.incident.operator = crate::incident::cli::operator();
     if !warnings.is_empty() {
         state.flash = Some(format!("keymap: {}", warnings.join("; ")));
     }
@@ -69,6 +77,7 @@ pub async fn console(session: Session, opts: &Options) -> Result<()> {
         tx.clone(),
         executor,
         opts.config.clone(),
+        incidents,
     );
     let result = event_loop(
         &mut terminal,

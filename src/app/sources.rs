@@ -172,6 +172,7 @@ impl Feeds {
             },
             health: HealthPane::new(HealthModel::new(&self.health)).reading(&self.health),
             inspect: Default::default(),
+            incident: Default::default(),
         }
     }
 

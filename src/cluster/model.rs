@@ -177,6 +177,8 @@ pub struct ClusterModel {
     pub pods_by_node: HashMap<String, usize>,
     /// Derived: each workload's newest container death among its pods ("namespace/name").
     pub last_exit_by_workload: HashMap<String, LastExit>,
+    /// Derived: pods in CrashLoopBackOff per workload (only those with some).
+    pub crashlooping_by_workload: HashMap<String, usize>,
     /// Moves when `last_exit_by_workload` changes (the overview's order follows it).
     pub exits_revision: u64,
     derived_at: u64,
@@ -285,6 +287,7 @@ impl ClusterModel {
         self.restarts_by_workload.clear();
         self.pods_by_node.clear();
         let mut exits: HashMap<String, LastExit> = HashMap::new();
+        self.crashlooping_by_workload.clear();
         for (_, pod) in self.pods.iter() {
             if let Some(w) = &pod.workload {
                 let key = format!("{}/{}", pod.namespace, w);
@@ -293,6 +296,12 @@ impl ClusterModel {
                     if newer {
                         exits.insert(key.clone(), exit.clone());
                     }
+                }
+                if pod.status == "CrashLoopBackOff" {
+                    *self
+                        .crashlooping_by_workload
+                        .entry(key.clone())
+                        .or_default() += 1;
                 }
                 *self.restarts_by_workload.entry(key).or_default() += pod.restarts;
             }

@@ -478,7 +478,15 @@ pub fn draw_logs(frame: &mut Frame, area: Rect, logs: &LogsView, ctx: &Ctx) {
     let room = usize::from(area.width.saturating_sub(2));
     let lines: Vec<Line> = (top..(top + height).min(len))
         .filter_map(|i| logs.buffer.visible(i))
-        .map(|l| text_line(l, filter, logs.wrap, room, ctx))
+        .map(|l| {
+            text_line(
+                l,
+                filter,
+                logs.wrap,
+                room,
+                (ctx.symbols.cut, ctx.theme.matched),
+            )
+        })
         .collect();
     let mut para = Paragraph::new(lines).block(block(ctx, title, area));
     if logs.wrap {

@@ -30,6 +30,8 @@ pub enum Action {
     ManagedFields,
     NextMatch,
     PreviousMatch,
+    /// The incident view: write a note.
+    Note,
     Namespaces,
     /// The selected row (and its pane's state) in full: what a cut cell said.
     InFull,
@@ -71,6 +73,7 @@ impl Action {
             "YAML: managed fields on/off",
         ),
         (Action::NextMatch, "next-match", "next match of the search"),
+        (Action::Note, "note", "incident: write a note"),
         (
             Action::PreviousMatch,
             "previous-match",

@@ -7,7 +7,7 @@ use tui_textarea::TextArea;
 use super::msg::Effect;
 use super::state::{Mode, State};
 use super::update::nav::{goto, logs_of_selected, rewatch, set_filter};
-use super::update::{actions, picker, runbook};
+use super::update::{actions, incident, picker, runbook};
 use crate::actions::verbs::VERBS;
 use crate::cluster::source::Namespaces;
 
@@ -26,6 +26,7 @@ pub const BUILTINS: &[&str] = &[
     "log",
     "runbook",
     "rb",
+    "export",
 ];
 
 /// Keys while the command line is open.
@@ -140,6 +141,8 @@ pub fn run(state: &mut State, line: &str) -> Vec<Effect> {
         "ns" | "namespace" | "namespaces" => rewatch(state, Namespaces::parse(&rest.join(","))),
         "logs" | "log" => logs_of_selected(state),
         "runbook" | "rb" => runbook::from_command(state, &rest),
+        "incident" | "inc" if !rest.is_empty() => incident::command(state, &rest),
+        "export" => incident::export(state),
         word => match state.views.iter().find(|v| v.commands.contains(&word)) {
             Some(v) => {
                 let view = v.id;

@@ -49,6 +49,16 @@ pub enum Effect {
         session: u64,
     },
     StopLogs,
+    /// Append entries to an incident's record (fsynced; a failure comes back as a message).
+    RecordIncident {
+        id: String,
+        entries: Vec<crate::incident::Entry>,
+    },
+    /// Write the incident's postmortem draft beside its record.
+    ExportIncident {
+        id: String,
+        markdown: String,
+    },
     /// Fetch an object and render its describe and YAML; the answer carries `session`.
     Inspect {
         object: crate::k8s::ObjectRef,

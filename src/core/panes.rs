@@ -13,6 +13,7 @@ use crate::cost::model::CostMsg;
 use crate::cost::pane::CostPane;
 use crate::health::HealthMsg;
 use crate::health::pane::HealthPane;
+use crate::incident::pane::{IncidentMsg, IncidentPane};
 use crate::inspect::InspectMsg;
 use crate::inspect::pane::InspectPane;
 use crate::queues::QueueMsg;
@@ -31,6 +32,7 @@ pub fn views() -> Vec<ViewSpec> {
         crate::alerts::pane::VIEWS,
         crate::health::pane::VIEWS,
         crate::inspect::pane::VIEWS,
+        crate::incident::pane::VIEWS,
     ]
     .concat()
 }
@@ -46,6 +48,8 @@ pub struct Panes {
     pub health: HealthPane,
     /// The object being described or shown as YAML.
     pub inspect: InspectPane,
+    /// The open incident's timeline, and what the console has seen lately.
+    pub incident: IncidentPane,
 }
 
 /// What the panes' sources send.
@@ -59,10 +63,11 @@ pub enum PaneMsg {
     Alerts(AlertMsg),
     Health(HealthMsg),
     Inspect(InspectMsg),
+    Incident(IncidentMsg),
 }
 
 impl Panes {
-    pub fn all(&self) -> [&dyn Pane; 7] {
+    pub fn all(&self) -> [&dyn Pane; 8] {
         [
             &self.cluster,
             &self.queues,
@@ -71,10 +76,11 @@ impl Panes {
             &self.alerts,
             &self.health,
             &self.inspect,
+            &self.incident,
         ]
     }
 
-    pub fn all_mut(&mut self) -> [&mut dyn Pane; 7] {
+    pub fn all_mut(&mut self) -> [&mut dyn Pane; 8] {
         [
             &mut self.cluster,
             &mut self.queues,
@@ -83,6 +89,7 @@ impl Panes {
             &mut self.alerts,
             &mut self.health,
             &mut self.inspect,
+            &mut self.incident,
         ]
     }
 
@@ -135,6 +142,10 @@ impl Panes {
                 shows(&self.health, overview)
             }
             PaneMsg::Inspect(m) => self.inspect.apply(m, now) && shows(&self.inspect, false),
+            PaneMsg::Incident(m) => {
+                self.incident.apply(m);
+                shows(&self.incident, false)
+            }
         }
     }
 }
@@ -175,6 +186,12 @@ impl From<CostMsg> for PaneMsg {
 impl From<AlertMsg> for PaneMsg {
     fn from(m: AlertMsg) -> Self {
         PaneMsg::Alerts(m)
+    }
+}
+
+impl From<IncidentMsg> for PaneMsg {
+    fn from(m: IncidentMsg) -> Self {
+        PaneMsg::Incident(m)
     }
 }
 

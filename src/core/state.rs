@@ -40,6 +40,8 @@ pub enum Mode {
         cursor: usize,
         chosen: BTreeSet<String>,
     },
+    /// Writing an incident note (several lines): ctrl-s saves, esc cancels.
+    Note(TextArea<'static>),
     /// Walking a runbook: Enter runs the current step, Esc stops.
     Runbook,
     /// A plan is shown; nothing happens until its confirmation phrase is typed and Enter.

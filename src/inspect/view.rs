@@ -43,7 +43,15 @@ pub fn draw(frame: &mut Frame, area: Rect, doc: &Document, face: Face, ctx: &Ctx
     let room = usize::from(area.width.saturating_sub(2));
     let shown: Vec<Line> = lines[top..(top + height).min(lines.len())]
         .iter()
-        .map(|l| text_line(l, &doc.search, doc.wrap, room, ctx))
+        .map(|l| {
+            text_line(
+                l,
+                &doc.search,
+                doc.wrap,
+                room,
+                (ctx.symbols.cut, ctx.theme.matched),
+            )
+        })
         .collect();
     let mut para = Paragraph::new(shown).block(block(ctx, title, area));
     if doc.wrap {

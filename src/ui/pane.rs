@@ -86,6 +86,8 @@ pub enum Nav {
     Slo(String),
     /// The queue of this name, selected in the queues view.
     Queue(String),
+    /// An object, described (an incident entry's link).
+    Inspect(ObjectRef),
     /// Nothing to open; say why in the footer.
     Say(String),
 }

@@ -5,8 +5,6 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
-use super::table::Ctx;
-
 /// Columns `text` takes on a terminal.
 pub fn width(text: &str) -> usize {
     UnicodeWidthStr::width(text)
@@ -130,13 +128,19 @@ fn split_at_width(text: &str, max: usize) -> usize {
 
 /// A line of a text view (a log, a describe): the search's matches marked; unwrapped and
 /// wider than `room`, cut with the mark.
-pub fn text_line(line: &str, lowered: &str, wrap: bool, room: usize, ctx: &Ctx) -> Line<'static> {
+pub fn text_line(
+    line: &str,
+    lowered: &str,
+    wrap: bool,
+    room: usize,
+    (mark, matched): (&str, Style),
+) -> Line<'static> {
     let shown = if wrap {
         line.to_string()
     } else {
-        cut(line, room, ctx.symbols.cut)
+        cut(line, room, mark)
     };
-    let spans = highlight(&shown, lowered, ctx.theme.matched).spans;
+    let spans = highlight(&shown, lowered, matched).spans;
     Line::from(
         spans
             .into_iter()
@@ -172,24 +176,20 @@ mod tests {
     #[test]
     fn a_text_line_too_wide_ends_with_the_mark_unless_wrapped() {
         let theme = crate::ui::theme::Theme::default_for(false);
-        let ctx = Ctx {
-            theme: &theme,
-            symbols: &crate::ui::symbols::ASCII,
-            now: 0,
-        };
+        let ctx = ("~", theme.matched);
         let text = |l: &Line| {
             l.spans
                 .iter()
                 .map(|s| s.content.as_ref())
                 .collect::<String>()
         };
-        let line = text_line("Reason: OOMKilled", "reason", false, 10, &ctx);
+        let line = text_line("Reason: OOMKilled", "reason", false, 10, ctx);
         assert_eq!(text(&line), "Reason: O~");
         assert!(
             line.spans.iter().any(|s| s.style == theme.matched),
             "{line:?}"
         );
-        let line = text_line("Reason: OOMKilled", "", true, 10, &ctx);
+        let line = text_line("Reason: OOMKilled", "", true, 10, ctx);
         assert_eq!(text(&line), "Reason: OOMKilled");
     }
 

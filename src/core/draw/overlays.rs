@@ -34,8 +34,32 @@ pub fn draw(frame: &mut Frame, body: Rect, state: &State, ctx: &Ctx) {
             input,
             scroll,
         } => action_view::draw_confirm(frame, body, plan, &input.lines().join(" "), *scroll, ctx),
+        Mode::Note(input) => draw_note(frame, body, input, ctx),
         _ => {}
     }
+}
+
+/// The note editor: several lines of Markdown over the timeline.
+fn draw_note(frame: &mut Frame, body: Rect, input: &tui_textarea::TextArea, ctx: &Ctx) {
+    let width = body.width.saturating_sub(4).clamp(20, 100);
+    let height = body.height.saturating_sub(4).clamp(5, 14);
+    let area = Rect {
+        x: body.x + (body.width.saturating_sub(width)) / 2,
+        y: body.y + (body.height.saturating_sub(height)) / 2,
+        width: width.min(body.width),
+        height: height.min(body.height),
+    };
+    let mut editor = input.clone();
+    editor.set_block(crate::ui::table::block(
+        ctx,
+        Line::from(Span::styled(
+            " Note (Markdown) · ctrl-s save · esc cancel ",
+            ctx.theme.title,
+        )),
+        area,
+    ));
+    frame.render_widget(ratatui::widgets::Clear, area);
+    frame.render_widget(&editor, area);
 }
 
 /// The keys, generated from the keymap (what you see is what is bound), one entry per action

@@ -186,6 +186,7 @@ pub fn confirm_key(
                 panel.phase = ActionPhase::Running;
                 panel.push("confirmed: executing".into());
             }
+            super::incident::executing(state, &plan);
             vec![Effect::ExecuteAction {
                 plan,
                 confirmation: typed,

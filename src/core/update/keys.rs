@@ -7,8 +7,9 @@ use super::super::command::{self, text_input};
 use super::super::layout::page;
 use super::super::msg::Effect;
 use super::super::state::{Mode, State};
-use super::{actions, nav, picker, runbook};
+use super::{actions, incident, nav, picker, runbook};
 use crate::cluster::pane::LOGS;
+use crate::incident::pane::INCIDENT;
 use crate::inspect::document::Face;
 use crate::inspect::pane::{YAML, face};
 use crate::ui::pane::Layer;
@@ -51,6 +52,7 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             scroll,
         } => actions::confirm_key(state, key, plan, input, scroll),
         Mode::Runbook => runbook::key(state, key),
+        Mode::Note(input) => incident::note_key(state, key, input),
     }
 }
 
@@ -92,6 +94,8 @@ pub fn perform(state: &mut State, action: Action) -> Vec<Effect> {
         Action::ToggleWrap if view == LOGS => state.panes.cluster.toggle_wrap(),
         Action::ToggleWrap if face(view).is_some() => state.panes.inspect.toggle_wrap(),
         Action::ToggleFollow | Action::ToggleWrap => {}
+        Action::Note if view == INCIDENT => incident::open_note(state),
+        Action::Note => state.flash = Some("notes go on the incident's timeline: :incident".into()),
         Action::Describe => return nav::inspect(state, Face::Describe),
         Action::Yaml => return nav::inspect(state, Face::Yaml),
         Action::PreviousLog if view == LOGS => return nav::previous_log(state),

@@ -3,6 +3,7 @@
 //! namespace picker; the command line lives in `core::command`.
 
 pub(crate) mod actions;
+pub(crate) mod incident;
 mod keys;
 pub(crate) mod nav;
 pub(crate) mod picker;
@@ -10,8 +11,10 @@ pub(crate) mod runbook;
 
 use super::layout::page;
 use super::msg::{Effect, Msg};
+use super::panes::PaneMsg;
 use super::state::{Mode, State};
 use crate::cluster::pane::OVERVIEW;
+use crate::incident::observe::Domain;
 use crossterm::event::KeyEventKind;
 
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
@@ -51,8 +54,9 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::Pane(m) => {
             let picking = matches!(state.mode, Mode::NamespacePicker { .. });
+            let domain = domain_of(&m);
             state.dirty |= state.panes.apply(m, state.now, state.view(), picking);
-            vec![]
+            domain.map_or_else(Vec::new, |d| incident::observed(state, d))
         }
         Msg::ActionPlanned(result) => {
             actions::on_planned(state, result);
@@ -68,12 +72,17 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             vec![]
         }
         Msg::ActionFinished(result) => {
+            let outcome = match &result {
+                Ok(o) => o.summary.clone(),
+                Err(e) => format!("failed: {e}"),
+            };
             if let Some(panel) = state.action.as_mut() {
                 panel.finish(result);
             }
+            let effects = incident::action_finished(state, &outcome);
             runbook::after_action(state);
             state.dirty = true;
-            vec![]
+            effects
         }
         Msg::RunbookLoaded(result) => {
             runbook::on_loaded(state, result);
@@ -86,6 +95,18 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             effects
         }
     }
+}
+
+/// Which part of the world a source message is about (what the incident observer looks at).
+fn domain_of(m: &PaneMsg) -> Option<Domain> {
+    Some(match m {
+        PaneMsg::Cluster(_) => Domain::Cluster,
+        PaneMsg::Alerts(_) => Domain::Alerts,
+        PaneMsg::Slo(_) => Domain::Slo,
+        PaneMsg::Queues(_) => Domain::Queues,
+        PaneMsg::Cost(_) => Domain::Cost,
+        _ => return None,
+    })
 }
 
 /// Brings derived data up to date before a frame: each pane's display orders, and every

@@ -8,6 +8,7 @@ use crate::cluster::pane::{LOGS, OVERVIEW, PODS};
 use crate::cluster::source::Namespaces;
 use crate::inspect::document::Face;
 use crate::inspect::pane::{face, view_of};
+use crate::k8s::ObjectRef;
 use crate::ui::pane::{LogTarget, Nav, Scope, ViewId};
 
 pub fn current_filter(state: &State) -> String {
@@ -119,6 +120,7 @@ fn follow(state: &mut State, nav: Nav) -> Vec<Effect> {
         },
         Nav::Slo(name) => return show_row(state, crate::slo::pane::SLOS, "SLO", &name),
         Nav::Queue(name) => return show_row(state, crate::queues::pane::QUEUES, "queue", &name),
+        Nav::Inspect(object) => return inspect_object(state, object, Face::Describe),
         Nav::Say(what) => state.flash = Some(what),
     }
     vec![]
@@ -178,8 +180,12 @@ pub fn inspect(state: &mut State, wanted: Face) -> Vec<Effect> {
         state.flash = Some("select a workload, pod, node, HPA or event to inspect".into());
         return vec![];
     };
+    inspect_object(state, object, wanted)
+}
+
+fn inspect_object(state: &mut State, object: ObjectRef, face: Face) -> Vec<Effect> {
     let session = state.panes.inspect.open(object.clone());
-    state.stack.push(Screen::of(view_of(wanted)));
+    state.stack.push(Screen::of(view_of(face)));
     vec![Effect::Inspect { object, session }]
 }
 

@@ -1,0 +1,258 @@
+//! The console's side of the incident: `:incident start|note|ack|mitigated|resolved|role`,
+//! `:export`, the note editor (`n`), and what the console sees and does becoming entries.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use serde_json::json;
+use tui_textarea::TextArea;
+
+use super::super::msg::Effect;
+use super::super::state::{Mode, Screen, State};
+use crate::actions::plan::Plan;
+use crate::incident::entry::incident_id;
+use crate::incident::export::markdown;
+use crate::incident::observe::{Domain, Seen};
+use crate::incident::pane::INCIDENT;
+use crate::incident::{Entry, Incident, Kind, Milestone};
+
+fn now_ms(state: &State) -> i64 {
+    state.now * 1000
+}
+
+fn operator(state: &State) -> String {
+    match state.panes.incident.operator.as_str() {
+        "" => "unknown".into(),
+        who => who.to_string(),
+    }
+}
+
+/// Entries for the open incident become a record effect; none without an open incident.
+fn record(state: &State, entries: Vec<Entry>) -> Vec<Effect> {
+    match state.panes.incident.open_id() {
+        Some(id) if !entries.is_empty() => vec![Effect::RecordIncident {
+            id: id.to_string(),
+            entries,
+        }],
+        _ => vec![],
+    }
+}
+
+/// After a source message: what changed in its domain, for the timeline.
+pub fn observed(state: &mut State, domain: Domain) -> Vec<Effect> {
+    let now = now_ms(state);
+    let p = &mut state.panes;
+    let seen = Seen {
+        cluster: &mut p.cluster.model,
+        alerts: &p.alerts.model,
+        slo: &p.slo.model,
+        queues: &p.queues.model,
+        cost: &p.cost.model,
+    };
+    let entries = p.incident.observer.observe(seen, domain, now);
+    let entries = if p.incident.open_id().is_some() {
+        p.incident.add(entries)
+    } else {
+        vec![]
+    };
+    if !entries.is_empty() {
+        state.dirty |= state.view() == INCIDENT;
+    }
+    record(state, entries)
+}
+
+/// `:incident WORDS...`.
+pub fn command(state: &mut State, words: &[&str]) -> Vec<Effect> {
+    let now = now_ms(state);
+    let who = operator(state);
+    match words {
+        ["start", rest @ ..] => start(state, rest),
+        ["note", text @ ..] if !text.is_empty() => {
+            let e = Entry::new(Kind::Note, now, "operator", text.join(" ")).by(&who);
+            add(state, vec![e], "noted")
+        }
+        ["role", role, who_else @ ..] if !who_else.is_empty() => {
+            let name = who_else.join(" ");
+            let e = Entry::new(Kind::Role, now, "operator", format!("{role}: {name}"))
+                .by(&who)
+                .with(json!({"role": role, "who": name}));
+            add(state, vec![e], "role given")
+        }
+        [word, at @ ..] => {
+            let word = match *word {
+                "ack" => "acknowledged",
+                "mitigate" => "mitigated",
+                "resolve" => "resolved",
+                "detect" => "detected",
+                w => w,
+            };
+            let Some(m) = Milestone::parse(word) else {
+                state.flash = Some(
+                    "usage: :incident start TITLE [--severity S] | note TEXT | detected | ack | \
+                     mitigated | resolved [HH:MM] | role commander NAME"
+                        .into(),
+                );
+                return vec![];
+            };
+            let when = match at.first() {
+                Some(t) => match at_time(t, now) {
+                    Some(ms) => ms,
+                    None => {
+                        state.flash = Some(format!("{t:?} is not HH:MM (UTC) or RFC 3339"));
+                        return vec![];
+                    }
+                },
+                None => now,
+            };
+            let text = format!("{} at {} UTC", m.word(), crate::incident::entry::utc(when));
+            let e = Entry::new(Kind::Milestone, now, "operator", text)
+                .by(&who)
+                .with(json!({"milestone": m.word(), "at": when}));
+            add(state, vec![e], m.word())
+        }
+        [] => {
+            state.stack.truncate(1);
+            state.stack.push(Screen::of(INCIDENT));
+            vec![]
+        }
+    }
+}
+
+/// "14:02" today (UTC) or an RFC 3339 instant, as unix milliseconds.
+fn at_time(text: &str, now: i64) -> Option<i64> {
+    if let Ok(t) = text.parse::<jiff::Timestamp>() {
+        return Some(t.as_millisecond());
+    }
+    let (h, m) = text.split_once(':')?;
+    let (h, m): (i64, i64) = (h.parse().ok()?, m.parse().ok()?);
+    if !(0..24).contains(&h) || !(0..60).contains(&m) {
+        return None;
+    }
+    let day = now.div_euclid(86_400_000) * 86_400_000;
+    Some(day + (h * 60 + m) * 60_000)
+}
+
+fn add(state: &mut State, entries: Vec<Entry>, what: &str) -> Vec<Effect> {
+    if state.panes.incident.open_id().is_none() {
+        state.flash = Some("no incident is open: :incident start TITLE".into());
+        return vec![];
+    }
+    let added = state.panes.incident.add(entries);
+    state.flash = Some(format!("incident: {what}"));
+    state.dirty = true;
+    record(state, added)
+}
+
+fn start(state: &mut State, words: &[&str]) -> Vec<Effect> {
+    if let Some(id) = state.panes.incident.open_id() {
+        state.flash = Some(format!("incident {id} is open: resolve it first"));
+        return vec![];
+    }
+    let mut severity = "sev2".to_string();
+    let mut title = vec![];
+    let mut it = words.iter();
+    while let Some(w) = it.next() {
+        match *w {
+            "--severity" | "-s" => severity = it.next().map_or(severity, |s| s.to_string()),
+            w => title.push(w),
+        }
+    }
+    if title.is_empty() {
+        state.flash = Some("usage: :incident start TITLE [--severity sev1]".into());
+        return vec![];
+    }
+    let now = now_ms(state);
+    let title = title.join(" ");
+    let id = incident_id(now);
+    let context = state.connection.context.clone();
+    let start = Entry::new(Kind::Started, now, "operator", title.clone())
+        .by(&operator(state))
+        .with(json!({"title": title, "severity": severity, "context": context}));
+    let incident = Incident::new(&id);
+    let entries = state.panes.incident.start(incident, start);
+    state.stack.truncate(1);
+    state.stack.push(Screen::of(INCIDENT));
+    state.flash = Some(format!("incident {id} started"));
+    state.dirty = true;
+    vec![Effect::RecordIncident { id, entries }]
+}
+
+/// `:export`: the postmortem draft of the incident shown (open or last).
+pub fn export(state: &mut State) -> Vec<Effect> {
+    match &state.panes.incident.incident {
+        Some(inc) => vec![Effect::ExportIncident {
+            id: inc.id.clone(),
+            markdown: markdown(inc),
+        }],
+        None => {
+            state.flash = Some("no incident to export".into());
+            vec![]
+        }
+    }
+}
+
+/// `n` in the incident view: a note editor (several lines, Markdown).
+pub fn open_note(state: &mut State) {
+    if state.panes.incident.open_id().is_none() {
+        state.flash = Some("no incident is open: :incident start TITLE".into());
+        return;
+    }
+    state.mode = Mode::Note(TextArea::default());
+}
+
+/// Keys in the note editor: ctrl-s saves (an entry with author and time), esc cancels.
+pub fn note_key(state: &mut State, key: KeyEvent, mut input: TextArea<'static>) -> Vec<Effect> {
+    let save = key.code == KeyCode::Char('s') && key.modifiers.contains(KeyModifiers::CONTROL);
+    if save {
+        let text = input.lines().join("\n").trim().to_string();
+        if text.is_empty() {
+            return vec![];
+        }
+        let e = Entry::new(Kind::Note, now_ms(state), "operator", text).by(&operator(state));
+        return add(state, vec![e], "note saved");
+    }
+    if key.code == KeyCode::Esc {
+        return vec![];
+    }
+    input.input(key);
+    state.mode = Mode::Note(input);
+    vec![]
+}
+
+/// A confirmed plan is about to run: what the timeline will say of it when it ends.
+pub fn executing(state: &mut State, plan: &Plan) {
+    let changes: Vec<String> = plan
+        .changes
+        .iter()
+        .map(|c| format!("{} {} -> {}", c.what, c.before, c.after))
+        .collect();
+    let typed = state
+        .action
+        .as_ref()
+        .map_or_else(String::new, |a| a.title.clone());
+    state.panes.incident.pending = Some(json!({
+        "plan": format!("{} ({})", plan.target, changes.join("; ")),
+        "audit_id": plan.id,
+        "typed": typed,
+    }));
+}
+
+/// An action ended: its plan, outcome and audit id on the timeline.
+pub fn action_finished(state: &mut State, outcome: &str) -> Vec<Effect> {
+    let Some(mut data) = state.panes.incident.pending.take() else {
+        return vec![];
+    };
+    if state.panes.incident.open_id().is_none() {
+        return vec![];
+    }
+    data["outcome"] = json!(outcome);
+    let typed = data["typed"].as_str().unwrap_or("action").to_string();
+    let e = Entry::new(
+        Kind::Action,
+        now_ms(state),
+        "executor",
+        format!("{typed}: {outcome}"),
+    )
+    .by(&operator(state))
+    .with(data);
+    let added = state.panes.incident.add(vec![e]);
+    record(state, added)
+}

@@ -1,0 +1,142 @@
+//! `opsdeck incident start|note|milestone|resolve|list|export`: the incident from a shell, on
+//! the same local record the console writes.
+
+use std::process::ExitCode;
+
+use serde_json::json;
+
+use super::entry::{Entry, Kind, Milestone, incident_id};
+use super::export;
+use super::model::Incident;
+use super::store::Store;
+
+/// Who writes: `$OPSDECK_OPERATOR`, else the OS user (as the audit log names it).
+pub fn operator() -> String {
+    std::env::var("OPSDECK_OPERATOR")
+        .unwrap_or_else(|_| crate::actions::audit::Who::current().os_user)
+}
+
+/// What the commands share: where incidents are kept, the context, who acts, and now (ms).
+pub struct Desk {
+    pub store: Store,
+    pub context: String,
+    pub operator: String,
+    pub now: i64,
+}
+
+fn fail(why: impl std::fmt::Display) -> ExitCode {
+    eprintln!("opsdeck: {why}");
+    ExitCode::FAILURE
+}
+
+impl Desk {
+    /// `id`, or the open incident of this context.
+    fn pick(&self, id: Option<&str>) -> Result<Incident, String> {
+        match id {
+            Some(id) => self.store.load(id),
+            None => self.store.open_in(&self.context).ok_or_else(|| {
+                format!("no open incident in context {}: pass its id", self.context)
+            }),
+        }
+    }
+
+    /// Starts an incident; prints its id alone on the first line.
+    pub fn start(&self, title: &str, severity: &str) -> ExitCode {
+        if title.trim().is_empty() {
+            return fail("an incident needs a title");
+        }
+        if let Some(open) = self.store.open_in(&self.context) {
+            return fail(format!(
+                "incident {} ({}) is open in context {}: resolve it first",
+                open.id, open.title, self.context
+            ));
+        }
+        let id = incident_id(self.now);
+        let entry = Entry::new(Kind::Started, self.now, "operator", title)
+            .by(&self.operator)
+            .with(json!({"title": title, "severity": severity, "context": self.context}));
+        if let Err(e) = self.store.append(&id, &entry) {
+            return fail(e);
+        }
+        println!("{id}");
+        println!("started {title} ({severity}) in context {}", self.context);
+        ExitCode::SUCCESS
+    }
+
+    pub fn note(&self, id: Option<&str>, text: &str) -> ExitCode {
+        let inc = match self.pick(id) {
+            Ok(i) => i,
+            Err(e) => return fail(e),
+        };
+        let entry = Entry::new(Kind::Note, self.now, "operator", text).by(&self.operator);
+        match self.store.append(&inc.id, &entry) {
+            Ok(()) => {
+                println!("noted in {} at {} UTC", inc.id, entry.time());
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(e),
+        }
+    }
+
+    /// Marks a milestone (now, or at a corrected time).
+    pub fn milestone(&self, id: Option<&str>, milestone: Milestone, at: Option<i64>) -> ExitCode {
+        let inc = match self.pick(id) {
+            Ok(i) => i,
+            Err(e) => return fail(e),
+        };
+        let at = at.unwrap_or(self.now);
+        let text = format!("{} at {} UTC", milestone.word(), super::entry::utc(at));
+        let entry = Entry::new(Kind::Milestone, self.now, "operator", text)
+            .by(&self.operator)
+            .with(json!({"milestone": milestone.word(), "at": at}));
+        match self.store.append(&inc.id, &entry) {
+            Ok(()) => {
+                println!("{}: {}", inc.id, entry.text);
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(e),
+        }
+    }
+
+    pub fn list(&self) -> ExitCode {
+        let all = self.store.list();
+        if all.is_empty() {
+            println!("no incidents in {}", self.store.dir().display());
+        }
+        for i in all {
+            println!(
+                "{}  {:<12} {:<5} {}  {}  {}",
+                i.id,
+                i.status().word(),
+                i.severity,
+                super::entry::utc(i.started_at()),
+                i.context,
+                i.title
+            );
+        }
+        ExitCode::SUCCESS
+    }
+
+    pub fn export(&self, id: Option<&str>, json: bool) -> ExitCode {
+        let inc = match self.pick(id).or_else(|e| {
+            // Without an id and nothing open: the newest incident of the context.
+            if id.is_some() {
+                return Err(e);
+            }
+            self.store
+                .list()
+                .into_iter()
+                .find(|i| i.context == self.context)
+                .ok_or(e)
+        }) {
+            Ok(i) => i,
+            Err(e) => return fail(e),
+        };
+        if json {
+            println!("{:#}", export::json(&inc));
+        } else {
+            print!("{}", export::markdown(&inc));
+        }
+        ExitCode::SUCCESS
+    }
+}
