@@ -126,6 +126,9 @@ enum Command {
         /// Give up verifying an action after this many seconds.
         #[arg(long, default_value = "300")]
         verify_timeout: u64,
+        /// Record each step and action in this incident (without an id: the open one).
+        #[arg(long, value_name = "ID", num_args = 0..=1, default_missing_value = "")]
+        incident: Option<String>,
     },
     /// The audit log.
     Audit {
@@ -327,6 +330,7 @@ async fn run_runbook(cli: &Cli) -> Result<ExitCode> {
         dry_run,
         yes,
         verify_timeout,
+        incident,
     }) = &cli.command
     else {
         return Ok(ExitCode::FAILURE);
@@ -344,6 +348,7 @@ async fn run_runbook(cli: &Cli) -> Result<ExitCode> {
         params: params.clone(),
         dry_run: *dry_run,
         yes: *yes,
+        incident: incident.clone(),
     };
     Ok(actions::cli::run_command(&session, &args).await)
 }

@@ -312,3 +312,78 @@ fn queue_and_slo_conditions_read_the_sims_broker_and_prometheus() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_headless_runbook_records_its_steps_and_actions_in_the_open_incident() {
+    let sim = Sim::start(&["--scenario", "bad-rollout"]);
+    let audit = sim.dir.join("audit.jsonl");
+    let start = sim
+        .opsdeck(&audit, &["incident", "start", "api", "5xx"])
+        .env("OPSDECK_OPERATOR", "alice")
+        .output()
+        .expect("runs");
+    let (stdout, stderr) = text(&start);
+    assert!(start.status.success(), "{stdout}\n{stderr}");
+    let id = stdout.lines().next().unwrap_or_default().to_string();
+    let out = sim
+        .opsdeck(
+            &audit,
+            &["run", "runbooks/bad-rollout.toml", "--yes", "--incident"],
+        )
+        .env("OPSDECK_OPERATOR", "alice")
+        .output()
+        .expect("runs");
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    let export = sim
+        .opsdeck(&audit, &["incident", "export", &id, "--output", "json"])
+        .output()
+        .expect("runs");
+    let json: serde_json::Value = serde_json::from_slice(&export.stdout).expect("json");
+    let entries = json["entries"].as_array().expect("entries");
+    let steps = entries
+        .iter()
+        .filter(|e| e["kind"] == "runbook-step")
+        .count();
+    assert!(steps >= 7, "every step line is recorded: {steps}");
+    let action = entries
+        .iter()
+        .find(|e| e["kind"] == "action")
+        .expect("the rollback's entry");
+    assert_eq!(action["operator"], "alice");
+    assert!(
+        action["data"]["plan"]
+            .as_str()
+            .is_some_and(|p| p.contains("deployment contentgen/api")),
+        "{action}"
+    );
+    // Its audit id is the audit log's.
+    let audit_text = std::fs::read_to_string(&audit).expect("audit log");
+    let audit_id = action["data"]["audit_id"].as_str().expect("audit id");
+    assert!(
+        audit_text.contains(audit_id),
+        "{audit_id} not in the audit log"
+    );
+    // A resolved incident takes no more.
+    sim.opsdeck(&audit, &["incident", "resolve", "--id", &id])
+        .output()
+        .expect("runs");
+    let out = sim
+        .opsdeck(
+            &audit,
+            &[
+                "run",
+                "runbooks/bad-rollout.toml",
+                "--dry-run",
+                "--incident",
+                &id,
+            ],
+        )
+        .output()
+        .expect("runs");
+    let (_, stderr) = text(&out);
+    assert!(
+        !out.status.success() && stderr.contains("is resolved"),
+        "{stderr}"
+    );
+}

@@ -282,3 +282,43 @@ fn ctrl_c_quits_from_the_runbook_dialog_and_its_confirmation() {
     assert!(matches!(state.mode, Mode::Confirm { .. }));
     assert_eq!(keys(&mut state, vec![ctrl_c()]), vec![Effect::Quit]);
 }
+
+#[test]
+fn a_runbook_walked_during_an_incident_puts_its_steps_on_the_timeline() {
+    let mut state = platform();
+    let mut msgs = vec![key(':')];
+    msgs.extend(typed("incident start fact-checker crashloops"));
+    keys(&mut state, msgs);
+    let recorded = |effects: &[Effect]| -> Vec<String> {
+        effects
+            .iter()
+            .flat_map(|e| match e {
+                Effect::RecordIncident { entries, .. } => entries
+                    .iter()
+                    .filter(|e| e.kind == opsdeck::incident::Kind::RunbookStep)
+                    .map(|e| e.text.clone())
+                    .collect(),
+                _ => vec![],
+            })
+            .collect()
+    };
+    start(&mut state, "runbook crashloop", &[]);
+    let mut lines = recorded(&enter(&mut state));
+    lines.extend(recorded(&feed(
+        &mut state,
+        vec![Msg::ConditionEvaluated(Ok((
+            true,
+            "fact-checker-x: OOMKilled (exit 137) 40s ago".into(),
+        )))],
+    )));
+    assert!(
+        lines.iter().any(|l| l.contains("OOMKilled (exit 137)")),
+        "{lines:?}"
+    );
+    let timeline = &state.panes.incident.incident.as_ref().unwrap().entries;
+    assert!(
+        timeline
+            .iter()
+            .any(|e| e.kind == opsdeck::incident::Kind::RunbookStep)
+    );
+}

@@ -30,6 +30,8 @@ pub struct RunArgs {
     pub params: Vec<String>,
     pub dry_run: bool,
     pub yes: bool,
+    /// Record each step and action in this incident ("": the context's open one).
+    pub incident: Option<String>,
 }
 
 fn expand_home(p: &Path) -> PathBuf {
@@ -153,8 +155,28 @@ pub async fn run_command(session: &Session, args: &RunArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let recorder = match &args.incident {
+        None => None,
+        Some(id) => {
+            let cfg = executor.config();
+            let store = crate::incident::Store::beside(&cfg.audit_path);
+            let who = crate::incident::cli::operator();
+            match crate::incident::record::Recorder::open(store, id, &cfg.context, &who) {
+                Ok(r) => Some(r),
+                Err(e) => {
+                    eprintln!("opsdeck run: --incident: {e}");
+                    return ExitCode::FAILURE;
+                }
+            }
+        }
+    };
     let mut out = std::io::stdout();
-    match runbook::headless::run(&rb, &params, &executor, args.dry_run, args.yes, &mut out).await {
+    let how = runbook::headless::How {
+        dry_run: args.dry_run,
+        yes: args.yes,
+        recorder: recorder.as_ref(),
+    };
+    match runbook::headless::run(&rb, &params, &executor, how, &mut out).await {
         Ok(_) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("opsdeck run {}: {e}", rb.name);

@@ -8,6 +8,7 @@ pub mod export;
 pub mod model;
 pub mod observe;
 pub mod pane;
+pub mod record;
 pub mod store;
 pub mod view;
 

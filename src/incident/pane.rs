@@ -44,8 +44,10 @@ pub struct IncidentPane {
     pub notice: Option<String>,
     /// Who writes this console's notes and actions.
     pub operator: String,
-    /// The action being executed: its plan and audit id, for its entry when it ends.
-    pub pending: Option<serde_json::Value>,
+    /// Lines of the runbook walk already on the timeline.
+    pub runbook_seen: usize,
+    /// The action being executed (as typed) and its plan, for its entry when it ends.
+    pub pending: Option<(String, Box<crate::actions::plan::Plan>)>,
 }
 
 impl IncidentPane {

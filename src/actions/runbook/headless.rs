@@ -13,6 +13,7 @@ use crate::actions::condition::Condition;
 use crate::actions::error::{ActionError, Progress};
 use crate::actions::executor::Executor;
 use crate::actions::verbs::ActionRequest;
+use crate::incident::record::Recorder;
 
 /// How a headless run ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -36,15 +37,27 @@ pub enum RunError {
     Output(#[from] std::io::Error),
 }
 
+/// How a headless run goes: `--dry-run`, `--yes`, and the incident it records into.
+#[derive(Clone, Copy, Default)]
+pub struct How<'a> {
+    pub dry_run: bool,
+    pub yes: bool,
+    pub recorder: Option<&'a Recorder>,
+}
+
 /// Runs the steps in order through the executor; stops at the first failure.
 pub async fn run(
     runbook: &Runbook,
     params: &BTreeMap<String, String>,
     executor: &Executor,
-    dry_run: bool,
-    yes: bool,
+    how: How<'_>,
     out: &mut impl Write,
 ) -> Result<RunReport, RunError> {
+    let How {
+        dry_run,
+        yes,
+        recorder,
+    } = how;
     let mut walk = Walk::start(runbook.clone(), params, Driver::Headless { dry_run })
         .map_err(RunError::Setup)?;
     if walk.has_actions() {
@@ -72,7 +85,7 @@ pub async fn run(
     let mut printed = 0;
     while !walk.finished() {
         let effects = walk.handle(WalkInput::Proceed);
-        printed = flush(&walk, printed, out)?;
+        printed = flush(&walk, printed, out, recorder)?;
         for effect in effects {
             let input = match effect {
                 WalkEffect::Evaluate {
@@ -80,12 +93,12 @@ pub async fn run(
                     namespace,
                     wait,
                 } => WalkInput::Evaluated(evaluate(&condition, &namespace, wait, executor).await),
-                WalkEffect::Act { line, namespace } => {
-                    WalkInput::Acted(act(&line, &namespace, executor, dry_run, out).await?)
-                }
+                WalkEffect::Act { line, namespace } => WalkInput::Acted(
+                    act(&line, &namespace, executor, (dry_run, recorder), out).await?,
+                ),
             };
             walk.handle(input);
-            printed = flush(&walk, printed, out)?;
+            printed = flush(&walk, printed, out, recorder)?;
         }
     }
     if let Some(f) = walk.failure {
@@ -110,10 +123,19 @@ pub async fn run(
     })
 }
 
-/// Prints the walk's lines not printed yet; returns how many are printed now.
-fn flush(walk: &Walk, printed: usize, out: &mut impl Write) -> std::io::Result<usize> {
+/// Prints the walk's lines not printed yet (and records them in the incident); returns how
+/// many are printed now.
+fn flush(
+    walk: &Walk,
+    printed: usize,
+    out: &mut impl Write,
+    recorder: Option<&Recorder>,
+) -> Result<usize, RunError> {
     for line in &walk.log[printed..] {
         writeln!(out, "{line}")?;
+        if let Some(r) = recorder {
+            r.step(line).map_err(RunError::Setup)?;
+        }
     }
     Ok(walk.log.len())
 }
@@ -166,7 +188,7 @@ async fn act(
     line: &str,
     namespace: &str,
     executor: &Executor,
-    dry_run: bool,
+    (dry_run, recorder): (bool, Option<&Recorder>),
     out: &mut impl Write,
 ) -> Result<Result<String, String>, RunError> {
     let words: Vec<&str> = line.split_whitespace().collect();
@@ -199,12 +221,17 @@ async fn act(
     while let Ok(p) = rx.try_recv() {
         writeln!(out, "    {}", p.line())?;
     }
-    Ok(match outcome {
+    let said = match outcome {
         Ok(o) => Ok(format!(
             "done in {:.1}s: {}",
             o.duration.as_secs_f64(),
             o.summary
         )),
         Err(e) => Err(e.to_string()),
-    })
+    };
+    if let Some(r) = recorder {
+        let outcome = said.clone().unwrap_or_else(|e| format!("failed: {e}"));
+        r.action(line, &plan, &outcome).map_err(RunError::Setup)?;
+    }
+    Ok(said)
 }

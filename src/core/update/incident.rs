@@ -12,6 +12,7 @@ use crate::incident::entry::incident_id;
 use crate::incident::export::markdown;
 use crate::incident::observe::{Domain, Seen};
 use crate::incident::pane::INCIDENT;
+use crate::incident::record::action_entry;
 use crate::incident::{Entry, Incident, Kind, Milestone};
 
 fn now_ms(state: &State) -> i64 {
@@ -217,42 +218,45 @@ pub fn note_key(state: &mut State, key: KeyEvent, mut input: TextArea<'static>) 
     vec![]
 }
 
-/// A confirmed plan is about to run: what the timeline will say of it when it ends.
+/// A confirmed plan is about to run: kept for its entry when it ends.
 pub fn executing(state: &mut State, plan: &Plan) {
-    let changes: Vec<String> = plan
-        .changes
-        .iter()
-        .map(|c| format!("{} {} -> {}", c.what, c.before, c.after))
-        .collect();
     let typed = state
         .action
         .as_ref()
         .map_or_else(String::new, |a| a.title.clone());
-    state.panes.incident.pending = Some(json!({
-        "plan": format!("{} ({})", plan.target, changes.join("; ")),
-        "audit_id": plan.id,
-        "typed": typed,
-    }));
+    state.panes.incident.pending = Some((typed, Box::new(plan.clone())));
 }
 
 /// An action ended: its plan, outcome and audit id on the timeline.
 pub fn action_finished(state: &mut State, outcome: &str) -> Vec<Effect> {
-    let Some(mut data) = state.panes.incident.pending.take() else {
+    let Some((typed, plan)) = state.panes.incident.pending.take() else {
         return vec![];
     };
     if state.panes.incident.open_id().is_none() {
         return vec![];
     }
-    data["outcome"] = json!(outcome);
-    let typed = data["typed"].as_str().unwrap_or("action").to_string();
-    let e = Entry::new(
-        Kind::Action,
-        now_ms(state),
-        "executor",
-        format!("{typed}: {outcome}"),
-    )
-    .by(&operator(state))
-    .with(data);
+    let e = action_entry(now_ms(state), &operator(state), &typed, &plan, outcome);
     let added = state.panes.incident.add(vec![e]);
+    record(state, added)
+}
+
+/// The runbook walk's new lines, as steps on the timeline.
+pub fn runbook_steps(state: &mut State) -> Vec<Effect> {
+    let Some(walk) = &state.runbook else {
+        state.panes.incident.runbook_seen = 0;
+        return vec![];
+    };
+    let seen = state.panes.incident.runbook_seen;
+    let seen = if walk.log.len() < seen { 0 } else { seen };
+    let (now, who) = (now_ms(state), operator(state));
+    let lines: Vec<Entry> = walk.log[seen..]
+        .iter()
+        .map(|l| Entry::new(Kind::RunbookStep, now, "runbook", l.clone()).by(&who))
+        .collect();
+    state.panes.incident.runbook_seen = walk.log.len();
+    if state.panes.incident.open_id().is_none() {
+        return vec![];
+    }
+    let added = state.panes.incident.add(lines);
     record(state, added)
 }

@@ -18,6 +18,16 @@ use crate::incident::observe::Domain;
 use crossterm::event::KeyEventKind;
 
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
+    let walking = state.runbook.is_some()
+        || matches!(msg, Msg::RunbookLoaded(_) | Msg::ConditionEvaluated(_));
+    let mut effects = step(state, msg);
+    if walking {
+        effects.extend(incident::runbook_steps(state));
+    }
+    effects
+}
+
+fn step(state: &mut State, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Key(key) if key.kind != KeyEventKind::Release => {
             state.dirty = true;
