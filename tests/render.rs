@@ -645,3 +645,57 @@ fn no_incident_says_how_to_start_one_and_the_note_editor() {
         keys(s, "5xx falling".chars().map(key).collect());
     });
 }
+
+/// The time axis of the bad rollout: the burn crossing the page thresholds, the queue, the
+/// replicas, and the incident's markers.
+fn with_axis(s: &mut State) {
+    use opsdeck::incident::axis::{AxisData, Panel, Window};
+    use opsdeck::incident::pane::IncidentMsg;
+    command_line(s, "incident start api returns 5xx");
+    keys(
+        s,
+        vec![applied(
+            Resource::Deployments,
+            opsdeck::cluster::model::Rows::Workloads(vec![deployment("api", 3, 3, 3, 8)]),
+        )],
+    );
+    command_line(s, "axis");
+    let start = NOW - 3_600;
+    let series = |f: &dyn Fn(i64) -> f64| -> Vec<(f64, f64)> {
+        (0..=240).map(|i| {
+            let t = start + i * 15;
+            (t as f64, f(i))
+        }).collect()
+    };
+    let data = AxisData {
+        window: Window::Hour,
+        start,
+        end: NOW,
+        burn: Panel {
+            title: "api-availability burn rate (5m)".into(),
+            points: series(&|i| if (150..215).contains(&i) { 40.0 } else { 0.5 }),
+            missing: None,
+        },
+        queue: Panel {
+            title: "articles depth".into(),
+            points: series(&|i| 100.0 + i as f64),
+            missing: None,
+        },
+        replicas: Panel {
+            title: "contentgen/api available replicas".into(),
+            points: vec![],
+            missing: Some("no data for sum(kube_deployment_status_replicas_available)".into()),
+        },
+    };
+    keys(s, vec![Msg::from(IncidentMsg::Axis(Box::new(data)))]);
+}
+
+#[test]
+fn the_time_axis() {
+    snapshot_view("axis", with_axis);
+    let mut state = platform();
+    with_axis(&mut state);
+    let screen = render(&mut state, 80, 24, true);
+    assert!(screen.is_ascii(), "non-ASCII in ASCII mode:\n{screen}");
+    insta::assert_snapshot!("axis_ascii_80x24", screen);
+}

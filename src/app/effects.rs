@@ -17,6 +17,10 @@ use crate::cluster::logs::spawn_log_follow;
 use crate::cluster::source::{Namespaces, spawn_watches};
 use crate::config::Config;
 use crate::core::msg::{Effect, Msg};
+use std::time::Duration;
+
+use crate::clients::prometheus::Prometheus;
+use crate::incident::axis::{self, AxisRequest};
 use crate::incident::pane::IncidentMsg;
 use crate::incident::{Entry, Store};
 use crate::inspect::source::spawn_inspect;
@@ -80,6 +84,7 @@ impl Runner {
             }
             Effect::RecordIncident { id, entries } => self.record(id, entries),
             Effect::ExportIncident { id, markdown } => self.export(id, markdown),
+            Effect::FetchAxis(request) => self.fetch_axis(request),
             Effect::Inspect { object, session } => {
                 spawn_inspect(self.client.clone(), object, session, self.tx.clone());
             }
@@ -170,6 +175,23 @@ impl Runner {
             if let Some(why) = failed {
                 let _ = tx.blocking_send(IncidentMsg::Failed(why).into());
             }
+        });
+    }
+
+    /// Reads the time axis's three panels from the configured Prometheus.
+    fn fetch_axis(&self, request: AxisRequest) {
+        let tx = self.tx.clone();
+        let prom = self.config.prometheus.as_ref().map(|p| {
+            Prometheus::new(&p.url, p.token_env.as_deref(), Duration::from_secs(10))
+                .map_err(|e| e.to_string())
+        });
+        tokio::spawn(async move {
+            let msg = match prom {
+                None => IncidentMsg::AxisFailed("no [prometheus] url configured".into()),
+                Some(Err(why)) => IncidentMsg::AxisFailed(why),
+                Some(Ok(prom)) => IncidentMsg::Axis(Box::new(axis::fetch(&prom, &request).await)),
+            };
+            let _ = tx.send(msg.into()).await;
         });
     }
 

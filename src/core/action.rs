@@ -32,6 +32,8 @@ pub enum Action {
     PreviousMatch,
     /// The incident view: write a note.
     Note,
+    /// The time axis: 1h, 6h, 24h.
+    Zoom,
     Namespaces,
     /// The selected row (and its pane's state) in full: what a cut cell said.
     InFull,
@@ -74,6 +76,7 @@ impl Action {
         ),
         (Action::NextMatch, "next-match", "next match of the search"),
         (Action::Note, "note", "incident: write a note"),
+        (Action::Zoom, "zoom", "time axis: 1h / 6h / 24h"),
         (
             Action::PreviousMatch,
             "previous-match",

@@ -54,6 +54,8 @@ pub enum Effect {
         id: String,
         entries: Vec<crate::incident::Entry>,
     },
+    /// Read the time axis from Prometheus.
+    FetchAxis(crate::incident::axis::AxisRequest),
     /// Write the incident's postmortem draft beside its record.
     ExportIncident {
         id: String,

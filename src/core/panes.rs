@@ -143,7 +143,7 @@ impl Panes {
             }
             PaneMsg::Inspect(m) => self.inspect.apply(m, now) && shows(&self.inspect, false),
             PaneMsg::Incident(m) => {
-                self.incident.apply(m);
+                self.incident.apply(m, now);
                 shows(&self.incident, false)
             }
         }

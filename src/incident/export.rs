@@ -54,6 +54,24 @@ fn first_signal(inc: &Incident) -> Option<&Entry> {
         .find(|e| matches!(e.kind, Kind::AlertFired | Kind::Slo))
 }
 
+/// When it began: the first alert or SLO change, else the start (unix ms).
+pub fn onset(inc: &Incident) -> i64 {
+    first_signal(inc).map_or(inc.started_at(), |e| e.at)
+}
+
+/// The changes (revisions, scaling, nodes, actions) in the 30 minutes before `onset` (ms),
+/// newest first; hidden ones left out.
+pub fn changes_before(inc: &Incident, onset: i64) -> Vec<&Entry> {
+    let mut changes: Vec<&Entry> = inc
+        .timeline()
+        .into_iter()
+        .map(|s| s.entry)
+        .filter(|e| e.kind.is_change() && e.at <= onset && e.at >= onset - 30 * 60_000)
+        .collect();
+    changes.sort_by_key(|e| std::cmp::Reverse((e.at, e.id.clone())));
+    changes
+}
+
 pub fn markdown(inc: &Incident) -> String {
     let mut md = String::new();
     let shown = inc.timeline();
@@ -188,25 +206,19 @@ pub fn markdown(inc: &Incident) -> String {
     }
 
     md.push_str("\n## What changed before it started\n\n");
-    let onset = first_signal(inc).map_or(inc.started_at(), |e| e.at);
-    let mut changes: Vec<_> = shown
-        .iter()
-        .filter(|s| {
-            s.entry.kind.is_change() && s.entry.at <= onset && s.entry.at >= onset - 30 * 60_000
-        })
-        .collect();
-    changes.sort_by_key(|s| std::cmp::Reverse((s.entry.at, s.entry.id.clone())));
+    let onset = onset(inc);
+    let changes = changes_before(inc, onset);
     if changes.is_empty() {
         md.push_str("No change recorded in the 30 minutes before the first signal.\n");
     }
-    for s in changes {
+    for e in changes {
         let _ = writeln!(
             md,
             "- {} UTC ({} min before): {}: {}",
-            s.entry.time(),
-            minutes(s.entry.at, onset),
-            s.entry.kind.word(),
-            s.text
+            e.time(),
+            minutes(e.at, onset),
+            e.kind.word(),
+            e.text
         );
     }
 

@@ -2,6 +2,8 @@
 //! and what responders wrote), kept in a local file that survives a crash, and written out as
 //! a postmortem draft.
 
+pub mod axis;
+pub mod axis_view;
 pub mod cli;
 pub mod entry;
 pub mod export;

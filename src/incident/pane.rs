@@ -4,26 +4,40 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
+use super::axis::{AxisData, Window};
+use super::axis_view::{self, AxisShown};
 use super::entry::{Entry, Link};
 use super::model::Incident;
 use super::observe::{LOOKBACK_MS, Observer};
 use super::view;
 use crate::k8s::{ObjectKind, ObjectRef};
-use crate::status::Health;
+use crate::status::{Health, LoadState};
 use crate::ui::pane::{Badge, BadgeRank, Layer, Nav, Pane, Scope, ViewId, ViewSpec, badge};
 use crate::ui::table::{Ctx, selected_in_full};
 use crate::ui::table_state::{TableState, matches};
 
 pub const INCIDENT: ViewId = ViewId("incident");
 
-pub const VIEWS: &[ViewSpec] = &[ViewSpec {
-    id: INCIDENT,
-    title: "Incident",
-    commands: &["incident", "inc"],
-    key: None,
-    help: "the incident's timeline (:incident start TITLE)",
-    layer: Layer::Table,
-}];
+pub const AXIS: ViewId = ViewId("axis");
+
+pub const VIEWS: &[ViewSpec] = &[
+    ViewSpec {
+        id: INCIDENT,
+        title: "Incident",
+        commands: &["incident", "inc"],
+        key: None,
+        help: "the incident's timeline (:incident start TITLE)",
+        layer: Layer::Table,
+    },
+    ViewSpec {
+        id: AXIS,
+        title: "Time axis",
+        commands: &["axis", "graph"],
+        key: None,
+        help: "burn, queue and replicas on one time axis, with what changed",
+        layer: Layer::Table,
+    },
+];
 
 /// What the runner reports of the incident record.
 #[derive(Clone, Debug)]
@@ -33,6 +47,10 @@ pub enum IncidentMsg {
     Failed(String),
     /// The postmortem draft was written here.
     Exported(String),
+    /// The time axis was read.
+    Axis(Box<AxisData>),
+    /// The time axis could not be read.
+    AxisFailed(String),
 }
 
 #[derive(Debug, Default)]
@@ -44,6 +62,10 @@ pub struct IncidentPane {
     pub notice: Option<String>,
     /// Who writes this console's notes and actions.
     pub operator: String,
+    /// The time axis: its span, what was read, and how reading went.
+    pub window: Window,
+    pub axis: Option<AxisData>,
+    pub axis_state: LoadState,
     /// Lines of the runbook walk already on the timeline.
     pub runbook_seen: usize,
     /// The action being executed (as typed) and its plan, for its entry when it ends.
@@ -93,11 +115,41 @@ impl IncidentPane {
             .map(|i| i.id.as_str())
     }
 
-    pub fn apply(&mut self, msg: IncidentMsg) {
+    pub fn apply(&mut self, msg: IncidentMsg, now: i64) {
         self.notice = Some(match msg {
             IncidentMsg::Failed(why) => format!("NOT RECORDED: {why}"),
             IncidentMsg::Exported(path) => format!("postmortem draft written to {path}"),
+            IncidentMsg::Axis(data) => {
+                self.axis = Some(*data);
+                self.axis_state = LoadState::Live;
+                return;
+            }
+            IncidentMsg::AxisFailed(why) => {
+                self.axis_state = self.axis_state.failed(&why, None, now);
+                return;
+            }
         });
+    }
+
+    /// What the time axis draws: the data, the markers from the timeline and from what was
+    /// seen lately, and the changes before the onset.
+    fn axis_shown(&self) -> AxisShown<'_> {
+        let mut entries: Vec<&Entry> = self.observer.recent.iter().collect();
+        if let Some(inc) = &self.incident {
+            entries.extend(inc.entries.iter());
+        }
+        let before = self.incident.as_ref().map(|inc| {
+            let onset = super::export::onset(inc);
+            let changes = super::export::changes_before(inc, onset);
+            (onset / 1000, changes)
+        });
+        AxisShown {
+            window: self.window,
+            data: self.axis.as_ref(),
+            state: &self.axis_state,
+            entries,
+            before,
+        }
     }
 }
 
@@ -157,7 +209,11 @@ impl Pane for IncidentPane {
         }
     }
 
-    fn draw(&self, _v: ViewId, frame: &mut Frame, area: Rect, _s: Option<&Scope>, ctx: &Ctx) {
+    fn draw(&self, v: ViewId, frame: &mut Frame, area: Rect, _s: Option<&Scope>, ctx: &Ctx) {
+        if v == AXIS {
+            axis_view::draw(frame, area, &self.axis_shown(), ctx);
+            return;
+        }
         let parts = (self.incident.as_ref(), &self.table, self.notice.as_deref());
         view::draw(frame, area, parts, ctx);
     }

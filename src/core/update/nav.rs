@@ -75,7 +75,9 @@ pub fn goto(state: &mut State, view: ViewId) -> Vec<Effect> {
     if view != OVERVIEW {
         state.stack.push(Screen::of(view));
     }
-    left_views(state, was_reading_logs.then_some(LOGS))
+    let mut effects = left_views(state, was_reading_logs.then_some(LOGS));
+    effects.extend(super::incident::opened(state, view));
+    effects
 }
 
 pub fn move_selection(state: &mut State, delta: isize) {
