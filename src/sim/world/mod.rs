@@ -3,6 +3,7 @@
 mod changes;
 pub mod columns;
 mod controller;
+mod events;
 mod exporters;
 mod kubelet;
 pub mod logs;
@@ -20,7 +21,7 @@ mod workers;
 #[cfg(test)]
 mod tests;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ops::Bound;
 use std::sync::Arc;
 
@@ -38,7 +39,6 @@ use model::*;
 
 pub const REVISION: &str = "deployment.kubernetes.io/revision";
 pub const CHANGE_CAUSE: &str = "kubernetes.io/change-cause";
-const EVENT_CAP: usize = 2000;
 
 /// Something the world must do at a given time (milliseconds since the Unix epoch).
 #[derive(Clone, Debug)]
@@ -79,8 +79,7 @@ pub struct World {
     node_names: Vec<Arc<str>>,
     node_rr: usize,
     ip_counter: u64,
-    event_order: VecDeque<Key>,
-    event_index: HashMap<(String, &'static str), Key>,
+    correlator: events::Correlator,
     cluster_ns: Arc<str>,
     /// Serialized pod specs by template (the Arc keeps the address from being reused).
     spec_cache: HashMap<usize, (Arc<k8s_openapi::api::core::v1::PodTemplateSpec>, Arc<[u8]>)>,
@@ -118,8 +117,7 @@ impl World {
             node_names: Vec::new(),
             node_rr: 0,
             ip_counter: 0,
-            event_order: VecDeque::new(),
-            event_index: HashMap::new(),
+            correlator: events::Correlator::default(),
             cluster_ns: Arc::from(""),
             spec_cache: HashMap::new(),
         };
@@ -212,63 +210,6 @@ impl World {
         let at = self.now.as_millisecond() + self.rng.range(ms_lo, ms_hi) as i64;
         self.timer_seq += 1;
         self.timers.insert((at, self.timer_seq), timer);
-    }
-
-    /// Record an event like the kubelet/controllers do, aggregating by (object, reason).
-    fn event(
-        &mut self,
-        inv: Involved,
-        reason: &'static str,
-        type_: &'static str,
-        message: String,
-        component: &'static str,
-        host: Option<String>,
-    ) {
-        let now = self.now;
-        let idx = (inv.uid.clone(), reason);
-        if let Some(key) = self.event_index.get(&idx)
-            && let Some(ev) = self.events.get_mut(key)
-        {
-            ev.count += 1;
-            ev.last = now;
-            ev.message = message;
-            self.log.record(ev, "MODIFIED");
-            return;
-        }
-        let ns: Arc<str> = if inv.ns.is_empty() {
-            Arc::from("default")
-        } else {
-            inv.ns.clone()
-        };
-        let name = format!("{}.{:016x}", inv.name, self.rng.next() >> 1);
-        let meta = self.meta(&ns, name, Arc::new(Labels::new()), now);
-        let mut ev = EventM {
-            meta,
-            involved: inv,
-            reason,
-            message,
-            type_,
-            count: 1,
-            first: now,
-            last: now,
-            component,
-            host,
-        };
-        self.log.record(&mut ev, "ADDED");
-        let key = ev.meta.key();
-        self.event_index.insert(idx, key.clone());
-        self.event_order.push_back(key.clone());
-        self.events.insert(key, ev);
-        while self.event_order.len() > EVENT_CAP {
-            let Some(old) = self.event_order.pop_front() else {
-                break;
-            };
-            if let Some(mut ev) = self.events.remove(&old) {
-                self.event_index
-                    .remove(&(ev.involved.uid.clone(), ev.reason));
-                self.log.record(&mut ev, "DELETED");
-            }
-        }
     }
 }
 

@@ -386,4 +386,6 @@ pub struct EventM {
     pub last: Timestamp,
     pub component: &'static str,
     pub host: Option<String>,
+    /// The message's hash, or 0 for a "(combined from similar events)" one: the correlator's key.
+    pub dedupe: u64,
 }
