@@ -124,9 +124,33 @@ impl World {
         let (labels, tpl) = (rs.meta.labels.clone(), rs.template.clone());
         let name = format!("{}-{}", rs.meta.name, self.rng.suffix(5));
         let key = self.spawn_pod(&rs_key.ns, name, labels, owner, tpl, running);
+        if !running {
+            self.rs_event(rs_key, "SuccessfulCreate", format!("Created pod: {}", key.name));
+        }
         if let Some(rs) = self.replicasets.get_mut(rs_key) {
             rs.pods.insert(key.name);
         }
+    }
+
+    pub(super) fn rs_event(&mut self, rs_key: &Key, reason: &'static str, message: String) {
+        let Some(rs) = self.replicasets.get(rs_key) else {
+            return;
+        };
+        let inv = Involved {
+            kind: "ReplicaSet",
+            api_version: "apps/v1",
+            ns: rs_key.ns.clone(),
+            name: rs.meta.name.clone(),
+            uid: rs.meta.uid.clone(),
+        };
+        self.event(
+            inv,
+            reason,
+            "Normal",
+            message,
+            "replicaset-controller",
+            None,
+        );
     }
 
     pub(super) fn spawn_sts_pod(&mut self, key: &Key, i: i32, running: bool) {
