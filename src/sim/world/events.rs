@@ -90,9 +90,7 @@ impl World {
         host: Option<String>,
     ) {
         let now = self.now;
-        let (dedupe, message) = self
-            .correlator
-            .aggregate(&inv.uid, reason, message, now);
+        let (dedupe, message) = self.correlator.aggregate(&inv.uid, reason, message, now);
         let idx = (inv.uid.clone(), reason, dedupe);
         if let Some(key) = self.correlator.index.get(&idx)
             && let Some(ev) = self.events.get_mut(key)
@@ -175,7 +173,14 @@ mod tests {
         let mut w = World::new(None, None, TEST_NOW);
         let inv = involved(&w);
         for m in ["Scaled up to 2", "Scaled up to 2", "Scaled up to 3"] {
-            w.event(inv.clone(), "ScalingReplicaSet", "Normal", m.into(), "x", None);
+            w.event(
+                inv.clone(),
+                "ScalingReplicaSet",
+                "Normal",
+                m.into(),
+                "x",
+                None,
+            );
         }
         assert_eq!(
             of(&w, &inv),
