@@ -56,8 +56,11 @@ const ALL_VERBS: &[&str] = &[
 fn resource(k: Kind) -> Value {
     let mut v = json!({
         "name": k.plural(), "singularName": k.singular(), "namespaced": k.namespaced(), "kind": k.kind(),
-        "verbs": ALL_VERBS, "shortNames": k.short_names(),
+        "verbs": ALL_VERBS,
     });
+    if !k.short_names().is_empty() {
+        v["shortNames"] = json!(k.short_names());
+    }
     if k.in_all_category() {
         v["categories"] = json!(["all"]);
     }
@@ -106,7 +109,7 @@ pub fn resource_list(group: &str, version: &str) -> Option<Value> {
             Kind::Node | Kind::Namespace | Kind::Hpa => {
                 resources.push(sub(k, "status", k.kind(), status_verbs, None))
             }
-            Kind::Event => {}
+            Kind::Event | Kind::ControllerRevision => {}
         }
     }
     let gv = if group.is_empty() {

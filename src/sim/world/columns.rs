@@ -256,6 +256,18 @@ const HPA_COLS: &[Col] = &[
     AGE,
 ];
 
+const CONTROLLER_REVISION_COLS: &[Col] = &[
+    NAME,
+    ("Controller", "string", 0, "Controller of the object"),
+    (
+        "Revision",
+        "string",
+        0,
+        "Revision indicates the revision of the state represented by Data.",
+    ),
+    AGE,
+];
+
 /// The server-side printing columns of a kind.
 pub fn columns(kind: Kind) -> Vec<Value> {
     let cols = match kind {
@@ -267,6 +279,7 @@ pub fn columns(kind: Kind) -> Vec<Value> {
         Kind::ReplicaSet => REPLICASET_COLS,
         Kind::StatefulSet => STATEFULSET_COLS,
         Kind::Hpa => HPA_COLS,
+        Kind::ControllerRevision => CONTROLLER_REVISION_COLS,
     };
     cols.iter()
         .map(|(name, type_, priority, description)| {

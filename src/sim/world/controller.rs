@@ -95,52 +95,6 @@ impl World {
         self.dirty_deploy.insert(Key::new(&key.ns, owner));
     }
 
-    fn sync_sts(&mut self, key: &Key) {
-        let Some(s) = self.statefulsets.get(key) else {
-            return;
-        };
-        let want = s.replicas;
-        let missing: Vec<i32> = (0..want)
-            .filter(|i| !s.pods.contains(&format!("{}-{i}", s.meta.name)))
-            .collect();
-        let extra: Vec<String> = s
-            .pods
-            .iter()
-            .filter(|n| {
-                n.rsplit('-')
-                    .next()
-                    .and_then(|i| i.parse::<i32>().ok())
-                    .is_none_or(|i| i >= want)
-            })
-            .cloned()
-            .collect();
-        for i in missing {
-            self.spawn_sts_pod(key, i, false);
-        }
-        for name in extra {
-            self.delete_pod_now(&Key::new(&key.ns, name));
-        }
-        let Some(s) = self.statefulsets.get(key) else {
-            return;
-        };
-        let ready = s
-            .pods
-            .iter()
-            .filter(|n| {
-                self.pods
-                    .get(&Key::new(&key.ns, (*n).clone()))
-                    .is_some_and(|p| p.ready)
-            })
-            .count() as i32;
-        if let Some(s) = self.statefulsets.get_mut(key)
-            && (s.ready != ready || s.observed_generation != s.meta.generation)
-        {
-            s.ready = ready;
-            s.observed_generation = s.meta.generation;
-            self.log.record(s, "MODIFIED");
-        }
-    }
-
     /// ReplicaSets owned by a deployment, oldest revision first.
     pub fn owned_rs(&self, dep: &Key, uid: &str) -> Vec<Key> {
         let mut v: Vec<(i64, Key)> = self

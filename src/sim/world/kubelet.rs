@@ -125,7 +125,11 @@ impl World {
         let name = format!("{}-{}", rs.meta.name, self.rng.suffix(5));
         let key = self.spawn_pod(&rs_key.ns, name, labels, owner, tpl, running);
         if !running {
-            self.rs_event(rs_key, "SuccessfulCreate", format!("Created pod: {}", key.name));
+            self.rs_event(
+                rs_key,
+                "SuccessfulCreate",
+                format!("Created pod: {}", key.name),
+            );
         }
         if let Some(rs) = self.replicasets.get_mut(rs_key) {
             rs.pods.insert(key.name);
@@ -165,12 +169,17 @@ impl World {
         };
         let name = format!("{}-{i}", s.meta.name);
         let mut labels = (*s.meta.labels).clone();
+        labels.insert("apps.kubernetes.io/pod-index".into(), i.to_string());
         labels.insert("controller-revision-hash".into(), s.revision.clone());
         labels.insert("statefulset.kubernetes.io/pod-name".into(), name.clone());
         let tpl = s.template.clone();
-        let pod = self.spawn_pod(&key.ns, name, Arc::new(labels), owner, tpl, running);
+        let pod = self.spawn_pod(&key.ns, name.clone(), Arc::new(labels), owner, tpl, running);
         if let Some(s) = self.statefulsets.get_mut(key) {
             s.pods.insert(pod.name);
+        }
+        if !running {
+            let msg = format!("create Pod {name} in StatefulSet {} successful", key.name);
+            self.sts_event(key, "SuccessfulCreate", msg);
         }
     }
 

@@ -5,6 +5,7 @@ pub mod columns;
 mod controller;
 mod events;
 mod exporters;
+pub mod history;
 mod kubelet;
 pub mod logs;
 mod metrics_feed;
@@ -14,6 +15,7 @@ pub mod pipelines;
 mod play;
 pub mod queues;
 pub mod render;
+mod statefulset;
 mod status;
 mod topology;
 mod workers;
@@ -56,6 +58,8 @@ pub struct World {
     pub deployments: BTreeMap<Key, DeploymentM>,
     pub replicasets: BTreeMap<Key, ReplicaSetM>,
     pub statefulsets: BTreeMap<Key, StatefulSetM>,
+    /// StatefulSets' ControllerRevisions (a few per StatefulSet).
+    pub revisions: BTreeMap<Key, history::RevisionM>,
     pub hpas: BTreeMap<Key, HpaM>,
     /// The platform's pipeline runs and its generation switch (served by the platform API).
     pub pipelines: Pipelines,
@@ -98,6 +102,7 @@ impl World {
             deployments: BTreeMap::new(),
             replicasets: BTreeMap::new(),
             statefulsets: BTreeMap::new(),
+            revisions: BTreeMap::new(),
             hpas: BTreeMap::new(),
             pipelines: Pipelines::new(now.as_nanosecond() as u64, now),
             queues: queues::SimQueues::default(),
@@ -148,6 +153,7 @@ impl World {
             Kind::ReplicaSet => range_iter(&self.replicasets, ns, after),
             Kind::StatefulSet => range_iter(&self.statefulsets, ns, after),
             Kind::Hpa => range_iter(&self.hpas, ns, after),
+            Kind::ControllerRevision => range_iter(&self.revisions, ns, after),
         }
     }
 
@@ -165,6 +171,7 @@ impl World {
             Kind::ReplicaSet => self.replicasets.get(&key).map(|o| o as &dyn SimObject),
             Kind::StatefulSet => self.statefulsets.get(&key).map(|o| o as &dyn SimObject),
             Kind::Hpa => self.hpas.get(&key).map(|o| o as &dyn SimObject),
+            Kind::ControllerRevision => self.revisions.get(&key).map(|o| o as &dyn SimObject),
         }
     }
 

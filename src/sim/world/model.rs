@@ -19,10 +19,11 @@ pub enum Kind {
     ReplicaSet,
     StatefulSet,
     Hpa,
+    ControllerRevision,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 8] = [
+    pub const ALL: [Kind; 9] = [
         Kind::Namespace,
         Kind::Node,
         Kind::Pod,
@@ -31,6 +32,7 @@ impl Kind {
         Kind::ReplicaSet,
         Kind::StatefulSet,
         Kind::Hpa,
+        Kind::ControllerRevision,
     ];
 
     pub fn plural(self) -> &'static str {
@@ -43,6 +45,7 @@ impl Kind {
             Kind::ReplicaSet => "replicasets",
             Kind::StatefulSet => "statefulsets",
             Kind::Hpa => "horizontalpodautoscalers",
+            Kind::ControllerRevision => "controllerrevisions",
         }
     }
     pub fn singular(self) -> &'static str {
@@ -61,11 +64,14 @@ impl Kind {
             Kind::ReplicaSet => "ReplicaSet",
             Kind::StatefulSet => "StatefulSet",
             Kind::Hpa => "HorizontalPodAutoscaler",
+            Kind::ControllerRevision => "ControllerRevision",
         }
     }
     pub fn group(self) -> &'static str {
         match self {
-            Kind::Deployment | Kind::ReplicaSet | Kind::StatefulSet => "apps",
+            Kind::Deployment | Kind::ReplicaSet | Kind::StatefulSet | Kind::ControllerRevision => {
+                "apps"
+            }
             Kind::Hpa => "autoscaling",
             _ => "",
         }
@@ -102,6 +108,7 @@ impl Kind {
             Kind::ReplicaSet => &["rs"],
             Kind::StatefulSet => &["sts"],
             Kind::Hpa => &["hpa"],
+            Kind::ControllerRevision => &[],
         }
     }
     pub fn in_all_category(self) -> bool {
@@ -332,9 +339,15 @@ pub struct StatefulSetM {
     pub replicas: i32,
     pub selector: Arc<Labels>,
     pub template: Arc<PodTemplateSpec>,
+    /// The update revision: the ControllerRevision of `template`, which new pods get.
     pub revision: String,
+    /// The revision all pods ran before the update began (equal to `revision` once rolled).
+    pub current_revision: String,
     pub pods: BTreeSet<String>,
     pub ready: i32,
+    /// Pods at the current and at the update revision.
+    pub current: i32,
+    pub updated: i32,
     pub observed_generation: i64,
 }
 

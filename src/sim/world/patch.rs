@@ -194,6 +194,9 @@ impl World {
                 .get_mut(key)
                 .map(|o| o as &mut dyn SimObject),
             Kind::Hpa => self.hpas.get_mut(key).map(|o| o as &mut dyn SimObject),
+            Kind::ControllerRevision => {
+                self.revisions.get_mut(key).map(|o| o as &mut dyn SimObject)
+            }
         }
         .ok_or(WorldError::NotFound)?;
         let meta = obj.meta_mut();
@@ -282,22 +285,25 @@ impl World {
             s.replicas = r;
             changed = true;
         }
-        let mut restart = Vec::new();
+        let mut new_template = None;
         if let Some(t) = template
             && !same_template(&t, &s.template)
         {
-            s.revision = format!("{}-{}", s.meta.name, super::topology::template_hash(&t));
-            s.template = Arc::new(t);
-            restart = s.pods.iter().cloned().collect();
+            let t = Arc::new(t);
+            s.template = t.clone();
+            new_template = Some(t);
             changed = true;
         }
         if changed {
             s.meta.generation += 1;
-            self.log.record(s, "MODIFIED");
             self.dirty_sts.insert(key.clone());
         }
-        for name in restart {
-            self.delete_pod_now(&Key::new(&key.ns, name));
+        // A new template is a new revision; the controller then replaces the pods one by one.
+        if let Some(t) = new_template {
+            self.record_sts_revision(key, t, self.now);
+        }
+        if changed && let Some(s) = self.statefulsets.get_mut(key) {
+            self.log.record(s, "MODIFIED");
         }
     }
 

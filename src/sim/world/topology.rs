@@ -50,11 +50,12 @@ const fn app(
     }
 }
 
+/// A StatefulSet; its tags are its image history, oldest first (a repeated tag is no change).
 const fn sts(
     name: &'static str,
     replicas: i32,
     image: &'static str,
-    tag: &'static str,
+    tags: [&'static str; 3],
     port: i32,
     memory: &'static str,
 ) -> App {
@@ -63,7 +64,7 @@ const fn sts(
         stateful: true,
         replicas,
         image,
-        tags: [tag, tag, tag],
+        tags,
         port,
         cpu: "250m",
         memory,
@@ -140,12 +141,19 @@ pub const CONTENTGEN: &[App] = &[
         (8004, "50m", "128Mi"),
         &[("CELERY_BEAT", "1")],
     ),
-    sts("redis", 1, "docker.io/library/redis", "7.2.5", 6379, "1Gi"),
+    sts(
+        "redis",
+        1,
+        "docker.io/library/redis",
+        ["7.2.4", "7.2.5", "7.2.5"],
+        6379,
+        "1Gi",
+    ),
     sts(
         "postgres",
         1,
         "docker.io/library/postgres",
-        "16.4",
+        ["16.2", "16.3", "16.4"],
         5432,
         "2Gi",
     ),
@@ -153,7 +161,7 @@ pub const CONTENTGEN: &[App] = &[
         "qdrant",
         1,
         "docker.io/qdrant/qdrant",
-        "v1.11.3",
+        ["v1.10.1", "v1.11.0", "v1.11.3"],
         6333,
         "2Gi",
     ),
@@ -161,7 +169,7 @@ pub const CONTENTGEN: &[App] = &[
         "rabbitmq",
         3,
         "docker.io/library/rabbitmq",
-        "3.13-management",
+        ["3.13-management"; 3],
         5672,
         "1Gi",
     ),
@@ -490,25 +498,41 @@ impl World {
     }
 
     fn add_statefulset(&mut self, ns: &Arc<str>, app: &App, replicas: i32) {
-        let tpl = template(app, app.tags[2]);
-        let revision = format!("{}-{}", app.name, template_hash(&tpl));
+        let mut tags = app.tags.to_vec();
+        tags.dedup();
+        let templates: Vec<Arc<PodTemplateSpec>> =
+            tags.iter().map(|t| Arc::new(template(app, t))).collect();
+        let Some(tpl) = templates.last().cloned() else {
+            return;
+        };
         let selector = Arc::new(Labels::from([("app".to_string(), app.name.to_string())]));
         let labels = Arc::new(template_labels(&tpl));
         let mut meta = self.meta(ns, app.name.to_string(), labels, ago(self.now, 30 * 86400));
-        meta.generation = 1;
+        meta.generation = templates.len() as i64;
         let mut s = StatefulSetM {
             meta,
             replicas,
             selector,
-            template: Arc::new(tpl),
-            revision,
+            template: tpl,
+            revision: String::new(),
+            current_revision: String::new(),
             pods: Default::default(),
             ready: 0,
-            observed_generation: 1,
+            current: 0,
+            updated: 0,
+            observed_generation: templates.len() as i64,
         };
         self.log.record(&mut s, "ADDED");
         let key = s.meta.key();
         self.statefulsets.insert(key.clone(), s);
+        // Its image history, the first revision as old as the StatefulSet, the last 4 days old.
+        for (i, t) in templates.into_iter().enumerate() {
+            let age_days = 30 - 13 * i as i64;
+            self.record_sts_revision(&key, t, ago(self.now, age_days * 86400));
+        }
+        if let Some(s) = self.statefulsets.get_mut(&key) {
+            s.current_revision.clone_from(&s.revision);
+        }
         for i in 0..replicas {
             self.spawn_sts_pod(&key, i, true);
         }

@@ -4,6 +4,7 @@ mod autoscaling;
 mod cluster;
 mod event;
 mod pod;
+mod revisions;
 mod workloads;
 
 use jiff::Timestamp;
