@@ -21,6 +21,7 @@ const GROUPS: &[(&str, &str)] = &[
     ("apps", "v1"),
     ("autoscaling", "v2"),
     ("authorization.k8s.io", "v1"),
+    ("coordination.k8s.io", "v1"),
 ];
 
 fn group(name: &str, version: &str) -> Value {
@@ -109,7 +110,7 @@ pub fn resource_list(group: &str, version: &str) -> Option<Value> {
             Kind::Node | Kind::Namespace | Kind::Hpa => {
                 resources.push(sub(k, "status", k.kind(), status_verbs, None))
             }
-            Kind::Event | Kind::ControllerRevision => {}
+            Kind::Event | Kind::ControllerRevision | Kind::Lease => {}
         }
     }
     let gv = if group.is_empty() {

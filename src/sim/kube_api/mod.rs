@@ -3,6 +3,7 @@
 mod auth;
 mod discovery;
 mod logs;
+mod objects;
 mod proto;
 mod read;
 mod requests;
@@ -199,6 +200,9 @@ async fn route(shared: &Arc<Shared>, req: Request, user: &str) -> Result<Respons
         (&Method::DELETE, Some(_), None) if target.kind == Kind::Pod => {
             write::delete_pod(shared, &target)
         }
+        (&Method::POST, None, None) => objects::create(shared, &target, &params, req).await,
+        (&Method::PUT, Some(_), None) => objects::replace(shared, &target, &params, req).await,
+        (&Method::DELETE, Some(_), None) => objects::delete(shared, &target, req).await,
         _ => Err(ApiError::new(
             405,
             "MethodNotAllowed",

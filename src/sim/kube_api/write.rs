@@ -11,7 +11,7 @@ use super::status::value_response;
 use super::{ApiError, Params, Shared, Target};
 use crate::sim::world::{Kind, WorldError};
 
-async fn body_json(req: Request) -> Result<(String, Value), ApiError> {
+pub(super) async fn body_json(req: Request) -> Result<(String, Value), ApiError> {
     let ct = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -111,15 +111,20 @@ fn apply_patch(
     }
 }
 
-fn world_error(kind: Kind, name: &str, e: WorldError) -> ApiError {
+pub(super) fn world_error(kind: Kind, name: &str, e: WorldError) -> ApiError {
     match e {
         WorldError::NotFound => ApiError::not_found(kind, name),
         WorldError::Conflict => ApiError::conflict(kind, name),
         WorldError::Invalid(why) => ApiError::invalid(kind, name, &why),
+        WorldError::AlreadyExists => ApiError::already_exists(kind, name),
+        WorldError::NamespaceNotFound(ns) => ApiError::not_found(Kind::Namespace, &ns),
+        WorldError::BadRequest(why) => ApiError::bad_request(why),
+        WorldError::NoResourceVersion => ApiError::no_resource_version(kind, name),
+        WorldError::Precondition(why) => ApiError::cannot_fulfill(kind, name, &why),
     }
 }
 
-fn dry_run(p: &Params) -> bool {
+pub(super) fn dry_run(p: &Params) -> bool {
     p.get("dryRun").is_some_and(|d| d == "All")
 }
 

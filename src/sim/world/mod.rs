@@ -7,6 +7,7 @@ mod events;
 mod exporters;
 pub mod history;
 mod kubelet;
+pub mod leases;
 pub mod logs;
 mod metrics_feed;
 pub mod model;
@@ -60,6 +61,8 @@ pub struct World {
     pub statefulsets: BTreeMap<Key, StatefulSetM>,
     /// StatefulSets' ControllerRevisions (a few per StatefulSet).
     pub revisions: BTreeMap<Key, history::RevisionM>,
+    /// Leases: one per node in `kube-node-lease`, and any a client creates.
+    pub leases: BTreeMap<Key, leases::LeaseM>,
     pub hpas: BTreeMap<Key, HpaM>,
     /// The platform's pipeline runs and its generation switch (served by the platform API).
     pub pipelines: Pipelines,
@@ -103,6 +106,7 @@ impl World {
             replicasets: BTreeMap::new(),
             statefulsets: BTreeMap::new(),
             revisions: BTreeMap::new(),
+            leases: BTreeMap::new(),
             hpas: BTreeMap::new(),
             pipelines: Pipelines::new(now.as_nanosecond() as u64, now),
             queues: queues::SimQueues::default(),
@@ -154,6 +158,7 @@ impl World {
             Kind::StatefulSet => range_iter(&self.statefulsets, ns, after),
             Kind::Hpa => range_iter(&self.hpas, ns, after),
             Kind::ControllerRevision => range_iter(&self.revisions, ns, after),
+            Kind::Lease => range_iter(&self.leases, ns, after),
         }
     }
 
@@ -172,6 +177,7 @@ impl World {
             Kind::StatefulSet => self.statefulsets.get(&key).map(|o| o as &dyn SimObject),
             Kind::Hpa => self.hpas.get(&key).map(|o| o as &dyn SimObject),
             Kind::ControllerRevision => self.revisions.get(&key).map(|o| o as &dyn SimObject),
+            Kind::Lease => self.leases.get(&key).map(|o| o as &dyn SimObject),
         }
     }
 

@@ -20,10 +20,11 @@ pub enum Kind {
     StatefulSet,
     Hpa,
     ControllerRevision,
+    Lease,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 9] = [
+    pub const ALL: [Kind; 10] = [
         Kind::Namespace,
         Kind::Node,
         Kind::Pod,
@@ -33,6 +34,7 @@ impl Kind {
         Kind::StatefulSet,
         Kind::Hpa,
         Kind::ControllerRevision,
+        Kind::Lease,
     ];
 
     pub fn plural(self) -> &'static str {
@@ -46,6 +48,7 @@ impl Kind {
             Kind::StatefulSet => "statefulsets",
             Kind::Hpa => "horizontalpodautoscalers",
             Kind::ControllerRevision => "controllerrevisions",
+            Kind::Lease => "leases",
         }
     }
     pub fn singular(self) -> &'static str {
@@ -65,6 +68,7 @@ impl Kind {
             Kind::StatefulSet => "StatefulSet",
             Kind::Hpa => "HorizontalPodAutoscaler",
             Kind::ControllerRevision => "ControllerRevision",
+            Kind::Lease => "Lease",
         }
     }
     pub fn group(self) -> &'static str {
@@ -73,6 +77,7 @@ impl Kind {
                 "apps"
             }
             Kind::Hpa => "autoscaling",
+            Kind::Lease => "coordination.k8s.io",
             _ => "",
         }
     }
@@ -108,7 +113,7 @@ impl Kind {
             Kind::ReplicaSet => &["rs"],
             Kind::StatefulSet => &["sts"],
             Kind::Hpa => &["hpa"],
-            Kind::ControllerRevision => &[],
+            Kind::ControllerRevision | Kind::Lease => &[],
         }
     }
     pub fn in_all_category(self) -> bool {

@@ -19,6 +19,19 @@ pub enum WorldError {
     Conflict,
     #[error("{0}")]
     Invalid(String),
+    #[error("already exists")]
+    AlreadyExists,
+    /// The namespace named.
+    #[error("namespace {0} not found")]
+    NamespaceNotFound(String),
+    #[error("{0}")]
+    BadRequest(String),
+    /// An update without the resourceVersion it read, where the kind requires one (leases).
+    #[error("metadata.resourceVersion: Invalid value: 0x0: must be specified for an update")]
+    NoResourceVersion,
+    /// A delete whose precondition does not hold (the message says which).
+    #[error("{0}")]
+    Precondition(String),
 }
 
 fn string_map(v: Option<&Value>, what: &str) -> Result<Option<Labels>, WorldError> {
@@ -143,6 +156,7 @@ impl World {
                 self.apply_deployment(&key, spec, annotations)
             }
             Kind::StatefulSet => self.apply_sts(&key, replicas, template),
+            Kind::Lease => self.patch_lease_spec(&key, &new)?,
             Kind::Node => {
                 if let Some(n) = self.nodes.get_mut(&key)
                     && n.unschedulable != unschedulable
@@ -197,6 +211,7 @@ impl World {
             Kind::ControllerRevision => {
                 self.revisions.get_mut(key).map(|o| o as &mut dyn SimObject)
             }
+            Kind::Lease => self.leases.get_mut(key).map(|o| o as &mut dyn SimObject),
         }
         .ok_or(WorldError::NotFound)?;
         let meta = obj.meta_mut();

@@ -317,7 +317,13 @@ impl World {
                 (copies, factor, n.div_ceil(110).max(4))
             }
         };
-        for name in ["default", "kube-system", "monitoring"] {
+        for name in [
+            "default",
+            "kube-node-lease",
+            "kube-public",
+            "kube-system",
+            "monitoring",
+        ] {
             self.add_namespace(name, ago(now, 40 * 86400));
         }
         for i in 1..=nodes {
@@ -390,8 +396,12 @@ impl World {
             ip: format!("10.0.{}.{}", i / 250, i % 250 + 10),
         };
         self.log.record(&mut node, "ADDED");
-        self.nodes.insert(node.meta.key(), node);
+        let key = node.meta.key();
+        self.nodes.insert(key.clone(), node);
         self.node_names.push(Arc::from(name));
+        // Kubelets renew at their own phase: the leases' renewals spread over 10 s.
+        let renewed = crate::sim::util::after_ms(self.now, -(self.rng.range(0, 9_999) as i64));
+        self.add_node_lease(&key, renewed);
     }
 
     fn add_deployment(&mut self, ns: &Arc<str>, app: &App, replicas: i32) {

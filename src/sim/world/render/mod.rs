@@ -2,6 +2,7 @@
 
 mod autoscaling;
 mod cluster;
+mod coordination;
 mod event;
 mod pod;
 mod revisions;
