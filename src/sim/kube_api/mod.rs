@@ -4,6 +4,7 @@ mod auth;
 mod discovery;
 mod logs;
 mod objects;
+mod openapi;
 mod proto;
 mod read;
 mod requests;
@@ -153,6 +154,10 @@ async fn route(shared: &Arc<Shared>, req: Request, user: &str) -> Result<Respons
         ["version"] => return ok(discovery::version()),
         ["api"] => return ok(discovery::api_versions()),
         ["apis"] => return ok(discovery::api_group_list()),
+        ["openapi", "v3"] => return ok(openapi::index()),
+        ["openapi", "v3", gv @ ..] => {
+            return openapi::document(&gv.join("/")).map_or_else(|| Err(not_found_path()), ok);
+        }
         ["api", v] => {
             return discovery::resource_list("", v).map_or_else(|| Err(not_found_path()), ok);
         }
