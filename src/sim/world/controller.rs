@@ -21,7 +21,7 @@ impl World {
             }
         }
         self.play_scenario();
-        self.tick_node_leases();
+        self.tick_kubelets();
         self.tick_pipelines();
         self.tick_queues(previous);
         self.sync_dirty();

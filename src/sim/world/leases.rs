@@ -12,7 +12,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{MicroTime, OwnerReference};
 use serde_json::Value;
 
 use super::World;
-use super::model::{Key, Labels, Meta, NodeReady};
+use super::model::{Key, Labels, Meta};
 use super::patch::WorldError;
 
 pub const NODE_LEASE_NS: &str = "kube-node-lease";
@@ -258,32 +258,21 @@ impl World {
         self.leases.insert(lease.meta.key(), lease);
     }
 
-    /// Each Ready node's kubelet renews its lease every 10 s (recreating it if someone deleted
-    /// it); a NotReady node's lease keeps its last renewTime.
-    pub(super) fn tick_node_leases(&mut self) {
-        let now = self.now;
-        let ready: Vec<Key> = self
-            .nodes
-            .iter()
-            .filter(|(_, n)| n.ready == NodeReady::True)
-            .map(|(k, _)| k.clone())
-            .collect();
-        let ns: Arc<str> = Arc::from(NODE_LEASE_NS);
-        for node in ready {
-            let key = Key::new(&ns, node.name.clone());
-            let Some(l) = self.leases.get_mut(&key) else {
-                self.add_node_lease(&node, now);
-                continue;
-            };
-            let due = l
-                .spec
-                .renew_time
-                .as_ref()
-                .is_none_or(|t| now.as_millisecond() - t.0.as_millisecond() >= RENEW_MS);
-            if due {
-                l.spec.renew_time = Some(MicroTime(now));
-                self.log.record(l, "MODIFIED");
-            }
+    /// A kubelet renews its lease every 10 s, recreating it if someone deleted it.
+    pub(super) fn renew_node_lease(&mut self, node: &Key, now: Timestamp) {
+        let key = Key::new(&Arc::from(NODE_LEASE_NS), node.name.clone());
+        let Some(l) = self.leases.get_mut(&key) else {
+            self.add_node_lease(node, now);
+            return;
+        };
+        let due = l
+            .spec
+            .renew_time
+            .as_ref()
+            .is_none_or(|t| now.as_millisecond() - t.0.as_millisecond() >= RENEW_MS);
+        if due {
+            l.spec.renew_time = Some(MicroTime(now));
+            self.log.record(l, "MODIFIED");
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod leases;
 pub mod logs;
 mod metrics_feed;
 pub mod model;
+mod nodes;
 mod patch;
 pub mod pipelines;
 mod play;

@@ -219,8 +219,13 @@ pub enum NodeReady {
 pub struct NodeM {
     pub meta: Meta,
     pub ready: NodeReady,
+    /// When Ready last changed status.
     pub transition: Timestamp,
+    /// When the kubelet last posted the node's status: its conditions' lastHeartbeatTime.
+    pub heartbeat: Timestamp,
     pub unschedulable: bool,
+    /// When `unschedulable` last changed (its taint's timeAdded).
+    pub cordoned: Timestamp,
     pub cpu: u32,
     pub memory_gi: u32,
     pub kubelet: &'static str,

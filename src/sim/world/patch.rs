@@ -162,7 +162,7 @@ impl World {
                     && n.unschedulable != unschedulable
                 {
                     n.unschedulable = unschedulable;
-                    n.transition = self.now;
+                    n.cordoned = self.now;
                     self.log.record(n, "MODIFIED");
                 }
             }

@@ -289,6 +289,11 @@ pub fn template_hash(t: &PodTemplateSpec) -> String {
     safe_encode(fnv(&bytes), 10)
 }
 
+/// The InternalIP of the i-th node (`pool-general-<i>`).
+fn node_ip(i: usize) -> String {
+    format!("10.0.{}.{}", i / 250, i % 250 + 10)
+}
+
 pub fn with_label(t: &PodTemplateSpec, k: &str, v: &str) -> PodTemplateSpec {
     let mut t = t.clone();
     t.metadata
@@ -384,16 +389,27 @@ impl World {
             ("node-role.kubernetes.io/worker".to_string(), String::new()),
         ]));
         let cluster = self.cluster_ns.clone();
-        let meta = self.meta(&cluster, name.clone(), labels, created);
+        let mut meta = self.meta(&cluster, name.clone(), labels, created);
+        meta.annotations.extend([
+            ("node.alpha.kubernetes.io/ttl".to_string(), "0".to_string()),
+            (
+                "volumes.kubernetes.io/controller-managed-attach-detach".to_string(),
+                "true".to_string(),
+            ),
+        ]);
+        // Kubelets post their status every 5 minutes, each at its own phase.
+        let heartbeat = ago(self.now, self.rng.range(0, 299) as i64);
         let mut node = NodeM {
             meta,
             ready: NodeReady::True,
             transition: created,
+            heartbeat,
             unschedulable: false,
+            cordoned: created,
             cpu: 8,
             memory_gi: 32,
             kubelet: "v1.33.2",
-            ip: format!("10.0.{}.{}", i / 250, i % 250 + 10),
+            ip: node_ip(i),
         };
         self.log.record(&mut node, "ADDED");
         let key = node.meta.key();
