@@ -39,16 +39,16 @@ fn start(pod: &mut PodM, now: Timestamp) -> Step {
         .and_then(|c| c.image.clone())
         .unwrap_or_default();
     let cname = pod.app().to_string();
-    let mut events = vec![];
-    if pod.restarts == 0 {
-        events.push((
+    // Every start, restarts too, finds the image, creates and starts a container.
+    let events = vec![
+        (
             "Pulled",
             "Normal",
             format!("Container image \"{image}\" already present on machine"),
-        ));
-        events.push(("Created", "Normal", format!("Created container: {cname}")));
-    }
-    events.push(("Started", "Normal", format!("Started container {cname}")));
+        ),
+        ("Created", "Normal", format!("Created container: {cname}")),
+        ("Started", "Normal", format!("Started container {cname}")),
+    ];
     pod.cstate = CState::Running;
     pod.started = Some(now);
     Step {

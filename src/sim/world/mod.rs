@@ -213,7 +213,7 @@ impl World {
         if let Some((_, json)) = self.spec_cache.get(&key) {
             return json.clone();
         }
-        let json: Arc<[u8]> = serde_json::to_vec(&t.spec.clone().unwrap_or_default())
+        let json: Arc<[u8]> = serde_json::to_vec(&render::pod::pod_spec(t))
             .unwrap_or_else(|_| b"{}".to_vec())
             .into();
         self.spec_cache.insert(key, (t.clone(), json.clone()));

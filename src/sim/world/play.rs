@@ -124,21 +124,22 @@ impl World {
         };
         let mut tpl = (*d.template).clone();
         if let Some(c) = tpl.spec.as_mut().and_then(|s| s.containers.first_mut()) {
-            let limits = c
-                .resources
-                .get_or_insert_with(Default::default)
-                .limits
-                .get_or_insert_with(Default::default);
-            limits.insert(
-                "memory".into(),
-                k8s_openapi::apimachinery::pkg::api::resource::Quantity(OOM_MEMORY_LIMIT.into()),
-            );
+            // Requests may not exceed limits (kube-apiserver refuses it): both go down.
+            let resources = c.resources.get_or_insert_with(Default::default);
+            for list in [&mut resources.limits, &mut resources.requests] {
+                list.get_or_insert_with(Default::default).insert(
+                    "memory".into(),
+                    k8s_openapi::apimachinery::pkg::api::resource::Quantity(
+                        OOM_MEMORY_LIMIT.into(),
+                    ),
+                );
+            }
         }
         let mut ann = d.meta.annotations.clone();
         ann.insert(
             CHANGE_CAUSE.into(),
             format!(
-                "kubectl set resources deployment/fact-checker --limits=memory={OOM_MEMORY_LIMIT}"
+                "kubectl set resources deployment/fact-checker --limits=memory={OOM_MEMORY_LIMIT} --requests=memory={OOM_MEMORY_LIMIT}"
             ),
         );
         let Ok(mut v) = serde_json::to_value(d.to_deployment()) else {

@@ -257,6 +257,7 @@ pub fn template(app: &App, tag: &str) -> PodTemplateSpec {
                     http_get: Some(HTTPGetAction {
                         path: Some("/health/ready".into()),
                         port: IntOrString::Int(app.port),
+                        scheme: Some("HTTP".into()),
                         ..Default::default()
                     }),
                     period_seconds: Some(10),
@@ -292,6 +293,12 @@ pub fn template_hash(t: &PodTemplateSpec) -> String {
 /// The InternalIP of the i-th node (`pool-general-<i>`).
 fn node_ip(i: usize) -> String {
     format!("10.0.{}.{}", i / 250, i % 250 + 10)
+}
+
+/// A node's InternalIP by its name, for the pods it runs (`status.hostIP`).
+pub(super) fn node_ip_of(name: &str) -> Option<String> {
+    let i = name.strip_prefix("pool-general-")?.parse().ok()?;
+    Some(node_ip(i))
 }
 
 pub fn with_label(t: &PodTemplateSpec, k: &str, v: &str) -> PodTemplateSpec {

@@ -4,7 +4,7 @@ mod autoscaling;
 mod cluster;
 mod coordination;
 mod event;
-mod pod;
+pub(super) mod pod;
 mod revisions;
 mod workloads;
 
