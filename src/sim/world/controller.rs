@@ -21,6 +21,7 @@ impl World {
             }
         }
         self.play_scenario();
+        self.tick_hpas();
         self.tick_kubelets();
         self.tick_pipelines();
         self.tick_queues(previous);

@@ -6,6 +6,7 @@ mod controller;
 mod events;
 mod exporters;
 pub mod history;
+mod hpa;
 mod kubelet;
 pub mod leases;
 pub mod logs;
@@ -78,7 +79,8 @@ pub struct World {
     started: Timestamp,
     scenario: Option<Scenario>,
     scenario_stage: u32,
-    next_jitter_ms: i64,
+    /// The last 15 s period the autoscalers synced in.
+    hpa_period: i64,
     timers: BTreeMap<(i64, u64), Timer>,
     timer_seq: u64,
     dirty_deploy: BTreeSet<Key>,
@@ -118,7 +120,7 @@ impl World {
             started: now,
             scenario,
             scenario_stage: 0,
-            next_jitter_ms: now.as_millisecond() + 5000,
+            hpa_period: 0,
             timers: BTreeMap::new(),
             timer_seq: 0,
             dirty_deploy: BTreeSet::new(),

@@ -361,7 +361,7 @@ pub struct StatefulSetM {
     pub observed_generation: i64,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum HpaMetric {
     Cpu {
         target: i32,
@@ -386,6 +386,11 @@ pub struct HpaM {
     pub last_scale: Option<Timestamp>,
     /// `spec.behavior.scaleUp`: at most this many pods added a minute (None: the default).
     pub scale_up_pods_per_minute: Option<i32>,
+    /// AbleToScale, ScalingActive, ScalingLimited, as the controller last set them.
+    pub conditions: Vec<Cond>,
+    /// The controller's recent scale-ups (when, pods added), for the behaviour's rate.
+    pub scale_ups: Vec<(Timestamp, i32)>,
+    pub observed_generation: i64,
 }
 
 #[derive(Clone, Debug)]

@@ -138,6 +138,10 @@ impl World {
             .pointer("/spec/unschedulable")
             .and_then(Value::as_bool)
             .unwrap_or(false);
+        let hpa_spec = match kind {
+            Kind::Hpa => Some(super::hpa::hpa_spec_of(&new)?),
+            _ => None,
+        };
         if dry_run {
             return Ok(new);
         }
@@ -157,6 +161,11 @@ impl World {
             }
             Kind::StatefulSet => self.apply_sts(&key, replicas, template),
             Kind::Lease => self.patch_lease_spec(&key, &new)?,
+            Kind::Hpa => {
+                if let Some(spec) = hpa_spec {
+                    self.apply_hpa_spec(&key, spec);
+                }
+            }
             Kind::Node => {
                 if let Some(n) = self.nodes.get_mut(&key)
                     && n.unschedulable != unschedulable
