@@ -7,6 +7,9 @@ use eventually::eventually;
 #[path = "common/sim_env.rs"]
 mod sim_env;
 
+#[path = "kubectl_sim/inspect.rs"]
+mod inspect;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::Stdio;
 use std::time::{Duration, Instant};

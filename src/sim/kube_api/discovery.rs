@@ -21,6 +21,7 @@ const GROUPS: &[(&str, &str)] = &[
     ("apps", "v1"),
     ("autoscaling", "v2"),
     ("authorization.k8s.io", "v1"),
+    ("coordination.k8s.io", "v1"),
 ];
 
 fn group(name: &str, version: &str) -> Value {
@@ -56,8 +57,11 @@ const ALL_VERBS: &[&str] = &[
 fn resource(k: Kind) -> Value {
     let mut v = json!({
         "name": k.plural(), "singularName": k.singular(), "namespaced": k.namespaced(), "kind": k.kind(),
-        "verbs": ALL_VERBS, "shortNames": k.short_names(),
+        "verbs": ALL_VERBS,
     });
+    if !k.short_names().is_empty() {
+        v["shortNames"] = json!(k.short_names());
+    }
     if k.in_all_category() {
         v["categories"] = json!(["all"]);
     }
@@ -106,7 +110,7 @@ pub fn resource_list(group: &str, version: &str) -> Option<Value> {
             Kind::Node | Kind::Namespace | Kind::Hpa => {
                 resources.push(sub(k, "status", k.kind(), status_verbs, None))
             }
-            Kind::Event => {}
+            Kind::Event | Kind::ControllerRevision | Kind::Lease => {}
         }
     }
     let gv = if group.is_empty() {

@@ -3,6 +3,8 @@
 mod auth;
 mod discovery;
 mod logs;
+mod objects;
+mod openapi;
 mod proto;
 mod read;
 mod requests;
@@ -152,6 +154,10 @@ async fn route(shared: &Arc<Shared>, req: Request, user: &str) -> Result<Respons
         ["version"] => return ok(discovery::version()),
         ["api"] => return ok(discovery::api_versions()),
         ["apis"] => return ok(discovery::api_group_list()),
+        ["openapi", "v3"] => return ok(openapi::index()),
+        ["openapi", "v3", gv @ ..] => {
+            return openapi::document(&gv.join("/")).map_or_else(|| Err(not_found_path()), ok);
+        }
         ["api", v] => {
             return discovery::resource_list("", v).map_or_else(|| Err(not_found_path()), ok);
         }
@@ -199,6 +205,9 @@ async fn route(shared: &Arc<Shared>, req: Request, user: &str) -> Result<Respons
         (&Method::DELETE, Some(_), None) if target.kind == Kind::Pod => {
             write::delete_pod(shared, &target)
         }
+        (&Method::POST, None, None) => objects::create(shared, &target, &params, req).await,
+        (&Method::PUT, Some(_), None) => objects::replace(shared, &target, &params, req).await,
+        (&Method::DELETE, Some(_), None) => objects::delete(shared, &target, req).await,
         _ => Err(ApiError::new(
             405,
             "MethodNotAllowed",

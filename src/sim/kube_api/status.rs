@@ -51,6 +51,49 @@ impl ApiError {
             )
         }
     }
+    pub fn already_exists(kind: Kind, name: &str) -> ApiError {
+        ApiError {
+            details: Some(json!({"name": name, "group": kind.group(), "kind": kind.plural()})),
+            ..ApiError::new(
+                409,
+                "AlreadyExists",
+                format!("{} \"{name}\" already exists", kind.qualified()),
+            )
+        }
+    }
+    /// A 409 naming why the write cannot be done (`Precondition failed: ...`).
+    pub fn cannot_fulfill(kind: Kind, name: &str, why: &str) -> ApiError {
+        ApiError {
+            details: Some(json!({"name": name, "group": kind.group(), "kind": kind.plural()})),
+            ..ApiError::new(
+                409,
+                "Conflict",
+                format!(
+                    "Operation cannot be fulfilled on {} \"{name}\": {why}",
+                    kind.qualified()
+                ),
+            )
+        }
+    }
+    /// The 422 of an update without a resourceVersion, which kube-apiserver words with the
+    /// resource (`leases.coordination.k8s.io "x" is invalid: ...`) rather than the kind.
+    pub fn no_resource_version(kind: Kind, name: &str) -> ApiError {
+        let why = "Invalid value: 0x0: must be specified for an update";
+        ApiError {
+            details: Some(
+                json!({"name": name, "group": kind.group(), "kind": kind.plural(),
+                "causes": [{"reason": "FieldValueInvalid", "message": why, "field": "metadata.resourceVersion"}]}),
+            ),
+            ..ApiError::new(
+                422,
+                "Invalid",
+                format!(
+                    "{} \"{name}\" is invalid: metadata.resourceVersion: {why}",
+                    kind.qualified()
+                ),
+            )
+        }
+    }
     pub fn invalid(kind: Kind, name: &str, why: &str) -> ApiError {
         ApiError {
             details: Some(

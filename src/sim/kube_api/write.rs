@@ -11,7 +11,7 @@ use super::status::value_response;
 use super::{ApiError, Params, Shared, Target};
 use crate::sim::world::{Kind, WorldError};
 
-async fn body_json(req: Request) -> Result<(String, Value), ApiError> {
+pub(super) async fn body_json(req: Request) -> Result<(String, Value), ApiError> {
     let ct = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -27,8 +27,19 @@ async fn body_json(req: Request) -> Result<(String, Value), ApiError> {
 }
 
 /// The strategic-merge-patch subset kubectl sends: a merge patch where lists of named objects
-/// (containers, env) merge by `name`, and `$` directives are ignored.
+/// (containers, env) merge by `name`; an object with `"$patch": "replace"` replaces what it
+/// patches (how `rollout undo sts` restores a ControllerRevision's template); other `$`
+/// directives are ignored.
 pub fn strategic_merge(doc: &mut Value, patch: &Value) {
+    if patch.get("$patch").and_then(Value::as_str) == Some("replace") {
+        *doc = Value::Object(serde_json::Map::new());
+        let mut plain = patch.clone();
+        if let Some(m) = plain.as_object_mut() {
+            m.remove("$patch");
+        }
+        strategic_merge(doc, &plain);
+        return;
+    }
     match (doc, patch) {
         (Value::Object(d), Value::Object(p)) => {
             for (k, v) in p {
@@ -100,15 +111,20 @@ fn apply_patch(
     }
 }
 
-fn world_error(kind: Kind, name: &str, e: WorldError) -> ApiError {
+pub(super) fn world_error(kind: Kind, name: &str, e: WorldError) -> ApiError {
     match e {
         WorldError::NotFound => ApiError::not_found(kind, name),
         WorldError::Conflict => ApiError::conflict(kind, name),
         WorldError::Invalid(why) => ApiError::invalid(kind, name, &why),
+        WorldError::AlreadyExists => ApiError::already_exists(kind, name),
+        WorldError::NamespaceNotFound(ns) => ApiError::not_found(Kind::Namespace, &ns),
+        WorldError::BadRequest(why) => ApiError::bad_request(why),
+        WorldError::NoResourceVersion => ApiError::no_resource_version(kind, name),
+        WorldError::Precondition(why) => ApiError::cannot_fulfill(kind, name, &why),
     }
 }
 
-fn dry_run(p: &Params) -> bool {
+pub(super) fn dry_run(p: &Params) -> bool {
     p.get("dryRun").is_some_and(|d| d == "All")
 }
 
@@ -298,6 +314,17 @@ mod tests {
         assert!(
             doc.pointer("/spec/template/spec/$setElementOrder~1containers")
                 .is_none()
+        );
+    }
+
+    #[test]
+    fn a_replace_directive_replaces_the_object_it_patches() {
+        let mut doc = json!({"spec": {"replicas": 1, "template": {"metadata": {"labels": {"a": "1"}, "annotations": {"x": "y"}}, "spec": {"containers": [{"name": "db", "image": "pg:17"}]}}}});
+        let patch = json!({"spec": {"template": {"$patch": "replace", "metadata": {"labels": {"a": "1"}}, "spec": {"containers": [{"name": "db", "image": "pg:16"}]}}}});
+        strategic_merge(&mut doc, &patch);
+        assert_eq!(
+            doc,
+            json!({"spec": {"replicas": 1, "template": {"metadata": {"labels": {"a": "1"}}, "spec": {"containers": [{"name": "db", "image": "pg:16"}]}}}})
         );
     }
 

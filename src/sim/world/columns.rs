@@ -256,6 +256,29 @@ const HPA_COLS: &[Col] = &[
     AGE,
 ];
 
+const CONTROLLER_REVISION_COLS: &[Col] = &[
+    NAME,
+    ("Controller", "string", 0, "Controller of the object"),
+    (
+        "Revision",
+        "string",
+        0,
+        "Revision indicates the revision of the state represented by Data.",
+    ),
+    AGE,
+];
+
+const LEASE_COLS: &[Col] = &[
+    NAME,
+    (
+        "Holder",
+        "string",
+        0,
+        "holderIdentity contains the identity of the holder of a current lease. If Coordinated Leader Election is used, the holder identity must be equal to the elected LeaseCandidate.metadata.name field.",
+    ),
+    AGE,
+];
+
 /// The server-side printing columns of a kind.
 pub fn columns(kind: Kind) -> Vec<Value> {
     let cols = match kind {
@@ -267,6 +290,8 @@ pub fn columns(kind: Kind) -> Vec<Value> {
         Kind::ReplicaSet => REPLICASET_COLS,
         Kind::StatefulSet => STATEFULSET_COLS,
         Kind::Hpa => HPA_COLS,
+        Kind::ControllerRevision => CONTROLLER_REVISION_COLS,
+        Kind::Lease => LEASE_COLS,
     };
     cols.iter()
         .map(|(name, type_, priority, description)| {

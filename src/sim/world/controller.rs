@@ -21,6 +21,8 @@ impl World {
             }
         }
         self.play_scenario();
+        self.tick_hpas();
+        self.tick_kubelets();
         self.tick_pipelines();
         self.tick_queues(previous);
         self.sync_dirty();
@@ -67,7 +69,9 @@ impl World {
                 .collect();
             victims.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
             for (_, _, name) in victims.into_iter().take((have - want) as usize) {
-                self.delete_pod_now(&Key::new(&key.ns, name));
+                if self.delete_pod_now(&Key::new(&key.ns, name.clone())) {
+                    self.rs_event(key, "SuccessfulDelete", format!("Deleted pod: {name}"));
+                }
             }
         }
         let Some(rs) = self.replicasets.get(key) else {
@@ -93,52 +97,6 @@ impl World {
         self.dirty_deploy.insert(Key::new(&key.ns, owner));
     }
 
-    fn sync_sts(&mut self, key: &Key) {
-        let Some(s) = self.statefulsets.get(key) else {
-            return;
-        };
-        let want = s.replicas;
-        let missing: Vec<i32> = (0..want)
-            .filter(|i| !s.pods.contains(&format!("{}-{i}", s.meta.name)))
-            .collect();
-        let extra: Vec<String> = s
-            .pods
-            .iter()
-            .filter(|n| {
-                n.rsplit('-')
-                    .next()
-                    .and_then(|i| i.parse::<i32>().ok())
-                    .is_none_or(|i| i >= want)
-            })
-            .cloned()
-            .collect();
-        for i in missing {
-            self.spawn_sts_pod(key, i, false);
-        }
-        for name in extra {
-            self.delete_pod_now(&Key::new(&key.ns, name));
-        }
-        let Some(s) = self.statefulsets.get(key) else {
-            return;
-        };
-        let ready = s
-            .pods
-            .iter()
-            .filter(|n| {
-                self.pods
-                    .get(&Key::new(&key.ns, (*n).clone()))
-                    .is_some_and(|p| p.ready)
-            })
-            .count() as i32;
-        if let Some(s) = self.statefulsets.get_mut(key)
-            && (s.ready != ready || s.observed_generation != s.meta.generation)
-        {
-            s.ready = ready;
-            s.observed_generation = s.meta.generation;
-            self.log.record(s, "MODIFIED");
-        }
-    }
-
     /// ReplicaSets owned by a deployment, oldest revision first.
     pub fn owned_rs(&self, dep: &Key, uid: &str) -> Vec<Key> {
         let mut v: Vec<(i64, Key)> = self
@@ -152,7 +110,7 @@ impl World {
         v.into_iter().map(|(_, k)| k).collect()
     }
 
-    fn scale_rs(&mut self, dep: &Key, rs_key: &Key, to: i32) {
+    fn scale_rs(&mut self, dep: &Key, rs_key: &Key, to: i32, created: bool) {
         let now = self.now;
         let Some(rs) = self.replicasets.get_mut(rs_key) else {
             return;
@@ -183,12 +141,17 @@ impl World {
             name: d.meta.name.clone(),
             uid: d.meta.uid.clone(),
         };
-        let dir = if to > from { "up" } else { "down" };
+        // The deployment controller's wording; a ReplicaSet created with pods says "to N" only.
+        let message = match (created, to > from) {
+            (true, _) => format!("Scaled up replica set {name} to {to}"),
+            (false, true) => format!("Scaled up replica set {name} to {to} from {from}"),
+            (false, false) => format!("Scaled down replica set {name} to {to} from {from}"),
+        };
         self.event(
             inv,
             "ScalingReplicaSet",
             "Normal",
-            format!("Scaled {dir} replica set {name} from {from} to {to}"),
+            message,
             "deployment-controller",
             None,
         );
@@ -220,17 +183,10 @@ impl World {
         if !paused {
             match &new_rs {
                 None => {
-                    let initial = if owned
-                        .iter()
-                        .all(|k| self.replicasets.get(k).is_none_or(|r| r.replicas == 0))
-                    {
-                        replicas
-                    } else {
-                        0
-                    };
+                    let initial = self.new_rs_replicas(&owned, replicas);
                     let k = self.add_rs(key, &owner, &tpl, max_rev + 1, 0, self.now);
                     if initial > 0 {
-                        self.scale_rs(key, &k, initial);
+                        self.scale_rs(key, &k, initial, true);
                     }
                     owned.push(k.clone());
                     new_rs = Some(k);
@@ -274,6 +230,21 @@ impl World {
         self.deployment_status(key, Some(&new_key), &owned);
     }
 
+    /// The replicas a new ReplicaSet is created with (`NewRSNewReplicas` for RollingUpdate):
+    /// all of them when nothing else runs, else what the surge leaves room for.
+    fn new_rs_replicas(&self, owned: &[Key], replicas: i32) -> i32 {
+        let total: i32 = owned
+            .iter()
+            .filter_map(|k| self.replicasets.get(k))
+            .map(|r| r.replicas)
+            .sum();
+        if total == 0 {
+            return replicas;
+        }
+        let surge = (replicas + 3) / 4;
+        (replicas + surge - total).clamp(0, replicas)
+    }
+
     fn roll(&mut self, key: &Key, new_key: &Key, owned: &[Key], replicas: i32) {
         let old: Vec<Key> = owned
             .iter()
@@ -283,7 +254,7 @@ impl World {
         let new_replicas = self.replicasets.get(new_key).map_or(0, |r| r.replicas);
         if old.is_empty() {
             if new_replicas != replicas {
-                self.scale_rs(key, new_key, replicas);
+                self.scale_rs(key, new_key, replicas, false);
             }
             return;
         }
@@ -301,10 +272,10 @@ impl World {
         if new_replicas < replicas {
             let up = (replicas - new_replicas).min(replicas + surge - total);
             if up > 0 {
-                self.scale_rs(key, new_key, new_replicas + up);
+                self.scale_rs(key, new_key, new_replicas + up, false);
             }
         } else if new_replicas > replicas {
-            self.scale_rs(key, new_key, replicas);
+            self.scale_rs(key, new_key, replicas, false);
         }
         let all_pods: i32 = owned.iter().map(|k| rs_of(self, k).1).sum();
         let (nr, _, nready) = rs_of(self, new_key);
@@ -318,7 +289,7 @@ impl World {
             let down = unhealthy + by_budget;
             if down > 0 {
                 max_down -= by_budget;
-                self.scale_rs(key, k, r - down);
+                self.scale_rs(key, k, r - down, false);
             }
         }
     }
@@ -351,6 +322,7 @@ impl World {
             if let Some(r) = self.replicasets.get(k) {
                 c.total += r.pods.len() as i32;
                 c.ready += r.ready;
+                c.desired += r.replicas;
             }
         }
         let new_name = match new_key.and_then(|k| self.replicasets.get(k)) {

@@ -39,16 +39,16 @@ fn start(pod: &mut PodM, now: Timestamp) -> Step {
         .and_then(|c| c.image.clone())
         .unwrap_or_default();
     let cname = pod.app().to_string();
-    let mut events = vec![];
-    if pod.restarts == 0 {
-        events.push((
+    // Every start, restarts too, finds the image, creates and starts a container.
+    let events = vec![
+        (
             "Pulled",
             "Normal",
             format!("Container image \"{image}\" already present on machine"),
-        ));
-        events.push(("Created", "Normal", format!("Created container: {cname}")));
-    }
-    events.push(("Started", "Normal", format!("Started container {cname}")));
+        ),
+        ("Created", "Normal", format!("Created container: {cname}")),
+        ("Started", "Normal", format!("Started container {cname}")),
+    ];
     pod.cstate = CState::Running;
     pod.started = Some(now);
     Step {
@@ -124,9 +124,37 @@ impl World {
         let (labels, tpl) = (rs.meta.labels.clone(), rs.template.clone());
         let name = format!("{}-{}", rs.meta.name, self.rng.suffix(5));
         let key = self.spawn_pod(&rs_key.ns, name, labels, owner, tpl, running);
+        if !running {
+            self.rs_event(
+                rs_key,
+                "SuccessfulCreate",
+                format!("Created pod: {}", key.name),
+            );
+        }
         if let Some(rs) = self.replicasets.get_mut(rs_key) {
             rs.pods.insert(key.name);
         }
+    }
+
+    pub(super) fn rs_event(&mut self, rs_key: &Key, reason: &'static str, message: String) {
+        let Some(rs) = self.replicasets.get(rs_key) else {
+            return;
+        };
+        let inv = Involved {
+            kind: "ReplicaSet",
+            api_version: "apps/v1",
+            ns: rs_key.ns.clone(),
+            name: rs.meta.name.clone(),
+            uid: rs.meta.uid.clone(),
+        };
+        self.event(
+            inv,
+            reason,
+            "Normal",
+            message,
+            "replicaset-controller",
+            None,
+        );
     }
 
     pub(super) fn spawn_sts_pod(&mut self, key: &Key, i: i32, running: bool) {
@@ -141,12 +169,17 @@ impl World {
         };
         let name = format!("{}-{i}", s.meta.name);
         let mut labels = (*s.meta.labels).clone();
+        labels.insert("apps.kubernetes.io/pod-index".into(), i.to_string());
         labels.insert("controller-revision-hash".into(), s.revision.clone());
         labels.insert("statefulset.kubernetes.io/pod-name".into(), name.clone());
         let tpl = s.template.clone();
-        let pod = self.spawn_pod(&key.ns, name, Arc::new(labels), owner, tpl, running);
+        let pod = self.spawn_pod(&key.ns, name.clone(), Arc::new(labels), owner, tpl, running);
         if let Some(s) = self.statefulsets.get_mut(key) {
             s.pods.insert(pod.name);
+        }
+        if !running {
+            let msg = format!("create Pod {name} in StatefulSet {} successful", key.name);
+            self.sts_event(key, "SuccessfulCreate", msg);
         }
     }
 

@@ -3,16 +3,22 @@
 mod changes;
 pub mod columns;
 mod controller;
+mod events;
 mod exporters;
+pub mod history;
+mod hpa;
 mod kubelet;
+pub mod leases;
 pub mod logs;
 mod metrics_feed;
 pub mod model;
+mod nodes;
 mod patch;
 pub mod pipelines;
 mod play;
 pub mod queues;
 pub mod render;
+mod statefulset;
 mod status;
 mod topology;
 mod workers;
@@ -20,7 +26,7 @@ mod workers;
 #[cfg(test)]
 mod tests;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ops::Bound;
 use std::sync::Arc;
 
@@ -38,7 +44,6 @@ use model::*;
 
 pub const REVISION: &str = "deployment.kubernetes.io/revision";
 pub const CHANGE_CAUSE: &str = "kubernetes.io/change-cause";
-const EVENT_CAP: usize = 2000;
 
 /// Something the world must do at a given time (milliseconds since the Unix epoch).
 #[derive(Clone, Debug)]
@@ -56,6 +61,10 @@ pub struct World {
     pub deployments: BTreeMap<Key, DeploymentM>,
     pub replicasets: BTreeMap<Key, ReplicaSetM>,
     pub statefulsets: BTreeMap<Key, StatefulSetM>,
+    /// StatefulSets' ControllerRevisions (a few per StatefulSet).
+    pub revisions: BTreeMap<Key, history::RevisionM>,
+    /// Leases: one per node in `kube-node-lease`, and any a client creates.
+    pub leases: BTreeMap<Key, leases::LeaseM>,
     pub hpas: BTreeMap<Key, HpaM>,
     /// The platform's pipeline runs and its generation switch (served by the platform API).
     pub pipelines: Pipelines,
@@ -70,7 +79,8 @@ pub struct World {
     started: Timestamp,
     scenario: Option<Scenario>,
     scenario_stage: u32,
-    next_jitter_ms: i64,
+    /// The last 15 s period the autoscalers synced in.
+    hpa_period: i64,
     timers: BTreeMap<(i64, u64), Timer>,
     timer_seq: u64,
     dirty_deploy: BTreeSet<Key>,
@@ -79,8 +89,7 @@ pub struct World {
     node_names: Vec<Arc<str>>,
     node_rr: usize,
     ip_counter: u64,
-    event_order: VecDeque<Key>,
-    event_index: HashMap<(String, &'static str), Key>,
+    correlator: events::Correlator,
     cluster_ns: Arc<str>,
     /// Serialized pod specs by template (the Arc keeps the address from being reused).
     spec_cache: HashMap<usize, (Arc<k8s_openapi::api::core::v1::PodTemplateSpec>, Arc<[u8]>)>,
@@ -99,6 +108,8 @@ impl World {
             deployments: BTreeMap::new(),
             replicasets: BTreeMap::new(),
             statefulsets: BTreeMap::new(),
+            revisions: BTreeMap::new(),
+            leases: BTreeMap::new(),
             hpas: BTreeMap::new(),
             pipelines: Pipelines::new(now.as_nanosecond() as u64, now),
             queues: queues::SimQueues::default(),
@@ -109,7 +120,7 @@ impl World {
             started: now,
             scenario,
             scenario_stage: 0,
-            next_jitter_ms: now.as_millisecond() + 5000,
+            hpa_period: 0,
             timers: BTreeMap::new(),
             timer_seq: 0,
             dirty_deploy: BTreeSet::new(),
@@ -118,8 +129,7 @@ impl World {
             node_names: Vec::new(),
             node_rr: 0,
             ip_counter: 0,
-            event_order: VecDeque::new(),
-            event_index: HashMap::new(),
+            correlator: events::Correlator::default(),
             cluster_ns: Arc::from(""),
             spec_cache: HashMap::new(),
         };
@@ -150,6 +160,8 @@ impl World {
             Kind::ReplicaSet => range_iter(&self.replicasets, ns, after),
             Kind::StatefulSet => range_iter(&self.statefulsets, ns, after),
             Kind::Hpa => range_iter(&self.hpas, ns, after),
+            Kind::ControllerRevision => range_iter(&self.revisions, ns, after),
+            Kind::Lease => range_iter(&self.leases, ns, after),
         }
     }
 
@@ -167,6 +179,8 @@ impl World {
             Kind::ReplicaSet => self.replicasets.get(&key).map(|o| o as &dyn SimObject),
             Kind::StatefulSet => self.statefulsets.get(&key).map(|o| o as &dyn SimObject),
             Kind::Hpa => self.hpas.get(&key).map(|o| o as &dyn SimObject),
+            Kind::ControllerRevision => self.revisions.get(&key).map(|o| o as &dyn SimObject),
+            Kind::Lease => self.leases.get(&key).map(|o| o as &dyn SimObject),
         }
     }
 
@@ -201,7 +215,7 @@ impl World {
         if let Some((_, json)) = self.spec_cache.get(&key) {
             return json.clone();
         }
-        let json: Arc<[u8]> = serde_json::to_vec(&t.spec.clone().unwrap_or_default())
+        let json: Arc<[u8]> = serde_json::to_vec(&render::pod::pod_spec(t))
             .unwrap_or_else(|_| b"{}".to_vec())
             .into();
         self.spec_cache.insert(key, (t.clone(), json.clone()));
@@ -212,63 +226,6 @@ impl World {
         let at = self.now.as_millisecond() + self.rng.range(ms_lo, ms_hi) as i64;
         self.timer_seq += 1;
         self.timers.insert((at, self.timer_seq), timer);
-    }
-
-    /// Record an event like the kubelet/controllers do, aggregating by (object, reason).
-    fn event(
-        &mut self,
-        inv: Involved,
-        reason: &'static str,
-        type_: &'static str,
-        message: String,
-        component: &'static str,
-        host: Option<String>,
-    ) {
-        let now = self.now;
-        let idx = (inv.uid.clone(), reason);
-        if let Some(key) = self.event_index.get(&idx)
-            && let Some(ev) = self.events.get_mut(key)
-        {
-            ev.count += 1;
-            ev.last = now;
-            ev.message = message;
-            self.log.record(ev, "MODIFIED");
-            return;
-        }
-        let ns: Arc<str> = if inv.ns.is_empty() {
-            Arc::from("default")
-        } else {
-            inv.ns.clone()
-        };
-        let name = format!("{}.{:016x}", inv.name, self.rng.next() >> 1);
-        let meta = self.meta(&ns, name, Arc::new(Labels::new()), now);
-        let mut ev = EventM {
-            meta,
-            involved: inv,
-            reason,
-            message,
-            type_,
-            count: 1,
-            first: now,
-            last: now,
-            component,
-            host,
-        };
-        self.log.record(&mut ev, "ADDED");
-        let key = ev.meta.key();
-        self.event_index.insert(idx, key.clone());
-        self.event_order.push_back(key.clone());
-        self.events.insert(key, ev);
-        while self.event_order.len() > EVENT_CAP {
-            let Some(old) = self.event_order.pop_front() else {
-                break;
-            };
-            if let Some(mut ev) = self.events.remove(&old) {
-                self.event_index
-                    .remove(&(ev.involved.uid.clone(), ev.reason));
-                self.log.record(&mut ev, "DELETED");
-            }
-        }
     }
 }
 

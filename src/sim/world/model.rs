@@ -19,10 +19,12 @@ pub enum Kind {
     ReplicaSet,
     StatefulSet,
     Hpa,
+    ControllerRevision,
+    Lease,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 8] = [
+    pub const ALL: [Kind; 10] = [
         Kind::Namespace,
         Kind::Node,
         Kind::Pod,
@@ -31,6 +33,8 @@ impl Kind {
         Kind::ReplicaSet,
         Kind::StatefulSet,
         Kind::Hpa,
+        Kind::ControllerRevision,
+        Kind::Lease,
     ];
 
     pub fn plural(self) -> &'static str {
@@ -43,6 +47,8 @@ impl Kind {
             Kind::ReplicaSet => "replicasets",
             Kind::StatefulSet => "statefulsets",
             Kind::Hpa => "horizontalpodautoscalers",
+            Kind::ControllerRevision => "controllerrevisions",
+            Kind::Lease => "leases",
         }
     }
     pub fn singular(self) -> &'static str {
@@ -61,12 +67,17 @@ impl Kind {
             Kind::ReplicaSet => "ReplicaSet",
             Kind::StatefulSet => "StatefulSet",
             Kind::Hpa => "HorizontalPodAutoscaler",
+            Kind::ControllerRevision => "ControllerRevision",
+            Kind::Lease => "Lease",
         }
     }
     pub fn group(self) -> &'static str {
         match self {
-            Kind::Deployment | Kind::ReplicaSet | Kind::StatefulSet => "apps",
+            Kind::Deployment | Kind::ReplicaSet | Kind::StatefulSet | Kind::ControllerRevision => {
+                "apps"
+            }
             Kind::Hpa => "autoscaling",
+            Kind::Lease => "coordination.k8s.io",
             _ => "",
         }
     }
@@ -102,6 +113,7 @@ impl Kind {
             Kind::ReplicaSet => &["rs"],
             Kind::StatefulSet => &["sts"],
             Kind::Hpa => &["hpa"],
+            Kind::ControllerRevision | Kind::Lease => &[],
         }
     }
     pub fn in_all_category(self) -> bool {
@@ -207,8 +219,13 @@ pub enum NodeReady {
 pub struct NodeM {
     pub meta: Meta,
     pub ready: NodeReady,
+    /// When Ready last changed status.
     pub transition: Timestamp,
+    /// When the kubelet last posted the node's status: its conditions' lastHeartbeatTime.
+    pub heartbeat: Timestamp,
     pub unschedulable: bool,
+    /// When `unschedulable` last changed (its taint's timeAdded).
+    pub cordoned: Timestamp,
     pub cpu: u32,
     pub memory_gi: u32,
     pub kubelet: &'static str,
@@ -332,13 +349,19 @@ pub struct StatefulSetM {
     pub replicas: i32,
     pub selector: Arc<Labels>,
     pub template: Arc<PodTemplateSpec>,
+    /// The update revision: the ControllerRevision of `template`, which new pods get.
     pub revision: String,
+    /// The revision all pods ran before the update began (equal to `revision` once rolled).
+    pub current_revision: String,
     pub pods: BTreeSet<String>,
     pub ready: i32,
+    /// Pods at the current and at the update revision.
+    pub current: i32,
+    pub updated: i32,
     pub observed_generation: i64,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum HpaMetric {
     Cpu {
         target: i32,
@@ -363,6 +386,11 @@ pub struct HpaM {
     pub last_scale: Option<Timestamp>,
     /// `spec.behavior.scaleUp`: at most this many pods added a minute (None: the default).
     pub scale_up_pods_per_minute: Option<i32>,
+    /// AbleToScale, ScalingActive, ScalingLimited, as the controller last set them.
+    pub conditions: Vec<Cond>,
+    /// The controller's recent scale-ups (when, pods added), for the behaviour's rate.
+    pub scale_ups: Vec<(Timestamp, i32)>,
+    pub observed_generation: i64,
 }
 
 #[derive(Clone, Debug)]
@@ -386,4 +414,6 @@ pub struct EventM {
     pub last: Timestamp,
     pub component: &'static str,
     pub host: Option<String>,
+    /// The message's hash, or 0 for a "(combined from similar events)" one: the correlator's key.
+    pub dedupe: u64,
 }

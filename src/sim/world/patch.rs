@@ -19,6 +19,19 @@ pub enum WorldError {
     Conflict,
     #[error("{0}")]
     Invalid(String),
+    #[error("already exists")]
+    AlreadyExists,
+    /// The namespace named.
+    #[error("namespace {0} not found")]
+    NamespaceNotFound(String),
+    #[error("{0}")]
+    BadRequest(String),
+    /// An update without the resourceVersion it read, where the kind requires one (leases).
+    #[error("metadata.resourceVersion: Invalid value: 0x0: must be specified for an update")]
+    NoResourceVersion,
+    /// A delete whose precondition does not hold (the message says which).
+    #[error("{0}")]
+    Precondition(String),
 }
 
 fn string_map(v: Option<&Value>, what: &str) -> Result<Option<Labels>, WorldError> {
@@ -125,6 +138,10 @@ impl World {
             .pointer("/spec/unschedulable")
             .and_then(Value::as_bool)
             .unwrap_or(false);
+        let hpa_spec = match kind {
+            Kind::Hpa => Some(super::hpa::hpa_spec_of(&new)?),
+            _ => None,
+        };
         if dry_run {
             return Ok(new);
         }
@@ -143,12 +160,18 @@ impl World {
                 self.apply_deployment(&key, spec, annotations)
             }
             Kind::StatefulSet => self.apply_sts(&key, replicas, template),
+            Kind::Lease => self.patch_lease_spec(&key, &new)?,
+            Kind::Hpa => {
+                if let Some(spec) = hpa_spec {
+                    self.apply_hpa_spec(&key, spec);
+                }
+            }
             Kind::Node => {
                 if let Some(n) = self.nodes.get_mut(&key)
                     && n.unschedulable != unschedulable
                 {
                     n.unschedulable = unschedulable;
-                    n.transition = self.now;
+                    n.cordoned = self.now;
                     self.log.record(n, "MODIFIED");
                 }
             }
@@ -194,6 +217,10 @@ impl World {
                 .get_mut(key)
                 .map(|o| o as &mut dyn SimObject),
             Kind::Hpa => self.hpas.get_mut(key).map(|o| o as &mut dyn SimObject),
+            Kind::ControllerRevision => {
+                self.revisions.get_mut(key).map(|o| o as &mut dyn SimObject)
+            }
+            Kind::Lease => self.leases.get_mut(key).map(|o| o as &mut dyn SimObject),
         }
         .ok_or(WorldError::NotFound)?;
         let meta = obj.meta_mut();
@@ -282,22 +309,25 @@ impl World {
             s.replicas = r;
             changed = true;
         }
-        let mut restart = Vec::new();
+        let mut new_template = None;
         if let Some(t) = template
             && !same_template(&t, &s.template)
         {
-            s.revision = format!("{}-{}", s.meta.name, super::topology::template_hash(&t));
-            s.template = Arc::new(t);
-            restart = s.pods.iter().cloned().collect();
+            let t = Arc::new(t);
+            s.template = t.clone();
+            new_template = Some(t);
             changed = true;
         }
         if changed {
             s.meta.generation += 1;
-            self.log.record(s, "MODIFIED");
             self.dirty_sts.insert(key.clone());
         }
-        for name in restart {
-            self.delete_pod_now(&Key::new(&key.ns, name));
+        // A new template is a new revision; the controller then replaces the pods one by one.
+        if let Some(t) = new_template {
+            self.record_sts_revision(key, t, self.now);
+        }
+        if changed && let Some(s) = self.statefulsets.get_mut(key) {
+            self.log.record(s, "MODIFIED");
         }
     }
 

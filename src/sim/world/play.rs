@@ -15,8 +15,6 @@ pub(super) const BACKLOG_STARTS_MS: i64 = 3000;
 /// than the 4 workers at 0.6/s take (the queue grows 2.6/s), less than 10 take (the runbook's
 /// scale to 10 drains it at 1/s).
 pub(super) const BACKLOG_SPIKE_PER_SEC: f64 = 3.0;
-/// How often the HPA controller recomputes (kube-controller-manager's default sync period).
-const HPA_SYNC_MS: i64 = 15_000;
 
 /// The memory limit of the crashloop scenario's bad revision: pods with it are OOMKilled.
 pub(super) const OOM_MEMORY_LIMIT: &str = "96Mi";
@@ -34,10 +32,6 @@ pub(super) fn oom_prone(template: &k8s_openapi::api::core::v1::PodTemplateSpec) 
 
 impl World {
     pub(super) fn play_scenario(&mut self) {
-        if self.now.as_millisecond() >= self.next_jitter_ms {
-            self.next_jitter_ms = self.now.as_millisecond() + 5000;
-            self.jitter_cpu();
-        }
         let Some(sc) = self.scenario else { return };
         let ms = self.now.as_millisecond() - self.started.as_millisecond();
         let stage = self.scenario_stage;
@@ -49,12 +43,6 @@ impl World {
             Scenario::Crashloop if ms >= 1000 && stage == 0 => {
                 self.scenario_stage = 1;
                 self.crashloop_rollout();
-            }
-            Scenario::QueueBacklog
-                if ms >= BACKLOG_STARTS_MS && ms / HPA_SYNC_MS >= i64::from(stage) =>
-            {
-                self.scenario_stage = (ms / HPA_SYNC_MS + 1) as u32;
-                self.hpa_follows_the_backlog();
             }
             Scenario::PipelineStuck if ms >= 5000 && ms / 5000 > i64::from(stage) => {
                 self.scenario_stage = (ms / 5000) as u32;
@@ -69,18 +57,6 @@ impl World {
                 self.evict_lost_pods();
             }
             _ => {}
-        }
-    }
-
-    /// CPU utilisation drifts a little, so HPA panes look alive.
-    fn jitter_cpu(&mut self) {
-        let spike = self.scenario == Some(Scenario::QueueBacklog);
-        for h in self.hpas.values_mut() {
-            if let HpaMetric::Cpu { current, .. } = &mut h.metric {
-                let base = if spike { 66 } else { 38 };
-                *current = base + (self.rng.next() % 15) as i32;
-                self.log.record(h, "MODIFIED");
-            }
         }
     }
 
@@ -124,21 +100,22 @@ impl World {
         };
         let mut tpl = (*d.template).clone();
         if let Some(c) = tpl.spec.as_mut().and_then(|s| s.containers.first_mut()) {
-            let limits = c
-                .resources
-                .get_or_insert_with(Default::default)
-                .limits
-                .get_or_insert_with(Default::default);
-            limits.insert(
-                "memory".into(),
-                k8s_openapi::apimachinery::pkg::api::resource::Quantity(OOM_MEMORY_LIMIT.into()),
-            );
+            // Requests may not exceed limits (kube-apiserver refuses it): both go down.
+            let resources = c.resources.get_or_insert_with(Default::default);
+            for list in [&mut resources.limits, &mut resources.requests] {
+                list.get_or_insert_with(Default::default).insert(
+                    "memory".into(),
+                    k8s_openapi::apimachinery::pkg::api::resource::Quantity(
+                        OOM_MEMORY_LIMIT.into(),
+                    ),
+                );
+            }
         }
         let mut ann = d.meta.annotations.clone();
         ann.insert(
             CHANGE_CAUSE.into(),
             format!(
-                "kubectl set resources deployment/fact-checker --limits=memory={OOM_MEMORY_LIMIT}"
+                "kubectl set resources deployment/fact-checker --limits=memory={OOM_MEMORY_LIMIT} --requests=memory={OOM_MEMORY_LIMIT}"
             ),
         );
         let Ok(mut v) = serde_json::to_value(d.to_deployment()) else {
@@ -147,63 +124,6 @@ impl World {
         v["spec"]["template"] = serde_json::to_value(tpl).unwrap_or_default();
         v["metadata"]["annotations"] = serde_json::to_value(ann).unwrap_or_default();
         let _ = self.apply_json(Kind::Deployment, NS, "fact-checker", v, false);
-    }
-
-    /// queue-backlog's HPA, one sync: its external metric is the `articles` depth (30 a pod);
-    /// its behaviour adds at most one pod a minute (LLM workers scale up carefully: each costs
-    /// money), so the spike outruns it and an operator scales by hand. It never scales down
-    /// while the play lasts (a 5-minute scale-down stabilization, and backlogs outlast it).
-    fn hpa_follows_the_backlog(&mut self) {
-        let key = Self::ns_key("article-generator");
-        let depth = self
-            .queues
-            .queues
-            .iter()
-            .find(|q| q.name == "articles")
-            .map_or(0, |q| q.depth().floor() as i64);
-        let replicas = self.deployments.get(&key).map_or(0, |d| d.replicas);
-        let now = self.now;
-        let Some(h) = self.hpas.get_mut(&key) else {
-            return;
-        };
-        let HpaMetric::External {
-            target_avg,
-            current,
-            ..
-        } = &mut h.metric
-        else {
-            return;
-        };
-        *current = depth;
-        let wanted = ((depth + *target_avg - 1) / *target_avg)
-            .clamp(i64::from(h.min), i64::from(h.max)) as i32;
-        let minute_since_last = h
-            .last_scale
-            .is_none_or(|t| now.duration_since(t) >= jiff::SignedDuration::from_secs(60));
-        let step = h.scale_up_pods_per_minute.unwrap_or(i32::MAX);
-        let desired = if wanted > replicas && minute_since_last {
-            wanted.min(replicas.saturating_add(step))
-        } else {
-            replicas
-        };
-        h.current_replicas = replicas;
-        h.desired = desired;
-        let scale = desired != replicas;
-        if scale {
-            h.last_scale = Some(now);
-        }
-        self.log.record(h, "MODIFIED");
-        if scale {
-            let inv = Involved {
-                kind: "HorizontalPodAutoscaler",
-                api_version: "autoscaling/v2",
-                ns: key.ns.clone(),
-                name: h.meta.name.clone(),
-                uid: h.meta.uid.clone(),
-            };
-            let _ = self.set_replicas(Kind::Deployment, NS, "article-generator", desired);
-            self.event(inv, "SuccessfulRescale", "Normal", format!("New size: {desired}; reason: external metric celery_queue_length(&LabelSelector{{MatchLabels:map[string]string{{queue: articles,}},MatchExpressions:[]LabelSelectorRequirement{{}},}}) above target"), "horizontal-pod-autoscaler", None);
-        }
     }
 
     fn pipeline_stuck_step(&mut self, first: bool) {

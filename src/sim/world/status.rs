@@ -11,6 +11,8 @@ pub struct Counts {
     pub total: i32,
     pub updated: i32,
     pub ready: i32,
+    /// The ReplicaSets' `spec.replicas` summed: what the controller counts unavailable against.
+    pub desired: i32,
 }
 
 fn progressing(
@@ -95,7 +97,7 @@ pub fn compute_status(d: &DeploymentM, c: Counts, new_name: &str, now: Timestamp
         updated: c.updated,
         ready: c.ready,
         available: c.ready,
-        unavailable: (replicas - c.ready).max(0),
+        unavailable: (c.desired - c.ready).max(0),
         conditions: vec![
             cond("Available", a_status, a_reason, a_msg.to_string()),
             cond("Progressing", p_status, p_reason, p_msg),

@@ -50,11 +50,12 @@ const fn app(
     }
 }
 
+/// A StatefulSet; its tags are its image history, oldest first (a repeated tag is no change).
 const fn sts(
     name: &'static str,
     replicas: i32,
     image: &'static str,
-    tag: &'static str,
+    tags: [&'static str; 3],
     port: i32,
     memory: &'static str,
 ) -> App {
@@ -63,7 +64,7 @@ const fn sts(
         stateful: true,
         replicas,
         image,
-        tags: [tag, tag, tag],
+        tags,
         port,
         cpu: "250m",
         memory,
@@ -140,12 +141,19 @@ pub const CONTENTGEN: &[App] = &[
         (8004, "50m", "128Mi"),
         &[("CELERY_BEAT", "1")],
     ),
-    sts("redis", 1, "docker.io/library/redis", "7.2.5", 6379, "1Gi"),
+    sts(
+        "redis",
+        1,
+        "docker.io/library/redis",
+        ["7.2.4", "7.2.5", "7.2.5"],
+        6379,
+        "1Gi",
+    ),
     sts(
         "postgres",
         1,
         "docker.io/library/postgres",
-        "16.4",
+        ["16.2", "16.3", "16.4"],
         5432,
         "2Gi",
     ),
@@ -153,7 +161,7 @@ pub const CONTENTGEN: &[App] = &[
         "qdrant",
         1,
         "docker.io/qdrant/qdrant",
-        "v1.11.3",
+        ["v1.10.1", "v1.11.0", "v1.11.3"],
         6333,
         "2Gi",
     ),
@@ -161,7 +169,7 @@ pub const CONTENTGEN: &[App] = &[
         "rabbitmq",
         3,
         "docker.io/library/rabbitmq",
-        "3.13-management",
+        ["3.13-management"; 3],
         5672,
         "1Gi",
     ),
@@ -249,6 +257,7 @@ pub fn template(app: &App, tag: &str) -> PodTemplateSpec {
                     http_get: Some(HTTPGetAction {
                         path: Some("/health/ready".into()),
                         port: IntOrString::Int(app.port),
+                        scheme: Some("HTTP".into()),
                         ..Default::default()
                     }),
                     period_seconds: Some(10),
@@ -281,6 +290,17 @@ pub fn template_hash(t: &PodTemplateSpec) -> String {
     safe_encode(fnv(&bytes), 10)
 }
 
+/// The InternalIP of the i-th node (`pool-general-<i>`).
+fn node_ip(i: usize) -> String {
+    format!("10.0.{}.{}", i / 250, i % 250 + 10)
+}
+
+/// A node's InternalIP by its name, for the pods it runs (`status.hostIP`).
+pub(super) fn node_ip_of(name: &str) -> Option<String> {
+    let i = name.strip_prefix("pool-general-")?.parse().ok()?;
+    Some(node_ip(i))
+}
+
 pub fn with_label(t: &PodTemplateSpec, k: &str, v: &str) -> PodTemplateSpec {
     let mut t = t.clone();
     t.metadata
@@ -309,7 +329,13 @@ impl World {
                 (copies, factor, n.div_ceil(110).max(4))
             }
         };
-        for name in ["default", "kube-system", "monitoring"] {
+        for name in [
+            "default",
+            "kube-node-lease",
+            "kube-public",
+            "kube-system",
+            "monitoring",
+        ] {
             self.add_namespace(name, ago(now, 40 * 86400));
         }
         for i in 1..=nodes {
@@ -370,20 +396,35 @@ impl World {
             ("node-role.kubernetes.io/worker".to_string(), String::new()),
         ]));
         let cluster = self.cluster_ns.clone();
-        let meta = self.meta(&cluster, name.clone(), labels, created);
+        let mut meta = self.meta(&cluster, name.clone(), labels, created);
+        meta.annotations.extend([
+            ("node.alpha.kubernetes.io/ttl".to_string(), "0".to_string()),
+            (
+                "volumes.kubernetes.io/controller-managed-attach-detach".to_string(),
+                "true".to_string(),
+            ),
+        ]);
+        // Kubelets post their status every 5 minutes, each at its own phase.
+        let heartbeat = ago(self.now, self.rng.range(0, 299) as i64);
         let mut node = NodeM {
             meta,
             ready: NodeReady::True,
             transition: created,
+            heartbeat,
             unschedulable: false,
+            cordoned: created,
             cpu: 8,
             memory_gi: 32,
             kubelet: "v1.33.2",
-            ip: format!("10.0.{}.{}", i / 250, i % 250 + 10),
+            ip: node_ip(i),
         };
         self.log.record(&mut node, "ADDED");
-        self.nodes.insert(node.meta.key(), node);
+        let key = node.meta.key();
+        self.nodes.insert(key.clone(), node);
         self.node_names.push(Arc::from(name));
+        // Kubelets renew at their own phase: the leases' renewals spread over 10 s.
+        let renewed = crate::sim::util::after_ms(self.now, -(self.rng.range(0, 9_999) as i64));
+        self.add_node_lease(&key, renewed);
     }
 
     fn add_deployment(&mut self, ns: &Arc<str>, app: &App, replicas: i32) {
@@ -490,99 +531,44 @@ impl World {
     }
 
     fn add_statefulset(&mut self, ns: &Arc<str>, app: &App, replicas: i32) {
-        let tpl = template(app, app.tags[2]);
-        let revision = format!("{}-{}", app.name, template_hash(&tpl));
+        let mut tags = app.tags.to_vec();
+        tags.dedup();
+        let templates: Vec<Arc<PodTemplateSpec>> =
+            tags.iter().map(|t| Arc::new(template(app, t))).collect();
+        let Some(tpl) = templates.last().cloned() else {
+            return;
+        };
         let selector = Arc::new(Labels::from([("app".to_string(), app.name.to_string())]));
         let labels = Arc::new(template_labels(&tpl));
         let mut meta = self.meta(ns, app.name.to_string(), labels, ago(self.now, 30 * 86400));
-        meta.generation = 1;
+        meta.generation = templates.len() as i64;
         let mut s = StatefulSetM {
             meta,
             replicas,
             selector,
-            template: Arc::new(tpl),
-            revision,
+            template: tpl,
+            revision: String::new(),
+            current_revision: String::new(),
             pods: Default::default(),
             ready: 0,
-            observed_generation: 1,
+            current: 0,
+            updated: 0,
+            observed_generation: templates.len() as i64,
         };
         self.log.record(&mut s, "ADDED");
         let key = s.meta.key();
         self.statefulsets.insert(key.clone(), s);
+        // Its image history, the first revision as old as the StatefulSet, the last 4 days old.
+        for (i, t) in templates.into_iter().enumerate() {
+            let age_days = 30 - 13 * i as i64;
+            self.record_sts_revision(&key, t, ago(self.now, age_days * 86400));
+        }
+        if let Some(s) = self.statefulsets.get_mut(&key) {
+            s.current_revision.clone_from(&s.revision);
+        }
         for i in 0..replicas {
             self.spawn_sts_pod(&key, i, true);
         }
         self.dirty_sts.insert(key);
-    }
-
-    fn add_hpas(&mut self, ns: &Arc<str>, factor: f64) {
-        let scale = |v: i32| ((f64::from(v) * factor).round() as i32).max(1);
-        let specs = [
-            (
-                "api",
-                2,
-                6,
-                HpaMetric::Cpu {
-                    target: 70,
-                    current: 45,
-                },
-            ),
-            (
-                "article-generator",
-                2,
-                12,
-                HpaMetric::External {
-                    name: "celery_queue_length",
-                    target_avg: 30,
-                    current: 0,
-                },
-            ),
-            (
-                "fact-checker",
-                1,
-                6,
-                HpaMetric::Cpu {
-                    target: 70,
-                    current: 38,
-                },
-            ),
-        ];
-        for (name, min, max, metric) in specs {
-            let replicas = self
-                .deployments
-                .get(&Key::new(ns, name))
-                .map_or(1, |d| d.replicas);
-            let metric = match metric {
-                HpaMetric::External {
-                    name, target_avg, ..
-                } => HpaMetric::External {
-                    name,
-                    target_avg,
-                    current: i64::from(replicas) * 22,
-                },
-                m => m,
-            };
-            let mut meta = self.meta(
-                ns,
-                name.to_string(),
-                Arc::new(Labels::from([("app".to_string(), name.to_string())])),
-                ago(self.now, 20 * 86400),
-            );
-            meta.generation = 1;
-            let mut h = HpaM {
-                meta,
-                target: name.to_string(),
-                min: scale(min),
-                max: scale(max),
-                metric,
-                current_replicas: replicas,
-                desired: replicas,
-                last_scale: Some(ago(self.now, 3 * 3600)),
-                // The article generators call LLMs: their HPA adds pods slowly, to cap spend.
-                scale_up_pods_per_minute: (name == "article-generator").then_some(1),
-            };
-            self.log.record(&mut h, "ADDED");
-            self.hpas.insert(h.meta.key(), h);
-        }
     }
 }

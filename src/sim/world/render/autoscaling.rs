@@ -19,11 +19,18 @@ impl HpaM {
                 target_avg,
                 current,
             } => {
-                let per_pod = current / i64::from(self.current_replicas.max(1));
-                format!("{name}: {per_pod}/{target_avg} (avg)")
+                format!("{name}: {}/{target_avg} (avg)", self.per_pod(*current))
             }
         }
     }
+    /// The external metric's average per pod, rounded up as the controller rounds it.
+    fn per_pod(&self, total: i64) -> i64 {
+        let pods = i64::from(self.current_replicas.max(1));
+        (total + pods - 1) / pods
+    }
+
+    /// The spec's behaviour; a given one comes back with kube-apiserver's defaults for the
+    /// parts left out (scale-down: 100% per 15 s after a 300 s window).
     fn behavior(&self) -> Option<hpa::HorizontalPodAutoscalerBehavior> {
         let pods = self.scale_up_pods_per_minute?;
         Some(hpa::HorizontalPodAutoscalerBehavior {
@@ -37,7 +44,16 @@ impl HpaM {
                 stabilization_window_seconds: Some(0),
                 ..Default::default()
             }),
-            scale_down: None,
+            scale_down: Some(hpa::HPAScalingRules {
+                policies: Some(vec![hpa::HPAScalingPolicy {
+                    type_: "Percent".into(),
+                    value: 100,
+                    period_seconds: 15,
+                }]),
+                select_policy: Some("Max".into()),
+                stabilization_window_seconds: Some(300),
+                ..Default::default()
+            }),
         })
     }
 
@@ -81,7 +97,7 @@ impl HpaM {
                         ..Default::default()
                     }),
                 };
-                let per_pod = current / i64::from(self.current_replicas.max(1));
+                let per_pod = self.per_pod(*current);
                 (
                     hpa::MetricSpec {
                         type_: "External".into(),
@@ -127,7 +143,6 @@ impl SimObject for HpaM {
     }
     fn write_json(&self, out: &mut Vec<u8>) {
         let (spec, status) = self.metric_spec_status();
-        let limited = self.desired >= self.max;
         let obj = hpa::HorizontalPodAutoscaler {
             metadata: object_meta(&self.meta, None),
             spec: Some(hpa::HorizontalPodAutoscalerSpec {
@@ -146,40 +161,8 @@ impl SimObject for HpaM {
                 desired_replicas: self.desired,
                 current_metrics: Some(vec![status]),
                 last_scale_time: self.last_scale.map(Time),
-                observed_generation: Some(self.meta.generation),
-                conditions: Some(vec![
-                    hpa_cond(
-                        "AbleToScale",
-                        "True",
-                        "ReadyForNewScale",
-                        "recommended size matches current size",
-                        self.meta.created,
-                    ),
-                    hpa_cond(
-                        "ScalingActive",
-                        "True",
-                        "ValidMetricFound",
-                        "the HPA was able to successfully calculate a replica count",
-                        self.meta.created,
-                    ),
-                    if limited {
-                        hpa_cond(
-                            "ScalingLimited",
-                            "True",
-                            "TooManyReplicas",
-                            "the desired replica count is more than the maximum replica count",
-                            self.last_scale.unwrap_or(self.meta.created),
-                        )
-                    } else {
-                        hpa_cond(
-                            "ScalingLimited",
-                            "False",
-                            "DesiredWithinRange",
-                            "the desired count is within the acceptable range",
-                            self.meta.created,
-                        )
-                    },
-                ]),
+                observed_generation: Some(self.observed_generation),
+                conditions: Some(self.conditions.iter().map(hpa_cond).collect()),
             }),
         };
         write(&obj, out);
@@ -197,18 +180,12 @@ impl SimObject for HpaM {
     }
 }
 
-fn hpa_cond(
-    type_: &str,
-    status: &str,
-    reason: &str,
-    message: &str,
-    at: Timestamp,
-) -> hpa::HorizontalPodAutoscalerCondition {
+fn hpa_cond(c: &Cond) -> hpa::HorizontalPodAutoscalerCondition {
     hpa::HorizontalPodAutoscalerCondition {
-        type_: type_.into(),
-        status: status.into(),
-        reason: Some(reason.into()),
-        message: Some(message.into()),
-        last_transition_time: t(at),
+        type_: c.type_.into(),
+        status: c.status.into(),
+        reason: Some(c.reason.into()),
+        message: Some(c.message.clone()),
+        last_transition_time: t(c.transition),
     }
 }

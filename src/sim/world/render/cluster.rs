@@ -75,7 +75,7 @@ impl NodeM {
             taints.push(core::Taint {
                 key: "node.kubernetes.io/unschedulable".into(),
                 effect: "NoSchedule".into(),
-                time_added: t(self.transition),
+                time_added: t(self.cordoned),
                 ..Default::default()
             });
         }
@@ -129,14 +129,6 @@ impl SimObject for NodeM {
             "cpu".into(),
             Quantity(format!("{}m", self.cpu * 1000 - 100)),
         );
-        let (ready, reason, message) = match self.ready {
-            NodeReady::True => ("True", "KubeletReady", "kubelet is posting ready status"),
-            NodeReady::Unknown => (
-                "Unknown",
-                "NodeStatusUnknown",
-                "Kubelet stopped posting node status.",
-            ),
-        };
         let taints = self.taints();
         let node = core::Node {
             metadata: object_meta(&self.meta, None),
@@ -163,30 +155,7 @@ impl SimObject for NodeM {
                         type_: "Hostname".into(),
                     },
                 ]),
-                conditions: Some(vec![
-                    node_cond(
-                        "MemoryPressure",
-                        "False",
-                        "KubeletHasSufficientMemory",
-                        "kubelet has sufficient memory available",
-                        self.meta.created,
-                    ),
-                    node_cond(
-                        "DiskPressure",
-                        "False",
-                        "KubeletHasNoDiskPressure",
-                        "kubelet has no disk pressure",
-                        self.meta.created,
-                    ),
-                    node_cond(
-                        "PIDPressure",
-                        "False",
-                        "KubeletHasSufficientPID",
-                        "kubelet has sufficient PID available",
-                        self.meta.created,
-                    ),
-                    node_cond("Ready", ready, reason, message, self.transition),
-                ]),
+                conditions: Some(self.conditions()),
                 node_info: Some(core::NodeSystemInfo {
                     architecture: "amd64".into(),
                     boot_id: self.meta.uid.clone(),
@@ -221,19 +190,66 @@ impl SimObject for NodeM {
     }
 }
 
-fn node_cond(
-    type_: &str,
-    status: &str,
-    reason: &str,
-    message: &str,
-    at: Timestamp,
-) -> core::NodeCondition {
-    core::NodeCondition {
-        type_: type_.into(),
-        status: status.into(),
-        reason: Some(reason.into()),
-        message: Some(message.into()),
-        last_heartbeat_time: t(at),
-        last_transition_time: t(at),
+/// The kubelet's conditions: (type, healthy status, reason, message).
+const KUBELET_CONDITIONS: [(&str, &str, &str, &str); 4] = [
+    (
+        "MemoryPressure",
+        "False",
+        "KubeletHasSufficientMemory",
+        "kubelet has sufficient memory available",
+    ),
+    (
+        "DiskPressure",
+        "False",
+        "KubeletHasNoDiskPressure",
+        "kubelet has no disk pressure",
+    ),
+    (
+        "PIDPressure",
+        "False",
+        "KubeletHasSufficientPID",
+        "kubelet has sufficient PID available",
+    ),
+    (
+        "Ready",
+        "True",
+        "KubeletReady",
+        "kubelet is posting ready status",
+    ),
+];
+
+impl NodeM {
+    /// As the kubelet last posted them; once it stopped, as the node lifecycle controller
+    /// rewrites them: every one Unknown since the transition, the heartbeat left as it was.
+    fn conditions(&self) -> Vec<core::NodeCondition> {
+        KUBELET_CONDITIONS
+            .iter()
+            .map(|(type_, status, reason, message)| {
+                let (status, reason, message, since) = match self.ready {
+                    NodeReady::True => {
+                        let since = if *type_ == "Ready" {
+                            self.transition
+                        } else {
+                            self.meta.created
+                        };
+                        (*status, *reason, *message, since)
+                    }
+                    NodeReady::Unknown => (
+                        "Unknown",
+                        "NodeStatusUnknown",
+                        "Kubelet stopped posting node status.",
+                        self.transition,
+                    ),
+                };
+                core::NodeCondition {
+                    type_: (*type_).into(),
+                    status: status.into(),
+                    reason: Some(reason.into()),
+                    message: Some(message.into()),
+                    last_heartbeat_time: t(self.heartbeat),
+                    last_transition_time: t(since),
+                }
+            })
+            .collect()
     }
 }

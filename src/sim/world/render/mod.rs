@@ -2,8 +2,10 @@
 
 mod autoscaling;
 mod cluster;
+mod coordination;
 mod event;
-mod pod;
+pub(super) mod pod;
+mod revisions;
 mod workloads;
 
 use jiff::Timestamp;

@@ -1,12 +1,13 @@
 //! Pods: status as the kubelet reports it, and kubectl's STATUS/RESTARTS columns.
 
-use crate::sim::util::{human_duration, secs_between};
+use crate::sim::util::{fnv, human_duration, mix, secs_between};
 use jiff::Timestamp;
 use k8s_openapi::api::core::v1 as core;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use serde_json::{Value, json};
 
 use super::super::model::*;
+use super::super::topology::node_ip_of;
 use super::{SimObject, age, common_field, object_meta, t, write};
 
 impl PodM {
@@ -38,7 +39,8 @@ impl PodM {
                     reason: Some((*reason).into()),
                     message: (*reason == "CrashLoopBackOff").then(|| {
                         format!(
-                            "back-off 10s restarting failed container={} pod={}_{}({})",
+                            "back-off {} restarting failed container={} pod={}_{}({})",
+                            back_off(self.restarts),
                             c.map_or("app", |c| c.name.as_str()),
                             self.meta.name,
                             self.meta.ns,
@@ -55,17 +57,20 @@ impl PodM {
                 ..Default::default()
             },
         };
+        let last_id = self.last_term.as_ref().map(|term| {
+            format!(
+                "containerd://{:016x}{:016x}",
+                self.seed,
+                term.started.as_second()
+            )
+        });
         let last_state = self.last_term.as_ref().map(|term| core::ContainerState {
             terminated: Some(core::ContainerStateTerminated {
                 exit_code: term.exit_code,
                 reason: Some(term.reason.into()),
                 started_at: t(term.started),
                 finished_at: t(term.finished),
-                container_id: Some(format!(
-                    "containerd://{:016x}{:016x}",
-                    self.seed,
-                    term.started.as_second()
-                )),
+                container_id: last_id.clone(),
                 ..Default::default()
             }),
             ..Default::default()
@@ -73,24 +78,23 @@ impl PodM {
         core::ContainerStatus {
             name: c.map_or_else(|| "app".into(), |c| c.name.clone()),
             image: image.clone(),
-            image_id: format!(
-                "docker.io/{image}@sha256:{:016x}{:016x}",
-                self.seed,
-                self.seed ^ 0xabcdef
-            ),
-            ready: self.ready,
+            image_id: image_id(&image),
+            // A lost node's kubelet reports nothing more: the container stays as last seen.
+            ready: self.ready || self.node_lost,
             started: Some(self.cstate == CState::Running && self.started.is_some()),
             restart_count: self.restarts,
+            // Waiting to restart, the container is still the one that exited.
             container_id: self
                 .started
-                .map(|s| format!("containerd://{:016x}{:016x}", self.seed, s.as_second())),
+                .map(|s| format!("containerd://{:016x}{:016x}", self.seed, s.as_second()))
+                .or(last_id),
             state: Some(state),
             last_state: Some(last_state.unwrap_or_default()),
             ..Default::default()
         }
     }
     pub fn to_pod(&self) -> core::Pod {
-        let mut spec = self.template.spec.clone().unwrap_or_default();
+        let mut spec = pod_spec(&self.template);
         spec.node_name = self.node.as_ref().map(|n| n.to_string());
         core::Pod {
             metadata: object_meta(&self.meta, Some(&self.owner)),
@@ -100,29 +104,36 @@ impl PodM {
     }
 
     pub fn status(&self) -> core::PodStatus {
-        let ready = if self.ready { "True" } else { "False" };
+        let status = |b: bool| if b { "True" } else { "False" };
         let mut conditions = vec![];
         if let Some(s) = self.scheduled {
             conditions.push(pod_cond("PodScheduled", "True", None, s));
             conditions.push(pod_cond("Initialized", "True", None, s));
+            // The sandbox stays up while the container crashes and restarts.
+            let sandbox = self.started.is_some() || self.restarts > 0;
             conditions.push(pod_cond(
                 "PodReadyToStartContainers",
-                if self.started.is_some() {
-                    "True"
-                } else {
-                    "False"
-                },
+                status(sandbox),
                 None,
                 s,
             ));
-            let reason = (!self.ready).then_some("ContainersNotReady");
+            // On a lost node only the node controller writes: Ready goes False, reasonless;
+            // ContainersReady stays as the kubelet last said.
+            let containers_ready = self.ready || self.node_lost;
+            let reason = (!containers_ready).then_some("ContainersNotReady");
             conditions.push(pod_cond(
                 "ContainersReady",
-                ready,
+                status(containers_ready),
                 reason,
                 self.ready_changed,
             ));
-            conditions.push(pod_cond("Ready", ready, reason, self.ready_changed));
+            let reason = (!self.ready && !self.node_lost).then_some("ContainersNotReady");
+            conditions.push(pod_cond(
+                "Ready",
+                status(self.ready),
+                reason,
+                self.ready_changed,
+            ));
         } else {
             conditions.push(pod_cond(
                 "PodScheduled",
@@ -131,10 +142,12 @@ impl PodM {
                 self.meta.created,
             ));
         }
+        let host_ip = self.node.as_deref().and_then(node_ip_of);
         core::PodStatus {
             phase: Some(self.phase().into()),
             conditions: Some(conditions),
-            host_ip: self.node.as_ref().map(|_| "10.0.0.10".to_string()),
+            host_ip: host_ip.clone(),
+            host_ips: host_ip.map(|ip| vec![core::HostIP { ip }]),
             pod_ip: self.ip.clone(),
             pod_ips: self
                 .ip
@@ -146,6 +159,59 @@ impl PodM {
             ..Default::default()
         }
     }
+}
+
+/// What containerd reports as the image's ID: its repository and a digest, the same for
+/// every pod of the image (`ghcr.io/contentgen/api@sha256:<64 hex>`).
+fn image_id(image: &str) -> String {
+    let repo = match image.rsplit_once(':') {
+        Some((repo, tag)) if !tag.contains('/') => repo,
+        _ => image,
+    };
+    let seed = fnv(image.as_bytes());
+    let digest: String = (0..4).map(|i| format!("{:016x}", mix(seed ^ i))).collect();
+    format!("{repo}@sha256:{digest}")
+}
+
+/// The kubelet's crash back-off after `restarts` restarts: 10 s doubling up to 5 minutes,
+/// written as Go writes durations.
+fn back_off(restarts: i32) -> String {
+    let secs = 10_i64 << restarts.clamp(1, 6).saturating_sub(1);
+    let secs = secs.min(300);
+    match (secs / 60, secs % 60) {
+        (0, s) => format!("{s}s"),
+        (m, s) => format!("{m}m{s}s"),
+    }
+}
+
+/// The pod spec of a template as kube-apiserver stores it: with what its defaulting and the
+/// DefaultTolerationSeconds admission plugin add to every pod.
+pub fn pod_spec(template: &core::PodTemplateSpec) -> core::PodSpec {
+    let mut spec = template.spec.clone().unwrap_or_default();
+    spec.priority.get_or_insert(0);
+    spec.enable_service_links.get_or_insert(true);
+    spec.preemption_policy
+        .get_or_insert_with(|| "PreemptLowerPriority".into());
+    spec.security_context.get_or_insert_with(Default::default);
+    if spec.service_account.is_none() {
+        spec.service_account.clone_from(&spec.service_account_name);
+    }
+    let tolerations = spec.tolerations.get_or_insert_with(Vec::new);
+    for key in [
+        "node.kubernetes.io/not-ready",
+        "node.kubernetes.io/unreachable",
+    ] {
+        if !tolerations.iter().any(|t| t.key.as_deref() == Some(key)) {
+            tolerations.push(core::Toleration {
+                key: Some(key.into()),
+                operator: Some("Exists".into()),
+                effect: Some("NoExecute".into()),
+                toleration_seconds: Some(300),
+                ..Default::default()
+            });
+        }
+    }
+    spec
 }
 
 fn pod_cond(type_: &str, status: &str, reason: Option<&str>, at: Timestamp) -> core::PodCondition {
@@ -208,5 +274,76 @@ impl SimObject for PodM {
             json!("<none>"),
             json!("<none>"),
         ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use jiff::SignedDuration;
+
+    use super::*;
+    use crate::sim::Scenario;
+    use crate::sim::clock::TEST_NOW;
+    use crate::sim::world::World;
+
+    #[test]
+    fn back_off_doubles_from_10s_to_5m_as_go_prints_it() {
+        let shown: Vec<String> = (1..=7).map(back_off).collect();
+        assert_eq!(
+            shown,
+            ["10s", "20s", "40s", "1m20s", "2m40s", "5m0s", "5m0s"]
+        );
+    }
+
+    #[test]
+    fn image_ids_name_the_repository_and_a_digest_shared_by_the_image() {
+        let id = image_id("ghcr.io/contentgen/api:v1.8.2");
+        assert!(id.starts_with("ghcr.io/contentgen/api@sha256:"), "{id}");
+        assert_eq!(id.len(), "ghcr.io/contentgen/api@sha256:".len() + 64);
+        assert_eq!(id, image_id("ghcr.io/contentgen/api:v1.8.2"));
+        assert!(image_id("localhost:5000/x").starts_with("localhost:5000/x@"));
+    }
+
+    #[test]
+    fn a_crashlooping_pod_keeps_its_sandbox_and_its_last_container() {
+        let mut w = World::new(Some(Scenario::Crashloop), None, TEST_NOW);
+        let mut t = w.now();
+        let crashed = loop {
+            t = t.checked_add(SignedDuration::from_millis(250)).unwrap();
+            w.tick(t);
+            if let Some(p) = w
+                .pods
+                .values()
+                .find(|p| p.cstate != CState::Running && p.restarts > 0)
+            {
+                break p.clone();
+            }
+            assert!(t.duration_since(TEST_NOW).as_secs() < 30, "no crash");
+        };
+        let status = crashed.status();
+        let cs = &status.container_statuses.unwrap()[0];
+        let last = cs.last_state.as_ref().unwrap().terminated.as_ref().unwrap();
+        assert_eq!(
+            (last.reason.as_deref(), last.exit_code),
+            (Some("OOMKilled"), 137)
+        );
+        assert_eq!(cs.container_id, last.container_id);
+        let cond = |type_: &str| {
+            status
+                .conditions
+                .as_ref()
+                .unwrap()
+                .iter()
+                .find(|c| c.type_ == type_)
+                .unwrap()
+                .status
+                .clone()
+        };
+        assert_eq!(cond("PodReadyToStartContainers"), "True");
+        assert_eq!(cond("Ready"), "False");
+        assert_eq!(
+            status.host_ip.as_deref(),
+            node_ip_of(crashed.node.as_deref().unwrap()).as_deref()
+        );
     }
 }

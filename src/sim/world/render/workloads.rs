@@ -6,6 +6,7 @@ use k8s_openapi::api::apps::v1 as apps;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde_json::{Value, json};
 
+use super::super::history::HISTORY_LIMIT;
 use super::super::model::*;
 use super::{SimObject, age, common_field, object_meta, t, write};
 
@@ -158,19 +159,30 @@ impl SimObject for StatefulSetM {
                 template: (*self.template).clone(),
                 service_name: Some(self.meta.name.clone()),
                 pod_management_policy: Some("OrderedReady".into()),
+                // What kube-apiserver defaults a StatefulSet's spec to.
                 update_strategy: Some(apps::StatefulSetUpdateStrategy {
                     type_: Some("RollingUpdate".into()),
-                    ..Default::default()
+                    rolling_update: Some(apps::RollingUpdateStatefulSetStrategy {
+                        partition: Some(0),
+                        ..Default::default()
+                    }),
                 }),
+                revision_history_limit: Some(HISTORY_LIMIT as i32),
+                persistent_volume_claim_retention_policy: Some(
+                    apps::StatefulSetPersistentVolumeClaimRetentionPolicy {
+                        when_deleted: Some("Retain".into()),
+                        when_scaled: Some("Retain".into()),
+                    },
+                ),
                 ..Default::default()
             }),
             status: Some(apps::StatefulSetStatus {
                 replicas: current,
                 ready_replicas: nz(self.ready),
                 available_replicas: nz(self.ready),
-                current_replicas: nz(current),
-                updated_replicas: nz(current),
-                current_revision: Some(self.revision.clone()),
+                current_replicas: nz(self.current),
+                updated_replicas: nz(self.updated),
+                current_revision: Some(self.current_revision.clone()),
                 update_revision: Some(self.revision.clone()),
                 observed_generation: Some(self.observed_generation),
                 collision_count: Some(0),
