@@ -209,7 +209,7 @@ async fn a_deployment_mid_rollout_reads_like_kubectl_with_its_revisions() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_notready_node_an_hpa_at_max_a_statefulset_and_an_event_read_like_kubectl() {
+async fn a_notready_node_a_statefulset_and_an_event_read_like_kubectl() {
     let env = Env::start(SimOptions {
         scenario: Some(Scenario::NodeNotReady),
         ..SimOptions::default()
@@ -218,31 +218,6 @@ async fn a_notready_node_an_hpa_at_max_a_statefulset_and_an_event_read_like_kube
     let sts = ObjectRef::namespaced(ObjectKind::StatefulSet, "contentgen", "postgres");
     let text = same_as_kubectl(&env, &sts).await;
     assert!(has(&text, "Pods Status: 1 Running"), "{}", text.join("\n"));
-
-    // An HPA at its maximum: kubectl patches it down to the replicas it runs.
-    let hpa = env
-        .json(&["get", "hpa", "-n", "contentgen", "article-generator"])
-        .await;
-    let current = hpa["status"]["currentReplicas"].as_i64().expect("replicas");
-    env.ok(&[
-        "patch",
-        "hpa",
-        "article-generator",
-        "-n",
-        "contentgen",
-        "--type",
-        "merge",
-        "-p",
-        &format!("{{\"spec\":{{\"maxReplicas\":{current}}}}}"),
-    ])
-    .await;
-    let object = ObjectRef::namespaced(ObjectKind::Hpa, "contentgen", "article-generator");
-    let text = same_as_kubectl(&env, &object).await;
-    assert!(
-        has(&text, &format!("Max replicas: {current}")),
-        "{}",
-        text.join("\n")
-    );
 
     let node = eventually::eventually(40, "a NotReady node", || async {
         let nodes = env.json(&["get", "nodes"]).await;
@@ -292,5 +267,43 @@ async fn without_leave_to_list_events_or_replicasets_the_describe_still_shows_an
         "{revisions}"
     );
     assert!(has(&text, "Replicas: 3 desired"), "{}", text.join("\n"));
+    env.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_hpa_at_its_maximum_reads_like_kubectl() {
+    let env = Env::start(SimOptions {
+        scenario: Some(Scenario::QueueBacklog),
+        ..SimOptions::default()
+    })
+    .await;
+    env.ok(&[
+        "patch",
+        "hpa",
+        "article-generator",
+        "-n",
+        "contentgen",
+        "--type",
+        "merge",
+        "-p",
+        r#"{"spec":{"maxReplicas":4}}"#,
+    ])
+    .await;
+    // The backlog outgrows 4 workers' worth by the controller's sync: limited at the maximum.
+    eventually::eventually(90, "the HPA limited at its maximum", || async {
+        let hpa = env
+            .json(&["get", "hpa", "-n", "contentgen", "article-generator"])
+            .await;
+        hpa["status"]["conditions"]
+            .as_array()?
+            .iter()
+            .any(|c| c["type"] == "ScalingLimited" && c["status"] == "True")
+            .then_some(())
+    })
+    .await;
+    let object = ObjectRef::namespaced(ObjectKind::Hpa, "contentgen", "article-generator");
+    let text = same_as_kubectl(&env, &object).await;
+    assert!(has(&text, "Max replicas: 4"), "{}", text.join("\n"));
+    assert!(has(&text, "TooManyReplicas"), "{}", text.join("\n"));
     env.stop().await;
 }

@@ -662,10 +662,12 @@ fn with_axis(s: &mut State) {
     command_line(s, "axis");
     let start = NOW - 3_600;
     let series = |f: &dyn Fn(i64) -> f64| -> Vec<(f64, f64)> {
-        (0..=240).map(|i| {
-            let t = start + i * 15;
-            (t as f64, f(i))
-        }).collect()
+        (0..=240)
+            .map(|i| {
+                let t = start + i * 15;
+                (t as f64, f(i))
+            })
+            .collect()
     };
     let data = AxisData {
         window: Window::Hour,

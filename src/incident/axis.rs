@@ -90,12 +90,20 @@ pub const PAGE_BURNS: [f64; 2] = [14.4, 6.0];
 
 fn points(r: Result<QueryResult, String>) -> Result<Points, String> {
     match r? {
-        QueryResult::Matrix(series) => Ok(series.into_iter().next().map_or_else(Vec::new, |s| s.values)),
+        QueryResult::Matrix(series) => Ok(series
+            .into_iter()
+            .next()
+            .map_or_else(Vec::new, |s| s.values)),
         other => Err(format!("a range query answered {other:?}")),
     }
 }
 
-async fn panel(prom: &Prometheus, req: &AxisRequest, title: String, query: Option<String>) -> Panel {
+async fn panel(
+    prom: &Prometheus,
+    req: &AxisRequest,
+    title: String,
+    query: Option<String>,
+) -> Panel {
     let Some(query) = query else {
         return Panel {
             title,
@@ -133,10 +141,9 @@ pub async fn fetch(prom: &Prometheus, req: &AxisRequest) -> AxisData {
         .slo
         .as_ref()
         .map(|(_, q, objective)| format!("({q}) / (1 - {objective})"));
-    let burn_title = req
-        .slo
-        .as_ref()
-        .map_or("burn rate".into(), |(name, _, _)| format!("{name} burn rate (5m)"));
+    let burn_title = req.slo.as_ref().map_or("burn rate".into(), |(name, _, _)| {
+        format!("{name} burn rate (5m)")
+    });
     let queue_q = req
         .queue
         .as_ref()

@@ -42,7 +42,10 @@ pub fn draw(frame: &mut Frame, area: Rect, shown: &AxisShown, ctx: &Ctx) {
         frame.render_widget(Paragraph::new(text), inner);
         return;
     };
-    let before_rows = shown.before.as_ref().map_or(0, |(_, c)| c.len().min(4) as u16 + 1);
+    let before_rows = shown
+        .before
+        .as_ref()
+        .map_or(0, |(_, c)| c.len().min(4) as u16 + 1);
     let rows = Layout::vertical([
         Constraint::Fill(1),
         Constraint::Fill(1),
@@ -60,7 +63,10 @@ pub fn draw(frame: &mut Frame, area: Rect, shown: &AxisShown, ctx: &Ctx) {
     let marks = strip(&shown.entries, data.start, data.end, plot);
     let lines = vec![
         Line::from(vec![
-            Span::styled(format!("{:<w$}", "marks", w = label_w as usize), ctx.theme.dim),
+            Span::styled(
+                format!("{:<w$}", "marks", w = label_w as usize),
+                ctx.theme.dim,
+            ),
             Span::styled(marks, ctx.theme.accent),
         ]),
         Line::from(Span::styled(
@@ -76,7 +82,10 @@ pub fn draw(frame: &mut Frame, area: Rect, shown: &AxisShown, ctx: &Ctx) {
     frame.render_widget(Paragraph::new(lines), rows[3]);
     if let Some((onset, changes)) = &shown.before {
         let mut lines = vec![Line::from(Span::styled(
-            format!("changed in the 30 min before the onset at {}:", hhmm(*onset)),
+            format!(
+                "changed in the 30 min before the onset at {}:",
+                hhmm(*onset)
+            ),
             ctx.theme.title,
         ))];
         for e in changes.iter().take(4) {
@@ -109,7 +118,10 @@ fn chart(frame: &mut Frame, area: Rect, panel: &Panel, data: &AxisData, burn: bo
         .fold(if burn { PAGE_BURNS[0] } else { 1.0 }, f64::max)
         * 1.1;
     let thresholds: Vec<Vec<(f64, f64)>> = if burn {
-        PAGE_BURNS.iter().map(|b| vec![(x0, *b), (x1, *b)]).collect()
+        PAGE_BURNS
+            .iter()
+            .map(|b| vec![(x0, *b), (x1, *b)])
+            .collect()
     } else {
         vec![]
     };
@@ -141,18 +153,11 @@ fn chart(frame: &mut Frame, area: Rect, panel: &Panel, data: &AxisData, burn: bo
         format!("{} now {last:.0}", panel.title)
     };
     let chart = Chart::new(sets)
-        .x_axis(
-            Axis::default()
-                .bounds([x0, x1])
-                .style(ctx.theme.dim),
-        )
+        .x_axis(Axis::default().bounds([x0, x1]).style(ctx.theme.dim))
         .y_axis(
             Axis::default()
                 .bounds([0.0, top])
-                .labels(vec![
-                    Span::raw("0"),
-                    Span::raw(format!("{top:.0}")),
-                ])
+                .labels(vec![Span::raw("0"), Span::raw(format!("{top:.0}"))])
                 .style(ctx.theme.dim),
         );
     let [head, body] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);

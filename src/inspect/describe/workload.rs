@@ -172,9 +172,25 @@ pub fn deployment(
     };
     let history = match replica_sets {
         Ok(sets) => {
+            // kubectl sorts them oldest first (FindNewReplicaSet sorts the list it lists).
+            let mut sets: Vec<&ReplicaSet> = sets.iter().collect();
+            sets.sort_by(|a, b| {
+                let key = |rs: &ReplicaSet| {
+                    (
+                        rs.metadata.creation_timestamp.as_ref().map(|t| t.0),
+                        rs.metadata.name.clone(),
+                    )
+                };
+                key(a).cmp(&key(b))
+            });
             let is_new = |rs: &&ReplicaSet| Revision::of_replica_set(rs, current).current;
-            let old: Vec<String> = sets.iter().filter(|rs| !is_new(rs)).map(of_rs).collect();
-            let new: Vec<String> = sets.iter().filter(is_new).map(of_rs).collect();
+            let old: Vec<String> = sets
+                .iter()
+                .copied()
+                .filter(|rs| !is_new(rs))
+                .map(of_rs)
+                .collect();
+            let new: Vec<String> = sets.iter().copied().filter(is_new).map(of_rs).collect();
             let or_none = |v: Vec<String>| {
                 if v.is_empty() {
                     "<none>".to_string()
