@@ -509,3 +509,82 @@ fn demo_crashloop_why_it_died_is_one_key_away() {
     t.wait_dead(Duration::from_secs(10));
     assert_eq!(t.file("status").trim(), "0", "clean exit");
 }
+
+#[test]
+fn demo_incident_bad_rollout_roll_back_note_resolve_export() {
+    let dir = std::env::temp_dir().join(format!("opsdeck-e2e-incident-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("dir");
+    let audit = dir.join("audit.jsonl");
+    let audit_arg = format!("--audit-log={}", audit.display());
+    let t = Tmux::start(
+        "incident",
+        80,
+        24,
+        &["demo", "--scenario", "bad-rollout", &audit_arg],
+        &[("OPSDECK_OPERATOR", "alice")],
+    );
+    t.wait_for("the overview", STARTUP, |s| s.contains("Workloads"));
+    t.literal(":incident start api returns 5xx --severity sev1");
+    t.keys(&["Enter"]);
+    t.wait_for("the incident view", STARTUP, |s| {
+        s.contains("Incident inc-") && s.contains("api returns 5xx") && s.contains("started")
+    });
+    // The bad revision arrives: the timeline says so by itself.
+    t.wait_for(
+        "the rollout on the timeline",
+        Duration::from_secs(60),
+        |s| s.contains("rollout") && s.contains("contentgen/api: revision"),
+    );
+    t.literal(":rollback api");
+    t.keys(&["Enter"]);
+    t.wait_for("the plan preview", STARTUP, |s| s.contains("type api"));
+    t.literal("api");
+    t.keys(&["Enter"]);
+    t.wait_for("the rollback to finish", Duration::from_secs(90), |s| {
+        s.contains("rollback api done") || s.contains("FAILED")
+    });
+    t.keys(&["Escape"]);
+    t.wait_for("the action on the timeline", STARTUP, |s| {
+        s.contains("action") && s.contains("rollback api:")
+    });
+    t.keys(&["n"]);
+    t.wait_for("the note editor", STARTUP, |s| {
+        s.contains("Note (Markdown)")
+    });
+    t.literal("5xx falling since the rollback");
+    t.keys(&["C-s"]);
+    t.wait_for("the note on the timeline", STARTUP, |s| {
+        s.contains("note") && s.contains("5xx falling since the rollback")
+    });
+    t.literal(":incident resolved");
+    t.keys(&["Enter"]);
+    t.wait_for("resolved", STARTUP, |s| s.contains("resolved"));
+    t.literal(":export");
+    t.keys(&["Enter"]);
+    t.wait_for("the export written", STARTUP, |s| {
+        s.contains("postmortem draft written")
+    });
+    t.literal(":q");
+    t.keys(&["Enter"]);
+    t.wait_dead(Duration::from_secs(10));
+    // The draft beside the record, and the same incident headless.
+    let drafts: Vec<_> = std::fs::read_dir(dir.join("incidents"))
+        .expect("incidents")
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().ends_with("-postmortem.md"))
+        .collect();
+    assert_eq!(drafts.len(), 1);
+    let md = std::fs::read_to_string(drafts[0].path()).expect("draft");
+    for needle in [
+        "api returns 5xx",
+        "| Status | resolved |",
+        "rollback api:",
+        "**alice**",
+        "5xx falling since the rollback",
+        "## What changed before it started",
+    ] {
+        assert!(md.contains(needle), "{needle:?} in\n{md}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

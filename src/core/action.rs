@@ -127,6 +127,15 @@ impl Action {
         ))
     }
 
+    /// The one view where it does something (the help lists it only there).
+    pub fn only_in(self) -> Option<ViewId> {
+        match self {
+            Action::Note => Some(crate::incident::pane::INCIDENT),
+            Action::Zoom => Some(crate::incident::pane::AXIS),
+            _ => None,
+        }
+    }
+
     /// What the help overlay says it does.
     pub fn description(self, views: &[ViewSpec]) -> &'static str {
         match self {

@@ -205,7 +205,12 @@ impl Pane for IncidentPane {
             .map(|(i, _)| i)
             .collect();
         if rows != self.table.rows {
+            // Newest last, and followed: a selection on the last entry moves to the new last.
+            let following = self.table.selected + 1 >= self.table.rows.len();
             self.table.set_rows(rows);
+            if following {
+                self.table.selected = self.table.rows.len().saturating_sub(1);
+            }
         }
     }
 

@@ -71,6 +71,10 @@ fn draw_help(frame: &mut Frame, body: Rect, state: &State, ctx: &Ctx) {
     let here = [Layer::Global, layer];
     for bindings in here.iter().filter_map(|l| state.keymap.layers.get(l)) {
         for (key, action) in bindings {
+            // A key that only does something in another view is not listed here.
+            if action.only_in().is_some_and(|v| v != state.view()) {
+                continue;
+            }
             let label = key.label();
             let entry = by_action
                 .entry(action.rank(&state.views))
@@ -118,9 +122,9 @@ fn draw_help(frame: &mut Frame, body: Rect, state: &State, ctx: &Ctx) {
     // Each verb's usage when it fits, else only its word (tab completes, and a wrong
     // command line says the usage).
     let room = Dialog::inner_height(body).saturating_sub(lines.len());
-    let mut words = wrap(&command_words(state, &views, true), usize::from(inner));
+    let mut words = wrap_items(&command_words(state, &views, true), usize::from(inner));
     if words.len() > room {
-        words = wrap(&command_words(state, &views, false), usize::from(inner));
+        words = wrap_items(&command_words(state, &views, false), usize::from(inner));
     }
     for text in words {
         lines.push(Line::from(Span::styled(text, ctx.theme.dim)));
@@ -134,7 +138,26 @@ fn draw_help(frame: &mut Frame, body: Rect, state: &State, ctx: &Ctx) {
 
 /// "views: 0 :overview 1 :workloads ... | actions: :restart W ... | :ns a,b|all ... :q", each
 /// view with the keys bound to it (without `usage`, the verbs' words alone).
-fn command_words(state: &State, keys: &[(Action, Vec<String>)], usage: bool) -> String {
+/// Items packed into lines of `max` columns, an item never split unless it alone is wider.
+fn wrap_items(items: &[String], max: usize) -> Vec<String> {
+    let mut lines: Vec<String> = vec![];
+    for item in items {
+        match lines.last_mut() {
+            Some(line)
+                if crate::ui::text::width(line) + 1 + crate::ui::text::width(item) <= max =>
+            {
+                line.push(' ');
+                line.push_str(item);
+            }
+            _ => lines.extend(wrap(item, max)),
+        }
+    }
+    lines
+}
+
+/// The help's `:` words, each usage one item: views (with their keys), the console's own
+/// words, then the actions.
+fn command_words(state: &State, keys: &[(Action, Vec<String>)], usage: bool) -> Vec<String> {
     let views: Vec<String> = state
         .views
         .iter()
@@ -155,11 +178,23 @@ fn command_words(state: &State, keys: &[(Action, Vec<String>)], usage: bool) -> 
             false => format!(":{}", v.usage.name),
         })
         .collect();
-    format!(
-        "views: {} [filter] | actions: {} | :ns a,b|all | :runbook NAME [k=v] | :logs | :q",
-        views.join("  "),
-        verbs.join(" ")
-    )
+    let mut items = vec!["views:".to_string()];
+    items.extend(views.into_iter().map(|v| format!("{v} ")));
+    items.extend(
+        [
+            "[filter] |",
+            ":runbook NAME [k=v]",
+            ":incident start TITLE",
+            ":export",
+            ":ns a,b|all",
+            ":logs",
+            ":q |",
+            "actions:",
+        ]
+        .map(str::to_string),
+    );
+    items.extend(verbs);
+    items
 }
 
 /// The selected row and its pane's state, in full: what a cut cell or title said.
