@@ -167,6 +167,20 @@ enum IncidentCommand {
         #[arg(long)]
         id: Option<String>,
     },
+    /// Correct an entry (the original is kept): its id from `export --output json`.
+    Correct {
+        entry: String,
+        #[arg(required = true)]
+        text: Vec<String>,
+        #[arg(long)]
+        id: Option<String>,
+    },
+    /// Hide an entry from the timeline (it is kept in the record).
+    Hide {
+        entry: String,
+        #[arg(long)]
+        id: Option<String>,
+    },
     /// Resolve the open incident of this context, or --id.
     Resolve {
         #[arg(long)]
@@ -376,6 +390,10 @@ fn incident_command(cli: &Cli, command: &IncidentCommand) -> Result<ExitCode> {
         IncidentCommand::Milestone { name, at, id } => {
             desk.milestone(id.as_deref(), *name, at.map(|t| t.as_millisecond()))
         }
+        IncidentCommand::Correct { entry, text, id } => {
+            desk.supersede(id.as_deref(), entry, Some(&text.join(" ")))
+        }
+        IncidentCommand::Hide { entry, id } => desk.supersede(id.as_deref(), entry, None),
         IncidentCommand::Resolve { id } => {
             desk.milestone(id.as_deref(), incident::Milestone::Resolved, None)
         }

@@ -209,7 +209,10 @@ fn notes_are_written_in_an_editor_and_milestones_are_marked_and_corrected() {
     let mut state = platform();
     started(&mut state);
     keys(&mut state, vec![key('n')]);
-    assert!(matches!(state.mode, opsdeck::core::state::Mode::Note(_)));
+    assert!(matches!(
+        state.mode,
+        opsdeck::core::state::Mode::Note { .. }
+    ));
     let mut msgs: Vec<Msg> = "rolled back api".chars().map(key).collect();
     msgs.push(code(KeyCode::Enter));
     msgs.extend("error rate falling".chars().map(key));
@@ -412,6 +415,30 @@ fn headless_start_note_resolve_list_and_export() {
         serde_json::from_slice(&opsdeck(&dir, &["incident", "export", "--output", "json"]).stdout)
             .expect("json");
     assert_eq!(json["status"], "resolved");
+    // An entry corrected and another hidden, by id; the originals are kept.
+    let entries = json["entries"].as_array().unwrap();
+    let note = entries.iter().find(|e| e["kind"] == "note").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let o = opsdeck(
+        &dir,
+        &[
+            "incident", "correct", &note, "rolled", "back", "api", "to", "rev", "6", "--id", &id,
+        ],
+    );
+    assert!(o.status.success(), "{}", out(&o));
+    let o = opsdeck(&dir, &["incident", "hide", "no-such-entry", "--id", &id]);
+    assert!(
+        !o.status.success() && out(&o).contains("has no entry"),
+        "{}",
+        out(&o)
+    );
+    let md = out(&opsdeck(&dir, &["incident", "export", &id]));
+    assert!(
+        md.contains("rolled back api to rev 6 (alice) (corrected)"),
+        "{md}"
+    );
     // A note to a resolved context without an id has nowhere to go: it says so.
     let o = opsdeck(&dir, &["incident", "note", "late"]);
     assert!(
@@ -468,4 +495,55 @@ fn sigkill_while_notes_are_saved_loses_no_acknowledged_note() {
     assert!(acknowledged.len() >= 20, "{acknowledged:?}");
     assert!(warnings.len() <= 10, "{warnings:?}");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn an_entry_is_corrected_or_hidden_never_rewritten() {
+    let mut state = platform();
+    started(&mut state);
+    command(&mut state, "incident note rolled back api");
+    // Select the note (the timeline follows its newest entry).
+    let note_id = state
+        .panes
+        .incident
+        .incident
+        .as_ref()
+        .unwrap()
+        .entries
+        .last()
+        .unwrap()
+        .id
+        .clone();
+    // Without text, the editor opens holding what the entry says.
+    command(&mut state, "incident correct");
+    assert!(matches!(
+        &state.mode,
+        opsdeck::core::state::Mode::Note { correcting: Some(id), .. } if *id == note_id
+    ));
+    let mut msgs: Vec<Msg> = " to revision 6".chars().map(key).collect();
+    msgs.push(Msg::Key(KeyEvent::new(
+        KeyCode::Char('s'),
+        KeyModifiers::CONTROL,
+    )));
+    let entries = recorded(&keys(&mut state, msgs));
+    assert_eq!(kinds(&entries), [Kind::Correction]);
+    assert_eq!(entries[0].text, "rolled back api to revision 6");
+    assert_eq!(entries[0].supersedes.as_deref(), Some(note_id.as_str()));
+    let inc = state.panes.incident.incident.as_ref().unwrap();
+    let shown = inc.timeline();
+    assert!(
+        shown
+            .iter()
+            .any(|s| s.text == "rolled back api to revision 6" && s.corrected)
+    );
+    assert!(
+        inc.entries.iter().any(|e| e.text == "rolled back api"),
+        "the original is kept"
+    );
+    // Hidden: gone from the timeline, kept in the record.
+    let entries = recorded(&command(&mut state, "incident hide"));
+    assert_eq!(kinds(&entries), [Kind::Hidden]);
+    let inc = state.panes.incident.incident.as_ref().unwrap();
+    assert!(!inc.timeline().iter().any(|s| s.entry.id == note_id));
+    assert!(inc.entries.iter().any(|e| e.id == note_id));
 }

@@ -40,8 +40,12 @@ pub enum Mode {
         cursor: usize,
         chosen: BTreeSet<String>,
     },
-    /// Writing an incident note (several lines): ctrl-s saves, esc cancels.
-    Note(TextArea<'static>),
+    /// Writing an incident note (several lines), or the correction of an entry (its id):
+    /// ctrl-s saves, esc cancels.
+    Note {
+        input: TextArea<'static>,
+        correcting: Option<String>,
+    },
     /// Walking a runbook: Enter runs the current step, Esc stops.
     Runbook,
     /// A plan is shown; nothing happens until its confirmation phrase is typed and Enter.

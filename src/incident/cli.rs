@@ -98,6 +98,34 @@ impl Desk {
         }
     }
 
+    /// A correction (with `text`) or a hiding (without) of entry `entry`, which is kept.
+    pub fn supersede(&self, id: Option<&str>, entry: &str, text: Option<&str>) -> ExitCode {
+        let inc = match self.pick(id) {
+            Ok(i) => i,
+            Err(e) => return fail(e),
+        };
+        if !inc.entries.iter().any(|e| e.id == entry) {
+            return fail(format!(
+                "incident {} has no entry {entry} (export --output json lists their ids)",
+                inc.id
+            ));
+        }
+        let (kind, said) = match text {
+            Some(_) => (Kind::Correction, "corrected"),
+            None => (Kind::Hidden, "hidden"),
+        };
+        let e = Entry::new(kind, self.now, "operator", text.unwrap_or_default())
+            .by(&self.operator)
+            .superseding(entry);
+        match self.store.append(&inc.id, &e) {
+            Ok(()) => {
+                println!("{}: entry {entry} {said} (the original is kept)", inc.id);
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(e),
+        }
+    }
+
     pub fn list(&self) -> ExitCode {
         let all = self.store.list();
         if all.is_empty() {

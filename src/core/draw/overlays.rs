@@ -34,13 +34,21 @@ pub fn draw(frame: &mut Frame, body: Rect, state: &State, ctx: &Ctx) {
             input,
             scroll,
         } => action_view::draw_confirm(frame, body, plan, &input.lines().join(" "), *scroll, ctx),
-        Mode::Note(input) => draw_note(frame, body, input, ctx),
+        Mode::Note { input, correcting } => {
+            draw_note(frame, body, input, correcting.is_some(), ctx)
+        }
         _ => {}
     }
 }
 
 /// The note editor: several lines of Markdown over the timeline.
-fn draw_note(frame: &mut Frame, body: Rect, input: &tui_textarea::TextArea, ctx: &Ctx) {
+fn draw_note(
+    frame: &mut Frame,
+    body: Rect,
+    input: &tui_textarea::TextArea,
+    correcting: bool,
+    ctx: &Ctx,
+) {
     let width = body.width.saturating_sub(4).clamp(20, 100);
     let height = body.height.saturating_sub(4).clamp(5, 14);
     let area = Rect {
@@ -53,7 +61,11 @@ fn draw_note(frame: &mut Frame, body: Rect, input: &tui_textarea::TextArea, ctx:
     editor.set_block(crate::ui::table::block(
         ctx,
         Line::from(Span::styled(
-            " Note (Markdown) · ctrl-s save · esc cancel ",
+            if correcting {
+                " Correction (the original is kept) · ctrl-s save · esc cancel "
+            } else {
+                " Note (Markdown) · ctrl-s save · esc cancel "
+            },
             ctx.theme.title,
         )),
         area,

@@ -71,6 +71,8 @@ pub fn command(state: &mut State, words: &[&str]) -> Vec<Effect> {
             let e = Entry::new(Kind::Note, now, "operator", text.join(" ")).by(&who);
             add(state, vec![e], "noted")
         }
+        ["correct", text @ ..] => supersede(state, Kind::Correction, text),
+        ["hide"] => supersede(state, Kind::Hidden, &[]),
         ["role", role, who_else @ ..] if !who_else.is_empty() => {
             let name = who_else.join(" ");
             let e = Entry::new(Kind::Role, now, "operator", format!("{role}: {name}"))
@@ -89,7 +91,7 @@ pub fn command(state: &mut State, words: &[&str]) -> Vec<Effect> {
             let Some(m) = Milestone::parse(word) else {
                 state.flash = Some(
                     "usage: :incident start TITLE [--severity S] | note TEXT | detected | ack | \
-                     mitigated | resolved [HH:MM] | role commander NAME"
+                     mitigated | resolved [HH:MM] | role commander NAME | correct [TEXT] | hide"
                         .into(),
                 );
                 return vec![];
@@ -197,25 +199,84 @@ pub fn open_note(state: &mut State) {
         state.flash = Some("no incident is open: :incident start TITLE".into());
         return;
     }
-    state.mode = Mode::Note(TextArea::default());
+    state.mode = Mode::Note {
+        input: TextArea::default(),
+        correcting: None,
+    };
+}
+
+/// The entry selected in the incident view: its id and the text it shows now.
+fn selected_entry(state: &State) -> Option<(String, String)> {
+    let inc = state.panes.incident.incident.as_ref()?;
+    let slot = state.panes.incident.table.selected_slot()?;
+    let shown = inc.timeline();
+    let s = shown.get(slot)?;
+    Some((s.entry.id.clone(), s.text.to_string()))
+}
+
+/// `:incident correct [TEXT]` (no text: the editor, holding what the entry says) and
+/// `:incident hide`: new entries superseding the selected one, which is kept.
+fn supersede(state: &mut State, kind: Kind, text: &[&str]) -> Vec<Effect> {
+    let Some((id, current)) = selected_entry(state) else {
+        state.flash = Some("select an entry in :incident first".into());
+        return vec![];
+    };
+    if kind == Kind::Correction && text.is_empty() {
+        if state.panes.incident.open_id().is_some() {
+            let lines: Vec<String> = current.lines().map(str::to_string).collect();
+            let mut input = TextArea::new(lines);
+            input.move_cursor(tui_textarea::CursorMove::Bottom);
+            input.move_cursor(tui_textarea::CursorMove::End);
+            state.mode = Mode::Note {
+                input,
+                correcting: Some(id),
+            };
+        }
+        return vec![];
+    }
+    let e = Entry::new(kind, now_ms(state), "operator", text.join(" "))
+        .by(&operator(state))
+        .superseding(&id);
+    let what = if kind == Kind::Hidden {
+        "entry hidden (kept in the record)"
+    } else {
+        "entry corrected (the original is kept)"
+    };
+    add(state, vec![e], what)
 }
 
 /// Keys in the note editor: ctrl-s saves (an entry with author and time), esc cancels.
-pub fn note_key(state: &mut State, key: KeyEvent, mut input: TextArea<'static>) -> Vec<Effect> {
+pub fn note_key(
+    state: &mut State,
+    key: KeyEvent,
+    mut input: TextArea<'static>,
+    correcting: Option<String>,
+) -> Vec<Effect> {
     let save = key.code == KeyCode::Char('s') && key.modifiers.contains(KeyModifiers::CONTROL);
     if save {
         let text = input.lines().join("\n").trim().to_string();
         if text.is_empty() {
             return vec![];
         }
-        let e = Entry::new(Kind::Note, now_ms(state), "operator", text).by(&operator(state));
-        return add(state, vec![e], "note saved");
+        let who = operator(state);
+        return match correcting {
+            Some(id) => {
+                let e = Entry::new(Kind::Correction, now_ms(state), "operator", text)
+                    .by(&who)
+                    .superseding(&id);
+                add(state, vec![e], "entry corrected (the original is kept)")
+            }
+            None => {
+                let e = Entry::new(Kind::Note, now_ms(state), "operator", text).by(&who);
+                add(state, vec![e], "note saved")
+            }
+        };
     }
     if key.code == KeyCode::Esc {
         return vec![];
     }
     input.input(key);
-    state.mode = Mode::Note(input);
+    state.mode = Mode::Note { input, correcting };
     vec![]
 }
 

@@ -52,7 +52,7 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             scroll,
         } => actions::confirm_key(state, key, plan, input, scroll),
         Mode::Runbook => runbook::key(state, key),
-        Mode::Note(input) => incident::note_key(state, key, input),
+        Mode::Note { input, correcting } => incident::note_key(state, key, input, correcting),
     }
 }
 
