@@ -110,7 +110,15 @@ fn alerts_resolving_become_entries_and_nothing_is_recorded_without_an_incident()
 #[test]
 fn slo_changes_are_entries_with_their_state() {
     let mut state = platform();
-    started(&mut state);
+    with_slos(&mut state);
+    let start = started(&mut state);
+    // The start keeps what each SLO had left of its budget, to measure the impact from.
+    assert!(
+        start[0].data["budgets"]["api-availability"].is_number(),
+        "{:?}",
+        start[0].data
+    );
+    with_slos(&mut state);
     let before = state
         .panes
         .incident
@@ -232,8 +240,14 @@ fn notes_are_written_in_an_editor_and_milestones_are_marked_and_corrected() {
     assert_eq!(inc.status(), Milestone::Acknowledged);
     // Detected at 11:50 UTC corrects the start: started is the earliest.
     assert_eq!(inc.started_at(), (NOW - 600) * 1000);
-    recorded(&command(&mut state, "incident resolved"));
+    let effects = command(&mut state, "incident resolved");
     assert_eq!(state.panes.incident.open_id(), None);
+    // Resolving measures the impact (Prometheus completes it with the failed requests).
+    assert!(
+        effects.iter().any(|e| matches!(e, Effect::MeasureImpact { measured, .. }
+            if measured["error_budget_burned"].is_string() && measured["llm_over_budget"].is_string())),
+        "{effects:?}"
+    );
     // :export writes the draft of the incident shown.
     let effects = command(&mut state, "export");
     assert!(
@@ -290,9 +304,14 @@ fn bad_rollout_incident() -> Incident {
     .superseding(&note.id);
     entries.extend([note, correction]);
     entries.push(
-        Entry::new(Kind::Milestone, t(10), "operator", "resolved").by("alice")
-            .with(json!({"milestone": "resolved", "at": t(10),
-                         "impact": {"failed_requests": "18,400 (4.1% of 450k)", "error_budget_burned": "31% of 30 days"}})),
+        Entry::new(Kind::Milestone, t(10), "operator", "resolved")
+            .by("alice")
+            .with(json!({"milestone": "resolved", "at": t(10)})),
+    );
+    entries.push(
+        Entry::new(Kind::Impact, t(10), "prometheus", "impact measured").with(json!({
+            "failed_requests": "18,400 (4.1% of 450k)",
+            "error_budget_burned": "api-availability 31% of its 30-day budget"})),
     );
     // Ids carry the process; the document must not depend on them.
     for (i, e) in entries.iter_mut().enumerate() {

@@ -22,7 +22,7 @@ use std::time::Duration;
 use crate::clients::prometheus::Prometheus;
 use crate::incident::axis::{self, AxisRequest};
 use crate::incident::pane::IncidentMsg;
-use crate::incident::{Entry, Store};
+use crate::incident::{Entry, Kind, Store};
 use crate::inspect::source::spawn_inspect;
 
 /// The tasks that feed State, and how to stop them.
@@ -85,6 +85,12 @@ impl Runner {
             Effect::RecordIncident { id, entries } => self.record(id, entries),
             Effect::ExportIncident { id, markdown } => self.export(id, markdown),
             Effect::FetchAxis(request) => self.fetch_axis(request),
+            Effect::MeasureImpact {
+                id,
+                start,
+                end,
+                measured,
+            } => self.measure_impact(id, (start, end), measured),
             Effect::Inspect { object, session } => {
                 spawn_inspect(self.client.clone(), object, session, self.tx.clone());
             }
@@ -178,13 +184,45 @@ impl Runner {
         });
     }
 
+    /// Adds the failed requests of the incident's span from Prometheus to what the console
+    /// measured, and records the impact entry.
+    fn measure_impact(
+        &self,
+        id: String,
+        (start, end): (i64, i64),
+        mut measured: serde_json::Value,
+    ) {
+        let tx = self.tx.clone();
+        let store = self.incidents.clone();
+        let prom = self.prometheus();
+        tokio::spawn(async move {
+            measured["failed_requests"] = match prom {
+                Some(Ok(prom)) => failed_requests(&prom, start, end).await.into(),
+                Some(Err(why)) => format!("not measured: {why}").into(),
+                None => "not measured: no [prometheus] url configured".into(),
+            };
+            let entry =
+                Entry::new(Kind::Impact, end, "prometheus", "impact at resolution").with(measured);
+            if let Some(store) = &store
+                && let Err(why) = store.append(&id, &entry)
+            {
+                let _ = tx.send(IncidentMsg::Failed(why).into()).await;
+            }
+            let _ = tx.send(IncidentMsg::Impact(Box::new(entry)).into()).await;
+        });
+    }
+
+    fn prometheus(&self) -> Option<Result<Prometheus, String>> {
+        self.config.prometheus.as_ref().map(|p| {
+            Prometheus::new(&p.url, p.token_env.as_deref(), Duration::from_secs(10))
+                .map_err(|e| e.to_string())
+        })
+    }
+
     /// Reads the time axis's three panels from the configured Prometheus.
     fn fetch_axis(&self, request: AxisRequest) {
         let tx = self.tx.clone();
-        let prom = self.config.prometheus.as_ref().map(|p| {
-            Prometheus::new(&p.url, p.token_env.as_deref(), Duration::from_secs(10))
-                .map_err(|e| e.to_string())
-        });
+        let prom = self.prometheus();
         tokio::spawn(async move {
             let msg = match prom {
                 None => IncidentMsg::AxisFailed("no [prometheus] url configured".into()),
@@ -219,5 +257,31 @@ impl Runner {
         if let Some(t) = self.logs.take() {
             t.cancel();
         }
+    }
+}
+
+/// "18,400 (4.1% of 450,000)": the 5xx answers among every request between `start` and `end`
+/// (unix ms), from the platform's `http_requests_total`.
+async fn failed_requests(prom: &Prometheus, start: i64, end: i64) -> String {
+    let secs = ((end - start) / 1000).max(60);
+    let at = Some(end as f64 / 1000.0);
+    let failed = prom
+        .query(
+            &format!("sum(increase(http_requests_total{{code=~\"5..\"}}[{secs}s]))"),
+            at,
+        )
+        .await;
+    let total = prom
+        .query(&format!("sum(increase(http_requests_total[{secs}s]))"), at)
+        .await;
+    match (failed, total) {
+        (Ok(f), Ok(t)) => match (f.single_value(), t.single_value()) {
+            (Some(f), Some(t)) if t > 0.0 => {
+                format!("{f:.0} ({:.1}% of {t:.0})", f / t * 100.0)
+            }
+            (Some(f), _) => format!("{f:.0}"),
+            _ => "not measured: no http_requests_total".into(),
+        },
+        (Err(e), _) | (_, Err(e)) => format!("not measured: {e}"),
     }
 }

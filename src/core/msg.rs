@@ -54,6 +54,15 @@ pub enum Effect {
         id: String,
         entries: Vec<crate::incident::Entry>,
     },
+    /// Complete the impact measured at resolution with Prometheus (failed requests), then
+    /// record it as the incident's impact entry.
+    MeasureImpact {
+        id: String,
+        /// Unix ms.
+        start: i64,
+        end: i64,
+        measured: serde_json::Value,
+    },
     /// Read the time axis from Prometheus.
     FetchAxis(crate::incident::axis::AxisRequest),
     /// Write the incident's postmortem draft beside its record.

@@ -41,6 +41,8 @@ pub enum Kind {
     /// An executor action: its plan, outcome and audit id.
     Action,
     RunbookStep,
+    /// What the incident cost, measured when it was resolved (`data`: the export's Impact).
+    Impact,
 }
 
 impl Kind {
@@ -67,6 +69,7 @@ impl Kind {
             Kind::NodeReady => "node ready",
             Kind::Action => "action",
             Kind::RunbookStep => "runbook step",
+            Kind::Impact => "impact",
         }
     }
 

@@ -100,8 +100,8 @@ pub fn markdown(inc: &Incident) -> String {
         .entries
         .iter()
         .rev()
-        .find(|e| e.kind == Kind::Milestone && e.data["impact"].is_object())
-        .map(|e| &e.data["impact"]);
+        .find(|e| e.kind == Kind::Impact)
+        .map(|e| &e.data);
     let measured = |key: &str, what: &str| match impact.and_then(|i| i.get(key)) {
         Some(Value::String(s)) => format!("- {what}: {s}\n"),
         Some(v) if !v.is_null() => format!("- {what}: {v}\n"),

@@ -51,6 +51,8 @@ pub enum IncidentMsg {
     Axis(Box<AxisData>),
     /// The time axis could not be read.
     AxisFailed(String),
+    /// The impact measured at resolution, to add and record.
+    Impact(Box<Entry>),
 }
 
 #[derive(Debug, Default)]
@@ -66,6 +68,8 @@ pub struct IncidentPane {
     pub window: Window,
     pub axis: Option<AxisData>,
     pub axis_state: LoadState,
+    /// The oldest message age seen per queue while the incident was open (seconds).
+    pub oldest_seen: std::collections::BTreeMap<String, f64>,
     /// Lines of the runbook walk already on the timeline.
     pub runbook_seen: usize,
     /// The action being executed (as typed) and its plan, for its entry when it ends.
@@ -126,6 +130,12 @@ impl IncidentPane {
             }
             IncidentMsg::AxisFailed(why) => {
                 self.axis_state = self.axis_state.failed(&why, None, now);
+                return;
+            }
+            IncidentMsg::Impact(entry) => {
+                if let Some(inc) = self.incident.as_mut() {
+                    inc.add(*entry);
+                }
                 return;
             }
         });

@@ -50,6 +50,14 @@ pub fn observed(state: &mut State, domain: Domain) -> Vec<Effect> {
         cost: &p.cost.model,
     };
     let entries = p.incident.observer.observe(seen, domain, now);
+    if domain == Domain::Queues && p.incident.open_id().is_some() {
+        for q in p.queues.model.rows() {
+            if let Some(age) = q.oldest_age_secs {
+                let seen = p.incident.oldest_seen.entry(q.name.clone()).or_default();
+                *seen = seen.max(age);
+            }
+        }
+    }
     let entries = if p.incident.open_id().is_some() {
         p.incident.add(entries)
     } else {
@@ -110,7 +118,12 @@ pub fn command(state: &mut State, words: &[&str]) -> Vec<Effect> {
             let e = Entry::new(Kind::Milestone, now, "operator", text)
                 .by(&who)
                 .with(json!({"milestone": m.word(), "at": when}));
-            add(state, vec![e], m.word())
+            let resolving = m == Milestone::Resolved && state.panes.incident.open_id().is_some();
+            let mut effects = add(state, vec![e], m.word());
+            if resolving {
+                effects.extend(measure_impact(state, when));
+            }
+            effects
         }
         [] => {
             state.stack.truncate(1);
@@ -167,9 +180,21 @@ fn start(state: &mut State, words: &[&str]) -> Vec<Effect> {
     let title = title.join(" ");
     let id = incident_id(now);
     let context = state.connection.context.clone();
+    // What each SLO had left of its budget: the impact at resolution is measured from it.
+    let budgets: serde_json::Map<String, serde_json::Value> = state
+        .panes
+        .slo
+        .model
+        .rows()
+        .iter()
+        .filter_map(|r| Some((r.name.clone(), json!(r.budget_remaining?))))
+        .collect();
     let start = Entry::new(Kind::Started, now, "operator", title.clone())
         .by(&operator(state))
-        .with(json!({"title": title, "severity": severity, "context": context}));
+        .with(
+            json!({"title": title, "severity": severity, "context": context,
+                     "budgets": budgets}),
+        );
     let incident = Incident::new(&id);
     let entries = state.panes.incident.start(incident, start);
     state.stack.truncate(1);
@@ -374,4 +399,72 @@ fn axis_request(state: &State) -> AxisRequest {
         queue,
         workload: about.or(worst),
     }
+}
+
+/// At resolution: what the console measured itself (each SLO's budget burned since the start,
+/// the oldest queued article, LLM spend over its budget), for the runner to complete with
+/// Prometheus (failed requests) and record as the impact entry.
+fn measure_impact(state: &State, end: i64) -> Vec<Effect> {
+    let Some(inc) = state.panes.incident.incident.as_ref() else {
+        return vec![];
+    };
+    let start = inc.started_at();
+    let at_start = inc
+        .entries
+        .iter()
+        .find(|e| e.kind == Kind::Started)
+        .map(|e| e.data["budgets"].clone())
+        .unwrap_or_default();
+    let burned: Vec<String> = state
+        .panes
+        .slo
+        .model
+        .rows()
+        .iter()
+        .filter_map(|r| {
+            let before = at_start.get(&r.name)?.as_f64()?;
+            let now = r.budget_remaining?;
+            let days = r.period.as_secs() / 86_400;
+            let used = (before - now) * 100.0;
+            (used >= 0.05).then(|| format!("{} {used:.1}% of its {days}-day budget", r.name))
+        })
+        .collect();
+    let delayed = state
+        .panes
+        .incident
+        .oldest_seen
+        .iter()
+        .max_by(|a, b| a.1.total_cmp(b.1))
+        .map(|(q, age)| {
+            format!(
+                "oldest waiting {} ({q})",
+                crate::ui::format::age(*age as i64)
+            )
+        });
+    let over: Vec<String> = state
+        .panes
+        .cost
+        .model
+        .budgets()
+        .iter()
+        .filter(|b| b.state == crate::cost::model::BudgetState::Over)
+        .filter_map(|b| {
+            Some(format!(
+                "${:.2} over {}",
+                b.spent_usd? - b.limit_usd,
+                b.label
+            ))
+        })
+        .collect();
+    let or_none = |v: Vec<String>| (!v.is_empty()).then(|| v.join("; "));
+    vec![Effect::MeasureImpact {
+        id: inc.id.clone(),
+        start,
+        end,
+        measured: json!({
+            "error_budget_burned": or_none(burned).unwrap_or_else(|| "none measurable".into()),
+            "articles_delayed": delayed,
+            "llm_over_budget": or_none(over).unwrap_or_else(|| "none".into()),
+        }),
+    }]
 }
