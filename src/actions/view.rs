@@ -75,7 +75,17 @@ fn plan_parts(plan: &Plan, width: usize, ctx: &Ctx) -> (Vec<Line<'static>>, Vec<
         details.extend(labelled("dry run", d, width, ctx.theme.text, ctx));
     }
     if let Some(l) = &plan.lock {
-        details.extend(labelled("lock", &l.line(), width, ctx.theme.text, ctx));
+        // The holder is in the head already; here, which lease and when it frees itself.
+        let text = match l.held_by() {
+            Some(h) => format!(
+                "lease {}: frees itself {}s after {}'s console stops renewing it",
+                l.lease(),
+                h.duration_s,
+                h.identity
+            ),
+            None => l.line(),
+        };
+        details.extend(labelled("lock", &text, width, ctx.theme.text, ctx));
     }
     for call in &plan.calls {
         let request = format!("{} {}", call.describe(), call.body);
@@ -124,7 +134,7 @@ pub fn draw_confirm(
     let (ask, ask_style) = if plan.held() {
         (
             format!(
-                "HELD by another console: type {} and Enter to act anyway (takes the lock over); esc cancels",
+                "HELD: type {} and Enter to take the lock over and act; esc cancels",
                 plan.confirm_phrase
             ),
             ctx.theme.bad,
