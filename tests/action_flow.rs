@@ -63,6 +63,8 @@ fn plan(request: ActionRequest, destructive: bool) -> Box<Plan> {
         },
         dry_run: Some("accepted by the server".into()),
         noop: None,
+        lock: None,
+        runbook: None,
     })
 }
 

@@ -27,6 +27,8 @@ fn exec_config(dir: &std::path::Path, url: String, readonly: bool) -> ExecutorCo
         platform_url: None,
         audit_path: dir.join("audit.jsonl"),
         verify_timeout: Duration::from_secs(60),
+        operator: "sim-operator".into(),
+        lock_namespace: None,
     }
 }
 

@@ -29,6 +29,8 @@ async fn executor(sim: &SimHandle, dir: &std::path::Path) -> Executor {
             platform_url: Some(sim.platform_url()),
             audit_path: dir.join("audit.jsonl"),
             verify_timeout: Duration::from_secs(20),
+            operator: "sim-operator".into(),
+            lock_namespace: None,
         },
     )
     .expect("executor")

@@ -115,6 +115,8 @@ async fn executor(dir: &std::path::Path, readonly: bool, ams: Vec<Alertmanager>)
         platform_url: None,
         audit_path: dir.join("audit.jsonl"),
         verify_timeout: Duration::from_secs(20),
+        operator: "sim-operator".into(),
+        lock_namespace: None,
     };
     Executor::new(client, settings)
         .expect("executor")

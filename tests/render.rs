@@ -261,6 +261,8 @@ fn rollback_plan() -> Box<opsdeck::actions::plan::Plan> {
         },
         dry_run: Some("accepted (dryRun=All)".into()),
         noop: None,
+        lock: None,
+        runbook: None,
     })
 }
 

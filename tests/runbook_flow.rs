@@ -76,6 +76,8 @@ fn rollback_plan() -> Box<Plan> {
         },
         dry_run: None,
         noop: None,
+        lock: None,
+        runbook: None,
     })
 }
 

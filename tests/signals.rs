@@ -51,6 +51,8 @@ async fn a_rollback_reports_the_burn_of_the_slos_its_workload_serves() {
         audit_path: env.dir.join("audit.jsonl"),
         // The signals are followed within what is left of the window: short, for a test.
         verify_timeout: Duration::from_secs(20),
+        operator: "sim-operator".into(),
+        lock_namespace: None,
     };
     let ex = Executor::new(env.client().await, settings)
         .expect("executor")

@@ -32,6 +32,8 @@ pub enum Phase {
     Intent,
     Result,
     Verify,
+    /// An action refused by another console's lock (nothing was sent).
+    Lock,
 }
 
 /// What the executor knows about one step; the log adds who, when, sequence and chain.
@@ -54,6 +56,9 @@ pub struct Record {
     pub outcome: Option<String>,
     pub verification: Option<String>,
     pub duration_ms: Option<u64>,
+    /// The action lock: taken, taken over, refused, released, or why there was none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lock: Option<String>,
 }
 
 /// The operator's side of "who": OS user, host and the SSH connection they came in on.
@@ -353,6 +358,7 @@ fn track(open: &mut BTreeMap<String, Unfinished>, entry: &Value, line: usize) {
                 u.last_phase = "result".into();
             }
         }
+        Some("lock") => {}
         Some(_) => {
             open.remove(&plan_id);
         }

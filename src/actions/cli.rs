@@ -95,6 +95,12 @@ pub fn executor_config(
             .or_else(|| session.config.platform.as_ref().map(|p| p.url.clone())),
         audit_path,
         verify_timeout: session.verify_timeout,
+        operator: super::lock::operator(),
+        lock_namespace: session
+            .config
+            .incident
+            .as_ref()
+            .and_then(|i| i.namespace.clone()),
     })
 }
 

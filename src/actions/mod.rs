@@ -9,6 +9,7 @@ pub mod condition;
 pub mod error;
 pub mod executor;
 pub mod kube;
+pub mod lock;
 pub mod node;
 pub mod panel;
 pub mod plan;

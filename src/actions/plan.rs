@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::ActionRequest;
+use super::lock::{DURATION_S, LockCheck, LockState};
 
 /// One field before -> after ("replicas" 4 -> 8).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -68,6 +69,12 @@ pub struct Plan {
     pub permission: Permission,
     pub dry_run: Option<String>,
     pub noop: Option<String>,
+    /// The target's action lock as the plan read it (None: the verb takes no lock).
+    #[serde(default)]
+    pub lock: Option<LockCheck>,
+    /// The runbook this action is a step of, named on the lock it takes.
+    #[serde(default)]
+    pub runbook: Option<String>,
 }
 
 /// The access review a Kubernetes action needs.
@@ -130,9 +137,30 @@ impl Plan {
         hex(&Sha256::digest(text.as_bytes()))
     }
 
+    /// Another console holds the target's lock: acting needs "<name> --force".
+    pub fn held(&self) -> bool {
+        self.lock.as_ref().is_some_and(|l| l.held_by().is_some())
+    }
+
     /// The preview as plain lines, for the headless runner and the dialog alike.
     pub fn lines(&self) -> Vec<String> {
         let mut out = vec![format!("{} {}", self.request.verb(), self.target)];
+        // Someone else acting on the target is the first thing to know.
+        let lock_first = self
+            .lock
+            .as_ref()
+            .filter(|l| !matches!(l.state, LockState::Free));
+        if let Some(l) = lock_first {
+            out.push(format!("  {}", l.line()));
+        }
+        if let Some(l) = self.lock.as_ref().filter(|_| self.held()) {
+            out.push(format!(
+                "  type {:?} to act anyway: it takes lease {} over (a holder's lease frees \
+                 itself {DURATION_S}s after its console stops renewing it)",
+                self.confirm_phrase,
+                l.lease()
+            ));
+        }
         if let Some(why) = &self.noop {
             out.push(format!("  nothing to do: {why}"));
         }
@@ -153,6 +181,9 @@ impl Plan {
                 "  precondition: resourceVersion {}",
                 p.resource_version
             ));
+        }
+        if let Some(l) = self.lock.as_ref().filter(|l| l.state == LockState::Free) {
+            out.push(format!("  {}", l.line()));
         }
         out.push(format!("  permission: {}", self.permission.reason));
         if let Some(d) = &self.dry_run {
@@ -189,7 +220,7 @@ pub fn new_id() -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -208,6 +239,8 @@ mod tests {
             permission: Permission::default(),
             dry_run: None,
             noop: None,
+            lock: None,
+            runbook: None,
         };
         assert_eq!(plan.hash(), plan.clone().hash());
         assert_eq!(plan.hash().len(), 64);
@@ -216,5 +249,57 @@ mod tests {
                 .iter()
                 .any(|l| l.contains("type \"generation\""))
         );
+    }
+
+    /// A plan on a target another console holds, as `Executor::plan` makes it.
+    pub(crate) fn held_plan() -> Plan {
+        use crate::actions::lock::Holder;
+        let words = ["rollback", "api"];
+        let request = ActionRequest::parse(&words, "contentgen").expect("parses");
+        let at = jiff::Timestamp::constant(1_795_608_000 + 7_331, 0).as_millisecond();
+        Plan {
+            id: "p2".into(),
+            request,
+            target: "deployment contentgen/api".into(),
+            changes: vec![Change {
+                what: "revision".into(),
+                before: "7".into(),
+                after: "6".into(),
+            }],
+            calls: vec![],
+            warnings: vec![],
+            destructive: false,
+            confirm_phrase: "api --force".into(),
+            precondition: None,
+            permission: Permission::default(),
+            dry_run: None,
+            noop: None,
+            lock: Some(LockCheck {
+                namespace: "contentgen".into(),
+                name: "opsdeck-deployment-contentgen-api".into(),
+                state: LockState::Held(Holder {
+                    identity: "alice".into(),
+                    doing: "rolling back".into(),
+                    target: "contentgen/api".into(),
+                    runbook: Some("bad-rollout".into()),
+                    acquired_ms: Some(at),
+                    renewed_ms: Some(at),
+                    duration_s: 30,
+                    ..Holder::default()
+                }),
+            }),
+            runbook: None,
+        }
+    }
+
+    #[test]
+    fn a_held_target_is_said_first() {
+        let lines = held_plan().lines();
+        assert_eq!(
+            lines[1],
+            "  LOCKED: alice is rolling back contentgen/api since 14:02:11 UTC (runbook bad-rollout)"
+        );
+        assert!(lines[2].starts_with("  type \"api --force\" to act anyway"));
+        assert!(held_plan().held());
     }
 }

@@ -72,6 +72,12 @@ pub trait Verb: Send + Sync {
         }
     }
 
+    /// What it does, as another console reads it on the target's lock ("alice is rolling
+    /// back contentgen/api").
+    fn doing(&self) -> &'static str {
+        "acting on"
+    }
+
     /// The workload it acts on, if it acts on one (the audit log records its namespace).
     fn workload(&self) -> Option<&WorkloadRef> {
         match self.subject() {

@@ -7,6 +7,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
+use super::lock::LockState;
 use super::panel::{ActionPanel, ActionPhase};
 use super::plan::Plan;
 use super::runbook::StepKind;
@@ -44,6 +45,16 @@ fn labelled(label: &str, text: &str, width: usize, style: Style, ctx: &Ctx) -> V
 /// details (warnings, access, dry run, the exact requests: scrolled when too many).
 fn plan_parts(plan: &Plan, width: usize, ctx: &Ctx) -> (Vec<Line<'static>>, Vec<Line<'static>>) {
     let mut head = labelled("target", &plan.target, width, ctx.theme.accent, ctx);
+    // Another console acting on the target is said before what would change.
+    match plan.lock.as_ref().map(|l| &l.state) {
+        Some(LockState::Held(h)) => {
+            head.extend(labelled("LOCKED", &h.words(), width, ctx.theme.bad, ctx))
+        }
+        Some(LockState::Unavailable(why)) => {
+            head.extend(labelled("no lock", why, width, ctx.theme.warn, ctx))
+        }
+        _ => {}
+    }
     for c in &plan.changes {
         let change = format!("{} {} {}", c.before, ctx.symbols.arrow, c.after);
         head.extend(labelled(&c.what, &change, width, ctx.theme.warn, ctx));
@@ -62,6 +73,19 @@ fn plan_parts(plan: &Plan, width: usize, ctx: &Ctx) -> (Vec<Line<'static>>, Vec<
     details.extend(labelled("access", &permission, width, ctx.theme.text, ctx));
     if let Some(d) = &plan.dry_run {
         details.extend(labelled("dry run", d, width, ctx.theme.text, ctx));
+    }
+    if let Some(l) = &plan.lock {
+        // The holder is in the head already; here, which lease and when it frees itself.
+        let text = match l.held_by() {
+            Some(h) => format!(
+                "lease {}: frees itself {}s after {}'s console stops renewing it",
+                l.lease(),
+                h.duration_s,
+                h.identity
+            ),
+            None => l.line(),
+        };
+        details.extend(labelled("lock", &text, width, ctx.theme.text, ctx));
     }
     for call in &plan.calls {
         let request = format!("{} {}", call.describe(), call.body);
@@ -107,7 +131,15 @@ pub fn draw_confirm(
     let inner = Dialog::inner_width(body, DIALOG_WIDTH);
     let width = usize::from(inner);
     let (mut head, mut details) = plan_parts(plan, width, ctx);
-    let (ask, ask_style) = if plan.destructive {
+    let (ask, ask_style) = if plan.held() {
+        (
+            format!(
+                "HELD: type {} and Enter to take the lock over and act; esc cancels",
+                plan.confirm_phrase
+            ),
+            ctx.theme.bad,
+        )
+    } else if plan.destructive {
         (
             format!(
                 "DESTRUCTIVE: type {} and Enter to apply; esc cancels",
@@ -327,4 +359,41 @@ pub fn draw_runbook(frame: &mut Frame, body: Rect, walk: &Walk, with_panel: bool
     Dialog::new(format!("Runbook {}", walk.runbook.name), inner)
         .lines(lines)
         .render(frame, room, ctx);
+}
+
+#[cfg(test)]
+mod tests {
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    use super::*;
+
+    #[test]
+    fn the_confirmation_names_the_holder_under_the_target_and_asks_for_force() {
+        let plan = crate::actions::plan::tests::held_plan();
+        let theme = crate::ui::theme::Theme::default();
+        let ctx = Ctx {
+            theme: &theme,
+            symbols: &crate::ui::symbols::ASCII,
+            now: 0,
+        };
+        let mut terminal = Terminal::new(TestBackend::new(120, 20)).expect("terminal");
+        terminal
+            .draw(|f| draw_confirm(f, f.area(), &plan, "", 0, &ctx))
+            .expect("draws");
+        let buffer = terminal.backend().buffer();
+        let rows: Vec<String> = (0..buffer.area.height)
+            .map(|y| {
+                (0..buffer.area.width)
+                    .map(|x| buffer[(x, y)].symbol())
+                    .collect::<String>()
+            })
+            .collect();
+        let row = |text: &str| rows.iter().position(|r| r.contains(text));
+        let target = row("deployment contentgen/api").expect("target");
+        let held = row("alice is rolling back contentgen/api since 14:02:11 UTC").expect("holder");
+        assert_eq!(held, target + 1, "{rows:#?}");
+        assert!(rows[held].contains("LOCKED"));
+        assert!(row("type api --force and Enter").is_some(), "{rows:#?}");
+    }
 }

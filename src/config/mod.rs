@@ -23,6 +23,7 @@ pub struct Config {
     pub health: Vec<HealthConfig>,
     pub runbooks: Option<PathsConfig>,
     pub audit: Option<AuditConfig>,
+    pub incident: Option<IncidentConfig>,
     #[serde(default)]
     pub ui: UiConfig,
 }
@@ -153,6 +154,15 @@ pub struct BudgetLimit {
 #[serde(deny_unknown_fields)]
 pub struct AuditConfig {
     pub path: PathBuf,
+}
+
+/// `[incident]`: what consoles share through the cluster.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct IncidentConfig {
+    /// Where the shared incident ConfigMaps and the action Leases live; None: the context's
+    /// default namespace.
+    pub namespace: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
@@ -305,8 +315,14 @@ llm_daily_usd = 50
 cost_per_article_usd = 1.50
 [audit]
 path = "~/.local/share/opsdeck/audit.jsonl"
+[incident]
+namespace = "contentgen"
 "#;
         let c = Config::parse(text, "c.toml").expect("parses");
+        assert_eq!(
+            c.incident.as_ref().and_then(|i| i.namespace.as_deref()),
+            Some("contentgen")
+        );
         assert_eq!(c.kubernetes.namespaces, vec!["contentgen"]);
         assert!(c.context("prod-eu").is_some_and(|c| c.production));
         assert_eq!(c.queues[0].kind, QueueKind::Celery);
@@ -327,6 +343,18 @@ path = "~/.local/share/opsdeck/audit.jsonl"
         assert!(
             err.to_string()
                 .starts_with("opsdeck.toml:2:1: unknown field `namespace`")
+        );
+    }
+
+    #[test]
+    fn an_unknown_incident_key_is_refused() {
+        let text = "[incident]\nnamespaces = \"contentgen\"\n";
+        let err = Config::parse(text, "f.toml").expect_err("unknown key");
+        assert_eq!(err.line, 2);
+        assert!(
+            err.message.contains("did you mean `namespace`?"),
+            "{}",
+            err.message
         );
     }
 

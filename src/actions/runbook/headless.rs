@@ -1,7 +1,8 @@
 //! `opsdeck run`: the runbook walk driven without a person. `--yes` answers every
 //! confirmation, manual steps are shown and not awaited, `--dry-run` plans actions without
 //! executing them. Every line the walk logs is printed as it happens, with the plans and
-//! progress of its actions between them.
+//! progress of its actions between them. A target another console holds (its action lock) is
+//! refused: `--yes` answers a plain confirmation, never a `--force` over another person.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -93,9 +94,14 @@ pub async fn run(
                     namespace,
                     wait,
                 } => WalkInput::Evaluated(evaluate(&condition, &namespace, wait, executor).await),
-                WalkEffect::Act { line, namespace } => WalkInput::Acted(
-                    act(&line, &namespace, executor, (dry_run, recorder), out).await?,
-                ),
+                WalkEffect::Act { line, namespace } => {
+                    let how = Act {
+                        runbook: &runbook.name,
+                        dry_run,
+                        recorder,
+                    };
+                    WalkInput::Acted(act(&line, &namespace, executor, how, out).await?)
+                }
             };
             walk.handle(input);
             printed = flush(&walk, printed, out, recorder)?;
@@ -182,24 +188,39 @@ pub async fn wait_for(
     }
 }
 
+/// How one action step goes: the runbook it belongs to (named on the lock it takes), whether
+/// it is a dry run, and the incident it records into.
+#[derive(Clone, Copy)]
+struct Act<'a> {
+    runbook: &'a str,
+    dry_run: bool,
+    recorder: Option<&'a Recorder>,
+}
+
 /// Plans the action, prints the plan, and (unless a dry run or a no-op) executes it as
 /// confirmed by `--yes`, printing its progress. Ok: its last word; Err: why it failed.
 async fn act(
     line: &str,
     namespace: &str,
     executor: &Executor,
-    (dry_run, recorder): (bool, Option<&Recorder>),
+    how: Act<'_>,
     out: &mut impl Write,
 ) -> Result<Result<String, String>, RunError> {
+    let Act {
+        runbook,
+        dry_run,
+        recorder,
+    } = how;
     let words: Vec<&str> = line.split_whitespace().collect();
     let request = match ActionRequest::parse(&words, namespace) {
         Ok(r) => r,
         Err(e) => return Ok(Err(ActionError::Invalid(e).to_string())),
     };
-    let plan = match executor.plan(&request).await {
+    let mut plan = match executor.plan(&request).await {
         Ok(p) => p,
         Err(e) => return Ok(Err(e.to_string())),
     };
+    plan.runbook = Some(runbook.to_string());
     for l in plan.lines() {
         writeln!(out, "    {l}")?;
     }
@@ -209,8 +230,14 @@ async fn act(
     if let Some(why) = &plan.noop {
         return Ok(Ok(format!("nothing to do: {why}")));
     }
+    let method = "--yes (headless runbook)";
+    if plan.held() {
+        let then = "opsdeck run has no --force: wait for that action to finish (a dead holder's \
+                    lock expires 30 s after its last renewal), or act from the console";
+        return Ok(Err(executor.refuse_held(&plan, method, then).to_string()));
+    }
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Progress>(64);
-    let run = executor.execute_with(&plan, &plan.confirm_phrase, "--yes (headless runbook)", &tx);
+    let run = executor.execute_with(&plan, &plan.confirm_phrase, method, &tx);
     tokio::pin!(run);
     let outcome = loop {
         tokio::select! {

@@ -31,6 +31,10 @@ impl Verb for Cordon {
         USAGE.name
     }
 
+    fn doing(&self) -> &'static str {
+        "cordoning"
+    }
+
     fn subject(&self) -> Subject<'_> {
         Subject::Node(&self.node)
     }

@@ -77,6 +77,10 @@ impl Verb for PauseRollout {
         USAGE.name
     }
 
+    fn doing(&self) -> &'static str {
+        "pausing the rollout of"
+    }
+
     fn subject(&self) -> Subject<'_> {
         Subject::Workload(&self.workload)
     }

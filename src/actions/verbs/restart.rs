@@ -37,6 +37,10 @@ impl Verb for Restart {
         USAGE.name
     }
 
+    fn doing(&self) -> &'static str {
+        "restarting"
+    }
+
     fn subject(&self) -> Subject<'_> {
         Subject::Workload(&self.workload)
     }

@@ -33,6 +33,10 @@ impl Verb for ResumeRollout {
         USAGE.name
     }
 
+    fn doing(&self) -> &'static str {
+        "resuming the rollout of"
+    }
+
     fn subject(&self) -> Subject<'_> {
         Subject::Workload(&self.workload)
     }

@@ -55,6 +55,10 @@ impl Verb for Rollback {
         USAGE.name
     }
 
+    fn doing(&self) -> &'static str {
+        "rolling back"
+    }
+
     fn subject(&self) -> Subject<'_> {
         Subject::Workload(&self.workload)
     }

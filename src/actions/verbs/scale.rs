@@ -49,6 +49,10 @@ impl Verb for Scale {
         USAGE.name
     }
 
+    fn doing(&self) -> &'static str {
+        "scaling"
+    }
+
     fn subject(&self) -> Subject<'_> {
         Subject::Workload(&self.workload)
     }

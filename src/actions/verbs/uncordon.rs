@@ -31,6 +31,10 @@ impl Verb for Uncordon {
         USAGE.name
     }
 
+    fn doing(&self) -> &'static str {
+        "uncordoning"
+    }
+
     fn subject(&self) -> Subject<'_> {
         Subject::Node(&self.node)
     }

@@ -1,7 +1,8 @@
 //! The executor: the one path every mutation takes. Plan: read-only refusal, the access
-//! review, the verb's draft from live state, a server-side dry run. Execute: read-only again,
-//! the confirmation, an fsynced audit intent, the precondition, the requests, the audit result,
-//! the verb's verification, the audit verification. Every verb goes through it the same way.
+//! review, the verb's draft from live state, a server-side dry run, the target's action lock.
+//! Execute: read-only again, the confirmation, the action lock, an fsynced audit intent, the
+//! precondition, the requests, the audit result, the verb's verification (the lock renewed
+//! meanwhile), the lock's release, the audit verification. Every verb goes the same way.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -18,6 +19,8 @@ use super::signals::Watch;
 use super::verb::Cx;
 use super::verbs::ActionRequest;
 
+mod locking;
+
 #[derive(Clone, Debug)]
 pub struct ExecutorConfig {
     pub context: String,
@@ -29,6 +32,10 @@ pub struct ExecutorConfig {
     pub platform_url: Option<String>,
     pub audit_path: PathBuf,
     pub verify_timeout: Duration,
+    /// Who holds action locks: the person (`lock::operator()`), not the kube identity.
+    pub operator: String,
+    /// Where action locks live (`[incident] namespace`); None: the context's namespace.
+    pub lock_namespace: Option<String>,
 }
 
 #[derive(Clone)]
@@ -125,6 +132,13 @@ impl Executor {
         if to_kube && plan.noop.is_none() {
             plan.dry_run = Some(self.dry_run(&plan).await?);
         }
+        if plan.noop.is_none() {
+            plan.lock = self.check_lock(&plan).await;
+        }
+        if plan.held() {
+            // Acting over another console's lock is typed out, whatever the verb.
+            plan.confirm_phrase = format!("{} --force", verb.confirm_name());
+        }
         Ok(plan)
     }
 
@@ -169,6 +183,8 @@ impl Executor {
             permission,
             dry_run: None,
             noop: d.noop,
+            lock: None,
+            runbook: None,
         }
     }
 
@@ -191,12 +207,16 @@ impl Executor {
         confirmation: &str,
         progress: &Sender<Progress>,
     ) -> Result<Outcome, ActionError> {
-        let method = if plan.confirm_phrase == "y" {
-            "y + Enter"
+        let method = if plan.held() && confirmation.trim() == plan.confirm_phrase {
+            "typed the target's name with --force (over another console's lock)".to_string()
+        } else if plan.held() {
+            format!("typed {:?}", confirmation.trim())
+        } else if plan.confirm_phrase == "y" {
+            "y + Enter".into()
         } else {
-            "typed the target's name"
+            "typed the target's name".into()
         };
-        self.execute_with(plan, confirmation, method, progress)
+        self.execute_with(plan, confirmation, &method, progress)
             .await
     }
 
@@ -210,6 +230,10 @@ impl Executor {
     ) -> Result<Outcome, ActionError> {
         self.check_writable(plan.request.verb())?;
         if confirmation.trim() != plan.confirm_phrase {
+            if plan.held() {
+                let then = format!("type {:?} to take the lock over", plan.confirm_phrase);
+                return Err(self.refuse_held(plan, method, &then));
+            }
             return Err(ActionError::Confirmation(format!(
                 "type {:?} to confirm {} {}",
                 plan.confirm_phrase,
@@ -234,31 +258,40 @@ impl Executor {
             ActionRequest::Rollback(r) => Watch::start(&self.probes, &r.workload).await,
             _ => None,
         };
-        let base = self.record(plan, method);
-        self.log(&base, Phase::Intent, |_| {})?;
-        let sent = match self.send(plan).await {
+        let mut base = self.record(plan, method);
+        let mut guard = self.take_lock(plan, &mut base, progress).await?;
+        if let Err(e) = self.log(&base, Phase::Intent, |_| {}) {
+            guard.release().await;
+            return Err(e);
+        }
+        let sent = match guard.hold(self.send(plan), progress).await {
             Ok(s) => s,
             Err(e) => {
+                let released = guard.release().await;
                 self.log(&base, Phase::Result, |r| {
                     r.outcome = Some(format!("error: {e}"));
                     r.duration_ms = Some(ms(started));
+                    r.lock = released.or(r.lock.take());
                 })?;
                 return Err(e);
             }
         };
-        self.log(&base, Phase::Result, |r| {
+        let logged = self.log(&base, Phase::Result, |r| {
             r.outcome = Some("ok".into());
             r.http_status = Some(sent.0);
             r.audit_id = sent.1.clone();
             r.duration_ms = Some(ms(started));
-        })?;
-        let _ = progress.send(Progress::Requested { status: sent.0 }).await;
-        let mut verified = plan.request.as_verb().verify(&self.cx(), progress).await;
-        if let (Ok(summary), Some(watch)) = (&mut verified, &watch) {
-            let until = started + self.config.verify_timeout;
-            let signals = watch.follow(&self.probes, until, progress).await;
-            *summary = format!("{summary}; {signals}");
+            // Said on the intent; the verify line says how it ended.
+            r.lock = None;
+        });
+        if let Err(e) = logged {
+            guard.release().await;
+            return Err(e);
         }
+        let _ = progress.send(Progress::Requested { status: sent.0 }).await;
+        let verify = self.verify(plan, watch, started, progress);
+        let verified = guard.hold(verify, progress).await;
+        let released = guard.release().await;
         self.log(&base, Phase::Verify, |r| {
             r.outcome = Some(if verified.is_ok() {
                 "ok".into()
@@ -271,6 +304,7 @@ impl Executor {
                     .map_or_else(ToString::to_string, Clone::clone),
             );
             r.duration_ms = Some(ms(started));
+            r.lock = released.or(r.lock.take());
         })?;
         let summary = verified?;
         Ok(Outcome {
@@ -278,6 +312,23 @@ impl Executor {
             summary,
             duration: started.elapsed(),
         })
+    }
+
+    /// The verb's verification, then what the signals of a restart or rollback say.
+    async fn verify(
+        &self,
+        plan: &Plan,
+        watch: Option<Watch>,
+        started: Instant,
+        progress: &Sender<Progress>,
+    ) -> Result<String, ActionError> {
+        let mut verified = plan.request.as_verb().verify(&self.cx(), progress).await;
+        if let (Ok(summary), Some(watch)) = (&mut verified, &watch) {
+            let until = started + self.config.verify_timeout;
+            let signals = watch.follow(&self.probes, until, progress).await;
+            *summary = format!("{summary}; {signals}");
+        }
+        verified
     }
 
     fn record(&self, plan: &Plan, method: &str) -> Record {
