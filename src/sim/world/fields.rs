@@ -151,7 +151,10 @@ mod tests {
         );
         let key = FieldError::invalid("data[a b]", "a b", "x");
         assert_eq!(key.to_string(), "data[a b]: Invalid value: \"a b\": x");
-        assert_eq!(aggregate(&[too_long.clone()]), too_long.to_string());
+        assert_eq!(
+            aggregate(std::slice::from_ref(&too_long)),
+            too_long.to_string()
+        );
         assert_eq!(
             aggregate(&[key.clone(), too_long.clone(), key.clone()]),
             format!("[{key}, {too_long}]")
