@@ -11,6 +11,7 @@ pub mod model;
 pub mod observe;
 pub mod pane;
 pub mod record;
+pub mod share;
 pub mod store;
 pub mod view;
 

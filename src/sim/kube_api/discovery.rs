@@ -110,7 +110,7 @@ pub fn resource_list(group: &str, version: &str) -> Option<Value> {
             Kind::Node | Kind::Namespace | Kind::Hpa => {
                 resources.push(sub(k, "status", k.kind(), status_verbs, None))
             }
-            Kind::Event | Kind::ControllerRevision | Kind::Lease => {}
+            Kind::Event | Kind::ControllerRevision | Kind::Lease | Kind::ConfigMap => {}
         }
     }
     let gv = if group.is_empty() {

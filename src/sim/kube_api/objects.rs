@@ -1,5 +1,5 @@
 //! Whole-object writes: create (POST), update (PUT) and delete of the kinds clients may write
-//! directly. Leases only, for now: other kinds change through PATCH and their controllers,
+//! directly: Leases and ConfigMaps. Other kinds change through PATCH and their controllers,
 //! and answer 405 here. A kind joins by getting its arm in the world (`create_lease` & co.).
 
 use std::sync::Arc;
@@ -22,13 +22,18 @@ fn not_allowed() -> ApiError {
     )
 }
 
-/// The request body as JSON (empty is null: a DELETE may carry no options).
+/// The request body as JSON (empty is null: a DELETE may carry no options). kubectl's typed
+/// clients send built-in kinds as protobuf (`create configmap`): those are decoded.
 async fn body(req: Request) -> Result<Value, ApiError> {
     let bytes = axum::body::to_bytes(req.into_body(), 4 << 20)
         .await
         .map_err(|e| ApiError::bad_request(e.to_string()))?;
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(Value::Null);
+    }
+    if bytes.starts_with(b"k8s\0") {
+        return super::proto::configmap(&bytes)
+            .ok_or_else(|| ApiError::bad_request("the sim reads only ConfigMaps as protobuf"));
     }
     serde_json::from_slice(&bytes).map_err(|e| {
         ApiError::bad_request(format!(
@@ -44,19 +49,24 @@ pub async fn create(
     p: &Params,
     req: Request,
 ) -> Result<Response, ApiError> {
-    let (Kind::Lease, Some(ns)) = (t.kind, t.ns.as_deref()) else {
+    let Some(ns) = t.ns.as_deref() else {
         return Err(not_allowed());
     };
+    if !matches!(t.kind, Kind::Lease | Kind::ConfigMap) {
+        return Err(not_allowed());
+    }
     let obj = body(req).await?;
     let name = obj
         .pointer("/metadata/name")
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_string();
-    let out = shared
-        .world()
-        .create_lease(ns, &obj, dry_run(p))
-        .map_err(|e| world_error(t.kind, &name, e))?;
+    let mut w = shared.world();
+    let out = match t.kind {
+        Kind::Lease => w.create_lease(ns, &obj, dry_run(p)),
+        _ => w.create_configmap(ns, &obj, dry_run(p)),
+    };
+    let out = out.map_err(|e| world_error(t.kind, &name, e))?;
     Ok(value_response(StatusCode::CREATED, &out))
 }
 
@@ -66,14 +76,22 @@ pub async fn replace(
     p: &Params,
     req: Request,
 ) -> Result<Response, ApiError> {
-    let (Kind::Lease, Some(ns), Some(name)) = (t.kind, t.ns.as_deref(), t.name.as_deref()) else {
+    let (Some(ns), Some(name)) = (t.ns.as_deref(), t.name.as_deref()) else {
         return Err(not_allowed());
     };
+    if !matches!(t.kind, Kind::Lease | Kind::ConfigMap) {
+        return Err(not_allowed());
+    }
     let obj = body(req).await?;
-    let (out, created) = shared
-        .world()
-        .replace_lease(ns, name, &obj, dry_run(p))
-        .map_err(|e| world_error(t.kind, name, e))?;
+    let mut w = shared.world();
+    let (out, created) = match t.kind {
+        Kind::Lease => w.replace_lease(ns, name, &obj, dry_run(p)),
+        // A ConfigMap is never created by an update.
+        _ => w
+            .replace_configmap(ns, name, &obj, dry_run(p))
+            .map(|v| (v, false)),
+    }
+    .map_err(|e| world_error(t.kind, name, e))?;
     let code = if created {
         StatusCode::CREATED
     } else {
@@ -85,20 +103,31 @@ pub async fn replace(
 /// DELETE answers a Status naming what went, as kube-apiserver does for kinds that do not
 /// return the deleted object.
 pub async fn delete(shared: &Arc<Shared>, t: &Target, req: Request) -> Result<Response, ApiError> {
-    let (Kind::Lease, Some(ns), Some(name)) = (t.kind, t.ns.as_deref(), t.name.as_deref()) else {
+    let (Some(ns), Some(name)) = (t.ns.as_deref(), t.name.as_deref()) else {
         return Err(not_allowed());
     };
+    if !matches!(t.kind, Kind::Lease | Kind::ConfigMap) {
+        return Err(not_allowed());
+    }
     let options = body(req).await?;
     let precondition = options
         .pointer("/preconditions/resourceVersion")
         .and_then(Value::as_str);
-    let gone = shared
-        .world()
-        .delete_lease(ns, name, precondition)
-        .map_err(|e| world_error(t.kind, name, e))?;
+    let mut w = shared.world();
+    let uid = match t.kind {
+        Kind::Lease => w.delete_lease(ns, name, precondition).map(|l| l.meta.uid),
+        _ => w
+            .delete_configmap(ns, name, precondition)
+            .map(|c| c.meta.uid),
+    }
+    .map_err(|e| world_error(t.kind, name, e))?;
+    let mut details = json!({"name": name, "kind": t.kind.plural(), "uid": uid});
+    if !t.kind.group().is_empty() {
+        details["group"] = json!(t.kind.group());
+    }
     let status = json!({
         "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
-        "details": {"name": name, "group": t.kind.group(), "kind": t.kind.plural(), "uid": gone.meta.uid},
+        "details": details,
     });
     Ok(value_response(StatusCode::OK, &status))
 }

@@ -6,6 +6,15 @@ use axum::response::Response;
 use serde_json::{Value, json};
 
 use crate::sim::world::Kind;
+use crate::sim::world::fields::{FieldError, aggregate};
+
+/// `ConfigMap`, `Deployment.apps`: a GroupKind as messages print it.
+fn group_kind(kind: Kind) -> String {
+    match kind.group() {
+        "" => kind.kind().to_string(),
+        g => format!("{}.{g}", kind.kind()),
+    }
+}
 
 /// An API error, rendered as a Status object.
 #[derive(Debug)]
@@ -91,6 +100,42 @@ impl ApiError {
                     "{} \"{name}\" is invalid: metadata.resourceVersion: {why}",
                     kind.qualified()
                 ),
+            )
+        }
+    }
+    /// The 422 of failed field validation, as apimachinery's NewInvalid builds it: the
+    /// message aggregates the field errors, each cause names its field.
+    pub fn invalid_fields(kind: Kind, name: &str, errs: &[FieldError]) -> ApiError {
+        let causes: Vec<Value> = errs
+            .iter()
+            .map(|e| json!({"reason": e.reason(), "message": e.body(), "field": e.field}))
+            .collect();
+        let mut details = json!({"name": name, "kind": kind.kind(), "causes": causes});
+        if !kind.group().is_empty() {
+            details["group"] = json!(kind.group());
+        }
+        ApiError {
+            details: Some(details),
+            ..ApiError::new(
+                422,
+                "Invalid",
+                format!(
+                    "{} \"{name}\" is invalid: {}",
+                    group_kind(kind),
+                    aggregate(errs)
+                ),
+            )
+        }
+    }
+    /// A JSON patch that cannot be applied (a failed `test`, a missing path): kube-apiserver
+    /// answers a bare 422 that names neither the object nor the operation.
+    pub fn patch_not_applied() -> ApiError {
+        ApiError {
+            details: Some(json!({})),
+            ..ApiError::new(
+                422,
+                "Invalid",
+                "the server rejected our request due to an error in our request",
             )
         }
     }

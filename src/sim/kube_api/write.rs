@@ -83,17 +83,11 @@ pub fn strategic_merge(doc: &mut Value, patch: &Value) {
     }
 }
 
-fn apply_patch(
-    kind: Kind,
-    name: &str,
-    ct: &str,
-    doc: &mut Value,
-    patch: &Value,
-) -> Result<(), ApiError> {
+fn apply_patch(ct: &str, doc: &mut Value, patch: &Value) -> Result<(), ApiError> {
     if ct.starts_with("application/json-patch+json") {
         let p: json_patch::Patch = serde_json::from_value(patch.clone())
             .map_err(|e| ApiError::bad_request(format!("error decoding patch: {e}")))?;
-        json_patch::patch(doc, &p).map_err(|e| ApiError::invalid(kind, name, &e.to_string()))
+        json_patch::patch(doc, &p).map_err(|_| ApiError::patch_not_applied())
     } else if ct.starts_with("application/merge-patch+json") {
         json_patch::merge(doc, patch);
         Ok(())
@@ -121,6 +115,7 @@ pub(super) fn world_error(kind: Kind, name: &str, e: WorldError) -> ApiError {
         WorldError::BadRequest(why) => ApiError::bad_request(why),
         WorldError::NoResourceVersion => ApiError::no_resource_version(kind, name),
         WorldError::Precondition(why) => ApiError::cannot_fulfill(kind, name, &why),
+        WorldError::Fields(errs) => ApiError::invalid_fields(kind, name, &errs),
     }
 }
 
@@ -143,7 +138,7 @@ pub async fn patch(
     let mut doc = w
         .object_json(t.kind, ns, name)
         .ok_or_else(|| ApiError::not_found(t.kind, name))?;
-    apply_patch(t.kind, name, &ct, &mut doc, &patch)?;
+    apply_patch(&ct, &mut doc, &patch)?;
     let out = w
         .apply_json(t.kind, ns, name, doc, dry_run(p))
         .map_err(|e| world_error(t.kind, name, e))?;
@@ -215,7 +210,7 @@ pub async fn scale(
     if method == axum::http::Method::PUT {
         scale = body;
     } else {
-        apply_patch(t.kind, &name, &ct, &mut scale, &body)?;
+        apply_patch(&ct, &mut scale, &body)?;
     }
     let replicas = scale
         .pointer("/spec/replicas")
@@ -331,14 +326,7 @@ mod tests {
     #[test]
     fn unknown_patch_types_are_refused() {
         let mut doc = json!({});
-        let e = apply_patch(
-            Kind::Deployment,
-            "api",
-            "application/apply-patch+yaml",
-            &mut doc,
-            &json!({}),
-        )
-        .unwrap_err();
+        let e = apply_patch("application/apply-patch+yaml", &mut doc, &json!({})).unwrap_err();
         assert_eq!(e.code, 415);
     }
 }

@@ -11,6 +11,9 @@ use super::render::SimObject;
 
 /// Retained changes for watch resumption (~2-3 KB each).
 const RING_CAP: usize = 10_000;
+/// And at most this many bytes of them: a ConfigMap near 1 MiB, rewritten for every entry
+/// appended to it, would otherwise keep gigabytes of old copies. Older resumes get 410.
+const RING_BYTES: usize = 64 << 20;
 
 /// One change, serialized once and shared by every watcher.
 #[derive(Debug)]
@@ -40,6 +43,8 @@ pub struct ChangeLog {
     /// Watches must start at or after this resourceVersion; older ones get 410.
     pub floor: u64,
     pub ring: VecDeque<Arc<Change>>,
+    /// The watch lines the ring holds, in bytes.
+    bytes: usize,
     pub tx: broadcast::Sender<Arc<Change>>,
     /// While building the world: assign versions, record nothing.
     pub quiet: bool,
@@ -52,6 +57,7 @@ impl ChangeLog {
             rv: base_rv,
             floor: base_rv,
             ring: VecDeque::new(),
+            bytes: 0,
             tx,
             quiet: false,
         }
@@ -86,9 +92,11 @@ impl ChangeLog {
             fields,
             line: Bytes::from(buf),
         });
+        self.bytes += change.line.len();
         self.ring.push_back(change.clone());
-        while self.ring.len() > RING_CAP {
+        while self.ring.len() > RING_CAP || (self.bytes > RING_BYTES && self.ring.len() > 1) {
             if let Some(old) = self.ring.pop_front() {
+                self.bytes -= old.line.len();
                 self.floor = old.rv;
             }
         }

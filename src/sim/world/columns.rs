@@ -279,6 +279,17 @@ const LEASE_COLS: &[Col] = &[
     AGE,
 ];
 
+const CONFIGMAP_COLS: &[Col] = &[
+    NAME,
+    (
+        "Data",
+        "string",
+        0,
+        "Data contains the configuration data. Each key must consist of alphanumeric characters, '-', '_' or '.'. Values with non-UTF-8 byte sequences must use the BinaryData field. The keys stored in Data must not overlap with the keys in the BinaryData field, this is enforced during validation process.",
+    ),
+    AGE,
+];
+
 /// The server-side printing columns of a kind.
 pub fn columns(kind: Kind) -> Vec<Value> {
     let cols = match kind {
@@ -292,6 +303,7 @@ pub fn columns(kind: Kind) -> Vec<Value> {
         Kind::Hpa => HPA_COLS,
         Kind::ControllerRevision => CONTROLLER_REVISION_COLS,
         Kind::Lease => LEASE_COLS,
+        Kind::ConfigMap => CONFIGMAP_COLS,
     };
     cols.iter()
         .map(|(name, type_, priority, description)| {

@@ -2,9 +2,11 @@
 
 mod changes;
 pub mod columns;
+pub mod configmaps;
 mod controller;
 mod events;
 mod exporters;
+pub mod fields;
 pub mod history;
 mod hpa;
 mod kubelet;
@@ -65,6 +67,8 @@ pub struct World {
     pub revisions: BTreeMap<Key, history::RevisionM>,
     /// Leases: one per node in `kube-node-lease`, and any a client creates.
     pub leases: BTreeMap<Key, leases::LeaseM>,
+    /// ConfigMaps clients wrote (the sim starts with none).
+    pub configmaps: BTreeMap<Key, configmaps::ConfigMapM>,
     pub hpas: BTreeMap<Key, HpaM>,
     /// The platform's pipeline runs and its generation switch (served by the platform API).
     pub pipelines: Pipelines,
@@ -110,6 +114,7 @@ impl World {
             statefulsets: BTreeMap::new(),
             revisions: BTreeMap::new(),
             leases: BTreeMap::new(),
+            configmaps: BTreeMap::new(),
             hpas: BTreeMap::new(),
             pipelines: Pipelines::new(now.as_nanosecond() as u64, now),
             queues: queues::SimQueues::default(),
@@ -162,6 +167,7 @@ impl World {
             Kind::Hpa => range_iter(&self.hpas, ns, after),
             Kind::ControllerRevision => range_iter(&self.revisions, ns, after),
             Kind::Lease => range_iter(&self.leases, ns, after),
+            Kind::ConfigMap => range_iter(&self.configmaps, ns, after),
         }
     }
 
@@ -181,6 +187,7 @@ impl World {
             Kind::Hpa => self.hpas.get(&key).map(|o| o as &dyn SimObject),
             Kind::ControllerRevision => self.revisions.get(&key).map(|o| o as &dyn SimObject),
             Kind::Lease => self.leases.get(&key).map(|o| o as &dyn SimObject),
+            Kind::ConfigMap => self.configmaps.get(&key).map(|o| o as &dyn SimObject),
         }
     }
 

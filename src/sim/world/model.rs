@@ -21,10 +21,11 @@ pub enum Kind {
     Hpa,
     ControllerRevision,
     Lease,
+    ConfigMap,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 10] = [
+    pub const ALL: [Kind; 11] = [
         Kind::Namespace,
         Kind::Node,
         Kind::Pod,
@@ -35,6 +36,7 @@ impl Kind {
         Kind::Hpa,
         Kind::ControllerRevision,
         Kind::Lease,
+        Kind::ConfigMap,
     ];
 
     pub fn plural(self) -> &'static str {
@@ -49,6 +51,7 @@ impl Kind {
             Kind::Hpa => "horizontalpodautoscalers",
             Kind::ControllerRevision => "controllerrevisions",
             Kind::Lease => "leases",
+            Kind::ConfigMap => "configmaps",
         }
     }
     pub fn singular(self) -> &'static str {
@@ -69,6 +72,7 @@ impl Kind {
             Kind::Hpa => "HorizontalPodAutoscaler",
             Kind::ControllerRevision => "ControllerRevision",
             Kind::Lease => "Lease",
+            Kind::ConfigMap => "ConfigMap",
         }
     }
     pub fn group(self) -> &'static str {
@@ -113,6 +117,7 @@ impl Kind {
             Kind::ReplicaSet => &["rs"],
             Kind::StatefulSet => &["sts"],
             Kind::Hpa => &["hpa"],
+            Kind::ConfigMap => &["cm"],
             Kind::ControllerRevision | Kind::Lease => &[],
         }
     }

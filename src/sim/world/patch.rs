@@ -32,6 +32,9 @@ pub enum WorldError {
     /// A delete whose precondition does not hold (the message says which).
     #[error("{0}")]
     Precondition(String),
+    /// Fields that fail validation, each with its path (ConfigMaps' keys and size).
+    #[error("{}", super::fields::aggregate(.0))]
+    Fields(Vec<super::fields::FieldError>),
 }
 
 fn string_map(v: Option<&Value>, what: &str) -> Result<Option<Labels>, WorldError> {
@@ -138,17 +141,21 @@ impl World {
             .pointer("/spec/unschedulable")
             .and_then(Value::as_bool)
             .unwrap_or(false);
+        let key = Key {
+            ns: Arc::from(ns),
+            name: name.to_string(),
+        };
         let hpa_spec = match kind {
             Kind::Hpa => Some(super::hpa::hpa_spec_of(&new)?),
+            _ => None,
+        };
+        let configmap = match kind {
+            Kind::ConfigMap => Some(self.check_configmap_patch(&key, &new)?),
             _ => None,
         };
         if dry_run {
             return Ok(new);
         }
-        let key = Key {
-            ns: Arc::from(ns),
-            name: name.to_string(),
-        };
         match kind {
             Kind::Deployment => {
                 let spec = DeploymentSpec {
@@ -161,6 +168,12 @@ impl World {
             }
             Kind::StatefulSet => self.apply_sts(&key, replicas, template),
             Kind::Lease => self.patch_lease_spec(&key, &new)?,
+            // Labels, annotations and data in one event; set_meta then finds nothing to do.
+            Kind::ConfigMap => {
+                if let Some(b) = configmap {
+                    self.store_configmap(&key, b);
+                }
+            }
             Kind::Hpa => {
                 if let Some(spec) = hpa_spec {
                     self.apply_hpa_spec(&key, spec);
@@ -221,6 +234,10 @@ impl World {
                 self.revisions.get_mut(key).map(|o| o as &mut dyn SimObject)
             }
             Kind::Lease => self.leases.get_mut(key).map(|o| o as &mut dyn SimObject),
+            Kind::ConfigMap => self
+                .configmaps
+                .get_mut(key)
+                .map(|o| o as &mut dyn SimObject),
         }
         .ok_or(WorldError::NotFound)?;
         let meta = obj.meta_mut();

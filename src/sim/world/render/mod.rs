@@ -2,6 +2,7 @@
 
 mod autoscaling;
 mod cluster;
+mod config;
 mod coordination;
 mod event;
 pub(super) mod pod;
