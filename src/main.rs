@@ -253,7 +253,7 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
     match &cli.command {
         Some(Command::Check { files }) => Ok(check(&cli, files)),
         Some(Command::Run { .. }) => run_runbook(&cli).await,
-        Some(Command::Incident { command }) => incident_command(&cli, command),
+        Some(Command::Incident { command }) => incident_command(&cli, command).await,
         Some(Command::Audit {
             command: AuditCommand::Verify,
         }) => {
@@ -367,24 +367,78 @@ async fn run_runbook(cli: &Cli) -> Result<ExitCode> {
     Ok(actions::cli::run_command(&session, &args).await)
 }
 
-/// The incident commands, on the record beside the audit log, for this context.
-fn incident_command(cli: &Cli, command: &IncidentCommand) -> Result<ExitCode> {
+/// The cluster's side of incidents for a headless command: a client within 5 s, or why not.
+async fn incident_share(
+    cli: &Cli,
+    config: &Config,
+) -> Result<(String, incident::share::Share), String> {
+    let target = opsdeck::cluster::connect::KubeTarget {
+        kubeconfig: cli.kubeconfig.clone(),
+        context: cli.context.clone(),
+    };
+    let conn = tokio::time::timeout(
+        Duration::from_secs(5),
+        opsdeck::cluster::connect::connect(&target),
+    )
+    .await
+    .map_err(|_| "the cluster did not answer within 5 s".to_string())?
+    .map_err(|e| e.to_string())?;
+    let namespace = config
+        .incident
+        .as_ref()
+        .and_then(|i| i.namespace.clone())
+        .unwrap_or(conn.default_namespace.clone());
+    Ok((
+        conn.context.clone(),
+        incident::share::Share::new(conn.client, &namespace),
+    ))
+}
+
+/// The incident commands, on the record beside the audit log, for this context; shared through
+/// the cluster's ConfigMaps when it answers (else kept on this machine, and said).
+async fn incident_command(cli: &Cli, command: &IncidentCommand) -> Result<ExitCode> {
     let config = load_config(cli)?;
     let audit = actions::cli::audit_path(cli.audit_log.as_deref(), &config)
         .ok_or_else(|| eyre!("no place for incidents: pass --audit-log PATH"))?;
-    let context = cli.context.clone().unwrap_or_else(|| {
-        opsdeck::cluster::connect::load_kubeconfig(cli.kubeconfig.as_deref())
-            .ok()
-            .and_then(|k| k.current_context)
-            .unwrap_or_else(|| "default".into())
-    });
+    let store = incident::Store::beside(&audit);
+    let shared = incident_share(cli, &config).await;
+    let context = match &shared {
+        Ok((context, _)) => context.clone(),
+        Err(_) => cli.context.clone().unwrap_or_else(|| {
+            opsdeck::cluster::connect::load_kubeconfig(cli.kubeconfig.as_deref())
+                .ok()
+                .and_then(|k| k.current_context)
+                .unwrap_or_else(|| "default".into())
+        }),
+    };
+    let mut unshared = shared.as_ref().err().cloned();
+    if let Ok((_, share)) = &shared
+        && let Err(why) = incident::cli::sync_down(share, &store).await
+    {
+        unshared = Some(why);
+    }
     let desk = incident::cli::Desk {
-        store: incident::Store::beside(&audit),
+        store,
         context,
         operator: incident::cli::operator(),
         now: jiff::Timestamp::now().as_millisecond(),
+        written: Default::default(),
     };
-    Ok(match command {
+    let code = run_incident_command(&desk, command);
+    let written = desk.written.take();
+    if let (Ok((_, share)), false) = (&shared, written.is_empty())
+        && let Err(why) = incident::cli::sync_up(share, written.clone()).await
+    {
+        unshared = Some(why);
+    }
+    if let Some(why) = unshared.filter(|_| !written.is_empty()) {
+        eprintln!("opsdeck: kept on this machine, not shared through the cluster: {why}");
+    }
+    Ok(code)
+}
+
+fn run_incident_command(desk: &incident::cli::Desk, command: &IncidentCommand) -> ExitCode {
+    match command {
         IncidentCommand::Start { title, severity } => desk.start(&title.join(" "), severity),
         IncidentCommand::Note { text, id } => desk.note(id.as_deref(), &text.join(" ")),
         IncidentCommand::Milestone { name, at, id } => {
@@ -401,7 +455,7 @@ fn incident_command(cli: &Cli, command: &IncidentCommand) -> Result<ExitCode> {
         IncidentCommand::Export { id, output } => {
             desk.export(id.as_deref(), matches!(output, ExportFormat::Json))
         }
-    })
+    }
 }
 
 fn load_config(cli: &Cli) -> Result<Config> {

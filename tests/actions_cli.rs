@@ -387,3 +387,35 @@ fn a_headless_runbook_records_its_steps_and_actions_in_the_open_incident() {
         "{stderr}"
     );
 }
+
+#[test]
+fn headless_incident_commands_on_two_machines_share_one_incident_through_the_cluster() {
+    let sim = Sim::start(&[]);
+    let (a, b) = (sim.dir.join("a.jsonl"), sim.dir.join("b.jsonl"));
+    let run = |audit: &Path, who: &str, args: &[&str]| {
+        let out = sim
+            .opsdeck(audit, args)
+            .env("OPSDECK_OPERATOR", who)
+            .output()
+            .expect("runs");
+        let (stdout, stderr) = text(&out);
+        assert!(out.status.success(), "{args:?}: {stdout}\n{stderr}");
+        assert!(!stderr.contains("not shared"), "{stderr}");
+        stdout
+    };
+    let started = run(&a, "alice", &["incident", "start", "api", "5xx"]);
+    let id = started.lines().next().unwrap_or_default().to_string();
+    // Bob's machine has no record of it: the cluster's open incident is his too.
+    let noted = run(&b, "bob", &["incident", "note", "bob", "was", "here"]);
+    assert!(noted.contains(&id), "{noted}");
+    let md = run(&a, "alice", &["incident", "export", &id]);
+    assert!(
+        md.contains("bob was here") && md.contains("**bob**"),
+        "{md}"
+    );
+    let listed = sim.kubectl(&["get", "configmap", "-A", "-l", "opsdeck.io/incident"]);
+    assert!(
+        listed.contains(&format!("opsdeck-incident-{id}")),
+        "{listed}"
+    );
+}

@@ -4,6 +4,9 @@
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
+#[path = "common/sim_process.rs"]
+mod sim_process;
+
 struct Tmux {
     socket: String,
     dir: std::path::PathBuf,
@@ -586,5 +589,71 @@ fn demo_incident_bad_rollout_roll_back_note_resolve_export() {
     ] {
         assert!(md.contains(needle), "{needle:?} in\n{md}");
     }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Two responders, two consoles, one incident: what one writes, the other sees within seconds
+/// through the cluster's ConfigMaps, and `kubectl get configmap -l opsdeck.io/incident` shows it.
+#[test]
+fn two_consoles_share_one_incident_through_the_cluster() {
+    let dir = std::env::temp_dir().join(format!("opsdeck-e2e-share-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut sim = sim_process::SimProcess::start(
+        sim_process::opsdeck(&dir),
+        dir.clone(),
+        &["--scenario", "bad-rollout"],
+    );
+    let kubeconfig = format!("--kubeconfig={}", sim.kubeconfig().display());
+    let console = |name: &str, who: &str| {
+        let audit = format!(
+            "--audit-log={}",
+            dir.join(name).join("audit.jsonl").display()
+        );
+        Tmux::start(
+            name,
+            100,
+            30,
+            &[&kubeconfig, &audit],
+            &[("OPSDECK_OPERATOR", who)],
+        )
+    };
+    let alice = console("alice", "alice");
+    let bob = console("bob", "bob");
+    for t in [&alice, &bob] {
+        t.wait_for("the overview", STARTUP, |s| s.contains("Workloads"));
+    }
+    alice.literal(":incident start api returns 5xx");
+    alice.keys(&["Enter"]);
+    alice.wait_for("the incident", STARTUP, |s| s.contains("Incident inc-"));
+    // Bob's console takes it up by itself.
+    bob.wait_for("the shared incident", Duration::from_secs(5), |s| {
+        s.contains("inc-") && s.contains("started")
+    });
+    bob.literal(":incident note bob checked the api logs");
+    bob.keys(&["Enter"]);
+    let started = Instant::now();
+    alice.wait_for(
+        "bob's note on alice's timeline",
+        Duration::from_secs(5),
+        |s| s.contains("bob checked the api logs"),
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "seen after {:?}",
+        started.elapsed()
+    );
+    let out = Command::new("kubectl")
+        .arg(&kubeconfig)
+        .args(["get", "configmap", "-A", "-l", "opsdeck.io/incident"])
+        .output()
+        .expect("kubectl runs");
+    let listed = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(listed.contains("opsdeck-incident-inc-"), "{listed}");
+    for t in [&alice, &bob] {
+        t.literal(":q");
+        t.keys(&["Enter"]);
+        t.wait_dead(Duration::from_secs(10));
+    }
+    sim.stop();
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -566,3 +566,62 @@ fn an_entry_is_corrected_or_hidden_never_rewritten() {
     assert!(!inc.timeline().iter().any(|s| s.entry.id == note_id));
     assert!(inc.entries.iter().any(|e| e.id == note_id));
 }
+
+#[test]
+fn another_consoles_incident_is_taken_up_and_its_entries_added_and_kept_locally() {
+    use opsdeck::incident::share::SharedMsg;
+    // Console A starts an incident; its entries reach console B through the cluster.
+    let mut a = platform();
+    let entries = started(&mut a);
+    let id = a.panes.incident.open_id().unwrap().to_string();
+    let mut b = platform();
+    let effects = feed(
+        &mut b,
+        vec![Msg::from(SharedMsg::Entries {
+            incident: id.clone(),
+            entries: entries.clone(),
+        })],
+    );
+    assert_eq!(b.panes.incident.open_id(), Some(id.as_str()), "taken up");
+    assert!(
+        matches!(
+            effects.as_slice(),
+            [Effect::RecordIncident { share: false, .. }]
+        ),
+        "kept locally, not shared back: {effects:?}"
+    );
+    // B's note goes to the cluster; A gets it once, however often the ConfigMap is seen.
+    let note = recorded(&command(&mut b, "incident note from bob"));
+    let back = vec![entries[0].clone(), note[0].clone()];
+    for _ in 0..2 {
+        feed(
+            &mut a,
+            vec![Msg::from(SharedMsg::Entries {
+                incident: id.clone(),
+                entries: back.clone(),
+            })],
+        );
+    }
+    let inc = a.panes.incident.incident.as_ref().unwrap();
+    assert_eq!(
+        inc.entries.iter().filter(|e| e.text == "from bob").count(),
+        1
+    );
+    // An incident of another context is not taken up; a failure to share is said.
+    let mut c = platform();
+    c.connection.context = "prod-us".into();
+    feed(
+        &mut c,
+        vec![
+            Msg::from(SharedMsg::Entries {
+                incident: id.clone(),
+                entries,
+            }),
+            Msg::from(SharedMsg::Failed {
+                reason: "local only (configmaps forbidden)".into(),
+            }),
+        ],
+    );
+    assert!(c.panes.incident.incident.is_none());
+    assert!(c.panes.incident.sharing.is_some());
+}

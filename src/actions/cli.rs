@@ -167,8 +167,14 @@ pub async fn run_command(session: &Session, args: &RunArgs) -> ExitCode {
             let cfg = executor.config();
             let store = crate::incident::Store::beside(&cfg.audit_path);
             let who = crate::incident::cli::operator();
+            let namespace = executor.lock_namespace();
+            let share = crate::incident::share::Share::new(executor.client().clone(), namespace);
+            // What another responder started is taken up: the cluster's incidents first.
+            if let Err(why) = crate::incident::cli::sync_down(&share, &store).await {
+                eprintln!("opsdeck run: incidents in the cluster not read: {why}");
+            }
             match crate::incident::record::Recorder::open(store, id, &cfg.context, &who) {
-                Ok(r) => Some(r),
+                Ok(r) => Some(r.sharing(share)),
                 Err(e) => {
                     eprintln!("opsdeck run: --incident: {e}");
                     return ExitCode::FAILURE;

@@ -22,6 +22,7 @@ use std::time::Duration;
 use crate::clients::prometheus::Prometheus;
 use crate::incident::axis::{self, AxisRequest};
 use crate::incident::pane::IncidentMsg;
+use crate::incident::share::{Share, ShareError, SharedMsg};
 use crate::incident::{Entry, Kind, Store};
 use crate::inspect::source::spawn_inspect;
 
@@ -38,6 +39,9 @@ pub struct Runner {
     config: Config,
     /// Where incidents are recorded (None: no audit log path, so nowhere).
     incidents: Option<Store>,
+    /// The cluster's side of incidents (ConfigMaps every console watches).
+    share: Option<Share>,
+    incidents_watch: CancellationToken,
 }
 
 impl Runner {
@@ -48,9 +52,19 @@ impl Runner {
         executor: Result<Arc<Executor>, String>,
         config: Config,
         incidents: Option<Store>,
+        incident_namespace: &str,
     ) -> Self {
         let watches = CancellationToken::new();
         spawn_watches(&client, namespaces, tx.clone(), &watches);
+        // Every console watches the incidents shared in the cluster.
+        let share = Share::new(client.clone(), incident_namespace);
+        let watcher = share.clone().watch(tx.clone());
+        let incidents_watch = CancellationToken::new();
+        let cancel = incidents_watch.clone();
+        tokio::spawn(async move {
+            cancel.cancelled().await;
+            watcher.abort();
+        });
         Runner {
             client,
             tx,
@@ -59,6 +73,8 @@ impl Runner {
             executor,
             config,
             incidents,
+            share: Some(share),
+            incidents_watch,
         }
     }
 
@@ -82,7 +98,7 @@ impl Runner {
                 );
                 self.logs = Some(token);
             }
-            Effect::RecordIncident { id, entries } => self.record(id, entries),
+            Effect::RecordIncident { id, entries, share } => self.record(id, entries, share),
             Effect::ExportIncident { id, markdown } => self.export(id, markdown),
             Effect::FetchAxis(request) => self.fetch_axis(request),
             Effect::MeasureImpact {
@@ -169,17 +185,34 @@ impl Runner {
         }
     }
 
-    /// Appends and fsyncs each entry off the UI thread; a failure is said in the view.
-    fn record(&self, id: String, entries: Vec<Entry>) {
+    /// Appends and fsyncs each entry off the UI thread, then (`share`) appends them to the
+    /// incident's ConfigMaps; a failure is said in the view.
+    fn record(&self, id: String, entries: Vec<Entry>, share: bool) {
         let tx = self.tx.clone();
         let store = self.incidents.clone();
-        tokio::task::spawn_blocking(move || {
-            let failed = match &store {
-                None => Some("no incident record: pass --audit-log PATH".to_string()),
-                Some(store) => entries.iter().find_map(|e| store.append(&id, e).err()),
+        let cluster = self.share.clone().filter(|_| share);
+        tokio::spawn(async move {
+            let local = {
+                let (id, entries) = (id.clone(), entries.clone());
+                tokio::task::spawn_blocking(move || match &store {
+                    None => Some("no incident record: pass --audit-log PATH".to_string()),
+                    Some(store) => entries.iter().find_map(|e| store.append(&id, e).err()),
+                })
+                .await
+                .unwrap_or_else(|e| Some(e.to_string()))
             };
-            if let Some(why) = failed {
-                let _ = tx.blocking_send(IncidentMsg::Failed(why).into());
+            if let Some(why) = local {
+                let _ = tx.send(IncidentMsg::Failed(why).into()).await;
+            }
+            if let Some(cluster) = cluster {
+                let said = match cluster.append(&id, &entries).await {
+                    Ok(()) => return,
+                    Err(ShareError::Forbidden(why)) => {
+                        format!("local only (configmaps forbidden: {why})")
+                    }
+                    Err(e) => format!("not shared: {e}"),
+                };
+                let _ = tx.send(SharedMsg::Failed { reason: said }.into()).await;
             }
         });
     }
@@ -254,6 +287,7 @@ impl Runner {
 
     pub fn stop(&mut self) {
         self.watches.cancel();
+        self.incidents_watch.cancel();
         if let Some(t) = self.logs.take() {
             t.cancel();
         }

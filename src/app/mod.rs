@@ -55,6 +55,12 @@ pub async fn console(session: Session, opts: &Options) -> Result<()> {
         state.panes.incident.incident = open;
     }
     state.panes.incident.operator = crate::incident::cli::operator();
+    let incident_namespace = opts
+        .config
+        .incident
+        .as_ref()
+        .and_then(|i| i.namespace.clone())
+        .unwrap_or_else(|| state.connection.default_namespace.clone());
     if !warnings.is_empty() {
         state.flash = Some(format!("keymap: {}", warnings.join("; ")));
     }
@@ -78,6 +84,7 @@ pub async fn console(session: Session, opts: &Options) -> Result<()> {
         executor,
         opts.config.clone(),
         incidents,
+        &incident_namespace,
     );
     let result = event_loop(
         &mut terminal,

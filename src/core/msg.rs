@@ -53,6 +53,9 @@ pub enum Effect {
     RecordIncident {
         id: String,
         entries: Vec<crate::incident::Entry>,
+        /// Also append them to the incident's ConfigMaps (not for entries that came from
+        /// there).
+        share: bool,
     },
     /// Complete the impact measured at resolution with Prometheus (failed requests), then
     /// record it as the incident's impact entry.

@@ -189,6 +189,12 @@ impl From<AlertMsg> for PaneMsg {
     }
 }
 
+impl From<crate::incident::share::SharedMsg> for PaneMsg {
+    fn from(m: crate::incident::share::SharedMsg) -> Self {
+        PaneMsg::Incident(IncidentMsg::Shared(m))
+    }
+}
+
 impl From<IncidentMsg> for PaneMsg {
     fn from(m: IncidentMsg) -> Self {
         PaneMsg::Incident(m)

@@ -8,6 +8,7 @@ use serde_json::json;
 use super::entry::{Entry, Kind, Milestone, incident_id};
 use super::export;
 use super::model::Incident;
+use super::share::Share;
 use super::store::Store;
 
 /// Who writes: `$OPSDECK_OPERATOR`, else the OS user (as the audit log names it).
@@ -22,6 +23,8 @@ pub struct Desk {
     pub context: String,
     pub operator: String,
     pub now: i64,
+    /// What this command wrote (to share through the cluster afterwards).
+    pub written: std::cell::RefCell<Vec<(String, Entry)>>,
 }
 
 fn fail(why: impl std::fmt::Display) -> ExitCode {
@@ -30,6 +33,15 @@ fn fail(why: impl std::fmt::Display) -> ExitCode {
 }
 
 impl Desk {
+    /// Appends to the local record (fsynced) and keeps it to share.
+    fn append(&self, id: &str, entry: &Entry) -> Result<(), String> {
+        self.store.append(id, entry)?;
+        self.written
+            .borrow_mut()
+            .push((id.to_string(), entry.clone()));
+        Ok(())
+    }
+
     /// `id`, or the open incident of this context.
     fn pick(&self, id: Option<&str>) -> Result<Incident, String> {
         match id {
@@ -55,7 +67,7 @@ impl Desk {
         let entry = Entry::new(Kind::Started, self.now, "operator", title)
             .by(&self.operator)
             .with(json!({"title": title, "severity": severity, "context": self.context}));
-        if let Err(e) = self.store.append(&id, &entry) {
+        if let Err(e) = self.append(&id, &entry) {
             return fail(e);
         }
         println!("{id}");
@@ -69,7 +81,7 @@ impl Desk {
             Err(e) => return fail(e),
         };
         let entry = Entry::new(Kind::Note, self.now, "operator", text).by(&self.operator);
-        match self.store.append(&inc.id, &entry) {
+        match self.append(&inc.id, &entry) {
             Ok(()) => {
                 println!("noted in {} at {} UTC", inc.id, entry.time());
                 ExitCode::SUCCESS
@@ -89,7 +101,7 @@ impl Desk {
         let entry = Entry::new(Kind::Milestone, self.now, "operator", text)
             .by(&self.operator)
             .with(json!({"milestone": milestone.word(), "at": at}));
-        match self.store.append(&inc.id, &entry) {
+        match self.append(&inc.id, &entry) {
             Ok(()) => {
                 println!("{}: {}", inc.id, entry.text);
                 ExitCode::SUCCESS
@@ -117,7 +129,7 @@ impl Desk {
         let e = Entry::new(kind, self.now, "operator", text.unwrap_or_default())
             .by(&self.operator)
             .superseding(entry);
-        match self.store.append(&inc.id, &e) {
+        match self.append(&inc.id, &e) {
             Ok(()) => {
                 println!("{}: entry {entry} {said} (the original is kept)", inc.id);
                 ExitCode::SUCCESS
@@ -167,4 +179,34 @@ impl Desk {
         }
         ExitCode::SUCCESS
     }
+}
+
+/// Before a command: what the cluster holds that this machine does not (another responder's
+/// incident and entries), added to the local record.
+pub async fn sync_down(share: &Share, store: &Store) -> Result<(), String> {
+    for (id, entries) in share.list().await.map_err(|e| e.to_string())? {
+        let known: std::collections::BTreeSet<String> = store
+            .entries(&id)
+            .map(|(e, _)| e.into_iter().map(|e| e.id).collect())
+            .unwrap_or_default();
+        for e in entries.iter().filter(|e| !known.contains(&e.id)) {
+            store.append(&id, e)?;
+        }
+    }
+    Ok(())
+}
+
+/// After a command: what it wrote, appended to the incident's ConfigMaps.
+pub async fn sync_up(share: &Share, written: Vec<(String, Entry)>) -> Result<(), String> {
+    let mut by_incident: std::collections::BTreeMap<String, Vec<Entry>> = Default::default();
+    for (id, e) in written {
+        by_incident.entry(id).or_default().push(e);
+    }
+    for (id, entries) in by_incident {
+        share
+            .append(&id, &entries)
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(())
 }

@@ -53,6 +53,8 @@ pub enum IncidentMsg {
     AxisFailed(String),
     /// The impact measured at resolution, to add and record.
     Impact(Box<Entry>),
+    /// What the cluster holds of incidents (other consoles' entries), or why it cannot say.
+    Shared(crate::incident::share::SharedMsg),
 }
 
 #[derive(Debug, Default)]
@@ -68,6 +70,8 @@ pub struct IncidentPane {
     pub window: Window,
     pub axis: Option<AxisData>,
     pub axis_state: LoadState,
+    /// Why the incident is not shared through the cluster (None: it is, or not yet known).
+    pub sharing: Option<String>,
     /// The oldest message age seen per queue while the incident was open (seconds).
     pub oldest_seen: std::collections::BTreeMap<String, f64>,
     /// Lines of the runbook walk already on the timeline.
@@ -138,6 +142,8 @@ impl IncidentPane {
                 }
                 return;
             }
+            // The console's reducer takes these (they may need recording).
+            IncidentMsg::Shared(_) => return,
         });
     }
 
@@ -229,7 +235,12 @@ impl Pane for IncidentPane {
             axis_view::draw(frame, area, &self.axis_shown(), ctx);
             return;
         }
-        let parts = (self.incident.as_ref(), &self.table, self.notice.as_deref());
+        let parts = (
+            self.incident.as_ref(),
+            &self.table,
+            self.notice.as_deref(),
+            self.sharing.as_deref(),
+        );
         view::draw(frame, area, parts, ctx);
     }
 
@@ -258,7 +269,7 @@ impl Pane for IncidentPane {
     ) -> Option<(String, Vec<(String, String)>)> {
         let inc = self.incident.as_ref()?;
         let rows = view::Timeline(inc);
-        let title = view::title(Some(inc), ctx);
+        let title = view::title(Some(inc), self.sharing.as_deref(), ctx);
         (view == INCIDENT).then(|| selected_in_full(&title, &rows, &self.table, ctx))
     }
 

@@ -4,6 +4,7 @@
 use serde_json::json;
 
 use super::entry::{Entry, Kind};
+use super::share::Share;
 use super::store::Store;
 use crate::actions::plan::Plan;
 
@@ -30,11 +31,13 @@ pub fn action_entry(at: i64, operator: &str, typed: &str, plan: &Plan, outcome: 
 }
 
 /// An open incident being written to.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Recorder {
     store: Store,
     id: String,
     operator: String,
+    /// The cluster's side: every entry is shared as it is written.
+    share: Option<Share>,
 }
 
 fn now() -> i64 {
@@ -58,7 +61,26 @@ impl Recorder {
             store,
             id: inc.id,
             operator: operator.to_string(),
+            share: None,
         })
+    }
+
+    /// Shares every entry through the cluster too.
+    pub fn sharing(mut self, share: Share) -> Recorder {
+        self.share = Some(share);
+        self
+    }
+
+    /// Local first (fsynced), then the cluster; only the local record failing is an error (a
+    /// cluster that refuses is said on stderr).
+    async fn write(&self, e: Entry) -> Result<(), String> {
+        self.store.append(&self.id, &e)?;
+        if let Some(share) = &self.share
+            && let Err(why) = share.append(&self.id, &[e]).await
+        {
+            eprintln!("opsdeck: kept on this machine, not shared through the cluster: {why}");
+        }
+        Ok(())
     }
 
     pub fn id(&self) -> &str {
@@ -66,13 +88,13 @@ impl Recorder {
     }
 
     /// A runbook's step line.
-    pub fn step(&self, line: &str) -> Result<(), String> {
+    pub async fn step(&self, line: &str) -> Result<(), String> {
         let e = Entry::new(Kind::RunbookStep, now(), "runbook", line).by(&self.operator);
-        self.store.append(&self.id, &e)
+        self.write(e).await
     }
 
-    pub fn action(&self, typed: &str, plan: &Plan, outcome: &str) -> Result<(), String> {
+    pub async fn action(&self, typed: &str, plan: &Plan, outcome: &str) -> Result<(), String> {
         let e = action_entry(now(), &self.operator, typed, plan, outcome);
-        self.store.append(&self.id, &e)
+        self.write(e).await
     }
 }

@@ -52,10 +52,12 @@ impl TableRows for Timeline<'_> {
 }
 
 /// " Incident inc-x: api 5xx  sev2 mitigated  detected 14:02 ack 14:05 ... ".
-pub fn title(incident: Option<&Incident>, ctx: &Ctx) -> Line<'static> {
+pub fn title(incident: Option<&Incident>, sharing: Option<&str>, ctx: &Ctx) -> Line<'static> {
     let Some(inc) = incident else {
         return titled(ctx, "Incident", "none open", &LoadState::Live);
     };
+    // Not shared through the cluster: said first, where the incident is named.
+    let shared = sharing.map_or_else(String::new, |why| format!("{why} | "));
     let milestones: Vec<String> = inc
         .milestones
         .iter()
@@ -66,7 +68,7 @@ pub fn title(incident: Option<&Incident>, ctx: &Ctx) -> Line<'static> {
         .collect();
     let name = format!("Incident {}: {}", inc.id, inc.title);
     let note = format!(
-        "{} {} | {}",
+        "{shared}{} {} | {}",
         inc.severity,
         inc.status().word(),
         milestones.join("  ")
@@ -78,10 +80,15 @@ pub fn title(incident: Option<&Incident>, ctx: &Ctx) -> Line<'static> {
 pub fn draw(
     frame: &mut Frame,
     area: Rect,
-    (incident, table, notice): (Option<&Incident>, &TableState, Option<&str>),
+    (incident, table, notice, sharing): (
+        Option<&Incident>,
+        &TableState,
+        Option<&str>,
+        Option<&str>,
+    ),
     ctx: &Ctx,
 ) {
-    let title = title(incident, ctx);
+    let title = title(incident, sharing, ctx);
     let Some(inc) = incident else {
         let text = vec![
             Line::raw(""),

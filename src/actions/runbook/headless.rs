@@ -86,7 +86,7 @@ pub async fn run(
     let mut printed = 0;
     while !walk.finished() {
         let effects = walk.handle(WalkInput::Proceed);
-        printed = flush(&walk, printed, out, recorder)?;
+        printed = flush(&walk, printed, out, recorder).await?;
         for effect in effects {
             let input = match effect {
                 WalkEffect::Evaluate {
@@ -104,7 +104,7 @@ pub async fn run(
                 }
             };
             walk.handle(input);
-            printed = flush(&walk, printed, out, recorder)?;
+            printed = flush(&walk, printed, out, recorder).await?;
         }
     }
     if let Some(f) = walk.failure {
@@ -131,7 +131,7 @@ pub async fn run(
 
 /// Prints the walk's lines not printed yet (and records them in the incident); returns how
 /// many are printed now.
-fn flush(
+async fn flush(
     walk: &Walk,
     printed: usize,
     out: &mut impl Write,
@@ -140,7 +140,7 @@ fn flush(
     for line in &walk.log[printed..] {
         writeln!(out, "{line}")?;
         if let Some(r) = recorder {
-            r.step(line).map_err(RunError::Setup)?;
+            r.step(line).await.map_err(RunError::Setup)?;
         }
     }
     Ok(walk.log.len())
@@ -258,7 +258,9 @@ async fn act(
     };
     if let Some(r) = recorder {
         let outcome = said.clone().unwrap_or_else(|e| format!("failed: {e}"));
-        r.action(line, &plan, &outcome).map_err(RunError::Setup)?;
+        r.action(line, &plan, &outcome)
+            .await
+            .map_err(RunError::Setup)?;
     }
     Ok(said)
 }

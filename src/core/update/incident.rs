@@ -14,6 +14,7 @@ use crate::incident::export::markdown;
 use crate::incident::observe::{Domain, Seen};
 use crate::incident::pane::{AXIS, INCIDENT};
 use crate::incident::record::action_entry;
+use crate::incident::share::SharedMsg;
 use crate::incident::{Entry, Incident, Kind, Milestone};
 
 fn now_ms(state: &State) -> i64 {
@@ -33,6 +34,7 @@ fn record(state: &State, entries: Vec<Entry>) -> Vec<Effect> {
         Some(id) if !entries.is_empty() => vec![Effect::RecordIncident {
             id: id.to_string(),
             entries,
+            share: true,
         }],
         _ => vec![],
     }
@@ -201,7 +203,11 @@ fn start(state: &mut State, words: &[&str]) -> Vec<Effect> {
     state.stack.push(Screen::of(INCIDENT));
     state.flash = Some(format!("incident {id} started"));
     state.dirty = true;
-    vec![Effect::RecordIncident { id, entries }]
+    vec![Effect::RecordIncident {
+        id,
+        entries,
+        share: true,
+    }]
 }
 
 /// `:export`: the postmortem draft of the incident shown (open or last).
@@ -466,5 +472,43 @@ fn measure_impact(state: &State, end: i64) -> Vec<Effect> {
             "articles_delayed": delayed,
             "llm_over_budget": or_none(over).unwrap_or_else(|| "none".into()),
         }),
+    }]
+}
+
+/// Entries from the cluster (another console's notes and actions): added to the incident
+/// shown, or, with none open here, an open incident of this context taken up; kept locally.
+pub fn shared(state: &mut State, msg: SharedMsg) -> Vec<Effect> {
+    let (id, entries) = match msg {
+        SharedMsg::Entries { incident, entries } => (incident, entries),
+        SharedMsg::Failed { reason } => {
+            state.panes.incident.sharing = Some(reason);
+            return vec![];
+        }
+    };
+    state.panes.incident.sharing = None;
+    let pane = &mut state.panes.incident;
+    let shown = pane.incident.as_ref().map(|i| i.id.clone());
+    let new = if shown.as_deref() == Some(id.as_str()) {
+        pane.add(entries)
+    } else if pane.open_id().is_none() {
+        match Incident::from_entries(&id, entries.clone()) {
+            Some(inc) if inc.is_open() && inc.context == state.connection.context => {
+                state.flash = Some(format!("incident {id} ({}) is open: :incident", inc.title));
+                pane.incident = Some(inc);
+                entries
+            }
+            _ => return vec![],
+        }
+    } else {
+        return vec![];
+    };
+    state.dirty = true;
+    if new.is_empty() {
+        return vec![];
+    }
+    vec![Effect::RecordIncident {
+        id,
+        entries: new,
+        share: false,
     }]
 }

@@ -62,6 +62,9 @@ fn step(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.now = now;
             vec![]
         }
+        Msg::Pane(PaneMsg::Incident(crate::incident::pane::IncidentMsg::Shared(m))) => {
+            incident::shared(state, m)
+        }
         Msg::Pane(m) => {
             let picking = matches!(state.mode, Mode::NamespacePicker { .. });
             let domain = domain_of(&m);
