@@ -132,7 +132,10 @@ fn the_bad_rollout_runbook_walks_step_by_step() {
         }))]
     );
     feed(&mut state, vec![Msg::ActionPlanned(Ok(rollback_plan()))]);
-    assert!(matches!(state.mode, Mode::Confirm { .. }));
+    // The plan names the runbook it comes from (its action lock says so).
+    assert!(
+        matches!(&state.mode, Mode::Confirm { plan, .. } if plan.runbook.as_deref() == Some("bad-rollout"))
+    );
     let effects = keys(&mut state, typed("api"));
     assert!(matches!(effects.as_slice(), [Effect::ExecuteAction { .. }]));
     assert_eq!(phase(&state), Some((2, WalkPhase::Acting)));

@@ -11,10 +11,9 @@ use super::model::Incident;
 use super::share::Share;
 use super::store::Store;
 
-/// Who writes: `$OPSDECK_OPERATOR`, else the OS user (as the audit log names it).
+/// Who writes: the same person the action locks name.
 pub fn operator() -> String {
-    std::env::var("OPSDECK_OPERATOR")
-        .unwrap_or_else(|_| crate::actions::audit::Who::current().os_user)
+    crate::actions::lock::operator()
 }
 
 /// What the commands share: where incidents are kept, the context, who acts, and now (ms).

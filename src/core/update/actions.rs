@@ -92,6 +92,14 @@ pub fn prefill(state: &State, verb: &str) -> Option<String> {
 }
 
 pub fn on_planned(state: &mut State, result: Result<Box<Plan>, ActionError>) {
+    // A plan made by a runbook's step names the runbook (its action lock says so).
+    let walking = state.runbook.as_ref().map(|w| w.runbook.name.clone());
+    let result = result.map(|mut plan| {
+        if plan.runbook.is_none() {
+            plan.runbook = walking;
+        }
+        plan
+    });
     let Some(panel) = state.action.as_mut() else {
         return;
     };
