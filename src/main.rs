@@ -425,6 +425,9 @@ async fn incident_command(cli: &Cli, command: &IncidentCommand) -> Result<ExitCo
         written: Default::default(),
     };
     let code = run_incident_command(&desk, command);
+    if matches!(command, IncidentCommand::Resolve { .. }) {
+        incident::cli::measure_resolved(&desk, config.prometheus.as_ref()).await;
+    }
     let written = desk.written.take();
     if let (Ok((_, share)), false) = (&shared, written.is_empty())
         && let Err(why) = incident::cli::sync_up(share, written.clone()).await

@@ -419,3 +419,50 @@ fn headless_incident_commands_on_two_machines_share_one_incident_through_the_clu
         "{listed}"
     );
 }
+
+#[test]
+fn a_headless_resolve_measures_the_failed_requests_from_prometheus() {
+    let dir = temp_dir("impact");
+    let config = dir.join("config.toml");
+    let sim = Sim::start(&[
+        "--scenario",
+        "bad-rollout",
+        "--config-out",
+        config.to_str().expect("utf-8"),
+    ]);
+    wait_for(10, "the config", || config.exists());
+    let audit = sim.dir.join("audit.jsonl");
+    let cfg = config.to_str().expect("utf-8");
+    let run = |args: &[&str]| {
+        let out = sim
+            .opsdeck(&audit, &[&["--config", cfg], args].concat())
+            .output()
+            .expect("runs");
+        let (stdout, stderr) = text(&out);
+        assert!(out.status.success(), "{args:?}: {stdout}\n{stderr}");
+        stdout
+    };
+    let id = run(&["incident", "start", "api", "5xx"])
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    run(&["incident", "resolve"]);
+    let json: serde_json::Value =
+        serde_json::from_str(&run(&["incident", "export", &id, "--output", "json"])).expect("json");
+    let impact = json["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .find(|e| e["kind"] == "impact")
+        .expect("an impact entry");
+    let failed = impact["data"]["failed_requests"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        failed.starts_with(|c: char| c.is_ascii_digit()) && failed.contains("% of"),
+        "{impact}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -21,6 +21,7 @@ use std::time::Duration;
 
 use crate::clients::prometheus::Prometheus;
 use crate::incident::axis::{self, AxisRequest};
+use crate::incident::impact;
 use crate::incident::pane::IncidentMsg;
 use crate::incident::share::{Share, ShareError, SharedMsg};
 use crate::incident::{Entry, Kind, Store};
@@ -230,7 +231,7 @@ impl Runner {
         let prom = self.prometheus();
         tokio::spawn(async move {
             measured["failed_requests"] = match prom {
-                Some(Ok(prom)) => failed_requests(&prom, start, end).await.into(),
+                Some(Ok(prom)) => impact::failed_requests(&prom, start, end).await.into(),
                 Some(Err(why)) => format!("not measured: {why}").into(),
                 None => "not measured: no [prometheus] url configured".into(),
             };
@@ -291,31 +292,5 @@ impl Runner {
         if let Some(t) = self.logs.take() {
             t.cancel();
         }
-    }
-}
-
-/// "18,400 (4.1% of 450,000)": the 5xx answers among every request between `start` and `end`
-/// (unix ms), from the platform's `http_requests_total`.
-async fn failed_requests(prom: &Prometheus, start: i64, end: i64) -> String {
-    let secs = ((end - start) / 1000).max(60);
-    let at = Some(end as f64 / 1000.0);
-    let failed = prom
-        .query(
-            &format!("sum(increase(http_requests_total{{code=~\"5..\"}}[{secs}s]))"),
-            at,
-        )
-        .await;
-    let total = prom
-        .query(&format!("sum(increase(http_requests_total[{secs}s]))"), at)
-        .await;
-    match (failed, total) {
-        (Ok(f), Ok(t)) => match (f.single_value(), t.single_value()) {
-            (Some(f), Some(t)) if t > 0.0 => {
-                format!("{f:.0} ({:.1}% of {t:.0})", f / t * 100.0)
-            }
-            (Some(f), _) => format!("{f:.0}"),
-            _ => "not measured: no http_requests_total".into(),
-        },
-        (Err(e), _) | (_, Err(e)) => format!("not measured: {e}"),
     }
 }

@@ -209,3 +209,37 @@ pub async fn sync_up(share: &Share, written: Vec<(String, Entry)>) -> Result<(),
     }
     Ok(())
 }
+
+/// After a headless resolve: the impact entry, with the failed requests over the incident's
+/// span from Prometheus; what only the console measures (SLO budgets, queue ages, LLM spend
+/// over budget) is said to be so.
+pub async fn measure_resolved(desk: &Desk, prometheus: Option<&crate::config::Endpoint>) {
+    let resolved = desk.written.borrow().iter().rev().find_map(|(id, e)| {
+        (e.kind == Kind::Milestone && e.data["milestone"] == "resolved").then(|| id.clone())
+    });
+    let Some(id) = resolved else { return };
+    let Ok(inc) = desk.store.load(&id) else {
+        return;
+    };
+    let failed = match prometheus {
+        None => "not measured: no [prometheus] url configured".to_string(),
+        Some(p) => match crate::clients::prometheus::Prometheus::new(
+            &p.url,
+            p.token_env.as_deref(),
+            std::time::Duration::from_secs(10),
+        ) {
+            Ok(prom) => super::impact::failed_requests(&prom, inc.started_at(), desk.now).await,
+            Err(e) => format!("not measured: {e}"),
+        },
+    };
+    let console = "not measured headless (resolve in the console to measure it)";
+    let e = Entry::new(Kind::Impact, desk.now, "prometheus", "impact at resolution").with(json!({
+        "failed_requests": failed,
+        "error_budget_burned": console,
+        "articles_delayed": console,
+        "llm_over_budget": console,
+    }));
+    if let Err(why) = desk.append(&id, &e) {
+        eprintln!("opsdeck: the impact was not recorded: {why}");
+    }
+}

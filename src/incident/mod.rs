@@ -7,6 +7,7 @@ pub mod axis_view;
 pub mod cli;
 pub mod entry;
 pub mod export;
+pub mod impact;
 pub mod model;
 pub mod observe;
 pub mod pane;
