@@ -53,6 +53,9 @@ pub struct Observer {
     hpas: Option<BTreeMap<String, i32>>,
     nodes: Option<BTreeMap<String, bool>>,
     crashlooping: Option<BTreeMap<String, usize>>,
+    /// The cluster stores' revisions at the last look: a pod's churn does not re-read the
+    /// workloads, nodes or HPAs.
+    revisions: BTreeMap<&'static str, u64>,
     /// What was seen in the last 30 minutes, oldest first.
     pub recent: VecDeque<Entry>,
 }
@@ -89,6 +92,11 @@ fn object(kind: ObjectKind, key: &str) -> Link {
 }
 
 impl Observer {
+    /// Whether a cluster store moved since the last look at it (its revision is noted).
+    fn moved(&mut self, store: &'static str, revision: u64) -> bool {
+        self.revisions.insert(store, revision) != Some(revision)
+    }
+
     /// Looks at `domain` in `panes` at `now` (ms); returns the new entries (also kept).
     pub fn observe(&mut self, seen: Seen, domain: Domain, now: i64) -> Vec<Entry> {
         let entries = match domain {
@@ -272,6 +280,9 @@ impl Observer {
         {
             return vec![];
         }
+        if !self.moved("workloads", model.workloads.revision) && self.workloads.is_some() {
+            return vec![];
+        }
         let seen: BTreeMap<String, (String, Vec<String>)> = model
             .workloads
             .iter()
@@ -317,6 +328,9 @@ impl Observer {
         if !model.load_state(&[Resource::Hpas]).is_live() {
             return vec![];
         }
+        if !self.moved("hpas", model.hpas.revision) && self.hpas.is_some() {
+            return vec![];
+        }
         let rows = &model.hpas;
         let seen: BTreeMap<String, i32> = rows
             .iter()
@@ -343,6 +357,9 @@ impl Observer {
         if !model.load_state(&[Resource::Nodes]).is_live() {
             return vec![];
         }
+        if !self.moved("nodes", model.nodes.revision) && self.nodes.is_some() {
+            return vec![];
+        }
         let seen: BTreeMap<String, bool> = model
             .nodes
             .iter()
@@ -364,6 +381,9 @@ impl Observer {
     fn crashloops(&mut self, model: &mut ClusterModel, now: i64) -> Vec<Entry> {
         // Learn from a listed resource only; a stale one says nothing new.
         if !model.load_state(&[Resource::Pods]).is_live() {
+            return vec![];
+        }
+        if !self.moved("pods", model.pods.revision) && self.crashlooping.is_some() {
             return vec![];
         }
         model.refresh_derived();
