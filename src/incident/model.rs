@@ -34,27 +34,33 @@ impl Incident {
 
     /// The incident `entries` describe (None: no `started` entry among them).
     pub fn from_entries(id: &str, entries: impl IntoIterator<Item = Entry>) -> Option<Incident> {
-        let mut inc = Incident {
-            id: id.to_string(),
-            ..Incident::default()
-        };
-        for e in entries {
-            inc.add(e);
-        }
+        let mut inc = Incident::new(id);
+        inc.extend(entries);
         (!inc.title.is_empty()).then_some(inc)
     }
 
     /// Adds one entry (from this console, a file or another console); false when it is known.
     pub fn add(&mut self, e: Entry) -> bool {
-        if !self.ids.insert(e.id.clone()) {
-            return false;
+        !self.extend([e]).is_empty()
+    }
+
+    /// Adds entries, folding once; returns those it did not have.
+    pub fn extend(&mut self, entries: impl IntoIterator<Item = Entry>) -> Vec<Entry> {
+        let mut added = vec![];
+        for e in entries {
+            if !self.ids.insert(e.id.clone()) {
+                continue;
+            }
+            let at = self
+                .entries
+                .partition_point(|x| (x.at, &x.id) <= (e.at, &e.id));
+            self.entries.insert(at, e.clone());
+            added.push(e);
         }
-        let at = self
-            .entries
-            .partition_point(|x| (x.at, &x.id) <= (e.at, &e.id));
-        self.entries.insert(at, e);
-        self.refold();
-        true
+        if !added.is_empty() {
+            self.refold();
+        }
+        added
     }
 
     /// Title, severity, milestones and roles from the entries, in time order.

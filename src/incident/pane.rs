@@ -101,9 +101,7 @@ impl IncidentPane {
                 .filter(|e| e.at >= since)
                 .cloned(),
         );
-        for e in &entries {
-            incident.add(e.clone());
-        }
+        incident.extend(entries.iter().cloned());
         self.incident = Some(incident);
         entries
     }
@@ -113,7 +111,7 @@ impl IncidentPane {
         let Some(inc) = self.incident.as_mut() else {
             return vec![];
         };
-        entries.into_iter().filter(|e| inc.add(e.clone())).collect()
+        inc.extend(entries)
     }
 
     pub fn open_id(&self) -> Option<&str> {
@@ -268,7 +266,7 @@ impl Pane for IncidentPane {
         ctx: &Ctx,
     ) -> Option<(String, Vec<(String, String)>)> {
         let inc = self.incident.as_ref()?;
-        let rows = view::Timeline(inc);
+        let rows = view::Timeline(inc.timeline());
         let title = view::title(Some(inc), self.sharing.as_deref(), ctx);
         (view == INCIDENT).then(|| selected_in_full(&title, &rows, &self.table, ctx))
     }

@@ -7,12 +7,13 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::entry::utc;
-use super::model::Incident;
+use super::model::{Incident, Shown};
 use crate::status::LoadState;
 use crate::ui::table::{Cell, Column, Ctx, Row, TableRows, block, col, draw_table, fill, titled};
 use crate::ui::table_state::TableState;
 
-pub struct Timeline<'a>(pub &'a Incident);
+/// The timeline's rows, as corrected (read once per frame, not per row).
+pub struct Timeline<'a>(pub Vec<Shown<'a>>);
 
 impl TableRows for Timeline<'_> {
     fn columns(&self, width: u16) -> Vec<Column> {
@@ -28,8 +29,7 @@ impl TableRows for Timeline<'_> {
     }
 
     fn row(&self, slot: usize, width: u16, ctx: &Ctx) -> Option<Row> {
-        let shown = self.0.timeline();
-        let s = shown.get(slot)?;
+        let s = self.0.get(slot)?;
         let e = s.entry;
         let time = utc(e.at);
         let mut cells = vec![
@@ -114,7 +114,15 @@ pub fn draw(
         ),
         _ => (area, None),
     };
-    draw_table(frame, table_area, ctx, title, table, true, &Timeline(inc));
+    draw_table(
+        frame,
+        table_area,
+        ctx,
+        title,
+        table,
+        true,
+        &Timeline(inc.timeline()),
+    );
     if let (Some(a), Some(n)) = (notice_area, notice) {
         let style = if n.starts_with("NOT RECORDED") {
             ctx.theme.bad
