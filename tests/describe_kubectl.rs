@@ -1,8 +1,11 @@
 //! opsdeck's describe against `kubectl describe` on the same sim objects: the same headings
 //! and values, line for line (ages aside), for a crashlooping pod, a deployment mid-rollout,
-//! a NotReady node, an HPA at max, a StatefulSet and an event; and the previous container's
-//! log as `kubectl logs --previous` prints it.
+//! a NotReady node, a StatefulSet and an event (an HPA at its maximum is compared in
+//! tests/kubectl_sim, which brings it there); and the previous container's log as `kubectl
+//! logs --previous` prints it.
 
+#[path = "common/describe_compare.rs"]
+mod describe_compare;
 #[path = "common/eventually.rs"]
 mod eventually;
 #[path = "common/sim_env.rs"]
@@ -10,101 +13,10 @@ mod sim_env;
 
 use std::time::Duration;
 
+use describe_compare::{has, ours, same_as_kubectl};
 use opsdeck::k8s::{ObjectKind, ObjectRef};
 use opsdeck::sim::{Scenario, SimOptions};
 use sim_env::SimEnv as Env;
-
-/// An age as kubectl prints it ("45s", "5m30s", "2d5h"), alone or as "(x5 over 26s)".
-fn is_age(word: &str) -> bool {
-    let w = word.trim_end_matches(')');
-    !w.is_empty()
-        && w.chars().next().is_some_and(|c| c.is_ascii_digit())
-        && w.chars().all(|c| c.is_ascii_digit() || "smhdy".contains(c))
-        && w.chars().last().is_some_and(|c| "smhdy".contains(c))
-}
-
-/// Whitespace collapsed and ages replaced: what must be equal.
-fn normalize(lines: &[String]) -> Vec<String> {
-    lines
-        .iter()
-        .map(|l| {
-            l.split_whitespace()
-                .map(|w| if is_age(w) { "AGE" } else { w })
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-        .filter(|l| !l.is_empty())
-        .collect()
-}
-
-/// opsdeck's own section (kubectl keeps revisions for `rollout history`), left out to compare.
-fn without_revisions(lines: &[String]) -> Vec<String> {
-    let mut out = vec![];
-    let mut skipping = false;
-    for l in lines {
-        if l.starts_with("Revisions:") {
-            skipping = true;
-            continue;
-        }
-        if skipping && l.starts_with(' ') {
-            continue;
-        }
-        skipping = false;
-        out.push(l.clone());
-    }
-    out
-}
-
-async fn ours(env: &Env, object: &ObjectRef) -> Vec<String> {
-    let client = env.client().await;
-    opsdeck::inspect::source::render(&client, object)
-        .await
-        .unwrap_or_else(|e| panic!("describe {}: {e}", object.label()))
-        .describe
-}
-
-async fn kubectl(env: &Env, object: &ObjectRef) -> Vec<String> {
-    let mut args = vec!["describe", object.kind.word(), &object.name];
-    if let Some(ns) = &object.namespace {
-        args.extend(["-n", ns]);
-    }
-    env.ok(&args).await.lines().map(str::to_string).collect()
-}
-
-/// Both describes, read back to back until they agree (a crashlooping pod changes between
-/// two reads); panics with both texts when they never do.
-async fn same_as_kubectl(env: &Env, object: &ObjectRef) -> Vec<String> {
-    let mut last = (vec![], vec![]);
-    for _ in 0..5 {
-        let theirs = kubectl(env, object).await;
-        let mine = ours(env, object).await;
-        let (a, b) = (normalize(&without_revisions(&mine)), normalize(&theirs));
-        if a == b {
-            return mine;
-        }
-        last = (mine, theirs);
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
-    let (mine, theirs) = last;
-    let (a, b) = (normalize(&without_revisions(&mine)), normalize(&theirs));
-    let first = a
-        .iter()
-        .zip(&b)
-        .position(|(x, y)| x != y)
-        .unwrap_or(a.len().min(b.len()));
-    panic!(
-        "describe {} differs from kubectl's at line {first}:\n  opsdeck: {:?}\n  kubectl: {:?}\n--- opsdeck\n{}\n--- kubectl\n{}",
-        object.label(),
-        a.get(first),
-        b.get(first),
-        mine.join("\n"),
-        theirs.join("\n")
-    );
-}
-
-fn has(lines: &[String], needle: &str) -> bool {
-    normalize(lines).iter().any(|l| l.contains(needle))
-}
 
 async fn first_pod(env: &Env, prefix: &str, ready: impl Fn(&serde_json::Value) -> bool) -> String {
     eventually::eventually(40, "a pod that was OOMKilled", || async {
@@ -267,43 +179,5 @@ async fn without_leave_to_list_events_or_replicasets_the_describe_still_shows_an
         "{revisions}"
     );
     assert!(has(&text, "Replicas: 3 desired"), "{}", text.join("\n"));
-    env.stop().await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_hpa_at_its_maximum_reads_like_kubectl() {
-    let env = Env::start(SimOptions {
-        scenario: Some(Scenario::QueueBacklog),
-        ..SimOptions::default()
-    })
-    .await;
-    env.ok(&[
-        "patch",
-        "hpa",
-        "article-generator",
-        "-n",
-        "contentgen",
-        "--type",
-        "merge",
-        "-p",
-        r#"{"spec":{"maxReplicas":4}}"#,
-    ])
-    .await;
-    // The backlog outgrows 4 workers' worth by the controller's sync: limited at the maximum.
-    eventually::eventually(90, "the HPA limited at its maximum", || async {
-        let hpa = env
-            .json(&["get", "hpa", "-n", "contentgen", "article-generator"])
-            .await;
-        hpa["status"]["conditions"]
-            .as_array()?
-            .iter()
-            .any(|c| c["type"] == "ScalingLimited" && c["status"] == "True")
-            .then_some(())
-    })
-    .await;
-    let object = ObjectRef::namespaced(ObjectKind::Hpa, "contentgen", "article-generator");
-    let text = same_as_kubectl(&env, &object).await;
-    assert!(has(&text, "Max replicas: 4"), "{}", text.join("\n"));
-    assert!(has(&text, "TooManyReplicas"), "{}", text.join("\n"));
     env.stop().await;
 }

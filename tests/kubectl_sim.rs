@@ -7,6 +7,9 @@ use eventually::eventually;
 #[path = "common/sim_env.rs"]
 mod sim_env;
 
+#[path = "common/describe_compare.rs"]
+mod describe_compare;
+
 #[path = "kubectl_sim/inspect.rs"]
 mod inspect;
 

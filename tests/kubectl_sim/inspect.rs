@@ -4,8 +4,10 @@
 use std::io::Write;
 use std::process::{Output, Stdio};
 
+use super::describe_compare::{has, same_as_kubectl};
 use super::sim_env::{SimEnv as Env, text};
 use super::{eventually, row};
+use opsdeck::k8s::{ObjectKind, ObjectRef};
 use opsdeck::sim::{Scenario, SimOptions};
 
 /// kubectl with `input` on its stdin (for `-f -`).
@@ -291,6 +293,11 @@ async fn an_autoscaler_at_its_max_says_too_many_replicas() {
         !describe.contains("SuccessfulRescale"),
         "held at max: {describe}"
     );
+    // opsdeck's describe of it reads like kubectl's.
+    let hpa = ObjectRef::namespaced(ObjectKind::Hpa, "contentgen", "article-generator");
+    let ours = same_as_kubectl(&env, &hpa).await;
+    assert!(has(&ours, "Max replicas: 4"), "{}", ours.join("\n"));
+    assert!(has(&ours, "TooManyReplicas"), "{}", ours.join("\n"));
     let replicas = env
         .ok(&[
             "get",
