@@ -98,13 +98,7 @@ impl World {
     }
 
     fn insert_lease(&mut self, ns: &str, b: LeaseBody) -> Result<Value, WorldError> {
-        let ns_key = Key::new(&self.cluster_ns, ns.to_string());
-        if !self.namespaces.contains_key(&ns_key) {
-            return Err(WorldError::NamespaceNotFound(ns.to_string()));
-        }
-        let ns: Arc<str> = Arc::from(ns);
-        let mut meta = self.meta(&ns, b.name, Arc::new(b.labels), self.now);
-        meta.annotations = b.annotations;
+        let meta = self.client_meta(ns, b.name, b.labels, b.annotations)?;
         let mut lease = LeaseM {
             meta,
             spec: b.spec,
@@ -216,14 +210,7 @@ impl World {
     ) -> Result<LeaseM, WorldError> {
         let key = Key::new(&Arc::from(ns), name.to_string());
         let current = self.leases.get(&key).ok_or(WorldError::NotFound)?;
-        if let Some(rv) = precondition
-            && rv != current.meta.rv.to_string()
-        {
-            return Err(WorldError::Precondition(format!(
-                "Precondition failed: ResourceVersion in precondition: {rv}, ResourceVersion in object meta: {}",
-                current.meta.rv
-            )));
-        }
+        super::check_precondition(precondition, &current.meta)?;
         let mut lease = self.leases.remove(&key).ok_or(WorldError::NotFound)?;
         self.log.record(&mut lease, "DELETED");
         Ok(lease)

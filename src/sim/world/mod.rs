@@ -217,6 +217,24 @@ impl World {
         }
     }
 
+    /// The meta of an object a client creates in `ns`, which must exist (a Lease, a
+    /// ConfigMap).
+    fn client_meta(
+        &mut self,
+        ns: &str,
+        name: String,
+        labels: Labels,
+        annotations: Labels,
+    ) -> Result<Meta, patch::WorldError> {
+        let ns_key = Key::new(&self.cluster_ns, ns.to_string());
+        if !self.namespaces.contains_key(&ns_key) {
+            return Err(patch::WorldError::NamespaceNotFound(ns.to_string()));
+        }
+        let mut meta = self.meta(&Arc::from(ns), name, Arc::new(labels), self.now);
+        meta.annotations = annotations;
+        Ok(meta)
+    }
+
     fn spec_json(&mut self, t: &Arc<k8s_openapi::api::core::v1::PodTemplateSpec>) -> Arc<[u8]> {
         let key = Arc::as_ptr(t) as usize;
         if let Some((_, json)) = self.spec_cache.get(&key) {
@@ -255,4 +273,16 @@ fn range_iter<'a, T: SimObject>(
             .take_while(move |(k, _)| ns.as_deref().is_none_or(|n| &*k.ns == n))
             .map(|(_, v)| v as &dyn SimObject),
     )
+}
+
+/// A delete's resourceVersion precondition against the stored object, worded as
+/// kube-apiserver words a mismatch.
+fn check_precondition(precondition: Option<&str>, current: &Meta) -> Result<(), patch::WorldError> {
+    match precondition {
+        Some(rv) if rv != current.rv.to_string() => Err(patch::WorldError::Precondition(format!(
+            "Precondition failed: ResourceVersion in precondition: {rv}, ResourceVersion in object meta: {}",
+            current.rv
+        ))),
+        _ => Ok(()),
+    }
 }

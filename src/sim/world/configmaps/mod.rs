@@ -46,13 +46,7 @@ impl World {
     }
 
     fn insert_configmap(&mut self, ns: &str, b: Body) -> Result<Value, WorldError> {
-        let ns_key = Key::new(&self.cluster_ns, ns.to_string());
-        if !self.namespaces.contains_key(&ns_key) {
-            return Err(WorldError::NamespaceNotFound(ns.to_string()));
-        }
-        let ns: Arc<str> = Arc::from(ns);
-        let mut meta = self.meta(&ns, b.name, Arc::new(b.labels), self.now);
-        meta.annotations = b.annotations;
+        let meta = self.client_meta(ns, b.name, b.labels, b.annotations)?;
         let mut cm = ConfigMapM {
             meta,
             data: b.data,
@@ -165,14 +159,7 @@ impl World {
     ) -> Result<ConfigMapM, WorldError> {
         let key = Key::new(&Arc::from(ns), name.to_string());
         let current = self.configmaps.get(&key).ok_or(WorldError::NotFound)?;
-        if let Some(rv) = precondition
-            && rv != current.meta.rv.to_string()
-        {
-            return Err(WorldError::Precondition(format!(
-                "Precondition failed: ResourceVersion in precondition: {rv}, ResourceVersion in object meta: {}",
-                current.meta.rv
-            )));
-        }
+        super::check_precondition(precondition, &current.meta)?;
         let mut cm = self.configmaps.remove(&key).ok_or(WorldError::NotFound)?;
         self.log.record(&mut cm, "DELETED");
         Ok(cm)
