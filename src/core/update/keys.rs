@@ -7,7 +7,7 @@ use super::super::command::{self, text_input};
 use super::super::layout::page;
 use super::super::msg::Effect;
 use super::super::state::{Mode, State};
-use super::{actions, incident, nav, picker, runbook};
+use super::{actions, axis, incident, nav, picker, runbook};
 use crate::cluster::pane::LOGS;
 use crate::incident::pane::{AXIS, INCIDENT};
 use crate::inspect::document::Face;
@@ -95,7 +95,7 @@ pub fn perform(state: &mut State, action: Action) -> Vec<Effect> {
         Action::ToggleWrap if face(view).is_some() => state.panes.inspect.toggle_wrap(),
         Action::ToggleFollow | Action::ToggleWrap => {}
         Action::Note if view == INCIDENT => incident::open_note(state),
-        Action::Zoom if view == AXIS => return incident::zoom(state),
+        Action::Zoom if view == AXIS => return axis::zoom(state),
         Action::Zoom => {}
         Action::Note => state.flash = Some("notes go on the incident's timeline: :incident".into()),
         Action::Describe => return nav::inspect(state, Face::Describe),

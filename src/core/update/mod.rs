@@ -3,6 +3,7 @@
 //! namespace picker; the command line lives in `core::command`.
 
 pub(crate) mod actions;
+pub(crate) mod axis;
 pub(crate) mod incident;
 mod keys;
 pub(crate) mod nav;

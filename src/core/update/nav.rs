@@ -76,7 +76,7 @@ pub fn goto(state: &mut State, view: ViewId) -> Vec<Effect> {
         state.stack.push(Screen::of(view));
     }
     let mut effects = left_views(state, was_reading_logs.then_some(LOGS));
-    effects.extend(super::incident::opened(state, view));
+    effects.extend(super::axis::opened(state, view));
     effects
 }
 
