@@ -35,6 +35,7 @@ fn pod(i: usize) -> PodRow {
         "Running"
     };
     PodRow {
+        context: Default::default(),
         namespace: format!("contentgen-{}", i / 2_500),
         name: format!("article-generator-6d4b7c9f8-{i:06}"),
         workload: Some("article-generator".into()),
@@ -59,12 +60,13 @@ fn pod(i: usize) -> PodRow {
 fn state_with_pods(n: usize, width: u16, height: u16) -> State {
     let mut state = State::new(
         Connection::default(),
-        Feeds::default().panes(Namespaces::All, "contentgen"),
+        Feeds::default().panes(Namespaces::All, vec!["bench".into()], "contentgen"),
         Keymap::default_keymap(&views()),
         NOW,
     );
     let msg = |event| {
         Msg::from(ClusterMsg {
+            context: "bench".into(),
             resource: Resource::Pods,
             scope: String::new(),
             event,
@@ -115,6 +117,7 @@ fn one_changed_row(width: u16, height: u16) -> (u64, u64, u64) {
     update(
         &mut state,
         Msg::from(ClusterMsg {
+            context: "bench".into(),
             resource: Resource::Pods,
             scope: String::new(),
             event: SourceEvent::Applied(Rows::Pods(vec![changed])),

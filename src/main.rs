@@ -12,7 +12,8 @@ use opsdeck::app::session::{Options, Session};
 use opsdeck::app::{self, terminal};
 use opsdeck::config::Config;
 use opsdeck::incident;
-use opsdeck::sim::{self, Scenario, SimOptions};
+use opsdeck::sim::fleet::{ScenarioPick, SimFleet};
+use opsdeck::sim::{self, SimOptions};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -59,9 +60,13 @@ struct Cli {
 enum Command {
     /// The console on the embedded simulated platform.
     Demo {
-        /// An incident for the platform to play.
-        #[arg(long)]
-        scenario: Option<Scenario>,
+        /// An incident for the platform to play: NAME in every cluster, or CLUSTER:NAME in
+        /// one (`sim-2:bad-rollout`). Repeatable.
+        #[arg(long, value_name = "[CLUSTER:]NAME")]
+        scenario: Vec<ScenarioPick>,
+        /// Simulate this many clusters, shown together (contexts sim-1 .. sim-N).
+        #[arg(long, default_value = "1")]
+        clusters: usize,
         /// Scale the platform to about this many pods.
         #[arg(long)]
         pods: Option<usize>,
@@ -73,9 +78,14 @@ enum Command {
     Sim {
         #[arg(long, default_value = "127.0.0.1:0")]
         listen: std::net::SocketAddr,
-        /// An incident for the platform to play.
-        #[arg(long)]
-        scenario: Option<Scenario>,
+        /// An incident for the platform to play: NAME in every cluster, or CLUSTER:NAME in
+        /// one (`sim-2:bad-rollout`). Repeatable.
+        #[arg(long, value_name = "[CLUSTER:]NAME")]
+        scenario: Vec<ScenarioPick>,
+        /// Serve this many clusters, each with its own world and port; the kubeconfig names
+        /// them sim-1 .. sim-N.
+        #[arg(long, default_value = "1")]
+        clusters: usize,
         #[arg(long)]
         pods: Option<usize>,
         /// Resources that answer 403 Forbidden (comma-separated plurals, for testing RBAC).
@@ -264,6 +274,7 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
         Some(Command::Sim {
             listen,
             scenario,
+            clusters,
             pods,
             forbid,
             user,
@@ -274,7 +285,7 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
         }) => {
             let opts = SimOptions {
                 listen: *listen,
-                scenario: *scenario,
+                scenario: None,
                 pods: *pods,
                 forbidden: forbid.clone(),
                 platform_listen: *platform_listen,
@@ -282,28 +293,39 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
                 start_at: *start_at,
                 redis: redis.clone(),
             };
-            run_sim(opts, outputs).await?;
+            run_sim(opts, scenario, *clusters, outputs).await?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Demo {
             scenario,
+            clusters,
             pods,
             start_at,
         }) => {
             terminal::require_tty().map_err(|e| eyre!(e))?;
             let opts = options(&cli)?;
-            let sim = sim::start(SimOptions {
-                scenario: *scenario,
+            let base = SimOptions {
                 pods: *pods,
                 start_at: *start_at,
                 ..SimOptions::default()
-            })
-            .await?;
-            let result = match Session::demo(&sim, scenario.map(|s| s.name()), &opts).await {
+            };
+            let fleet = SimFleet::start(*clusters, scenario, base).await?;
+            // One cluster keeps the name the demo always had; several are sim-1 .. sim-N.
+            let named: Vec<(String, &sim::SimHandle)> = match fleet.sims.as_slice() {
+                [(_, one)] => {
+                    let name = match scenario.first() {
+                        Some(p) => format!("demo:{}", p.scenario.name()),
+                        None => "demo".into(),
+                    };
+                    vec![(name, one)]
+                }
+                many => many.iter().map(|(n, s)| (n.clone(), s)).collect(),
+            };
+            let result = match Session::demo(&named, &opts).await {
                 Ok(session) => app::console(session, &opts).await,
                 Err(e) => Err(e),
             };
-            sim.stop().await;
+            fleet.stop().await;
             result.map(|_| ExitCode::SUCCESS)
         }
         Some(Command::Snapshot { output, timeout }) => {
@@ -560,14 +582,23 @@ struct SimOutputs {
     rules_out: Option<PathBuf>,
 }
 
-async fn run_sim(opts: SimOptions, outputs: &SimOutputs) -> Result<()> {
+async fn run_sim(
+    opts: SimOptions,
+    picks: &[ScenarioPick],
+    clusters: usize,
+    outputs: &SimOutputs,
+) -> Result<()> {
     let SimOutputs {
         kubeconfig_out,
         config_out,
         openmetrics_out,
         rules_out,
     } = outputs;
-    let sim = sim::start(opts).await?;
+    let fleet = SimFleet::start(clusters, picks, opts).await?;
+    let Some((_, sim)) = fleet.sims.first() else {
+        return Err(eyre!("no cluster to serve"));
+    };
+    let many = fleet.sims.len() > 1;
     if let Some(path) = openmetrics_out {
         // A day past 30: a 30-day window evaluated at the export's last sample is then whole
         // (the history itself starts 30 days before the sim, so this is all of it).
@@ -577,7 +608,12 @@ async fn run_sim(opts: SimOptions, outputs: &SimOutputs) -> Result<()> {
         std::io::Write::flush(&mut file)?;
     }
     if let Some(path) = kubeconfig_out {
-        std::fs::write(path, sim.kubeconfig_yaml())?;
+        let yaml = if many {
+            fleet.kubeconfig_yaml()
+        } else {
+            sim.kubeconfig_yaml()
+        };
+        std::fs::write(path, yaml)?;
     }
     let rule_files = match rules_out {
         Some(dir) => sim::alerts::write_rule_files(dir, &sim::alerts::platform_rules())?,
@@ -585,7 +621,12 @@ async fn run_sim(opts: SimOptions, outputs: &SimOutputs) -> Result<()> {
     };
     if let Some(path) = config_out {
         let slo_dir = write_example_slos(path)?;
-        std::fs::write(path, sim_config_toml(&sim, &slo_dir))?;
+        let names: Vec<&str> = if many {
+            fleet.sims.iter().map(|(n, _)| n.as_str()).collect()
+        } else {
+            vec!["opsdeck-sim"]
+        };
+        std::fs::write(path, sim_config_toml(sim, &names, &slo_dir))?;
     }
     // Whoever started the sim may have stopped reading: printing must never kill it.
     let say = |line: String| {
@@ -593,7 +634,13 @@ async fn run_sim(opts: SimOptions, outputs: &SimOutputs) -> Result<()> {
         let mut out = std::io::stdout();
         let _ = writeln!(out, "{line}").and_then(|_| out.flush());
     };
-    say(format!("opsdeck sim listening on {}", sim.url()));
+    if many {
+        for (name, s) in &fleet.sims {
+            say(format!("{name} listening on {}", s.url()));
+        }
+    } else {
+        say(format!("opsdeck sim listening on {}", sim.url()));
+    }
     say(format!("platform API on {}", sim.platform_url()));
     say(format!("Prometheus API on {}", sim.prometheus_url()));
     if let Some(path) = openmetrics_out {
@@ -620,7 +667,7 @@ async fn run_sim(opts: SimOptions, outputs: &SimOutputs) -> Result<()> {
         _ = term.recv() => {}
         _ = int.recv() => {}
     }
-    sim.stop().await;
+    fleet.stop().await;
     say("opsdeck sim stopped".into());
     Ok(())
 }
@@ -641,19 +688,18 @@ fn write_example_slos(config: &Path) -> Result<PathBuf> {
 /// The opsdeck config for a running sim: Kubernetes, the platform API, Prometheus, OpenCost,
 /// the queues it serves over the network (RabbitMQ's management API; with --redis, the Redis
 /// queues), its Alertmanager and every service's health endpoints.
-fn sim_config_toml(sim: &sim::SimHandle, slo_dir: &Path) -> String {
-    let mut out = format!(
+fn sim_config_toml(sim: &sim::SimHandle, contexts: &[&str], slo_dir: &Path) -> String {
+    let mut out = String::from(
         "# Written by `opsdeck sim --config-out`.\n\
          [kubernetes]\n\
-         namespaces = [\"all\"]\n\n\
-         [[kubernetes.context]]\n\
-         name = \"opsdeck-sim\"\n\
-         production = false\n\
-         readonly = false\n\n\
-         [platform]\n\
-         url = \"{}\"\n",
-        sim.platform_url()
+         namespaces = [\"all\"]\n",
     );
+    for name in contexts {
+        out.push_str(&format!(
+            "\n[[kubernetes.context]]\nname = \"{name}\"\nproduction = false\nreadonly = false\n"
+        ));
+    }
+    out.push_str(&format!("\n[platform]\nurl = \"{}\"\n", sim.platform_url()));
     out.push_str(&format!(
         "\n[prometheus]\nurl = \"{}\"\n\n[opencost]\nurl = \"{}\"\n\n[slo]\npaths = [{:?}]\n\n\
          [budget]\nllm_daily_usd = 50\nllm_monthly_usd = 1200\ninfra_monthly_usd = 500\n\

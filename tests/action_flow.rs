@@ -30,6 +30,7 @@ fn api() -> WorkloadRef {
 
 fn plan(request: ActionRequest, destructive: bool) -> Box<Plan> {
     Box::new(Plan {
+        context: "opsdeck-sim".into(),
         id: "p1".into(),
         request,
         target: "deployment contentgen/api".into(),
@@ -84,10 +85,13 @@ fn a_command_asks_for_a_plan_and_nothing_else() {
     };
     assert_eq!(
         effects,
-        vec![Effect::PlanAction(ActionRequest::Scale(Scale {
-            workload,
-            replicas: 8
-        }))]
+        vec![Effect::PlanAction {
+            request: ActionRequest::Scale(Scale {
+                workload,
+                replicas: 8
+            }),
+            context: "opsdeck-sim".into(),
+        }]
     );
     assert_eq!(
         state.action.as_ref().map(|a| a.phase),
@@ -259,7 +263,7 @@ fn a_readonly_refusal_is_shown_in_the_executors_words() {
     let mut state = platform();
     state.connection.readonly = true;
     let effects = command(&mut state, "restart api");
-    assert!(matches!(effects.as_slice(), [Effect::PlanAction(_)]));
+    assert!(matches!(effects.as_slice(), [Effect::PlanAction { .. }]));
     let refusal = ActionError::readonly("opsdeck-sim", "restart");
     feed(&mut state, vec![Msg::ActionPlanned(Err(refusal))]);
     let panel = state.action.clone().expect("panel");
@@ -288,7 +292,10 @@ fn r_types_the_restart_for_the_selected_workload_and_waits() {
     let effects = keys(&mut state, vec![code(KeyCode::Enter)]);
     assert!(matches!(
         effects.as_slice(),
-        [Effect::PlanAction(ActionRequest::Restart(_))]
+        [Effect::PlanAction {
+            request: ActionRequest::Restart(_),
+            ..
+        }]
     ));
 }
 
@@ -298,17 +305,23 @@ fn cordon_is_an_action_verb() {
     let effects = command(&mut state, "cordon pool-general-3");
     assert_eq!(
         effects,
-        vec![Effect::PlanAction(ActionRequest::Cordon(Cordon {
-            node: "pool-general-3".into()
-        }))]
+        vec![Effect::PlanAction {
+            request: ActionRequest::Cordon(Cordon {
+                node: "pool-general-3".into()
+            }),
+            context: "opsdeck-sim".into(),
+        }]
     );
     let mut state = platform();
     let effects = command(&mut state, "uncordon pool-general-3");
     assert_eq!(
         effects,
-        vec![Effect::PlanAction(ActionRequest::Uncordon(Uncordon {
-            node: "pool-general-3".into()
-        }))]
+        vec![Effect::PlanAction {
+            request: ActionRequest::Uncordon(Uncordon {
+                node: "pool-general-3".into()
+            }),
+            context: "opsdeck-sim".into(),
+        }]
     );
 }
 
@@ -327,9 +340,12 @@ fn c_types_the_cordon_for_the_selected_node_and_waits() {
     let effects = keys(&mut state, vec![code(KeyCode::Enter)]);
     assert_eq!(
         effects,
-        vec![Effect::PlanAction(ActionRequest::Cordon(Cordon {
-            node: "pool-general-1".into()
-        }))]
+        vec![Effect::PlanAction {
+            request: ActionRequest::Cordon(Cordon {
+                node: "pool-general-1".into()
+            }),
+            context: "opsdeck-sim".into(),
+        }]
     );
 }
 

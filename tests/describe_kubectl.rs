@@ -74,6 +74,7 @@ async fn previous_log(client: &kube::Client, pod: &str) -> Vec<String> {
     let (tx, mut rx) = tokio::sync::mpsc::channel::<LogMsg>(16);
     let token = tokio_util::sync::CancellationToken::new();
     let target = opsdeck::ui::pane::LogTarget {
+        context: Default::default(),
         namespace: "contentgen".into(),
         pod: pod.into(),
         container: None,

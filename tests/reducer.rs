@@ -47,7 +47,7 @@ fn overview_lists_the_worst_workload_first() {
             .cluster
             .model
             .restarts_by_workload
-            .get("contentgen/fact-checker"),
+            .get("opsdeck-sim/contentgen/fact-checker"),
         Some(&11)
     );
 }
@@ -97,6 +97,7 @@ fn enter_drills_from_workload_to_pods_to_logs_and_esc_comes_back() {
     assert_eq!(
         state.screen().scope,
         Some(Scope::Workload {
+            context: "opsdeck-sim".into(),
             namespace: "contentgen".into(),
             name: "fact-checker".into()
         })
@@ -106,6 +107,7 @@ fn enter_drills_from_workload_to_pods_to_logs_and_esc_comes_back() {
     keys(&mut state, vec![key('j')]);
     let effects = keys(&mut state, vec![code(KeyCode::Enter)]);
     let target = LogTarget {
+        context: "opsdeck-sim".into(),
         namespace: "contentgen".into(),
         pod: "fact-checker-6d4b7c9f8-t3u4v".into(),
         container: None,
@@ -236,7 +238,7 @@ fn a_failing_source_goes_stale_with_its_reason_and_recovers_after_a_relist() {
             .cluster
             .model
             .restarts_by_workload
-            .get("contentgen/fact-checker"),
+            .get("opsdeck-sim/contentgen/fact-checker"),
         None
     );
 }
@@ -450,6 +452,7 @@ fn queues_are_worst_first_and_enter_jumps_to_the_consumers_pods() {
     assert_eq!(
         state.screen().scope,
         Some(Scope::Workload {
+            context: Default::default(),
             namespace: "contentgen".into(),
             name: "article-generator".into()
         })
@@ -510,6 +513,7 @@ fn slo_readings_sort_worst_first_and_enter_opens_the_service() {
     assert_eq!(
         state.screen().scope,
         Some(Scope::Workload {
+            context: "opsdeck-sim".into(),
             namespace: "contentgen".into(),
             name: "api".into()
         })
@@ -638,6 +642,7 @@ fn health_rows_are_worst_first_and_enter_opens_the_services_pods() {
     assert_eq!(
         state.screen().scope,
         Some(Scope::Workload {
+            context: "opsdeck-sim".into(),
             namespace: "contentgen".into(),
             name: "fact-checker".into()
         })
@@ -914,7 +919,7 @@ fn silence_ack_and_expire_are_typed_from_the_selected_row() {
     assert!(
         matches!(
             effects.as_slice(),
-            [Effect::PlanAction(opsdeck::actions::ActionRequest::Silence(s))]
+            [Effect::PlanAction { request: opsdeck::actions::ActionRequest::Silence(s), .. }]
                 if s.comment == "deploying a fix" && s.matchers.len() == 2
         ),
         "{effects:?}"
@@ -971,7 +976,8 @@ fn d_on_a_pod_fetches_it_and_its_text_arrives_for_that_session_only() {
         ObjectKind::Pod,
         "contentgen",
         "fact-checker-6d4b7c9f8-q1r2s",
-    );
+    )
+    .in_context(&"opsdeck-sim".into());
     assert!(
         matches!(&effects[..], [Effect::Inspect { object: o, .. }] if *o == object),
         "{effects:?}"
@@ -1051,7 +1057,7 @@ fn d_with_nothing_selected_says_so_and_d_on_a_node_an_hpa_and_an_event_names_the
     };
     assert_eq!(
         inspected(&mut state, "nodes"),
-        Some(ObjectRef::node("pool-general-1"))
+        Some(ObjectRef::node("pool-general-1").in_context(&"opsdeck-sim".into()))
     );
     let hpa = inspected(&mut state, "hpa").expect("an hpa");
     assert_eq!(hpa.kind, ObjectKind::Hpa);

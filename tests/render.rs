@@ -222,6 +222,7 @@ fn rollback_plan() -> Box<opsdeck::actions::plan::Plan> {
         name: "api".into(),
     };
     Box::new(Plan {
+        context: "opsdeck-sim".into(),
         id: "p1".into(),
         request: ActionRequest::Rollback(opsdeck::actions::verbs::rollback::Rollback {
             workload,

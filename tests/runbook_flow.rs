@@ -57,6 +57,7 @@ fn rollback_plan() -> Box<Plan> {
         name: "api".into(),
     };
     Box::new(Plan {
+        context: "opsdeck-sim".into(),
         id: "p".into(),
         request: ActionRequest::Rollback(Rollback {
             workload,
@@ -99,6 +100,7 @@ fn the_bad_rollout_runbook_walks_step_by_step() {
     assert_eq!(
         enter(&mut state),
         vec![Effect::EvaluateCondition {
+            context: "opsdeck-sim".into(),
             condition: "alert-firing ApiHighErrorRate".into(),
             namespace: "contentgen".into(),
             wait: None,
@@ -126,10 +128,13 @@ fn the_bad_rollout_runbook_walks_step_by_step() {
     };
     assert_eq!(
         effects,
-        vec![Effect::PlanAction(ActionRequest::Rollback(Rollback {
-            workload,
-            to_revision: None
-        }))]
+        vec![Effect::PlanAction {
+            request: ActionRequest::Rollback(Rollback {
+                workload,
+                to_revision: None
+            }),
+            context: "opsdeck-sim".into(),
+        }]
     );
     feed(&mut state, vec![Msg::ActionPlanned(Ok(rollback_plan()))]);
     // The plan names the runbook it comes from (its action lock says so).
@@ -155,6 +160,7 @@ fn the_bad_rollout_runbook_walks_step_by_step() {
     assert_eq!(
         effects,
         vec![Effect::EvaluateCondition {
+            context: "opsdeck-sim".into(),
             condition: "rollout-complete api".into(),
             namespace: "contentgen".into(),
             wait: Some(Duration::from_secs(300)),

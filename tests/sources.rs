@@ -59,7 +59,7 @@ async fn watches_fill_the_model_and_recover_after_the_server_comes_back() {
     let client = client_for(&sim).await;
     let (tx, mut rx) = mpsc::channel::<ClusterMsg>(1024);
     let token = CancellationToken::new();
-    spawn_watches(&client, &Namespaces::All, tx, &token);
+    spawn_watches(&client, &"sim".into(), &Namespaces::All, tx, &token);
     let mut model = ClusterModel::default();
     until(&mut rx, &mut model, 20, "every source live", |m| {
         Resource::ALL.iter().all(|r| live(m, *r))
@@ -109,6 +109,7 @@ async fn a_forbidden_resource_marks_only_its_pane() {
     let token = CancellationToken::new();
     spawn_watches(
         &client,
+        &"sim".into(),
         &Namespaces::Only(vec!["contentgen".into()]),
         tx,
         &token,
@@ -139,6 +140,7 @@ async fn pod_logs_follow_new_lines() {
     let token = CancellationToken::new();
     spawn_watches(
         &client,
+        &"sim".into(),
         &Namespaces::Only(vec!["contentgen".into()]),
         tx,
         &token,
@@ -154,6 +156,7 @@ async fn pod_logs_follow_new_lines() {
 
     let (ltx, mut lrx) = mpsc::channel::<LogMsg>(64);
     let target = LogTarget {
+        context: Default::default(),
         namespace: "contentgen".into(),
         pod,
         container: None,

@@ -58,6 +58,10 @@ pub struct Permission {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Plan {
     pub id: String,
+    /// The kube context the plan acts in: its first line says so, and only that context's
+    /// executor runs it.
+    #[serde(default)]
+    pub context: String,
     pub request: ActionRequest,
     pub target: String,
     pub changes: Vec<Change>,
@@ -144,7 +148,12 @@ impl Plan {
 
     /// The preview as plain lines, for the headless runner and the dialog alike.
     pub fn lines(&self) -> Vec<String> {
-        let mut out = vec![format!("{} {}", self.request.verb(), self.target)];
+        let on = if self.context.is_empty() {
+            String::new()
+        } else {
+            format!(" in context {}", self.context)
+        };
+        let mut out = vec![format!("{} {}{on}", self.request.verb(), self.target)];
         // Someone else acting on the target is the first thing to know.
         let lock_first = self
             .lock
@@ -227,6 +236,7 @@ pub(crate) mod tests {
     fn hex_and_hash_are_stable() {
         assert_eq!(hex(&[0, 15, 255]), "000fff");
         let plan = Plan {
+            context: String::new(),
             id: "p1".into(),
             request: ActionRequest::PauseGeneration(Default::default()),
             target: "platform generation".into(),
@@ -258,6 +268,7 @@ pub(crate) mod tests {
         let request = ActionRequest::parse(&words, "contentgen").expect("parses");
         let at = jiff::Timestamp::constant(1_795_608_000 + 7_331, 0).as_millisecond();
         Plan {
+            context: String::new(),
             id: "p2".into(),
             request,
             target: "deployment contentgen/api".into(),

@@ -44,7 +44,19 @@ fn labelled(label: &str, text: &str, width: usize, style: Style, ctx: &Ctx) -> V
 /// The plan preview's parts at `width`: the head (target and changes: always shown) and the
 /// details (warnings, access, dry run, the exact requests: scrolled when too many).
 fn plan_parts(plan: &Plan, width: usize, ctx: &Ctx) -> (Vec<Line<'static>>, Vec<Line<'static>>) {
-    let mut head = labelled("target", &plan.target, width, ctx.theme.accent, ctx);
+    // Where it acts comes first: with several clusters on screen, the wrong one is the mistake.
+    let mut head = if plan.context.is_empty() {
+        vec![]
+    } else {
+        labelled("context", &plan.context, width, ctx.theme.accent, ctx)
+    };
+    head.extend(labelled(
+        "target",
+        &plan.target,
+        width,
+        ctx.theme.accent,
+        ctx,
+    ));
     // Another console acting on the target is said before what would change.
     match plan.lock.as_ref().map(|l| &l.state) {
         Some(LockState::Held(h)) => {
@@ -190,7 +202,12 @@ pub fn draw_confirm(
     } else {
         ctx.theme.accent
     };
-    Dialog::new(format!("Confirm {}", plan.request.verb()), inner)
+    let title = if plan.context.is_empty() {
+        format!("Confirm {}", plan.request.verb())
+    } else {
+        format!("Confirm {} in {}", plan.request.verb(), plan.context)
+    };
+    Dialog::new(title, inner)
         .border(border)
         .lines(lines)
         .render(frame, body, ctx);

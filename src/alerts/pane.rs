@@ -85,10 +85,12 @@ fn nav_of(a: &AlertRow) -> Nav {
         About::Workload {
             namespace, name, ..
         } => Nav::Pods(Scope::Workload {
+            context: Default::default(),
             namespace: namespace.clone(),
             name: name.clone(),
         }),
         About::Pod { namespace, name } => Nav::Logs(LogTarget {
+            context: Default::default(),
             namespace: namespace.clone(),
             pod: name.clone(),
             container: None,
@@ -96,7 +98,10 @@ fn nav_of(a: &AlertRow) -> Nav {
         }),
         About::Slo { name } => Nav::Slo(name.clone()),
         About::Queue { name } => Nav::Queue(name.clone()),
-        About::Node { name } => Nav::Pods(Scope::Node(name.clone())),
+        About::Node { name } => Nav::Pods(Scope::Node {
+            context: Default::default(),
+            name: name.clone(),
+        }),
         About::Service { name } => Nav::WorkloadNamed(name.clone()),
         About::Nothing => Nav::Say(format!(
             "{} names no workload, pod, SLO, queue or node in its labels",

@@ -4,17 +4,21 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use kube::Client;
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use super::fleet::Fleet;
+use super::session::ExecutorFactory;
 use crate::actions::ActionError;
 use crate::actions::cli::find_runbook;
 use crate::actions::executor::Executor;
 use crate::actions::runbook::Runbook;
 use crate::actions::runbook::headless::evaluate;
-use crate::cluster::logs::spawn_log_follow;
-use crate::cluster::source::{Namespaces, spawn_watches};
+use crate::cluster::context::ContextName;
+use crate::cluster::logs::{LogEvent, LogMsg, spawn_log_follow};
 use crate::config::Config;
 use crate::core::msg::{Effect, Msg};
 use std::time::Duration;
@@ -25,58 +29,87 @@ use crate::incident::impact;
 use crate::incident::pane::IncidentMsg;
 use crate::incident::share::{Share, ShareError, SharedMsg};
 use crate::incident::{Entry, Kind, Store};
-use crate::inspect::source::spawn_inspect;
+use crate::inspect::source::{InspectMsg, spawn_inspect};
 
 /// The tasks that feed State, and how to stop them.
 pub struct Runner {
-    client: Client,
+    /// Every context's client and watches.
+    fleet: Fleet,
     tx: mpsc::Sender<Msg>,
-    watches: CancellationToken,
     logs: Option<CancellationToken>,
-    /// The one path for mutations; Err when it could not be set up (the reason is shown when
-    /// an action is asked for).
-    executor: Result<Arc<Executor>, String>,
+    /// Makes a context's executor, the one path for its mutations.
+    make_executor: ExecutorFactory,
+    /// Each context's executor, made when first needed; Err when it could not be set up (the
+    /// reason is shown when an action is asked for).
+    executors: HashMap<ContextName, Result<Arc<Executor>, String>>,
     /// For the runbook folders.
     config: Config,
     /// Where incidents are recorded (None: no audit log path, so nowhere).
     incidents: Option<Store>,
-    /// The cluster's side of incidents (ConfigMaps every console watches).
-    share: Option<Share>,
+    /// The cluster's side of incidents (ConfigMaps every console watches), in the first
+    /// context, once it is connected.
+    share: Arc<OnceLock<Share>>,
     incidents_watch: CancellationToken,
 }
 
 impl Runner {
     pub fn start(
-        client: Client,
-        namespaces: &Namespaces,
+        fleet: Fleet,
         tx: mpsc::Sender<Msg>,
-        executor: Result<Arc<Executor>, String>,
+        make_executor: ExecutorFactory,
         config: Config,
         incidents: Option<Store>,
         incident_namespace: &str,
     ) -> Self {
-        let watches = CancellationToken::new();
-        spawn_watches(&client, namespaces, tx.clone(), &watches);
-        // Every console watches the incidents shared in the cluster.
-        let share = Share::new(client.clone(), incident_namespace);
-        let watcher = share.clone().watch(tx.clone());
+        // Every console watches the incidents shared in its first context, once it answers.
+        let share = Arc::new(OnceLock::new());
         let incidents_watch = CancellationToken::new();
-        let cancel = incidents_watch.clone();
-        tokio::spawn(async move {
-            cancel.cancelled().await;
-            watcher.abort();
-        });
+        {
+            let (fleet, share, tx) = (fleet.clone(), share.clone(), tx.clone());
+            let (cancel, namespace) = (incidents_watch.clone(), incident_namespace.to_string());
+            tokio::spawn(async move {
+                let client = loop {
+                    if let Ok(c) = fleet.client("") {
+                        break c;
+                    }
+                    tokio::select! {
+                        _ = cancel.cancelled() => return,
+                        _ = tokio::time::sleep(Duration::from_millis(200)) => {}
+                    }
+                };
+                let shared: &Share = share.get_or_init(|| Share::new(client, &namespace));
+                let watcher = shared.clone().watch(tx);
+                cancel.cancelled().await;
+                watcher.abort();
+            });
+        }
         Runner {
-            client,
+            fleet,
             tx,
-            watches,
             logs: None,
-            executor,
+            make_executor,
+            executors: HashMap::new(),
             config,
             incidents,
-            share: Some(share),
+            share,
             incidents_watch,
         }
+    }
+
+    /// The executor of `context` ("": the first), made once its client exists.
+    fn executor(&mut self, context: &str) -> Result<Arc<Executor>, String> {
+        let name = if context.is_empty() {
+            self.fleet.first().clone()
+        } else {
+            ContextName::new(context)
+        };
+        if let Some(made) = self.executors.get(&name) {
+            return made.clone();
+        }
+        let client = self.fleet.client(&name)?;
+        let made = (self.make_executor)(&name, client);
+        self.executors.insert(name, made.clone());
+        made
     }
 
     /// Returns false when the app should quit.
@@ -88,17 +121,21 @@ impl Runner {
                     t.cancel();
                 }
             }
-            Effect::FollowLogs { target, session } => {
-                let token = CancellationToken::new();
-                spawn_log_follow(
-                    self.client.clone(),
-                    target,
-                    session,
-                    self.tx.clone(),
-                    token.clone(),
-                );
-                self.logs = Some(token);
-            }
+            Effect::FollowLogs { target, session } => match self.fleet.client(&target.context) {
+                Ok(client) => {
+                    let token = CancellationToken::new();
+                    spawn_log_follow(client, target, session, self.tx.clone(), token.clone());
+                    self.logs = Some(token);
+                }
+                Err(reason) => {
+                    let event = LogEvent::Failed {
+                        reason,
+                        retry_in: Duration::from_secs(0),
+                    };
+                    let tx = self.tx.clone();
+                    tokio::spawn(async move { tx.send(LogMsg { session, event }.into()).await });
+                }
+            },
             Effect::RecordIncident { id, entries, share } => self.record(id, entries, share),
             Effect::ExportIncident { id, markdown } => self.export(id, markdown),
             Effect::FetchAxis(request) => self.fetch_axis(request),
@@ -108,24 +145,30 @@ impl Runner {
                 end,
                 measured,
             } => self.measure_impact(id, (start, end), measured),
-            Effect::Inspect { object, session } => {
-                spawn_inspect(self.client.clone(), object, session, self.tx.clone());
-            }
-            Effect::Rewatch(namespaces) => {
-                self.watches.cancel();
-                self.watches = CancellationToken::new();
-                spawn_watches(&self.client, &namespaces, self.tx.clone(), &self.watches);
-            }
-            Effect::PlanAction(request) => {
+            Effect::Inspect { object, session } => match self.fleet.client(&object.context) {
+                Ok(client) => spawn_inspect(client, object, session, self.tx.clone()),
+                Err(reason) => {
+                    let tx = self.tx.clone();
+                    let msg = InspectMsg {
+                        session,
+                        result: Err(reason),
+                    };
+                    tokio::spawn(async move { tx.send(msg.into()).await });
+                }
+            },
+            Effect::Rewatch(namespaces) => self.fleet.rewatch(&namespaces, &self.tx),
+            Effect::WatchContexts(names) => self.fleet.add(&names, &self.tx),
+            Effect::PlanAction { request, context } => {
                 let refused = |e| Msg::ActionPlanned(Err(e));
-                self.with_executor(refused, |executor, tx| async move {
+                self.with_executor(&context, refused, |executor, tx| async move {
                     let plan = executor.plan(&request).await.map(Box::new);
                     let _ = tx.send(Msg::ActionPlanned(plan)).await;
                 });
             }
             Effect::ExecuteAction { plan, confirmation } => {
                 let refused = |e| Msg::ActionFinished(Err(e));
-                self.with_executor(refused, |executor, tx| async move {
+                let context = plan.context.clone();
+                self.with_executor(&context, refused, |executor, tx| async move {
                     let (ptx, mut prx) = mpsc::channel(64);
                     let forward = {
                         let tx = tx.clone();
@@ -153,9 +196,10 @@ impl Runner {
                 condition,
                 namespace,
                 wait,
+                context,
             } => {
                 let tx = self.tx.clone();
-                let executor = self.executor.clone();
+                let executor = self.executor(&context);
                 tokio::spawn(async move {
                     let result = match executor {
                         Ok(ex) => evaluate(&condition, &namespace, wait, &ex).await,
@@ -168,16 +212,16 @@ impl Runner {
         true
     }
 
-    /// Runs `job` as a task with the executor; without one, `refused` says why.
-    fn with_executor<F, Fut>(&self, refused: fn(ActionError) -> Msg, job: F)
+    /// Runs `job` as a task with the executor of `context`; without one, `refused` says why.
+    fn with_executor<F, Fut>(&mut self, context: &str, refused: fn(ActionError) -> Msg, job: F)
     where
         F: FnOnce(Arc<Executor>, mpsc::Sender<Msg>) -> Fut,
         Fut: Future<Output = ()> + Send + 'static,
     {
         let tx = self.tx.clone();
-        match &self.executor {
+        match self.executor(context) {
             Ok(e) => {
-                tokio::spawn(job(Arc::clone(e), tx));
+                tokio::spawn(job(e, tx));
             }
             Err(why) => {
                 let err = ActionError::Invalid(format!("actions are unavailable: {why}"));
@@ -191,7 +235,7 @@ impl Runner {
     fn record(&self, id: String, entries: Vec<Entry>, share: bool) {
         let tx = self.tx.clone();
         let store = self.incidents.clone();
-        let cluster = self.share.clone().filter(|_| share);
+        let cluster = self.share.get().cloned().filter(|_| share);
         tokio::spawn(async move {
             let local = {
                 let (id, entries) = (id.clone(), entries.clone());
@@ -287,7 +331,7 @@ impl Runner {
     }
 
     pub fn stop(&mut self) {
-        self.watches.cancel();
+        self.fleet.stop();
         self.incidents_watch.cancel();
         if let Some(t) = self.logs.take() {
             t.cancel();

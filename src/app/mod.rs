@@ -3,6 +3,7 @@
 //! (at most 30 frames a second).
 
 mod effects;
+pub mod fleet;
 pub mod session;
 pub mod snapshot;
 pub mod sources;
@@ -45,7 +46,7 @@ pub struct Look {
 pub async fn console(session: Session, opts: &Options) -> Result<()> {
     let (keymap, warnings) = session::keymap(opts)?;
     let (theme, symbols) = session::look(opts)?;
-    let executor = session.executor(opts);
+    let make_executor = session.executors(opts);
     let mut state = session.state(keymap, unix_now());
     // The incident record lives beside the audit log; an open one is taken up again.
     let incidents = crate::actions::cli::audit_path(opts.audit_log.as_deref(), &opts.config)
@@ -77,11 +78,11 @@ pub async fn console(session: Session, opts: &Options) -> Result<()> {
     };
     let mut terminal = terminal::enter().wrap_err("cannot set up the terminal")?;
     let (tx, rx) = mpsc::channel::<Msg>(1024);
+    let fleet = fleet::Fleet::start(&session.clusters, &session.namespaces, tx.clone());
     let runner = Runner::start(
-        session.client.clone(),
-        &session.namespaces,
+        fleet,
         tx.clone(),
-        executor,
+        make_executor,
         opts.config.clone(),
         incidents,
         &incident_namespace,

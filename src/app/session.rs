@@ -9,10 +9,12 @@ use std::time::Duration;
 use color_eyre::eyre::{Result, eyre};
 use kube::Client;
 
+use super::fleet::ClusterSpec;
 use super::sources::Feeds;
 use crate::actions;
 use crate::actions::executor::Executor;
-use crate::cluster::connect::{KubeTarget, client_from_yaml, connect};
+use crate::cluster::connect::{load_quiet, resolve_contexts};
+use crate::cluster::context::ContextName;
 use crate::cluster::source::Namespaces;
 use crate::config::Config;
 use crate::core::keymap::Keymap;
@@ -20,6 +22,7 @@ use crate::core::panes::views;
 use crate::core::state::{Connection, State};
 use crate::ui::symbols::{self, Symbols};
 use crate::ui::theme::Theme;
+use kube::config::Kubeconfig;
 
 /// The flags and config every console reads.
 #[derive(Clone, Debug, Default)]
@@ -37,104 +40,179 @@ pub struct Options {
     pub ascii: bool,
 }
 
-/// Everything a console needs, before it starts.
+/// Everything a console needs, before it starts. No client is built yet: each context's is
+/// built in the background (`fleet`), so none can delay the start.
 pub struct Session {
-    pub client: Client,
+    /// Every context to watch, the first being the home one (incidents, bare names).
+    pub clusters: Vec<ClusterSpec>,
     pub connection: Connection,
     pub namespaces: Namespaces,
-    /// The kube identity the audit log names.
-    pub user: String,
     /// Overrides the config's `[platform] url` (the demo's own sim).
     pub platform_url: Option<String>,
     pub feeds: Feeds,
 }
 
 impl Session {
-    /// A console on the kubeconfig's context (or `--context`).
+    /// A console on `--context a,b|all`, else the config's contexts, else the current one.
     pub async fn connect(opts: &Options) -> Result<Session> {
-        let target = KubeTarget {
-            kubeconfig: opts.kubeconfig.clone(),
-            context: opts.context.clone(),
-        };
-        let conn = connect(&target).await?;
-        let settings = opts.config.context(&conn.context);
+        let kubeconfig = load_quiet(opts.kubeconfig.as_deref())?;
+        let configured: Vec<String> = opts
+            .config
+            .kubernetes
+            .contexts
+            .iter()
+            .map(|c| c.name.clone())
+            .collect();
+        let names = resolve_contexts(&kubeconfig, opts.context.as_deref(), &configured)?;
+        let session = Session::of(kubeconfig, &names, opts, None)?;
         Ok(Session {
-            namespaces: pick_namespaces(opts, &conn.default_namespace),
-            connection: Connection {
-                context: conn.context.clone(),
-                cluster_url: conn.cluster_url.clone(),
-                production: settings.is_some_and(|c| c.production),
-                readonly: opts.readonly || settings.is_some_and(|c| c.readonly),
-                default_namespace: conn.default_namespace.clone(),
-            },
-            user: actions::cli::kube_user(opts.kubeconfig.as_deref(), &conn.context),
-            client: conn.client,
-            platform_url: None,
             feeds: Feeds::from_config(&opts.config).map_err(|e| eyre!(e))?,
+            ..session
         })
     }
 
-    /// A console on the demo's sim (`scenario`: its name, shown as the context).
+    /// The contexts `names` of `kubeconfig`, the first one's namespace the default.
+    fn of(
+        kubeconfig: Kubeconfig,
+        names: &[String],
+        opts: &Options,
+        namespaces: Option<Namespaces>,
+    ) -> Result<Session> {
+        let first = names.first().ok_or_else(|| eyre!("no context to watch"))?;
+        let default_namespace = namespace_of(&kubeconfig, first);
+        let settings = |name: &str| opts.config.context(name);
+        let kubeconfig = Arc::new(kubeconfig);
+        Ok(Session {
+            clusters: names
+                .iter()
+                .map(|n| ClusterSpec {
+                    name: ContextName::new(n),
+                    kubeconfig: kubeconfig.clone(),
+                })
+                .collect(),
+            namespaces: namespaces.unwrap_or_else(|| pick_namespaces(opts, &default_namespace)),
+            connection: Connection {
+                context: first.clone(),
+                cluster_url: server_of(&kubeconfig, first),
+                production: names
+                    .iter()
+                    .any(|n| settings(n).is_some_and(|c| c.production)),
+                readonly: opts.readonly
+                    || names
+                        .iter()
+                        .all(|n| settings(n).is_some_and(|c| c.readonly)),
+                default_namespace,
+            },
+            platform_url: None,
+            feeds: Feeds::default(),
+        })
+    }
+
+    /// A console on the demo's sims: one (its context named `demo`, or `demo:SCENARIO`), or
+    /// several (`sim-1` .. `sim-N`, the first one's sources beside the clusters).
     pub async fn demo(
-        sim: &crate::sim::SimHandle,
-        scenario: Option<&str>,
+        sims: &[(String, &crate::sim::SimHandle)],
         opts: &Options,
     ) -> Result<Session> {
-        let client = client_from_yaml(&sim.kubeconfig_yaml()).await?;
-        let context = match scenario {
-            Some(s) => format!("demo:{s}"),
-            None => "demo".into(),
-        };
+        let (_, first) = sims.first().ok_or_else(|| eyre!("no sim"))?;
+        let named: Vec<(&str, &crate::sim::SimHandle)> =
+            sims.iter().map(|(n, s)| (n.as_str(), *s)).collect();
+        let yaml = crate::sim::SimHandle::kubeconfig_of(&named);
+        let kubeconfig = Kubeconfig::from_yaml(&yaml).map_err(|e| eyre!("kubeconfig: {e}"))?;
+        let names: Vec<String> = sims.iter().map(|(n, _)| n.clone()).collect();
+        let namespaces = opts
+            .namespace
+            .as_deref()
+            .map(Namespaces::parse)
+            .unwrap_or(Namespaces::All);
+        let session = Session::of(kubeconfig, &names, opts, Some(namespaces))?;
         Ok(Session {
-            client,
-            namespaces: opts
-                .namespace
-                .as_deref()
-                .map(Namespaces::parse)
-                .unwrap_or(Namespaces::All),
-            connection: Connection {
-                context,
-                cluster_url: sim.url(),
-                production: false,
-                readonly: opts.readonly,
-                default_namespace: "contentgen".into(),
-            },
-            user: "sim-admin".into(),
-            platform_url: Some(sim.platform_url()),
-            feeds: Feeds::from_sim(sim, &opts.config).map_err(|e| eyre!(e))?,
+            platform_url: Some(first.platform_url()),
+            feeds: Feeds::from_sim(first, &opts.config).map_err(|e| eyre!(e))?,
+            ..session
         })
     }
 
-    /// The console's executor; an error (no audit log path) is shown when an action is asked
-    /// for, not at start.
-    pub fn executor(&self, opts: &Options) -> Result<Arc<Executor>, String> {
-        let settings = actions::cli::Session {
-            kubeconfig: opts.kubeconfig.clone(),
-            context: opts.context.clone(),
-            config: opts.config.clone(),
-            audit_log: opts.audit_log.clone(),
-            readonly: self.connection.readonly,
-            verify_timeout: Duration::from_secs(300),
-        };
-        let config = actions::cli::executor_config(
-            &settings,
-            &self.connection.context,
-            &self.connection.cluster_url,
-            self.user.clone(),
-            self.platform_url.clone(),
-        )?;
-        Executor::new(self.client.clone(), config)
-            .map(|ex| Arc::new(ex.with_probes(self.feeds.probes())))
-            .map_err(|e| e.to_string())
+    /// Builds each context's executor once its client exists; an error (no audit log path)
+    /// is shown when an action is asked for, not at start.
+    pub fn executors(&self, opts: &Options) -> ExecutorFactory {
+        let probes = self.feeds.probes();
+        let platform_url = self.platform_url.clone();
+        let kubeconfig = self.clusters.first().map(|c| c.kubeconfig.clone());
+        let opts = opts.clone();
+        Arc::new(move |context: &ContextName, client: Client| {
+            let settings = actions::cli::Session {
+                kubeconfig: opts.kubeconfig.clone(),
+                context: Some(context.to_string()),
+                config: opts.config.clone(),
+                audit_log: opts.audit_log.clone(),
+                readonly: opts.readonly,
+                verify_timeout: Duration::from_secs(300),
+            };
+            let (url, user) = match &kubeconfig {
+                Some(kc) => (server_of(kc, context), user_of(kc, context)),
+                None => (String::new(), "unknown".into()),
+            };
+            let config = actions::cli::executor_config(
+                &settings,
+                context,
+                &url,
+                user,
+                platform_url.clone(),
+            )?;
+            Executor::new(client, config)
+                .map(|ex| Arc::new(ex.with_probes(probes.clone())))
+                .map_err(|e| e.to_string())
+        })
     }
 
     /// The console's first state: every pane empty, shaped by its sources.
     pub fn state(&self, keymap: Keymap, now: i64) -> State {
-        let panes = self
-            .feeds
-            .panes(self.namespaces.clone(), &self.connection.default_namespace);
+        let contexts: Vec<ContextName> = self.clusters.iter().map(|c| c.name.clone()).collect();
+        let panes = self.feeds.panes(
+            self.namespaces.clone(),
+            contexts,
+            &self.connection.default_namespace,
+        );
         State::new(self.connection.clone(), panes, keymap, now)
     }
+}
+
+/// Makes the executor of a context from its client.
+pub type ExecutorFactory =
+    Arc<dyn Fn(&ContextName, Client) -> Result<Arc<Executor>, String> + Send + Sync>;
+
+fn context_of<'a>(kc: &'a Kubeconfig, name: &str) -> Option<&'a kube::config::Context> {
+    kc.contexts
+        .iter()
+        .find(|c| c.name == name)?
+        .context
+        .as_ref()
+}
+
+/// The context's namespace, else `default` (as kubectl reads it).
+fn namespace_of(kc: &Kubeconfig, name: &str) -> String {
+    context_of(kc, name)
+        .and_then(|c| c.namespace.clone())
+        .unwrap_or_else(|| "default".into())
+}
+
+/// The context's API server, as the audit log names it.
+fn server_of(kc: &Kubeconfig, name: &str) -> String {
+    let cluster = context_of(kc, name).map(|c| c.cluster.clone());
+    kc.clusters
+        .iter()
+        .find(|c| Some(&c.name) == cluster.as_ref())
+        .and_then(|c| c.cluster.as_ref()?.server.clone())
+        .unwrap_or_default()
+}
+
+/// The context's kubeconfig user (best effort: what the audit log names as the identity).
+fn user_of(kc: &Kubeconfig, name: &str) -> String {
+    context_of(kc, name)
+        .and_then(|c| c.user.clone())
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| "unknown".into())
 }
 
 /// --namespace, else the config's list, else the context's namespace.

@@ -14,7 +14,6 @@ use tokio_util::sync::CancellationToken;
 
 use super::session::{Options, Session, look};
 use crate::cluster::pane::OVERVIEW;
-use crate::cluster::source::spawn_watches;
 use crate::core::msg::Msg;
 use crate::core::panes::Panes;
 use crate::status::{LoadState, unix_now};
@@ -89,12 +88,14 @@ pub async fn run(opts: &Options, json: bool, timeout: Duration) -> Result<ExitCo
 async fn gather(session: Session, timeout: Duration) -> (Panes, Timing) {
     let started = Instant::now();
     let default_namespace = &session.connection.default_namespace;
-    let mut panes = session
-        .feeds
-        .panes(session.namespaces.clone(), default_namespace);
+    let mut panes = session.feeds.panes(
+        session.namespaces.clone(),
+        session.clusters.iter().map(|c| c.name.clone()).collect(),
+        default_namespace,
+    );
     let (tx, mut rx) = mpsc::channel::<Msg>(1024);
     let token = CancellationToken::new();
-    spawn_watches(&session.client, &session.namespaces, tx.clone(), &token);
+    let fleet = super::fleet::Fleet::start(&session.clusters, &session.namespaces, tx.clone());
     session.feeds.start(&tx, &token);
     drop(tx);
     let deadline = tokio::time::Instant::now() + timeout;
@@ -118,6 +119,7 @@ async fn gather(session: Session, timeout: Duration) -> (Panes, Timing) {
         timing.full_sync_ms = Some(started.elapsed().as_millis());
     }
     token.cancel();
+    fleet.stop();
     for pane in panes.all_mut() {
         pane.prepare(None);
     }
@@ -268,7 +270,7 @@ mod tests {
 
     #[test]
     fn every_pane_has_its_own_key_clear_of_the_reports() {
-        let panes = Feeds::default().panes(Namespaces::All, "default");
+        let panes = Feeds::default().panes(Namespaces::All, vec!["default".into()], "default");
         let parts = ctx_parts(&panes);
         // Every pane but the inspect pane (one object on demand) and the incident's timeline
         // (`opsdeck incident export` is its report).
@@ -290,7 +292,7 @@ mod tests {
 
     #[test]
     fn nothing_configured_is_said_and_the_cluster_waits_for_its_watches() {
-        let panes = Feeds::default().panes(Namespaces::All, "default");
+        let panes = Feeds::default().panes(Namespaces::All, vec!["default".into()], "default");
         assert!(!settled(&panes), "the watches have not listed yet");
         let parts = ctx_parts(&panes);
         let states: Vec<&str> = parts.iter().map(|p| pane_state(&p.sources)).collect();

@@ -15,6 +15,7 @@ use crate::alerts::client::Alertmanager;
 use crate::alerts::model::AlertsModel;
 use crate::alerts::pane::AlertsPane;
 use crate::clients::prometheus::Prometheus;
+use crate::cluster::context::ContextName;
 use crate::cluster::pane::ClusterPane;
 use crate::cluster::source::Namespaces;
 use crate::config::{BudgetConfig, Config, HealthConfig, QueueConfig, QueueKind};
@@ -135,7 +136,12 @@ impl Feeds {
     }
 
     /// Every pane, empty, shaped by what its sources will send.
-    pub fn panes(&self, namespaces: Namespaces, default_namespace: &str) -> Panes {
+    pub fn panes(
+        &self,
+        namespaces: Namespaces,
+        contexts: Vec<ContextName>,
+        default_namespace: &str,
+    ) -> Panes {
         let cost = if self.prometheus.is_none() && self.opencost.is_none() {
             CostModel::default()
         } else {
@@ -147,7 +153,7 @@ impl Feeds {
         };
         let prometheus = self.prometheus.as_ref().map(Prometheus::url);
         let queues = QueuePane::new(&self.queues, default_namespace);
-        let mut cluster = ClusterPane::new(namespaces);
+        let mut cluster = ClusterPane::new(namespaces, contexts);
         cluster.queues_of = queues.queues_by_consumer();
         Panes {
             cluster,

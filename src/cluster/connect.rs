@@ -87,39 +87,115 @@ pub fn load_kubeconfig(explicit: Option<&Path>) -> Result<Kubeconfig, ConnectErr
     Ok(merged)
 }
 
-/// Builds the client. Call before the terminal enters raw mode: an exec plugin may need it.
-pub async fn connect(target: &KubeTarget) -> Result<Connection, ConnectError> {
-    let mut kubeconfig = load_kubeconfig(target.kubeconfig.as_deref())?;
-    // An exec plugin that prompts would scribble over the TUI: never let it be interactive.
+/// Reads the kubeconfig with every exec plugin kept off the terminal: one that prompted would
+/// scribble over the TUI.
+pub fn load_quiet(explicit: Option<&Path>) -> Result<Kubeconfig, ConnectError> {
+    let mut kubeconfig = load_kubeconfig(explicit)?;
+    quiet(&mut kubeconfig);
+    Ok(kubeconfig)
+}
+
+fn quiet(kubeconfig: &mut Kubeconfig) {
     for auth in kubeconfig.auth_infos.iter_mut() {
         if let Some(exec) = auth.auth_info.as_mut().and_then(|a| a.exec.as_mut()) {
             exec.interactive_mode = Some(ExecInteractiveMode::Never);
         }
     }
-    let context = target
-        .context
-        .clone()
-        .or_else(|| kubeconfig.current_context.clone())
-        .ok_or_else(|| ConnectError::Invalid("no current-context and no --context".into()))?;
-    if !kubeconfig.contexts.iter().any(|c| c.name == context) {
-        return Err(ConnectError::NoContext(context));
+}
+
+/// The contexts to watch: `--context a,b` (or `all`, every one in the kubeconfig), else the
+/// config's `[[kubernetes.context]]` names, else the current context. Each must exist.
+pub fn resolve_contexts(
+    kubeconfig: &Kubeconfig,
+    flag: Option<&str>,
+    configured: &[String],
+) -> Result<Vec<String>, ConnectError> {
+    let words: Vec<String> = match flag {
+        Some(list) => list
+            .split(',')
+            .map(str::trim)
+            .filter(|w| !w.is_empty())
+            .map(String::from)
+            .collect(),
+        None if !configured.is_empty() => configured.to_vec(),
+        None => kubeconfig.current_context.clone().into_iter().collect(),
+    };
+    if words.iter().any(|w| w == "all") {
+        return Ok(kubeconfig.contexts.iter().map(|c| c.name.clone()).collect());
+    }
+    if words.is_empty() {
+        return Err(ConnectError::Invalid(
+            "no current-context and no --context".into(),
+        ));
+    }
+    let mut out: Vec<String> = vec![];
+    for w in words {
+        if !kubeconfig.contexts.iter().any(|c| c.name == w) {
+            return Err(ConnectError::NoContext(w));
+        }
+        if !out.contains(&w) {
+            out.push(w);
+        }
+    }
+    Ok(out)
+}
+
+/// How long a context may take to give a client (its exec plugin aside).
+const BUILD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
+/// A server that accepts no connection is given up on after this (kube's default is 30 s).
+const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Builds one context's client: its exec plugin first, bounded (see `exec`), then the client
+/// off the async threads, bounded too. The error says why, for the context's stale rows.
+pub async fn connect_context(kubeconfig: Kubeconfig, context: &str) -> Result<Connection, String> {
+    let mut kubeconfig = kubeconfig;
+    quiet(&mut kubeconfig);
+    if let Some(exec) = super::exec::plugin_of(&kubeconfig, context) {
+        super::exec::check(exec, super::exec::EXEC_TIMEOUT).await?;
     }
     let options = KubeConfigOptions {
-        context: Some(context.clone()),
+        context: Some(context.to_string()),
         ..KubeConfigOptions::default()
     };
-    let config = Config::from_custom_kubeconfig(kubeconfig, &options)
-        .await
-        .map_err(|e| ConnectError::Invalid(e.to_string()))?;
+    let mut config = tokio::time::timeout(
+        BUILD_TIMEOUT,
+        Config::from_custom_kubeconfig(kubeconfig, &options),
+    )
+    .await
+    .map_err(|_| "reading its kubeconfig took too long".to_string())?
+    .map_err(|e| format!("kubeconfig: {e}"))?;
+    config.connect_timeout = Some(CONNECT_TIMEOUT);
     let cluster_url = config.cluster_url.to_string();
     let default_namespace = config.default_namespace.clone();
-    let client = Client::try_from(config).map_err(|e| ConnectError::Invalid(e.to_string()))?;
+    // Building the client runs the exec plugin again, synchronously: never on a UI thread.
+    let build = tokio::task::spawn_blocking(move || Client::try_from(config));
+    let client = match tokio::time::timeout(BUILD_TIMEOUT, build).await {
+        Err(_) => return Err("its credentials did not come in 15 s".into()),
+        Ok(Err(e)) => return Err(format!("building its client: {e}")),
+        Ok(Ok(Err(e))) => return Err(format!("building its client: {e}")),
+        Ok(Ok(Ok(client))) => client,
+    };
     Ok(Connection {
         client,
-        context,
+        context: context.to_string(),
         cluster_url,
         default_namespace,
     })
+}
+
+/// Builds the client of one context (`run`, `incident`, and the console's first context).
+pub async fn connect(target: &KubeTarget) -> Result<Connection, ConnectError> {
+    let kubeconfig = load_quiet(target.kubeconfig.as_deref())?;
+    let contexts = resolve_contexts(&kubeconfig, target.context.as_deref(), &[])?;
+    let [context] = contexts.as_slice() else {
+        return Err(ConnectError::Invalid(format!(
+            "this command acts on one context, not {}: pass --context NAME",
+            contexts.join(",")
+        )));
+    };
+    connect_context(kubeconfig, context)
+        .await
+        .map_err(ConnectError::Invalid)
 }
 
 /// A client for a kubeconfig given as text, on its current context (the demo's in-process sim,

@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use super::context::{ContextName, workload_key};
 use super::rows::{EventRow, HpaRow, LastExit, NodeRow, PodRow, WorkloadRow};
 use super::store::{Keyed, Store};
 use crate::k8s::WorkloadKind;
@@ -58,13 +59,14 @@ impl Resource {
 
     /// The store key of an object of this resource: the one definition rows are stored
     /// under and deletions are found by.
-    pub fn key(self, namespace: &str, name: &str) -> String {
+    /// Keys lead with the context: two clusters may both have `contentgen/api`.
+    pub fn key(self, context: &str, namespace: &str, name: &str) -> String {
         match self {
-            Resource::Nodes | Resource::Namespaces => name.to_string(),
+            Resource::Nodes | Resource::Namespaces => format!("{context}/{name}"),
             Resource::Deployments | Resource::StatefulSets => {
-                format!("{}/{namespace}/{name}", self.tag())
+                format!("{context}/{}/{namespace}/{name}", self.tag())
             }
-            _ => format!("{namespace}/{name}"),
+            _ => format!("{context}/{namespace}/{name}"),
         }
     }
 
@@ -88,6 +90,23 @@ pub enum Rows {
     Namespaces(Vec<String>),
 }
 
+impl Rows {
+    /// Marks every row as coming from `context` (projection knows only the object).
+    pub fn stamp(&mut self, context: &ContextName) {
+        fn set<R>(rows: &mut [R], field: impl Fn(&mut R) -> &mut ContextName, c: &ContextName) {
+            rows.iter_mut().for_each(|r| *field(r) = c.clone());
+        }
+        match self {
+            Rows::Workloads(v) => set(v, |r| &mut r.context, context),
+            Rows::Pods(v) => set(v, |r| &mut r.context, context),
+            Rows::Nodes(v) => set(v, |r| &mut r.context, context),
+            Rows::Hpas(v) => set(v, |r| &mut r.context, context),
+            Rows::Events(v) => set(v, |r| &mut r.context, context),
+            Rows::Namespaces(_) => {}
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub enum SourceEvent {
     ListStarted,
@@ -101,9 +120,11 @@ pub enum SourceEvent {
     },
 }
 
-/// One message from one watch: which resource, which namespace ("" = all or cluster-scoped).
+/// One message from one watch: which context, which resource, which namespace ("" = all or
+/// cluster-scoped).
 #[derive(Clone, Debug)]
 pub struct ClusterMsg {
+    pub context: ContextName,
     pub resource: Resource,
     pub scope: String,
     pub event: SourceEvent,
@@ -111,7 +132,10 @@ pub struct ClusterMsg {
 
 impl Keyed for WorkloadRow {
     fn key(&self) -> String {
-        Resource::of_kind(self.kind).key(&self.namespace, &self.name)
+        Resource::of_kind(self.kind).key(&self.context, &self.namespace, &self.name)
+    }
+    fn context(&self) -> &str {
+        &self.context
     }
     fn scope(&self) -> &str {
         &self.namespace
@@ -123,7 +147,10 @@ impl Keyed for WorkloadRow {
 
 impl Keyed for PodRow {
     fn key(&self) -> String {
-        Resource::Pods.key(&self.namespace, &self.name)
+        Resource::Pods.key(&self.context, &self.namespace, &self.name)
+    }
+    fn context(&self) -> &str {
+        &self.context
     }
     fn scope(&self) -> &str {
         &self.namespace
@@ -132,7 +159,10 @@ impl Keyed for PodRow {
 
 impl Keyed for NodeRow {
     fn key(&self) -> String {
-        Resource::Nodes.key("", &self.name)
+        Resource::Nodes.key(&self.context, "", &self.name)
+    }
+    fn context(&self) -> &str {
+        &self.context
     }
     fn scope(&self) -> &str {
         ""
@@ -141,7 +171,10 @@ impl Keyed for NodeRow {
 
 impl Keyed for HpaRow {
     fn key(&self) -> String {
-        Resource::Hpas.key(&self.namespace, &self.name)
+        Resource::Hpas.key(&self.context, &self.namespace, &self.name)
+    }
+    fn context(&self) -> &str {
+        &self.context
     }
     fn scope(&self) -> &str {
         &self.namespace
@@ -150,7 +183,10 @@ impl Keyed for HpaRow {
 
 impl Keyed for EventRow {
     fn key(&self) -> String {
-        Resource::Events.key(&self.namespace, &self.name)
+        Resource::Events.key(&self.context, &self.namespace, &self.name)
+    }
+    fn context(&self) -> &str {
+        &self.context
     }
     fn scope(&self) -> &str {
         &self.namespace
@@ -169,13 +205,13 @@ pub struct ClusterModel {
     pub events: Store<EventRow>,
     /// Namespaces seen in the cluster (for the picker).
     pub namespaces: Vec<String>,
-    /// Load state per (resource, scope).
-    pub sources: BTreeMap<(Resource, String), LoadState>,
-    /// Derived: restarts summed over each workload's pods, keyed "namespace/name".
+    /// Load state per (context, resource, scope).
+    pub sources: BTreeMap<(ContextName, Resource, String), LoadState>,
+    /// Derived: restarts summed over each workload's pods, keyed by `workload_key`.
     pub restarts_by_workload: HashMap<String, u32>,
-    /// Derived: pods per node.
+    /// Derived: pods per node ("context/node").
     pub pods_by_node: HashMap<String, usize>,
-    /// Derived: each workload's newest container death among its pods ("namespace/name").
+    /// Derived: each workload's newest container death among its pods (`workload_key`).
     pub last_exit_by_workload: HashMap<String, LastExit>,
     /// Derived: pods in CrashLoopBackOff per workload (only those with some).
     pub crashlooping_by_workload: HashMap<String, usize>,
@@ -188,6 +224,7 @@ impl ClusterModel {
     /// Applies one source message.
     pub fn apply(&mut self, msg: ClusterMsg, now: i64) {
         let ClusterMsg {
+            context,
             resource,
             scope,
             event,
@@ -195,17 +232,20 @@ impl ClusterModel {
         match event {
             SourceEvent::ListStarted => {
                 let tag = resource.tag();
-                self.for_store(resource, |s| s.begin_list(tag, &scope))
+                self.for_store(resource, |s| s.begin_list(tag, &context, &scope))
             }
             SourceEvent::ListDone => {
                 let tag = resource.tag();
-                self.for_store(resource, |s| s.end_list(tag, &scope));
-                self.sources.insert((resource, scope), LoadState::Live);
+                self.for_store(resource, |s| s.end_list(tag, &context, &scope));
+                self.sources
+                    .insert((context, resource, scope), LoadState::Live);
             }
-            SourceEvent::Applied(rows) => {
+            SourceEvent::Applied(mut rows) => {
+                // The message says where its rows come from, whoever projected them.
+                rows.stamp(&context);
                 self.apply_rows(rows);
                 // Rows flowing again after a failure: the source is back.
-                let state = self.sources.entry((resource, scope)).or_default();
+                let state = self.sources.entry((context, resource, scope)).or_default();
                 if matches!(state, LoadState::Stale { .. }) {
                     *state = LoadState::Live;
                 }
@@ -216,7 +256,7 @@ impl ClusterModel {
                 }
             }
             SourceEvent::Failed { reason, retry_in } => {
-                let state = self.sources.entry((resource, scope)).or_default();
+                let state = self.sources.entry((context, resource, scope)).or_default();
                 *state = state.failed(&reason, retry_in, now);
             }
         }
@@ -290,7 +330,7 @@ impl ClusterModel {
         self.crashlooping_by_workload.clear();
         for (_, pod) in self.pods.iter() {
             if let Some(w) = &pod.workload {
-                let key = format!("{}/{}", pod.namespace, w);
+                let key = workload_key(&pod.context, &pod.namespace, w);
                 if let Some(exit) = &pod.last_exit {
                     let newer = exits.get(&key).is_none_or(|e| e.finished < exit.finished);
                     if newer {
@@ -306,7 +346,8 @@ impl ClusterModel {
                 *self.restarts_by_workload.entry(key).or_default() += pod.restarts;
             }
             if !pod.node.is_empty() {
-                *self.pods_by_node.entry(pod.node.clone()).or_default() += 1;
+                let node = format!("{}/{}", pod.context, pod.node);
+                *self.pods_by_node.entry(node).or_default() += 1;
             }
         }
         if exits != self.last_exit_by_workload {
@@ -317,10 +358,54 @@ impl ClusterModel {
 
     /// The worst load state among a resource's watches (one per namespace).
     pub fn load_state(&self, resources: &[Resource]) -> LoadState {
+        self.load_state_where(resources, |_| true)
+    }
+
+    /// The worst load state among the watches of these resources in `contexts` (empty:
+    /// every one); a stale reason names its context when several are watched.
+    pub fn load_state_among(&self, resources: &[Resource], contexts: &[ContextName]) -> LoadState {
+        let shown = |c: &str| contexts.is_empty() || contexts.iter().any(|s| s.as_str() == c);
+        let state = self.load_state_where(resources, shown);
+        let many = self
+            .sources
+            .keys()
+            .map(|(c, _, _)| c)
+            .collect::<std::collections::BTreeSet<_>>()
+            .len()
+            > 1;
+        let LoadState::Stale { reason, since } = &state else {
+            return state;
+        };
+        if !many {
+            return state;
+        }
+        let context = self.sources.iter().find_map(|((c, r, _), s)| {
+            let same = matches!(s, LoadState::Stale { reason: why, .. } if why == reason);
+            (same && resources.contains(r) && shown(c)).then_some(c)
+        });
+        match context {
+            Some(c) => LoadState::Stale {
+                reason: format!("{c}: {reason}"),
+                since: *since,
+            },
+            None => state,
+        }
+    }
+
+    /// The worst load state among one context's watches of these resources.
+    pub fn load_state_in(&self, context: &str, resources: &[Resource]) -> LoadState {
+        self.load_state_where(resources, |c| c == context)
+    }
+
+    fn load_state_where(
+        &self,
+        resources: &[Resource],
+        context: impl Fn(&str) -> bool,
+    ) -> LoadState {
         let mut worst = None::<&LoadState>;
         let mut any = false;
-        for ((r, _), state) in &self.sources {
-            if !resources.contains(r) {
+        for ((c, r, _), state) in &self.sources {
+            if !resources.contains(r) || !context(c) {
                 continue;
             }
             any = true;
@@ -345,17 +430,17 @@ impl ClusterModel {
 
 /// The list-lifecycle operations every store shares, as a trait object for `for_store`.
 trait ListScoped {
-    fn begin_list(&mut self, tag: &'static str, scope: &str);
-    fn end_list(&mut self, tag: &'static str, scope: &str);
+    fn begin_list(&mut self, tag: &'static str, context: &str, scope: &str);
+    fn end_list(&mut self, tag: &'static str, context: &str, scope: &str);
     fn remove(&mut self, key: &str);
 }
 
 impl<R: Keyed> ListScoped for Store<R> {
-    fn begin_list(&mut self, tag: &'static str, scope: &str) {
-        Store::begin_list(self, tag, scope)
+    fn begin_list(&mut self, tag: &'static str, context: &str, scope: &str) {
+        Store::begin_list(self, tag, context, scope)
     }
-    fn end_list(&mut self, tag: &'static str, scope: &str) {
-        Store::end_list(self, tag, scope)
+    fn end_list(&mut self, tag: &'static str, context: &str, scope: &str) {
+        Store::end_list(self, tag, context, scope)
     }
     fn remove(&mut self, key: &str) {
         Store::remove(self, key)

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
+use super::context::ContextName;
 use super::logs::{LogMsg, LogsView};
 use super::model::{ClusterModel, ClusterMsg, Resource, Rows, SourceEvent};
 use super::source::Namespaces;
@@ -103,6 +104,10 @@ pub const VIEWS: &[ViewSpec] = &[
 pub struct ClusterPane {
     pub model: ClusterModel,
     pub namespaces: Namespaces,
+    /// Every context watched, in the order asked for.
+    pub contexts: Vec<ContextName>,
+    /// The contexts the tables show (`:ctx`); empty: every one watched.
+    pub showing: Vec<ContextName>,
     /// Workloads, worst first: the overview's table.
     pub overview: TableState,
     pub workloads: TableState,
@@ -135,10 +140,12 @@ impl ClusterPane {
             .collect()
     }
 
-    pub fn new(namespaces: Namespaces) -> ClusterPane {
+    pub fn new(namespaces: Namespaces, contexts: Vec<ContextName>) -> ClusterPane {
         ClusterPane {
             model: ClusterModel::default(),
             namespaces,
+            contexts,
+            showing: vec![],
             overview: TableState::default(),
             workloads: TableState::default(),
             pods: TableState::default(),
@@ -186,10 +193,8 @@ impl ClusterPane {
             msg.resource,
             Resource::Pods | Resource::Nodes | Resource::Events
         );
-        let stale = !matches!(
-            self.model.sources.get(&(msg.resource, msg.scope.clone())),
-            Some(LoadState::Live)
-        );
+        let key = (msg.context.clone(), msg.resource, msg.scope.clone());
+        let stale = !matches!(self.model.sources.get(&key), Some(LoadState::Live));
         shown.contains(&msg.resource) || stale || (header_counts && self.adds_rows(msg))
     }
 
@@ -271,16 +276,66 @@ impl ClusterPane {
         }
     }
 
-    /// The pods of the workload named `name` (in whichever namespace has one).
+    /// The pods of the workload named `name` (in whichever namespace has one; in every
+    /// context shown that has one).
     pub fn workload_named(&self, name: &str) -> Option<Scope> {
-        self.model
+        let mut found = self
+            .model
             .workloads
             .iter()
-            .find(|(_, w)| w.name == name)
-            .map(|(_, w)| Scope::Workload {
-                namespace: w.namespace.clone(),
-                name: w.name.clone(),
-            })
+            .filter(|(_, w)| w.name == name && self.shows(&w.context));
+        let (_, w) = found.next()?;
+        let only_here = found.all(|(_, other)| other.context == w.context);
+        Some(Scope::Workload {
+            context: if only_here {
+                w.context.clone()
+            } else {
+                ContextName::default()
+            },
+            namespace: w.namespace.clone(),
+            name: w.name.clone(),
+        })
+    }
+
+    /// Whether the tables show rows of `context` (`:ctx`).
+    pub fn shows(&self, context: &ContextName) -> bool {
+        self.showing.is_empty() || self.showing.contains(context)
+    }
+
+    /// The contexts the tables show, in order.
+    pub fn shown_contexts(&self) -> Vec<ContextName> {
+        self.contexts
+            .iter()
+            .filter(|c| self.shows(c))
+            .cloned()
+            .collect()
+    }
+
+    /// More than one context is shown: rows must say which (the CONTEXT column).
+    pub fn many_contexts(&self) -> bool {
+        self.contexts.iter().filter(|c| self.shows(c)).count() > 1
+    }
+
+    /// `:ctx a,b`: shows these of the contexts watched (empty: all). The tables are rebuilt
+    /// from the rows already held: no watch restarts.
+    pub fn show_contexts(&mut self, names: Vec<ContextName>) {
+        self.showing = if names.len() == self.contexts.len() {
+            vec![]
+        } else {
+            names
+        };
+        for t in [
+            &mut self.overview,
+            &mut self.workloads,
+            &mut self.pods,
+            &mut self.nodes,
+            &mut self.hpas,
+            &mut self.events,
+        ] {
+            t.built_from = None;
+            t.selected = 0;
+            t.offset = 0;
+        }
     }
 
     /// The pods view is about to show `scope`: start at its top, unfiltered.
@@ -303,7 +358,9 @@ impl ClusterPane {
         Shown {
             model: &self.model,
             many_namespaces: self.many_namespaces(),
+            many_contexts: self.many_contexts(),
             queues_of: &self.queues_of,
+            showing: &self.showing,
         }
     }
 
@@ -317,11 +374,45 @@ impl ClusterPane {
         let pod = self.model.pods.get(self.pods.selected_slot()?)?;
         let container = (pod.container_names.len() > 1).then(|| pod.container_names[0].clone());
         Some(Nav::Logs(LogTarget {
+            context: pod.context.clone(),
             namespace: pod.namespace.clone(),
             pod: pod.name.clone(),
             container,
             previous: false,
         }))
+    }
+
+    /// "prod-eu ok", "prod-us ✖ 3 not ready", "staging ✖ connection refused": one context's
+    /// health in the header, worst news first.
+    fn context_badge(&self, name: &ContextName, ctx: &Ctx) -> Badge {
+        let c = &self.model;
+        let load = c.load_state_in(
+            name,
+            &[Resource::Nodes, Resource::Pods, Resource::Deployments],
+        );
+        let not_ready = c
+            .nodes
+            .iter()
+            .filter(|(_, n)| n.context == *name && n.health != Health::Ok)
+            .count();
+        let failing = c
+            .workloads
+            .iter()
+            .filter(|(_, w)| w.context == *name && w.health == Health::Bad)
+            .count();
+        let bad = ctx.symbols.bad;
+        let (health, said) = match &load {
+            LoadState::Stale { reason, .. } => (Health::Bad, format!("{bad} {}", short(reason))),
+            LoadState::Loading => (Health::Pending, "connecting".to_string()),
+            _ if not_ready > 0 => (Health::Bad, format!("{bad} {not_ready} not ready")),
+            _ if failing > 0 => (Health::Bad, format!("{bad} {failing} failing")),
+            _ => (Health::Ok, "ok".to_string()),
+        };
+        let mut b = badge(ctx, BadgeRank::Alert, health, format!("{name} {said}"));
+        if health == Health::Ok {
+            b.rank = BadgeRank::Count;
+        }
+        b
     }
 
     /// `l` (or `:logs`) on the pods view.
@@ -361,7 +452,10 @@ impl Pane for ClusterPane {
 
     fn prepare(&mut self, scope: Option<&Scope>) {
         self.model.refresh_derived();
-        let c = &self.model;
+        let c = tables::Showing {
+            model: &self.model,
+            contexts: &self.showing,
+        };
         tables::overview(&mut self.overview, c);
         tables::workloads(&mut self.workloads, c);
         tables::pods(&mut self.pods, c, scope);
@@ -389,8 +483,9 @@ impl Pane for ClusterPane {
 
     fn open(&self, v: ViewId) -> Option<Nav> {
         let c = &self.model;
-        let pods_of = |namespace: &str, name: &str| {
+        let pods_of = |context: &ContextName, namespace: &str, name: &str| {
             Nav::Pods(Scope::Workload {
+                context: context.clone(),
                 namespace: namespace.to_string(),
                 name: name.to_string(),
             })
@@ -399,33 +494,34 @@ impl Pane for ClusterPane {
             OVERVIEW | WORKLOADS => {
                 let slot = self.table(v)?.selected_slot()?;
                 let w = c.workloads.get(slot)?;
-                Some(pods_of(&w.namespace, &w.name))
+                Some(pods_of(&w.context, &w.namespace, &w.name))
             }
             NODES => {
                 let n = c.nodes.get(self.nodes.selected_slot()?)?;
-                Some(Nav::Pods(Scope::Node(n.name.clone())))
+                Some(Nav::Pods(Scope::Node {
+                    context: n.context.clone(),
+                    name: n.name.clone(),
+                }))
             }
             HPAS => {
                 let h = c.hpas.get(self.hpas.selected_slot()?)?;
                 let name = h.target.split('/').nth(1).unwrap_or_default();
-                Some(pods_of(&h.namespace, name))
+                Some(pods_of(&h.context, &h.namespace, name))
             }
             EVENTS => {
                 let e = c.events.get(self.events.selected_slot()?)?;
                 let (kind, name) = e.object.split_once('/').unwrap_or(("", ""));
-                if kind == "Pod"
-                    && c.pods
-                        .find(&Resource::Pods.key(&e.namespace, name))
-                        .is_some()
-                {
+                let pod = Resource::Pods.key(&e.context, &e.namespace, name);
+                if kind == "Pod" && c.pods.find(&pod).is_some() {
                     return Some(Nav::Logs(LogTarget {
+                        context: e.context.clone(),
                         namespace: e.namespace.clone(),
                         pod: name.to_string(),
                         container: None,
                         previous: false,
                     }));
                 }
-                WorkloadKind::from_word(kind).map(|_| pods_of(&e.namespace, name))
+                WorkloadKind::from_word(kind).map(|_| pods_of(&e.context, &e.namespace, name))
             }
             PODS => self.selected_pod_logs(),
             _ => None,
@@ -437,6 +533,7 @@ impl Pane for ClusterPane {
             OVERVIEW | WORKLOADS => {
                 let w = self.model.workloads.get(self.table(v)?.selected_slot()?)?;
                 Some(Target::Workload {
+                    context: w.context.clone(),
                     kind: w.kind,
                     namespace: w.namespace.clone(),
                     name: w.name.clone(),
@@ -446,6 +543,7 @@ impl Pane for ClusterPane {
             NODES => {
                 let n = self.model.nodes.get(self.nodes.selected_slot()?)?;
                 Some(Target::Node {
+                    context: n.context.clone(),
                     name: n.name.clone(),
                     cordoned: n.status.contains("SchedulingDisabled"),
                 })
@@ -459,45 +557,48 @@ impl Pane for ClusterPane {
         match v {
             OVERVIEW | WORKLOADS => {
                 let w = c.workloads.get(self.table(v)?.selected_slot()?)?;
-                Some(ObjectRef::namespaced(w.kind.into(), &w.namespace, &w.name))
+                Some(
+                    ObjectRef::namespaced(w.kind.into(), &w.namespace, &w.name)
+                        .in_context(&w.context),
+                )
             }
             PODS => {
                 let p = c.pods.get(self.pods.selected_slot()?)?;
-                Some(ObjectRef::namespaced(
-                    ObjectKind::Pod,
-                    &p.namespace,
-                    &p.name,
-                ))
+                Some(
+                    ObjectRef::namespaced(ObjectKind::Pod, &p.namespace, &p.name)
+                        .in_context(&p.context),
+                )
             }
-            NODES => Some(ObjectRef::node(
-                &c.nodes.get(self.nodes.selected_slot()?)?.name,
-            )),
+            NODES => {
+                let n = c.nodes.get(self.nodes.selected_slot()?)?;
+                Some(ObjectRef::node(&n.name).in_context(&n.context))
+            }
             HPAS => {
                 let h = c.hpas.get(self.hpas.selected_slot()?)?;
-                Some(ObjectRef::namespaced(
-                    ObjectKind::Hpa,
-                    &h.namespace,
-                    &h.name,
-                ))
+                Some(
+                    ObjectRef::namespaced(ObjectKind::Hpa, &h.namespace, &h.name)
+                        .in_context(&h.context),
+                )
             }
             EVENTS => {
                 // What the event is about, with all its events; the event itself when it is
                 // about a kind the console does not describe (a ReplicaSet).
                 let e = c.events.get(self.events.selected_slot()?)?;
                 let (kind, name) = e.object.split_once('/').unwrap_or(("", ""));
-                Some(match ObjectKind::from_api_kind(kind) {
+                let object = match ObjectKind::from_api_kind(kind) {
                     Some(ObjectKind::Node) => ObjectRef::node(name),
                     Some(k) => ObjectRef::namespaced(k, &e.namespace, name),
                     None => ObjectRef::namespaced(ObjectKind::Event, &e.namespace, &e.name),
-                })
+                };
+                Some(object.in_context(&e.context))
             }
             LOGS => {
                 let l = self.logs.as_ref()?;
-                Some(ObjectRef::namespaced(
-                    ObjectKind::Pod,
-                    &l.target.namespace,
-                    &l.target.pod,
-                ))
+                let t = &l.target;
+                Some(
+                    ObjectRef::namespaced(ObjectKind::Pod, &t.namespace, &t.pod)
+                        .in_context(&t.context),
+                )
             }
             _ => None,
         }
@@ -536,35 +637,35 @@ impl Pane for ClusterPane {
         scope: Option<&Scope>,
         ctx: &Ctx,
     ) -> Option<(String, Vec<(String, String)>)> {
-        let (m, shown) = (&self.model, self.shown());
+        let shown = self.shown();
         let (title, rows, table): (_, Box<dyn TableRows + '_>, &TableState) = match v {
             OVERVIEW => (
-                view::workloads_title(m, &self.overview, true, ctx),
+                view::workloads_title(shown, &self.overview, true, ctx),
                 Box::new(Workloads(shown)),
                 &self.overview,
             ),
             WORKLOADS => (
-                view::workloads_title(m, &self.workloads, false, ctx),
+                view::workloads_title(shown, &self.workloads, false, ctx),
                 Box::new(Workloads(shown)),
                 &self.workloads,
             ),
             PODS => (
-                view::pods_title(m, &self.pods, scope, ctx),
+                view::pods_title(shown, &self.pods, scope, ctx),
                 Box::new(Pods(shown)),
                 &self.pods,
             ),
             NODES => (
-                view::nodes_title(m, &self.nodes, ctx),
+                view::nodes_title(shown, &self.nodes, ctx),
                 Box::new(Nodes(shown)),
                 &self.nodes,
             ),
             HPAS => (
-                view::hpas_title(m, &self.hpas, ctx),
+                view::hpas_title(shown, &self.hpas, ctx),
                 Box::new(Hpas(shown)),
                 &self.hpas,
             ),
             EVENTS => (
-                view::events_title(m, &self.events, ctx),
+                view::events_title(shown, &self.events, ctx),
                 Box::new(Events(shown)),
                 &self.events,
             ),
@@ -589,13 +690,18 @@ impl Pane for ClusterPane {
         } else {
             ctx.theme.text
         };
-        let mut out = vec![
-            count(
+        let mut out = if self.contexts.len() > 1 {
+            self.contexts
+                .iter()
+                .map(|name| self.context_badge(name, ctx))
+                .collect()
+        } else {
+            vec![count(
                 format!("nodes {}/{}", c.nodes.len() - not_ready, c.nodes.len()),
                 nodes_style,
-            ),
-            count(format!("pods {}", c.pods.len()), ctx.theme.text),
-        ];
+            )]
+        };
+        out.push(count(format!("pods {}", c.pods.len()), ctx.theme.text));
         let warnings = c.warning_count();
         if warnings > 0 {
             out.push(badge(
@@ -610,7 +716,8 @@ impl Pane for ClusterPane {
             .filter(|r| matches!(c.load_state(&[**r]), LoadState::Stale { .. }))
             .map(|r| r.plural())
             .collect();
-        if !stale.is_empty() {
+        // With several contexts each says its own state above.
+        if !stale.is_empty() && self.contexts.len() < 2 {
             out.push(Badge {
                 rank: BadgeRank::Stale,
                 span: ratatui::text::Span::styled(
@@ -669,10 +776,22 @@ impl Pane for ClusterPane {
     }
 
     fn sources(&self) -> Vec<Source> {
-        snapshot::sources(&self.model, &self.namespaces)
+        snapshot::sources(&self.model, &self.namespaces, &self.contexts)
     }
 
     fn snapshot(&self, ctx: &Ctx) -> Option<PaneSnapshot> {
-        Some(snapshot::snapshot(&self.model, &self.namespaces, ctx.now))
+        Some(snapshot::snapshot(
+            &self.model,
+            &self.namespaces,
+            &self.contexts,
+            ctx.now,
+        ))
     }
+}
+
+/// A stale reason short enough for the header: its first clause, at most 40 characters
+/// ("connection refused", not the url and when it retries).
+fn short(reason: &str) -> String {
+    let first = reason.split([',', '(']).next().unwrap_or(reason).trim();
+    first.chars().take(40).collect()
 }

@@ -5,6 +5,7 @@
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
 
+use super::context::ContextName;
 use crate::status::Health;
 
 use crate::k8s::WorkloadKind;
@@ -31,6 +32,8 @@ fn namespace_of(meta: &ObjectMeta) -> String {
 
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct PodRow {
+    /// The kube context the row came from.
+    pub context: ContextName,
     pub namespace: String,
     pub name: String,
     /// The Deployment or StatefulSet that owns the pod, through its ReplicaSet.
@@ -85,6 +88,7 @@ impl PodRow {
             _ => Health::Bad,
         };
         PodRow {
+            context: ContextName::default(),
             namespace: namespace_of(meta),
             name: name_of(meta),
             workload: owning_workload(meta),
@@ -200,6 +204,8 @@ fn owning_workload(meta: &ObjectMeta) -> Option<String> {
 
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct WorkloadRow {
+    /// The kube context the row came from.
+    pub context: ContextName,
     pub kind: WorkloadKind,
     pub namespace: String,
     pub name: String,
@@ -276,6 +282,7 @@ impl WorkloadRow {
             })
             .unwrap_or_default();
         WorkloadRow {
+            context: ContextName::default(),
             kind,
             namespace: namespace_of(meta),
             name: name_of(meta),
@@ -296,6 +303,8 @@ impl WorkloadRow {
 
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct NodeRow {
+    /// The kube context the row came from.
+    pub context: ContextName,
     pub name: String,
     /// Ready, NotReady, Unknown; with ",SchedulingDisabled" when cordoned, like kubectl.
     pub status: String,
@@ -331,6 +340,7 @@ impl NodeRow {
             .filter_map(|(k, _)| k.strip_prefix("node-role.kubernetes.io/"))
             .collect();
         NodeRow {
+            context: ContextName::default(),
             name: name_of(&n.metadata),
             status,
             roles: if roles.is_empty() {
@@ -360,6 +370,8 @@ impl NodeRow {
 
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct HpaRow {
+    /// The kube context the row came from.
+    pub context: ContextName,
     pub namespace: String,
     pub name: String,
     pub target: String,
@@ -377,6 +389,7 @@ impl HpaRow {
     pub fn from_wire(h: &HpaWire) -> Self {
         let hpa = Hpa::from_wire(h);
         HpaRow {
+            context: ContextName::default(),
             health: if hpa.at_max() {
                 Health::Warn
             } else {
@@ -399,6 +412,8 @@ impl HpaRow {
 
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct EventRow {
+    /// The kube context the row came from.
+    pub context: ContextName,
     pub namespace: String,
     pub name: String,
     pub warning: bool,
@@ -424,6 +439,7 @@ impl EventRow {
             .or(secs(&e.metadata.creation_timestamp))
             .unwrap_or_default();
         EventRow {
+            context: ContextName::default(),
             namespace: namespace_of(&e.metadata),
             name: name_of(&e.metadata),
             warning: e.type_.as_deref() == Some("Warning"),

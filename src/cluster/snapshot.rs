@@ -4,6 +4,7 @@
 
 use serde_json::Map;
 
+use super::context::ContextName;
 use super::model::{ClusterModel, Resource};
 use super::rows::{EventRow, HpaRow, NodeRow, PodRow, WorkloadRow};
 use super::source::Namespaces;
@@ -12,11 +13,13 @@ use crate::ui::snapshot::{PaneSnapshot, Source, json};
 
 pub struct Snapshot {
     pub namespaces: String,
+    /// The contexts watched; rows say theirs when there are several.
+    pub contexts: Vec<ContextName>,
     /// Every watch finished its first list, or failed for good (false: the data may be
     /// partial).
     pub synced: bool,
-    /// (resource, namespace, reason) of each watch that failed.
-    pub stale: Vec<(Resource, String, String)>,
+    /// (context, resource, namespace, reason) of each watch that failed.
+    pub stale: Vec<(ContextName, Resource, String, String)>,
     pub workloads: Vec<WorkloadRow>,
     pub pods: Vec<PodRow>,
     pub nodes: Vec<NodeRow>,
@@ -24,8 +27,8 @@ pub struct Snapshot {
     pub warnings: Vec<EventRow>,
 }
 
-/// Every watch the namespaces need, keyed as the model keys their states.
-fn expected(ns: &Namespaces) -> Vec<(Resource, String)> {
+/// Every watch the namespaces need in one context, keyed as the model keys their states.
+pub fn expected(ns: &Namespaces) -> Vec<(Resource, String)> {
     let scopes = match ns {
         Namespaces::All => vec![String::new()],
         Namespaces::Only(list) => list.clone(),
@@ -41,16 +44,24 @@ fn expected(ns: &Namespaces) -> Vec<(Resource, String)> {
     out
 }
 
-/// Each watch and its state; one that failed for good (forbidden) has answered.
-pub fn sources(model: &ClusterModel, ns: &Namespaces) -> Vec<Source> {
-    expected(ns)
-        .into_iter()
-        .map(|(r, scope)| {
-            let state = model.sources.get(&(r, scope.clone())).cloned();
-            let state = state.unwrap_or(LoadState::Loading);
+/// Each watch of each context and its state; one that failed for good (forbidden) has
+/// answered. With several contexts each source's name starts with its context.
+pub fn sources(model: &ClusterModel, ns: &Namespaces, contexts: &[ContextName]) -> Vec<Source> {
+    let many = contexts.len() > 1;
+    contexts
+        .iter()
+        .flat_map(|c| expected(ns).into_iter().map(move |(r, s)| (c, r, s)))
+        .map(|(context, r, scope)| {
+            let state = model.sources.get(&(context.clone(), r, scope.clone()));
+            let state = state.cloned().unwrap_or(LoadState::Loading);
+            let on = if many {
+                format!("{context}: ")
+            } else {
+                String::new()
+            };
             let name = match scope.as_str() {
-                "" => format!("Kubernetes {}", r.plural()),
-                ns => format!("Kubernetes {} in {ns}", r.plural()),
+                "" => format!("{on}Kubernetes {}", r.plural()),
+                ns => format!("{on}Kubernetes {} in {ns}", r.plural()),
             };
             Source {
                 answered: state.settled(),
@@ -61,8 +72,13 @@ pub fn sources(model: &ClusterModel, ns: &Namespaces) -> Vec<Source> {
 }
 
 /// The cluster's part: workloads as its rows, then pods, nodes, HPAs and warning events.
-pub fn snapshot(model: &ClusterModel, ns: &Namespaces, now: i64) -> PaneSnapshot {
-    let snap = Snapshot::of(model, ns);
+pub fn snapshot(
+    model: &ClusterModel,
+    ns: &Namespaces,
+    contexts: &[ContextName],
+    now: i64,
+) -> PaneSnapshot {
+    let snap = Snapshot::of(model, ns, contexts);
     let mut more = Map::new();
     more.insert("namespaces".into(), json(&snap.namespaces));
     more.insert("pods".into(), json(&snap.pods));
@@ -82,41 +98,47 @@ pub fn snapshot(model: &ClusterModel, ns: &Namespaces, now: i64) -> PaneSnapshot
 }
 
 impl Snapshot {
-    pub fn of(model: &ClusterModel, ns: &Namespaces) -> Snapshot {
-        fn sorted<R: Clone>(rows: Vec<R>, key: impl Fn(&R) -> (String, String)) -> Vec<R> {
+    pub fn of(model: &ClusterModel, ns: &Namespaces, contexts: &[ContextName]) -> Snapshot {
+        type Key = (ContextName, String, String);
+        fn sorted<R: Clone>(rows: Vec<R>, key: impl Fn(&R) -> Key) -> Vec<R> {
             let mut rows = rows;
             rows.sort_by_key(|r| key(r));
             rows
         }
         let workloads = sorted(
             model.workloads.iter().map(|(_, r)| r.clone()).collect(),
-            |w: &WorkloadRow| (w.namespace.clone(), w.name.clone()),
+            |w: &WorkloadRow| (w.context.clone(), w.namespace.clone(), w.name.clone()),
         );
         let pods = sorted(
             model.pods.iter().map(|(_, r)| r.clone()).collect(),
-            |p: &PodRow| (p.namespace.clone(), p.name.clone()),
+            |p: &PodRow| (p.context.clone(), p.namespace.clone(), p.name.clone()),
         );
         let nodes = sorted(
             model.nodes.iter().map(|(_, r)| r.clone()).collect(),
-            |n: &NodeRow| (String::new(), n.name.clone()),
+            |n: &NodeRow| (n.context.clone(), String::new(), n.name.clone()),
         );
         let hpas = sorted(
             model.hpas.iter().map(|(_, r)| r.clone()).collect(),
-            |h: &HpaRow| (h.namespace.clone(), h.name.clone()),
+            |h: &HpaRow| (h.context.clone(), h.namespace.clone(), h.name.clone()),
         );
         let mut warnings: Vec<EventRow> = model.events.iter().map(|(_, r)| r.clone()).collect();
         warnings.sort_by_key(|e| std::cmp::Reverse(e.last_seen));
         let stale = model
             .sources
             .iter()
-            .filter_map(|((resource, ns), state)| match state {
-                LoadState::Stale { reason, .. } => Some((*resource, ns.clone(), reason.clone())),
+            .filter_map(|((context, resource, ns), state)| match state {
+                LoadState::Stale { reason, .. } => {
+                    Some((context.clone(), *resource, ns.clone(), reason.clone()))
+                }
                 _ => None,
             })
             .collect();
         Snapshot {
             namespaces: ns.label(),
-            synced: sources(model, ns).iter().all(|s| s.state.settled()),
+            contexts: contexts.to_vec(),
+            synced: sources(model, ns, contexts)
+                .iter()
+                .all(|s| s.state.settled()),
             stale,
             workloads,
             pods,
@@ -133,9 +155,35 @@ impl Snapshot {
         use crate::ui::format::age;
         use std::fmt::Write;
         let mut out = String::new();
+        // With several contexts every row starts with its own.
+        let many = self.contexts.len() > 1;
+        let on = |c: &ContextName| {
+            if many {
+                format!("{:<12} ", c.as_str())
+            } else {
+                String::new()
+            }
+        };
+        let head = if many {
+            format!("{:<12} ", "CONTEXT")
+        } else {
+            String::new()
+        };
+        let contexts = if many {
+            format!(
+                "contexts {}  ",
+                self.contexts
+                    .iter()
+                    .map(|c| c.as_str())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            )
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             out,
-            "CLUSTER  namespaces {}  {}",
+            "CLUSTER  {contexts}namespaces {}  {}",
             self.namespaces,
             if self.synced {
                 "synced"
@@ -143,18 +191,24 @@ impl Snapshot {
                 "NOT SYNCED (partial)"
             }
         );
-        for (resource, namespace, reason) in &self.stale {
-            let _ = writeln!(out, "stale {} {namespace}: {reason}", resource.plural());
+        for (context, resource, namespace, reason) in &self.stale {
+            let at = if many {
+                format!("{context}: ")
+            } else {
+                String::new()
+            };
+            let _ = writeln!(out, "stale {at}{} {namespace}: {reason}", resource.plural());
         }
         let _ = writeln!(
             out,
-            "\nWORKLOADS\n{:<14} {:<24} {:<6} {:<7} {:<22} {:>4}",
+            "\nWORKLOADS\n{head}{:<14} {:<24} {:<6} {:<7} {:<22} {:>4}",
             "NAMESPACE", "NAME", "KIND", "READY", "ROLLOUT", "REV"
         );
         for w in &self.workloads {
             let _ = writeln!(
                 out,
-                "{:<14} {:<24} {:<6} {:<7} {:<22} {:>4}",
+                "{}{:<14} {:<24} {:<6} {:<7} {:<22} {:>4}",
+                on(&w.context),
                 w.namespace,
                 w.name,
                 w.kind.short(),
@@ -165,7 +219,7 @@ impl Snapshot {
         }
         let _ = writeln!(
             out,
-            "\nPODS ({})\n{:<14} {:<40} {:<6} {:<18} {:>8} {:>5}",
+            "\nPODS ({})\n{head}{:<14} {:<40} {:<6} {:<18} {:>8} {:>5}",
             self.pods.len(),
             "NAMESPACE",
             "NAME",
@@ -177,7 +231,8 @@ impl Snapshot {
         for p in &self.pods {
             let _ = writeln!(
                 out,
-                "{:<14} {:<40} {:<6} {:<18} {:>8} {:>5}",
+                "{}{:<14} {:<40} {:<6} {:<18} {:>8} {:>5}",
+                on(&p.context),
                 p.namespace,
                 p.name,
                 format!("{}/{}", p.ready, p.containers),
@@ -188,17 +243,25 @@ impl Snapshot {
         }
         let _ = writeln!(
             out,
-            "\nNODES\n{:<20} {:<28} {:<10}",
+            "\nNODES\n{head}{:<20} {:<28} {:<10}",
             "NAME", "STATUS", "VERSION"
         );
         for n in &self.nodes {
-            let _ = writeln!(out, "{:<20} {:<28} {:<10}", n.name, n.status, n.version);
+            let _ = writeln!(
+                out,
+                "{}{:<20} {:<28} {:<10}",
+                on(&n.context),
+                n.name,
+                n.status,
+                n.version
+            );
         }
         let _ = writeln!(out, "\nWARNINGS ({})", self.warnings.len());
         for e in &self.warnings {
             let _ = writeln!(
                 out,
-                "{:>5} {:<16} {:<40} x{:<4} {}",
+                "{}{:>5} {:<16} {:<40} x{:<4} {}",
+                on(&e.context),
                 age(now - e.last_seen),
                 e.reason,
                 e.object,
@@ -219,7 +282,7 @@ mod tests {
         assert_eq!(expected(&Namespaces::All).len(), 7);
         let two = Namespaces::Only(vec!["a".into(), "b".into()]);
         assert_eq!(expected(&two).len(), 5 * 2 + 2);
-        let s = sources(&ClusterModel::default(), &two);
+        let s = sources(&ClusterModel::default(), &two, &["one".into()]);
         assert!(
             s.iter()
                 .all(|s| s.state == LoadState::Loading && !s.answered)

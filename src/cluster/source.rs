@@ -14,6 +14,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::status::Backoff;
 
+use super::context::ContextName;
 use super::model::{ClusterMsg, Resource, Rows, SourceEvent};
 use super::rows::{EventRow, HpaRow, NodeRow, PodRow, WorkloadRow};
 use crate::k8s::wire::{
@@ -67,11 +68,12 @@ const PAGE_SIZE: u32 = 1_000;
 /// Starts every watch. They stop when `token` is cancelled.
 pub fn spawn_watches<M: From<ClusterMsg> + Send + 'static>(
     client: &Client,
+    context: &ContextName,
     namespaces: &Namespaces,
     tx: mpsc::Sender<M>,
     token: &CancellationToken,
 ) {
-    let tx = Sender(tx);
+    let tx = Sender(tx, context.clone());
     let c = client;
     for scope in namespaces.scopes() {
         let ns = scope.as_deref();
@@ -146,19 +148,24 @@ where
     }
 }
 
-/// Wraps the UI's sender so sources only ever speak `ClusterMsg`.
-struct Sender<M>(mpsc::Sender<M>);
+/// Wraps the UI's sender so sources only ever speak `ClusterMsg`, each naming its context.
+pub struct Sender<M>(mpsc::Sender<M>, ContextName);
 
 impl<M> Clone for Sender<M> {
     fn clone(&self) -> Self {
-        Sender(self.0.clone())
+        Sender(self.0.clone(), self.1.clone())
     }
 }
 
 impl<M: From<ClusterMsg>> Sender<M> {
+    pub fn new(tx: mpsc::Sender<M>, context: ContextName) -> Self {
+        Sender(tx, context)
+    }
+
     /// False when the UI has gone away.
-    async fn send(&self, resource: Resource, scope: &str, event: SourceEvent) -> bool {
+    pub async fn send(&self, resource: Resource, scope: &str, event: SourceEvent) -> bool {
         let msg = ClusterMsg {
+            context: self.1.clone(),
             resource,
             scope: scope.to_string(),
             event,
@@ -287,7 +294,9 @@ where
                 listed = true;
                 SourceEvent::ListDone
             }
-            watcher::Event::Delete(o) => SourceEvent::Deleted(vec![deleted_key(resource, &o)]),
+            watcher::Event::Delete(o) => {
+                SourceEvent::Deleted(vec![deleted_key(resource, &tx.1, &o)])
+            }
         };
         if !applied.is_empty() {
             let rows = project(std::mem::take(&mut applied));
@@ -309,9 +318,10 @@ where
 }
 
 /// The store key of a deleted object (see the `Keyed` impls).
-fn deleted_key<W: kube::Resource>(resource: Resource, o: &W) -> String {
+fn deleted_key<W: kube::Resource>(resource: Resource, context: &str, o: &W) -> String {
     let meta = o.meta();
     resource.key(
+        context,
         meta.namespace.as_deref().unwrap_or_default(),
         meta.name.as_deref().unwrap_or_default(),
     )
@@ -346,7 +356,7 @@ pub fn describe(err: &watcher::Error) -> (String, bool) {
 }
 
 /// The innermost useful cause: "connection refused" rather than five nested wrappers.
-fn short_cause(err: &(dyn std::error::Error + 'static)) -> String {
+pub fn short_cause(err: &(dyn std::error::Error + 'static)) -> String {
     let mut chain = vec![err.to_string()];
     let mut source = err.source();
     while let Some(s) = source {

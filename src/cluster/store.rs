@@ -16,6 +16,10 @@ pub trait Keyed {
     fn tag(&self) -> &'static str {
         ""
     }
+    /// The kube context the row came from (one store holds every context's rows).
+    fn context(&self) -> &str {
+        ""
+    }
 }
 
 #[derive(Debug)]
@@ -23,8 +27,8 @@ pub struct Store<R> {
     slots: Vec<Option<(R, u64)>>,
     free: Vec<usize>,
     index: HashMap<String, usize>,
-    /// Current list generation per (tag, scope); scope "" = a cluster-wide watch.
-    generations: HashMap<(&'static str, String), u64>,
+    /// Current list generation per (tag, context, scope); scope "" = a cluster-wide watch.
+    generations: HashMap<(&'static str, String, String), u64>,
     next_generation: u64,
     /// Bumped whenever rows are added or removed (orderings must be rebuilt).
     pub membership: u64,
@@ -71,16 +75,17 @@ impl<R: Keyed> Store<R> {
             .filter_map(|(i, s)| s.as_ref().map(|(r, _)| (i, r)))
     }
 
-    fn generation_for(&self, tag: &'static str, scope: &str) -> u64 {
+    fn generation_for(&self, tag: &'static str, context: &str, scope: &str) -> u64 {
+        let at = |scope: &str| (tag, context.to_string(), scope.to_string());
         self.generations
-            .get(&(tag, scope.to_string()))
-            .or_else(|| self.generations.get(&(tag, String::new())))
+            .get(&at(scope))
+            .or_else(|| self.generations.get(&at("")))
             .copied()
             .unwrap_or(0)
     }
 
     pub fn upsert(&mut self, row: R) {
-        let generation = self.generation_for(row.tag(), row.scope());
+        let generation = self.generation_for(row.tag(), row.context(), row.scope());
         let key = row.key();
         self.revision += 1;
         if let Some(&slot) = self.index.get(&key) {
@@ -111,22 +116,25 @@ impl<R: Keyed> Store<R> {
     }
 
     /// A (re-)list of `scope` begins: rows it re-sends get the new generation.
-    pub fn begin_list(&mut self, tag: &'static str, scope: &str) {
+    pub fn begin_list(&mut self, tag: &'static str, context: &str, scope: &str) {
         let generation = self.next_generation;
         self.next_generation += 1;
         self.generations
-            .insert((tag, scope.to_string()), generation);
+            .insert((tag, context.to_string(), scope.to_string()), generation);
     }
 
     /// The list of `scope` is complete: rows it did not re-send are gone.
-    pub fn end_list(&mut self, tag: &'static str, scope: &str) {
-        let generation = self.generation_for(tag, scope);
+    pub fn end_list(&mut self, tag: &'static str, context: &str, scope: &str) {
+        let generation = self.generation_for(tag, context, scope);
         let stale: Vec<String> = self
             .slots
             .iter()
             .flatten()
             .filter(|(r, g)| {
-                *g < generation && r.tag() == tag && (scope.is_empty() || r.scope() == scope)
+                *g < generation
+                    && r.tag() == tag
+                    && r.context() == context
+                    && (scope.is_empty() || r.scope() == scope)
             })
             .map(|(r, _)| r.key())
             .collect();
@@ -164,21 +172,50 @@ mod tests {
     #[test]
     fn relist_drops_only_unseen_rows_of_its_scope() {
         let mut store = Store::default();
-        store.begin_list("", "a");
+        store.begin_list("", "", "a");
         store.upsert(Row("a", "x", 1));
         store.upsert(Row("a", "y", 1));
-        store.end_list("", "a");
-        store.begin_list("", "b");
+        store.end_list("", "", "a");
+        store.begin_list("", "", "b");
         store.upsert(Row("b", "z", 1));
-        store.end_list("", "b");
+        store.end_list("", "", "b");
         // Namespace a reconnects and re-lists: y was deleted meanwhile, x changed.
-        store.begin_list("", "a");
+        store.begin_list("", "", "a");
         store.upsert(Row("a", "x", 2));
-        store.end_list("", "a");
+        store.end_list("", "", "a");
         assert_eq!(store.len(), 2);
         assert_eq!(store.find("a/x"), Some(&Row("a", "x", 2)));
         assert!(store.find("a/y").is_none());
         assert!(store.find("b/z").is_some(), "other scopes are untouched");
+    }
+
+    #[derive(Debug, PartialEq)]
+    struct InContext(&'static str, &'static str);
+    impl Keyed for InContext {
+        fn key(&self) -> String {
+            format!("{}/{}", self.0, self.1)
+        }
+        fn scope(&self) -> &str {
+            ""
+        }
+        fn context(&self) -> &str {
+            self.0
+        }
+    }
+
+    #[test]
+    fn a_relist_in_one_context_leaves_the_others_rows() {
+        let mut store = Store::default();
+        for ctx in ["eu", "us"] {
+            store.begin_list("", ctx, "");
+            store.upsert(InContext(ctx, "node-1"));
+            store.end_list("", ctx, "");
+        }
+        // eu reconnects and its node is gone; us, the same name in the same scope, stays.
+        store.begin_list("", "eu", "");
+        store.end_list("", "eu", "");
+        assert!(store.find("eu/node-1").is_none());
+        assert!(store.find("us/node-1").is_some());
     }
 
     #[test]

@@ -4,53 +4,92 @@
 
 use std::cmp::Ordering;
 
+use super::context::{ContextName, workload_key};
 use super::model::ClusterModel;
 use super::rows::{PodRow, WorkloadRow};
 use super::store::{Keyed, Store};
 use crate::ui::pane::Scope;
 use crate::ui::table_state::{TableState, matches};
 
-/// The overview's workloads: worst first; among equals, the one whose pods died last (an
-/// OOMKill a minute ago before a healthy neighbour).
-pub fn overview(table: &mut TableState, c: &ClusterModel) {
+/// What the tables read: the rows, and the contexts shown (empty: all).
+#[derive(Clone, Copy)]
+pub struct Showing<'a> {
+    pub model: &'a ClusterModel,
+    pub contexts: &'a [ContextName],
+}
+
+impl Showing<'_> {
+    fn shows(&self, context: &ContextName) -> bool {
+        self.contexts.is_empty() || self.contexts.contains(context)
+    }
+
+    /// Part of every table's fingerprint: a change of `:ctx` rebuilds it.
+    fn label(&self) -> String {
+        let names: Vec<&str> = self.contexts.iter().map(|c| c.as_str()).collect();
+        names.join(",")
+    }
+}
+
+/// The overview's workloads: worst first, across every context shown; among equals, the one
+/// whose pods died last (an OOMKill a minute ago before a healthy neighbour).
+pub fn overview(table: &mut TableState, s: Showing) {
+    let c = s.model;
     let died = |w: &WorkloadRow| {
         c.last_exit_by_workload
-            .get(&format!("{}/{}", w.namespace, w.name))
+            .get(&workload_key(&w.context, &w.namespace, &w.name))
             .map(|e| e.finished.unwrap_or(0))
     };
     rebuild(
         table,
         &c.workloads,
         c.workloads.revision,
-        format!("exits {}", c.exits_revision),
-        |w, f| matches(&w.name, f) || matches(&w.namespace, f),
+        format!("exits {} {}", c.exits_revision, s.label()),
+        |w, f| s.shows(&w.context) && (matches(&w.name, f) || matches(&w.namespace, f)),
         |a, b| {
             b.health
                 .cmp(&a.health)
                 .then_with(|| died(b).cmp(&died(a)))
-                .then_with(|| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)))
+                .then_with(|| {
+                    (&a.namespace, &a.name, &a.context).cmp(&(&b.namespace, &b.name, &b.context))
+                })
         },
     );
 }
 
-pub fn workloads(table: &mut TableState, c: &ClusterModel) {
+pub fn workloads(table: &mut TableState, s: Showing) {
+    let c = s.model;
     rebuild(
         table,
         &c.workloads,
         c.workloads.membership,
-        String::new(),
+        s.label(),
         |w, f| {
-            matches(&w.name, f)
-                || matches(&w.namespace, f)
-                || matches(w.rollout.label().as_str(), f)
+            s.shows(&w.context)
+                && (matches(&w.name, f)
+                    || matches(&w.namespace, f)
+                    || matches(&w.context, f)
+                    || matches(w.rollout.label().as_str(), f))
         },
-        |a, b| (&a.namespace, a.kind, &a.name).cmp(&(&b.namespace, b.kind, &b.name)),
+        |a, b| {
+            (&a.namespace, a.kind, &a.name, &a.context).cmp(&(
+                &b.namespace,
+                b.kind,
+                &b.name,
+                &b.context,
+            ))
+        },
     );
 }
 
 /// Filtering by status follows every change; unfiltered, only pods coming and going matter.
-pub fn pods(table: &mut TableState, c: &ClusterModel, scope: Option<&Scope>) {
-    let scope_key = scope.map(Scope::label).unwrap_or_default();
+pub fn pods(table: &mut TableState, s: Showing, scope: Option<&Scope>) {
+    let c = s.model;
+    let scope_key = format!(
+        "{} {} {}",
+        scope.map(|s| s.context().as_str()).unwrap_or_default(),
+        scope.map(Scope::label).unwrap_or_default(),
+        s.label()
+    );
     let pods_rev = if table.filter.is_empty() {
         c.pods.membership
     } else {
@@ -62,47 +101,64 @@ pub fn pods(table: &mut TableState, c: &ClusterModel, scope: Option<&Scope>) {
         pods_rev,
         scope_key,
         |p, f| {
-            in_scope(p, scope)
+            s.shows(&p.context)
+                && in_scope(p, scope)
                 && (matches(&p.name, f)
+                    || matches(&p.context, f)
                     || matches(&p.status, f)
                     || matches(&p.node, f)
                     || matches(&p.namespace, f)
                     || p.last_exit.as_ref().is_some_and(|e| matches(&e.reason, f)))
         },
-        |a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)),
+        |a, b| (&a.namespace, &a.name, &a.context).cmp(&(&b.namespace, &b.name, &b.context)),
     );
 }
 
-pub fn nodes(table: &mut TableState, c: &ClusterModel) {
+pub fn nodes(table: &mut TableState, s: Showing) {
+    let c = s.model;
     rebuild(
         table,
         &c.nodes,
         c.nodes.membership,
-        String::new(),
-        |n, f| matches(&n.name, f) || matches(&n.status, f),
-        |a, b| a.name.cmp(&b.name),
+        s.label(),
+        |n, f| {
+            s.shows(&n.context)
+                && (matches(&n.name, f) || matches(&n.status, f) || matches(&n.context, f))
+        },
+        |a, b| (&a.context, &a.name).cmp(&(&b.context, &b.name)),
     );
 }
 
-pub fn hpas(table: &mut TableState, c: &ClusterModel) {
+pub fn hpas(table: &mut TableState, s: Showing) {
+    let c = s.model;
     rebuild(
         table,
         &c.hpas,
         c.hpas.membership,
-        String::new(),
-        |h, f| matches(&h.name, f) || matches(&h.namespace, f),
-        |a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)),
+        s.label(),
+        |h, f| {
+            s.shows(&h.context)
+                && (matches(&h.name, f) || matches(&h.namespace, f) || matches(&h.context, f))
+        },
+        |a, b| (&a.namespace, &a.name, &a.context).cmp(&(&b.namespace, &b.name, &b.context)),
     );
 }
 
 /// Warning events: newest first.
-pub fn events(table: &mut TableState, c: &ClusterModel) {
+pub fn events(table: &mut TableState, s: Showing) {
+    let c = s.model;
     rebuild(
         table,
         &c.events,
         c.events.revision,
-        String::new(),
-        |e, f| matches(&e.reason, f) || matches(&e.object, f) || matches(&e.message, f),
+        s.label(),
+        |e, f| {
+            s.shows(&e.context)
+                && (matches(&e.reason, f)
+                    || matches(&e.object, f)
+                    || matches(&e.message, f)
+                    || matches(&e.context, f))
+        },
         |a, b| {
             b.last_seen
                 .cmp(&a.last_seen)
@@ -131,12 +187,16 @@ fn rebuild<R: Keyed>(
 }
 
 /// The scope of a pods view: everything, one workload's pods, or one node's.
+/// A scope without a context (asked by who cannot know) holds every context's.
 fn in_scope(p: &PodRow, scope: Option<&Scope>) -> bool {
+    let here = |c: &ContextName| c.is_empty() || *c == p.context;
     match scope {
-        Some(Scope::Workload { namespace, name }) => {
-            &p.namespace == namespace && p.workload.as_deref() == Some(name)
-        }
-        Some(Scope::Node(n)) => &p.node == n,
+        Some(Scope::Workload {
+            context,
+            namespace,
+            name,
+        }) => here(context) && &p.namespace == namespace && p.workload.as_deref() == Some(name),
+        Some(Scope::Node { context, name }) => here(context) && &p.node == name,
         None => true,
     }
 }

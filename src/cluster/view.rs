@@ -7,6 +7,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
+use super::context::{ContextName, workload_key};
 use super::logs::LogsView;
 use super::model::{ClusterModel, Resource};
 use std::collections::BTreeMap;
@@ -43,11 +44,21 @@ pub struct Shown<'a> {
     pub model: &'a ClusterModel,
     /// More than one namespace is watched.
     pub many_namespaces: bool,
+    /// More than one context is shown: every table leads with a CONTEXT column.
+    pub many_contexts: bool,
     /// The queues each workload consumes ("namespace/name").
     pub queues_of: &'a BTreeMap<String, Vec<String>>,
+    /// The contexts shown (empty: every one).
+    pub showing: &'a [ContextName],
 }
 
 impl Shown<'_> {
+    /// The worst state of these resources' watches in the contexts shown, naming the context
+    /// when several are watched.
+    fn load(&self, resources: &[Resource]) -> crate::status::LoadState {
+        self.model.load_state_among(resources, self.showing)
+    }
+
     /// The queues the workload an HPA scales consumes: what it scales on, when its metric
     /// is a queue's length.
     fn queues_of(&self, h: &HpaRow) -> String {
@@ -69,6 +80,20 @@ impl Shown<'_> {
     }
 }
 
+/// The CONTEXT column, first in every table while several contexts are shown; it gives way
+/// before names do.
+fn context_column(shown: &Shown, columns: &mut Vec<Column>) {
+    if shown.many_contexts {
+        columns.push(give("CONTEXT", 4, 14));
+    }
+}
+
+fn context_cell(shown: &Shown, context: &ContextName, cells: &mut Vec<Cell>) {
+    if shown.many_contexts {
+        cells.push(Cell::from(context.as_str()));
+    }
+}
+
 // ---------------------------------------------------------------- workloads
 
 pub struct Workloads<'a>(pub Shown<'a>);
@@ -76,6 +101,7 @@ pub struct Workloads<'a>(pub Shown<'a>);
 impl TableRows for Workloads<'_> {
     fn columns(&self, width: u16) -> Vec<Column> {
         let mut columns = vec![];
+        context_column(&self.0, &mut columns);
         let wide = width >= WIDE;
         if wide || self.0.many_namespaces {
             columns.push(give("NAMESPACE", 4, 16));
@@ -116,10 +142,11 @@ fn workload_cells(ctx: &Ctx, shown: Shown, w: &WorkloadRow, wide: bool) -> Vec<C
     let restarts = shown
         .model
         .restarts_by_workload
-        .get(&format!("{}/{}", w.namespace, w.name))
+        .get(&workload_key(&w.context, &w.namespace, &w.name))
         .copied()
         .unwrap_or(0);
     let mut cells = vec![];
+    context_cell(&shown, &w.context, &mut cells);
     if wide || shown.many_namespaces {
         cells.push(Cell::from(w.namespace.as_str()));
     }
@@ -144,7 +171,7 @@ fn workload_cells(ctx: &Ctx, shown: Shown, w: &WorkloadRow, wide: bool) -> Vec<C
 
 /// "6 OOMKilled": the restarts and why its pods last died.
 fn restarts_and_exit(shown: Shown, w: &WorkloadRow, restarts: u32) -> String {
-    let key = format!("{}/{}", w.namespace, w.name);
+    let key = workload_key(&w.context, &w.namespace, &w.name);
     match shown.model.last_exit_by_workload.get(&key) {
         Some(e) if restarts > 0 => format!("{restarts} {}", e.reason),
         _ => restarts.to_string(),
@@ -152,7 +179,7 @@ fn restarts_and_exit(shown: Shown, w: &WorkloadRow, restarts: u32) -> String {
 }
 
 pub fn workloads_title(
-    model: &ClusterModel,
+    shown: Shown,
     table: &TableState,
     overview: bool,
     ctx: &Ctx,
@@ -162,7 +189,7 @@ pub fn workloads_title(
     } else {
         "Workloads"
     };
-    let load = model.load_state(WORKLOAD_RESOURCES);
+    let load = shown.load(WORKLOAD_RESOURCES);
     pane_title(ctx, name, table.rows.len(), &table.filter, &load)
 }
 
@@ -174,7 +201,7 @@ pub fn draw_workloads(
     overview: bool,
     ctx: &Ctx,
 ) {
-    let title = workloads_title(shown.model, table, overview, ctx);
+    let title = workloads_title(shown, table, overview, ctx);
     draw_table(frame, area, ctx, title, table, true, &Workloads(shown));
 }
 
@@ -186,6 +213,7 @@ impl TableRows for Pods<'_> {
     fn columns(&self, width: u16) -> Vec<Column> {
         let wide = width >= WIDE;
         let mut columns = vec![];
+        context_column(&self.0, &mut columns);
         // The namespace gives way first: a pod's whole name matters more (StatefulSet pods
         // share names across namespaces, so it stays while more than one is watched).
         if wide || self.0.many_namespaces {
@@ -227,6 +255,7 @@ fn pod_cells(ctx: &Ctx, shown: Shown, p: &PodRow, wide: bool) -> Vec<Cell> {
         _ => p.restarts.to_string(),
     };
     let mut cells = vec![];
+    context_cell(&shown, &p.context, &mut cells);
     if wide || shown.many_namespaces {
         cells.push(Cell::from(p.namespace.as_str()));
     }
@@ -259,7 +288,7 @@ fn last_exit_cell(ctx: &Ctx, exit: Option<&LastExit>) -> Cell {
 }
 
 pub fn pods_title(
-    model: &ClusterModel,
+    shown: Shown,
     table: &TableState,
     scope: Option<&Scope>,
     ctx: &Ctx,
@@ -267,7 +296,7 @@ pub fn pods_title(
     let name = scope
         .map(|s| format!("Pods {} {}", ctx.symbols.arrow, s.label()))
         .unwrap_or_else(|| "Pods".into());
-    let load = model.load_state(&[Resource::Pods]);
+    let load = shown.load(&[Resource::Pods]);
     pane_title(ctx, &name, table.rows.len(), &table.filter, &load)
 }
 
@@ -279,7 +308,7 @@ pub fn draw_pods(
     scope: Option<&Scope>,
     ctx: &Ctx,
 ) {
-    let title = pods_title(shown.model, table, scope, ctx);
+    let title = pods_title(shown, table, scope, ctx);
     draw_table(frame, area, ctx, title, table, true, &Pods(shown));
 }
 
@@ -289,7 +318,9 @@ pub struct Nodes<'a>(pub Shown<'a>);
 
 impl TableRows for Nodes<'_> {
     fn columns(&self, _width: u16) -> Vec<Column> {
-        vec![
+        let mut columns = vec![];
+        context_column(&self.0, &mut columns);
+        columns.extend([
             col("NAME", 8, 48),
             col("STATUS", 6, 28),
             col("ROLES", 5, 10),
@@ -298,14 +329,18 @@ impl TableRows for Nodes<'_> {
             col("MEMORY", 6, 10),
             col("VERSION", 7, 9),
             col("AGE", 3, 4),
-        ]
+        ]);
+        columns
     }
 
     fn row(&self, slot: usize, _width: u16, ctx: &Ctx) -> Option<Row> {
         let c = &self.0.model;
         let n = c.nodes.get(slot)?;
-        let pods = c.pods_by_node.get(&n.name).copied().unwrap_or(0);
-        Some(Row::new(vec![
+        let at = format!("{}/{}", n.context, n.name);
+        let pods = c.pods_by_node.get(&at).copied().unwrap_or(0);
+        let mut cells = vec![];
+        context_cell(&self.0, &n.context, &mut cells);
+        cells.extend([
             Cell::from(n.name.as_str()),
             Cell::health(ctx, n.health, n.status.as_str()),
             Cell::from(n.roles.as_str()),
@@ -314,17 +349,18 @@ impl TableRows for Nodes<'_> {
             Cell::from(n.memory.as_str()),
             Cell::from(n.version.as_str()),
             Cell::from(age(ctx.now - n.created)),
-        ]))
+        ]);
+        Some(Row::new(cells))
     }
 }
 
-pub fn nodes_title(model: &ClusterModel, table: &TableState, ctx: &Ctx) -> Line<'static> {
-    let load = model.load_state(&[Resource::Nodes]);
+pub fn nodes_title(shown: Shown, table: &TableState, ctx: &Ctx) -> Line<'static> {
+    let load = shown.load(&[Resource::Nodes]);
     pane_title(ctx, "Nodes", table.rows.len(), &table.filter, &load)
 }
 
 pub fn draw_nodes(frame: &mut Frame, area: Rect, shown: Shown, table: &TableState, ctx: &Ctx) {
-    let title = nodes_title(shown.model, table, ctx);
+    let title = nodes_title(shown, table, ctx);
     draw_table(frame, area, ctx, title, table, true, &Nodes(shown));
 }
 
@@ -335,6 +371,7 @@ pub struct Hpas<'a>(pub Shown<'a>);
 impl TableRows for Hpas<'_> {
     fn columns(&self, width: u16) -> Vec<Column> {
         let mut columns = vec![];
+        context_column(&self.0, &mut columns);
         if width >= WIDE || self.0.many_namespaces {
             columns.push(give("NAMESPACE", 4, 16));
         }
@@ -363,6 +400,7 @@ impl TableRows for Hpas<'_> {
             format!("{}{}{}", h.current, ctx.symbols.arrow, h.desired)
         };
         let mut cells = vec![];
+        context_cell(&self.0, &h.context, &mut cells);
         if width >= WIDE || self.0.many_namespaces {
             cells.push(Cell::from(h.namespace.as_str()));
         }
@@ -384,13 +422,13 @@ impl TableRows for Hpas<'_> {
     }
 }
 
-pub fn hpas_title(model: &ClusterModel, table: &TableState, ctx: &Ctx) -> Line<'static> {
-    let load = model.load_state(&[Resource::Hpas]);
+pub fn hpas_title(shown: Shown, table: &TableState, ctx: &Ctx) -> Line<'static> {
+    let load = shown.load(&[Resource::Hpas]);
     pane_title(ctx, "HPAs", table.rows.len(), &table.filter, &load)
 }
 
 pub fn draw_hpas(frame: &mut Frame, area: Rect, shown: Shown, table: &TableState, ctx: &Ctx) {
-    let title = hpas_title(shown.model, table, ctx);
+    let title = hpas_title(shown, table, ctx);
     draw_table(frame, area, ctx, title, table, true, &Hpas(shown));
 }
 
@@ -400,29 +438,35 @@ pub struct Events<'a>(pub Shown<'a>);
 
 impl TableRows for Events<'_> {
     fn columns(&self, _width: u16) -> Vec<Column> {
-        vec![
+        let mut columns = vec![];
+        context_column(&self.0, &mut columns);
+        columns.extend([
             col("LAST", 4, 4),
             col("REASON", 6, 20),
             col("OBJECT", 12, 48),
             col("COUNT", 5, 5),
             fill("MESSAGE", 20),
-        ]
+        ]);
+        columns
     }
 
     fn row(&self, slot: usize, _width: u16, ctx: &Ctx) -> Option<Row> {
         let e = self.0.model.events.get(slot)?;
-        Some(Row::new(vec![
+        let mut cells = vec![];
+        context_cell(&self.0, &e.context, &mut cells);
+        cells.extend([
             Cell::from(age(ctx.now - e.last_seen)),
             warn_if(ctx, e.warning, e.reason.clone()),
             Cell::from(e.object.as_str()),
             Cell::from(e.count.to_string()),
             Cell::from(e.message.as_str()),
-        ]))
+        ]);
+        Some(Row::new(cells))
     }
 }
 
-pub fn events_title(model: &ClusterModel, table: &TableState, ctx: &Ctx) -> Line<'static> {
-    let load = model.load_state(&[Resource::Events]);
+pub fn events_title(shown: Shown, table: &TableState, ctx: &Ctx) -> Line<'static> {
+    let load = shown.load(&[Resource::Events]);
     pane_title(
         ctx,
         "Warning events",
@@ -441,7 +485,7 @@ pub fn draw_events(
     focused: bool,
     ctx: &Ctx,
 ) {
-    let title = events_title(shown.model, table, ctx);
+    let title = events_title(shown, table, ctx);
     draw_table(frame, area, ctx, title, table, focused, &Events(shown));
 }
 

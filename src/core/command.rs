@@ -9,6 +9,7 @@ use super::state::{Mode, State};
 use super::update::nav::{goto, logs_of_selected, rewatch, set_filter};
 use super::update::{actions, incident, picker, runbook};
 use crate::actions::verbs::VERBS;
+use crate::cluster::context::ContextName;
 use crate::cluster::source::Namespaces;
 
 /// The console's own command words (views and verbs are the registry's).
@@ -27,6 +28,8 @@ pub const BUILTINS: &[&str] = &[
     "runbook",
     "rb",
     "export",
+    "ctx",
+    "context",
 ];
 
 /// Keys while the command line is open.
@@ -143,6 +146,7 @@ pub fn run(state: &mut State, line: &str) -> Vec<Effect> {
         "runbook" | "rb" => runbook::from_command(state, &rest),
         "incident" | "inc" if !rest.is_empty() => incident::command(state, &rest),
         "export" => incident::export(state),
+        "ctx" | "context" => contexts(state, &rest),
         word => match state.views.iter().find(|v| v.commands.contains(&word)) {
             Some(v) => {
                 let view = v.id;
@@ -159,6 +163,48 @@ pub fn run(state: &mut State, line: &str) -> Vec<Effect> {
                 vec![]
             }
         },
+    }
+}
+
+/// `:ctx` says which contexts are watched and shown; `:ctx a,b` shows those (watching the
+/// ones not yet watched), `:ctx all` every one watched.
+fn contexts(state: &mut State, args: &[&str]) -> Vec<Effect> {
+    let cluster = &mut state.panes.cluster;
+    let names: Vec<String> = args
+        .join(",")
+        .split(',')
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(String::from)
+        .collect();
+    let list = |v: &[ContextName]| v.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ");
+    if names.is_empty() {
+        state.flash = Some(format!(
+            "watching {}; showing {} (:ctx a,b or :ctx all)",
+            list(&cluster.contexts),
+            list(&cluster.shown_contexts())
+        ));
+        return vec![];
+    }
+    if names.iter().any(|n| n == "all") {
+        cluster.show_contexts(vec![]);
+        state.dirty = true;
+        return vec![];
+    }
+    let new: Vec<String> = names
+        .iter()
+        .filter(|n| !cluster.contexts.iter().any(|c| c.as_str() == n.as_str()))
+        .cloned()
+        .collect();
+    cluster
+        .contexts
+        .extend(new.iter().map(|n| ContextName::new(n)));
+    cluster.show_contexts(names.iter().map(|n| ContextName::new(n)).collect());
+    state.dirty = true;
+    if new.is_empty() {
+        vec![]
+    } else {
+        vec![Effect::WatchContexts(new)]
     }
 }
 

@@ -80,8 +80,14 @@ pub enum Effect {
     },
     /// Restart every watch on other namespaces.
     Rewatch(Namespaces),
-    /// Ask the executor for a plan (live state, permission, dry run).
-    PlanAction(ActionRequest),
+    /// Start watching these contexts of the kubeconfig too (`:ctx`).
+    WatchContexts(Vec<String>),
+    /// Ask the executor of `context` ("": the first) for a plan (live state, permission, dry
+    /// run).
+    PlanAction {
+        request: ActionRequest,
+        context: String,
+    },
     /// Run a confirmed plan: execute, verify, audit.
     ExecuteAction {
         plan: Box<Plan>,
@@ -97,5 +103,7 @@ pub enum Effect {
         condition: String,
         namespace: String,
         wait: Option<Duration>,
+        /// Where the runbook runs ("": the first context).
+        context: String,
     },
 }

@@ -35,6 +35,8 @@ pub enum Domain {
 /// The models the observer reads (the cluster's derived figures are brought up to date).
 pub struct Seen<'a> {
     pub cluster: &'a mut ClusterModel,
+    /// The incident's context: only its cluster's rows are its news.
+    pub context: &'a str,
     pub alerts: &'a AlertsModel,
     pub slo: &'a SloModel,
     pub queues: &'a QueueModel,
@@ -105,10 +107,11 @@ impl Observer {
             Domain::Queues => self.queues(seen.queues, now),
             Domain::Cost => self.budgets(seen.cost, now),
             Domain::Cluster => {
-                let mut e = self.workloads(seen.cluster, now);
-                e.extend(self.hpas(seen.cluster, now));
-                e.extend(self.nodes(seen.cluster, now));
-                e.extend(self.crashloops(seen.cluster, now));
+                let ctx = seen.context;
+                let mut e = self.workloads(seen.cluster, ctx, now);
+                e.extend(self.hpas(seen.cluster, ctx, now));
+                e.extend(self.nodes(seen.cluster, ctx, now));
+                e.extend(self.crashloops(seen.cluster, ctx, now));
                 e
             }
         };
@@ -272,7 +275,7 @@ impl Observer {
         out
     }
 
-    fn workloads(&mut self, model: &ClusterModel, now: i64) -> Vec<Entry> {
+    fn workloads(&mut self, model: &ClusterModel, ctx: &str, now: i64) -> Vec<Entry> {
         // Learn from a listed resource only; a stale one says nothing new.
         if !model
             .load_state(&[Resource::Deployments, Resource::StatefulSets])
@@ -286,6 +289,7 @@ impl Observer {
         let seen: BTreeMap<String, (String, Vec<String>)> = model
             .workloads
             .iter()
+            .filter(|(_, w)| w.context.as_str() == ctx)
             .map(|(_, w)| {
                 (
                     format!("{}/{}", w.namespace, w.name),
@@ -296,6 +300,7 @@ impl Observer {
         let kinds: BTreeMap<String, ObjectKind> = model
             .workloads
             .iter()
+            .filter(|(_, w)| w.context.as_str() == ctx)
             .map(|(_, w)| (format!("{}/{}", w.namespace, w.name), w.kind.into()))
             .collect();
         let out = diff(&self.workloads, &seen, |key, old, new| {
@@ -323,9 +328,9 @@ impl Observer {
         out
     }
 
-    fn hpas(&mut self, model: &ClusterModel, now: i64) -> Vec<Entry> {
+    fn hpas(&mut self, model: &ClusterModel, ctx: &str, now: i64) -> Vec<Entry> {
         // Learn from a listed resource only; a stale one says nothing new.
-        if !model.load_state(&[Resource::Hpas]).is_live() {
+        if !model.load_state_in(ctx, &[Resource::Hpas]).is_live() {
             return vec![];
         }
         if !self.moved("hpas", model.hpas.revision) && self.hpas.is_some() {
@@ -334,6 +339,7 @@ impl Observer {
         let rows = &model.hpas;
         let seen: BTreeMap<String, i32> = rows
             .iter()
+            .filter(|(_, h)| h.context.as_str() == ctx)
             .map(|(_, h)| (format!("{}/{}", h.namespace, h.name), h.desired))
             .collect();
         let out = diff(&self.hpas, &seen, |key, old, new| {
@@ -352,9 +358,9 @@ impl Observer {
         out
     }
 
-    fn nodes(&mut self, model: &ClusterModel, now: i64) -> Vec<Entry> {
+    fn nodes(&mut self, model: &ClusterModel, ctx: &str, now: i64) -> Vec<Entry> {
         // Learn from a listed resource only; a stale one says nothing new.
-        if !model.load_state(&[Resource::Nodes]).is_live() {
+        if !model.load_state_in(ctx, &[Resource::Nodes]).is_live() {
             return vec![];
         }
         if !self.moved("nodes", model.nodes.revision) && self.nodes.is_some() {
@@ -363,6 +369,7 @@ impl Observer {
         let seen: BTreeMap<String, bool> = model
             .nodes
             .iter()
+            .filter(|(_, n)| n.context.as_str() == ctx)
             .map(|(_, n)| (n.name.clone(), n.health == Health::Ok))
             .collect();
         let out = diff(&self.nodes, &seen, |name, old, new| {
@@ -378,26 +385,30 @@ impl Observer {
         out
     }
 
-    fn crashloops(&mut self, model: &mut ClusterModel, now: i64) -> Vec<Entry> {
+    fn crashloops(&mut self, model: &mut ClusterModel, ctx: &str, now: i64) -> Vec<Entry> {
         // Learn from a listed resource only; a stale one says nothing new.
-        if !model.load_state(&[Resource::Pods]).is_live() {
+        if !model.load_state_in(ctx, &[Resource::Pods]).is_live() {
             return vec![];
         }
         if !self.moved("pods", model.pods.revision) && self.crashlooping.is_some() {
             return vec![];
         }
         model.refresh_derived();
+        // Derived figures are keyed "context/namespace/name": this context's, by "ns/name".
+        let prefix = format!("{ctx}/");
         let seen: BTreeMap<String, usize> = model
             .crashlooping_by_workload
             .iter()
-            .map(|(k, v)| (k.clone(), *v))
+            .filter_map(|(k, v)| Some((k.strip_prefix(&prefix)?.to_string(), *v)))
             .collect();
         let exits = &model.last_exit_by_workload;
         let kind_of = |key: &str| {
             model
                 .workloads
                 .iter()
-                .find(|(_, w)| format!("{}/{}", w.namespace, w.name) == key)
+                .find(|(_, w)| {
+                    w.context.as_str() == ctx && format!("{}/{}", w.namespace, w.name) == key
+                })
                 .map_or(ObjectKind::Deployment, |(_, w)| w.kind.into())
         };
         let out = diff(&self.crashlooping, &seen, |key, old, new| {
@@ -405,9 +416,11 @@ impl Observer {
             if old.is_some() || new.is_none() {
                 return None;
             }
-            let why = exits.get(key).map_or_else(String::new, |e| {
-                format!(": {} (exit {})", e.reason, e.exit_code)
-            });
+            let why = exits
+                .get(&format!("{prefix}{key}"))
+                .map_or_else(String::new, |e| {
+                    format!(": {} (exit {})", e.reason, e.exit_code)
+                });
             Some(
                 Entry::new(
                     Kind::Crashloop,

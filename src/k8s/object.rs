@@ -1,6 +1,7 @@
 //! A reference to one Kubernetes object a row shows: what `d` (describe) and `y` (YAML) fetch.
 
 use super::WorkloadKind;
+use crate::cluster::context::ContextName;
 
 /// The kinds a console row can be about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -65,6 +66,8 @@ impl From<WorkloadKind> for ObjectKind {
 /// One object: its kind, namespace (None: cluster-scoped) and name.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ObjectRef {
+    /// The context it lives in ("": the console's first).
+    pub context: ContextName,
     pub kind: ObjectKind,
     pub namespace: Option<String>,
     pub name: String,
@@ -73,6 +76,7 @@ pub struct ObjectRef {
 impl ObjectRef {
     pub fn namespaced(kind: ObjectKind, namespace: &str, name: &str) -> ObjectRef {
         ObjectRef {
+            context: ContextName::default(),
             kind,
             namespace: Some(namespace.to_string()),
             name: name.to_string(),
@@ -81,9 +85,18 @@ impl ObjectRef {
 
     pub fn node(name: &str) -> ObjectRef {
         ObjectRef {
+            context: ContextName::default(),
             kind: ObjectKind::Node,
             namespace: None,
             name: name.to_string(),
+        }
+    }
+
+    /// The same object, in `context`.
+    pub fn in_context(self, context: &ContextName) -> ObjectRef {
+        ObjectRef {
+            context: context.clone(),
+            ..self
         }
     }
 

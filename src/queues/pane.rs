@@ -166,7 +166,11 @@ impl Pane for QueuePane {
             Some((n, w)) => (n.to_string(), w.to_string()),
             None => (self.default_namespace.clone(), consumer),
         };
-        Some(Nav::Pods(Scope::Workload { namespace, name }))
+        Some(Nav::Pods(Scope::Workload {
+            context: Default::default(),
+            namespace,
+            name,
+        }))
     }
 
     fn select(&mut self, _view: ViewId, key: &str) -> bool {

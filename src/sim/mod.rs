@@ -4,6 +4,7 @@
 pub mod alertmanager_api;
 pub mod alerts;
 pub mod clock;
+pub mod fleet;
 pub mod health;
 pub mod kube_api;
 pub mod metrics;
@@ -247,6 +248,40 @@ impl SimHandle {
             "apiVersion: v1\nkind: Config\nclusters:\n- name: opsdeck-sim\n  cluster:\n    server: {}\ncontexts:\n- name: opsdeck-sim\n  context:\n    cluster: opsdeck-sim\n    user: {user}\n    namespace: contentgen\ncurrent-context: opsdeck-sim\nusers:\n- name: {user}\n  user:\n    token: {user}\n{as_user}preferences: {{}}\n",
             self.url()
         )
+    }
+
+    /// One kubeconfig for several sims, a context per sim under the name given (`sim-1` ..
+    /// `sim-N`), each with its own cluster and user; the first is current.
+    pub fn kubeconfig_of(clusters: &[(&str, &SimHandle)]) -> String {
+        let mut out = String::from("apiVersion: v1\nkind: Config\nclusters:\n");
+        for (name, sim) in clusters {
+            out.push_str(&format!(
+                "- name: {name}\n  cluster:\n    server: {}\n",
+                sim.url()
+            ));
+        }
+        out.push_str("contexts:\n");
+        for (name, sim) in clusters {
+            out.push_str(&format!(
+                "- name: {name}\n  context:\n    cluster: {name}\n    user: {name}-{}\n    namespace: contentgen\n",
+                sim.user
+            ));
+        }
+        let first = clusters.first().map(|(n, _)| *n).unwrap_or_default();
+        out.push_str(&format!("current-context: {first}\nusers:\n"));
+        for (name, sim) in clusters {
+            let as_user = if sim.user == kube_api::ADMIN {
+                String::new()
+            } else {
+                format!("    as: {}\n", sim.user)
+            };
+            out.push_str(&format!(
+                "- name: {name}-{user}\n  user:\n    token: {user}\n{as_user}",
+                user = sim.user
+            ));
+        }
+        out.push_str("preferences: {}\n");
+        out
     }
 
     /// Every Kubernetes API request answered so far (bounded, oldest first).

@@ -7,6 +7,7 @@
 //! the namespaces watched. A pane also reports its sources and its part of `opsdeck
 //! snapshot` (`sources`, `snapshot`).
 
+use crate::cluster::context::ContextName;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Span;
@@ -48,16 +49,32 @@ pub struct ViewSpec {
 
 /// Narrows a view after a drill-down (the pods of a workload, of a node).
 #[derive(Clone, Debug, PartialEq, Eq)]
+/// Its context says which cluster ("" when the one who asked cannot know: any).
 pub enum Scope {
-    Workload { namespace: String, name: String },
-    Node(String),
+    Workload {
+        context: ContextName,
+        namespace: String,
+        name: String,
+    },
+    Node {
+        context: ContextName,
+        name: String,
+    },
 }
 
 impl Scope {
     pub fn label(&self) -> String {
         match self {
-            Scope::Workload { namespace, name } => format!("{namespace}/{name}"),
-            Scope::Node(n) => format!("node {n}"),
+            Scope::Workload {
+                namespace, name, ..
+            } => format!("{namespace}/{name}"),
+            Scope::Node { name, .. } => format!("node {name}"),
+        }
+    }
+
+    pub fn context(&self) -> &ContextName {
+        match self {
+            Scope::Workload { context, .. } | Scope::Node { context, .. } => context,
         }
     }
 }
@@ -65,6 +82,8 @@ impl Scope {
 /// A pod's log: which pod, which container.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LogTarget {
+    /// The context the pod runs in ("": the console's first).
+    pub context: ContextName,
     pub namespace: String,
     pub pod: String,
     pub container: Option<String>,
@@ -96,12 +115,14 @@ pub enum Nav {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Target {
     Workload {
+        context: ContextName,
         kind: WorkloadKind,
         namespace: String,
         name: String,
         replicas: i32,
     },
     Node {
+        context: ContextName,
         name: String,
         cordoned: bool,
     },
@@ -111,9 +132,7 @@ pub enum Target {
         group: std::collections::BTreeMap<String, String>,
     },
     /// A silence, by the id `expire-silence` takes.
-    Silence {
-        id: String,
-    },
+    Silence { id: String },
 }
 
 /// Where a header badge goes: alerts first (they must stay visible when the line is cut),

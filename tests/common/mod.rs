@@ -125,6 +125,7 @@ pub fn warning(
 
 fn msg(resource: Resource, event: SourceEvent) -> Msg {
     Msg::from(ClusterMsg {
+        context: "opsdeck-sim".into(),
         resource,
         scope: String::new(),
         event,
@@ -163,7 +164,7 @@ pub fn platform() -> State {
             readonly: false,
             default_namespace: "contentgen".into(),
         },
-        Feeds::default().panes(Namespaces::All, "contentgen"),
+        Feeds::default().panes(Namespaces::All, vec!["opsdeck-sim".into()], "contentgen"),
         Keymap::default_keymap(&views()),
         NOW,
     );

@@ -168,6 +168,7 @@ impl Executor {
         let typed = d.destructive || self.config.production;
         Plan {
             id: new_id(),
+            context: self.config.context.clone(),
             request: request.clone(),
             target: verb.target(),
             changes: d.changes,
@@ -229,6 +230,13 @@ impl Executor {
         progress: &Sender<Progress>,
     ) -> Result<Outcome, ActionError> {
         self.check_writable(plan.request.verb())?;
+        // A plan made in another context never runs here, whatever else it says.
+        if !plan.context.is_empty() && plan.context != self.config.context {
+            return Err(ActionError::Invalid(format!(
+                "this plan was made in context {}, not {}: plan it again there",
+                plan.context, self.config.context
+            )));
+        }
         if confirmation.trim() != plan.confirm_phrase {
             if plan.held() {
                 let then = format!("type {:?} to take the lock over", plan.confirm_phrase);

@@ -38,11 +38,14 @@ fn spans(state: &State, ctx: &Ctx) -> Vec<Span<'static>> {
     if state.connection.readonly {
         spans.push(Span::styled(" READ-ONLY ", ctx.theme.accent));
     }
-    spans.push(Span::styled(
-        state.connection.context.clone(),
-        ctx.theme.accent,
-    ));
-    spans.push(sep.clone());
+    // With several contexts each has its badge below (its name and health) instead.
+    if state.panes.cluster.contexts.len() < 2 {
+        spans.push(Span::styled(
+            state.connection.context.clone(),
+            ctx.theme.accent,
+        ));
+        spans.push(sep.clone());
+    }
     spans.push(Span::raw(format!(
         "ns:{}",
         state.panes.cluster.namespaces.label()

@@ -27,21 +27,75 @@ pub fn from_command(state: &mut State, words: &[&str]) -> Option<Vec<Effect>> {
 }
 
 /// Plans an action typed as `words`, a bare workload name meaning one in `namespace`. No
-/// effect when it is refused at once (one in progress, words that do not read).
+/// effect when it is refused at once (one in progress, words that do not read, no context
+/// that is clearly meant).
 pub fn start(state: &mut State, words: &[&str], namespace: &str) -> Vec<Effect> {
     if state.action.as_ref().is_some_and(|a| !a.finished()) {
         state.flash = Some("an action is already in progress".into());
         return vec![];
     }
-    match ActionRequest::parse(words, namespace) {
+    let (words, context) = match context_of(state, words) {
+        Ok(found) => found,
+        Err(why) => {
+            state.flash = Some(why);
+            return vec![];
+        }
+    };
+    match ActionRequest::parse(&words, namespace) {
         Ok(request) => {
-            state.action = Some(ActionPanel::planning(words.join(" ")));
-            vec![Effect::PlanAction(request)]
+            let mut title = words.join(" ");
+            if state.panes.cluster.contexts.len() > 1 {
+                title = format!("{title} in {context}");
+            }
+            state.action = Some(ActionPanel::planning(title));
+            vec![Effect::PlanAction { request, context }]
         }
         Err(e) => {
             state.flash = Some(e);
             vec![]
         }
+    }
+}
+
+/// The context an action goes to: `--context NAME` among its words (taken out), else the one
+/// context shown; with several shown and none named, the action is refused, never guessed.
+fn context_of<'a>(state: &State, words: &[&'a str]) -> Result<(Vec<&'a str>, String), String> {
+    let cluster = &state.panes.cluster;
+    let at = words.iter().position(|w| *w == "--context");
+    let Some(at) = at else {
+        return match cluster.shown_contexts().as_slice() {
+            [] => Ok((words.to_vec(), String::new())),
+            [one] => Ok((words.to_vec(), one.to_string())),
+            many => {
+                let names: Vec<&str> = many.iter().map(|c| c.as_str()).collect();
+                Err(format!(
+                    "which context? {} are shown: add --context NAME (or :ctx NAME)",
+                    names.join(", ")
+                ))
+            }
+        };
+    };
+    let name = words
+        .get(at + 1)
+        .ok_or("--context needs a context's name")?;
+    if !cluster.contexts.iter().any(|c| c.as_str() == *name) {
+        let known: Vec<&str> = cluster.contexts.iter().map(|c| c.as_str()).collect();
+        return Err(format!(
+            "not a context opsdeck watches: {name} (watching {})",
+            known.join(", ")
+        ));
+    }
+    let mut rest = words.to_vec();
+    rest.drain(at..at + 2);
+    Ok((rest, name.to_string()))
+}
+
+/// ` --context NAME` when several contexts are shown, so a prefilled action says where it goes.
+fn context_suffix(state: &State, context: &str) -> String {
+    if state.panes.cluster.many_contexts() {
+        format!(" --context {context}")
+    } else {
+        String::new()
     }
 }
 
@@ -66,11 +120,16 @@ pub fn prefill(state: &State, verb: &str) -> Option<String> {
             })
         }
         Target::Silence { id } if verb == "expire-silence" => Some(format!("expire-silence {id}")),
-        Target::Node { name, cordoned } if verb == "cordon" => {
+        Target::Node {
+            context,
+            name,
+            cordoned,
+        } if verb == "cordon" => {
             let verb = if cordoned { "uncordon" } else { "cordon" };
-            Some(format!("{verb} {name}"))
+            Some(format!("{verb} {name}{}", context_suffix(state, &context)))
         }
         Target::Workload {
+            context,
             kind,
             namespace,
             name,
@@ -82,9 +141,10 @@ pub fn prefill(state: &State, verb: &str) -> Option<String> {
                 name,
             }
             .command_form();
+            let on = context_suffix(state, &context);
             Some(match verb {
-                "scale" => format!("scale {target} {replicas}"),
-                other => format!("{other} {target}"),
+                "scale" => format!("scale {target} {replicas}{on}"),
+                other => format!("{other} {target}{on}"),
             })
         }
         _ => None,

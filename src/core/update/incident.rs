@@ -45,6 +45,7 @@ pub fn observed(state: &mut State, domain: Domain) -> Vec<Effect> {
     let p = &mut state.panes;
     let seen = Seen {
         cluster: &mut p.cluster.model,
+        context: &state.connection.context,
         alerts: &p.alerts.model,
         slo: &p.slo.model,
         queues: &p.queues.model,

@@ -44,7 +44,17 @@ pub fn on_loaded(
     loaded: Result<(Box<Runbook>, BTreeMap<String, String>), String>,
 ) {
     let walk = loaded.and_then(|(runbook, params)| Walk::start(*runbook, &params, Driver::Console));
+    let contexts = state.panes.cluster.shown_contexts();
     match walk {
+        // A runbook acts in one context: with several shown, which one is not guessed.
+        Ok(walk) if contexts.len() > 1 => {
+            let names: Vec<&str> = contexts.iter().map(|c| c.as_str()).collect();
+            state.flash = Some(format!(
+                "runbook {} runs in one context, and {} are shown: :ctx NAME first",
+                walk.runbook.name,
+                names.join(", ")
+            ));
+        }
         // A read-only context refuses a runbook that changes things before its first step,
         // in the executor's words, as `opsdeck run` does.
         Ok(walk) if walk.has_actions() && state.connection.readonly => {
@@ -106,6 +116,14 @@ pub fn after_action(state: &mut State) {
     }
 }
 
+/// The one context the tables show (a runbook walks only then), "" when it is every one.
+fn the_one_shown(state: &State) -> String {
+    match state.panes.cluster.shown_contexts().as_slice() {
+        [one] => one.to_string(),
+        _ => String::new(),
+    }
+}
+
 /// Feeds the walk and turns what it asks for into the console's effects.
 fn step(state: &mut State, input: WalkInput) -> Vec<Effect> {
     let Some(walk) = state.runbook.as_mut() else {
@@ -122,6 +140,7 @@ fn step(state: &mut State, input: WalkInput) -> Vec<Effect> {
                 condition,
                 namespace,
                 wait,
+                context: the_one_shown(state),
             }),
             WalkEffect::Act { line, namespace } => {
                 let words: Vec<&str> = line.split_whitespace().collect();

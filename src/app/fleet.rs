@@ -1,0 +1,237 @@
+//! Every context the console watches, each on its own: its client is built in the background,
+//! all contexts at once, each bounded in time (a hanging exec plugin or a server that never
+//! answers delays nobody else), then asked for its version before its watches start. A context
+//! that cannot be reached marks its rows stale with the reason and is tried again with backoff.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use kube::Client;
+use kube::config::Kubeconfig;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use crate::cluster::connect::connect_context;
+use crate::cluster::context::ContextName;
+use crate::cluster::model::{ClusterMsg, SourceEvent};
+use crate::cluster::snapshot::expected;
+use crate::cluster::source::{Namespaces, Sender, spawn_watches};
+use crate::status::Backoff;
+
+/// How long a reachable API server takes at most to say its version.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// One context to watch, and how to reach it.
+#[derive(Clone)]
+pub struct ClusterSpec {
+    pub name: ContextName,
+    /// The merged kubeconfig it is read from.
+    pub kubeconfig: Arc<Kubeconfig>,
+}
+
+/// The connected contexts' clients, and the watches they feed.
+#[derive(Clone)]
+pub struct Fleet {
+    inner: Arc<Mutex<Inner>>,
+    /// The first context: what an unnamed target means.
+    first: ContextName,
+    /// Ends the fleet: every watch, and every context still connecting.
+    stopped: CancellationToken,
+    /// Where contexts added later (`:ctx`) are read from.
+    kubeconfig: Option<Arc<Kubeconfig>>,
+}
+
+struct Inner {
+    namespaces: Namespaces,
+    /// Cancels every watch (a new child of `stopped` per rewatch).
+    watches: CancellationToken,
+    clients: BTreeMap<ContextName, Client>,
+    /// Why a context has no client yet.
+    failures: BTreeMap<ContextName, String>,
+}
+
+impl Fleet {
+    /// Starts connecting every context; each starts its watches once it answers. Everything
+    /// stops with `stop`.
+    pub fn start<M: From<ClusterMsg> + Send + 'static>(
+        specs: &[ClusterSpec],
+        namespaces: &Namespaces,
+        tx: mpsc::Sender<M>,
+    ) -> Fleet {
+        let stopped = CancellationToken::new();
+        let fleet = Fleet {
+            inner: Arc::new(Mutex::new(Inner {
+                namespaces: namespaces.clone(),
+                watches: stopped.child_token(),
+                clients: BTreeMap::new(),
+                failures: BTreeMap::new(),
+            })),
+            first: specs.first().map(|s| s.name.clone()).unwrap_or_default(),
+            stopped,
+            kubeconfig: specs.first().map(|s| s.kubeconfig.clone()),
+        };
+        for spec in specs {
+            fleet.spawn_connect(spec.clone(), tx.clone());
+        }
+        fleet
+    }
+
+    fn spawn_connect<M: From<ClusterMsg> + Send + 'static>(
+        &self,
+        spec: ClusterSpec,
+        tx: mpsc::Sender<M>,
+    ) {
+        let (fleet, stop) = (self.clone(), self.stopped.clone());
+        tokio::spawn(async move {
+            tokio::select! {
+                _ = stop.cancelled() => {}
+                _ = fleet.connect(spec, tx) => {}
+            }
+        });
+    }
+
+    /// Starts connecting contexts of the kubeconfig not watched yet (`:ctx`). One the
+    /// kubeconfig does not have goes stale, saying so.
+    pub fn add<M: From<ClusterMsg> + Send + 'static>(
+        &self,
+        names: &[String],
+        tx: &mpsc::Sender<M>,
+    ) {
+        let Some(kubeconfig) = self.kubeconfig.clone() else {
+            return;
+        };
+        for name in names {
+            let spec = ClusterSpec {
+                name: ContextName::new(name),
+                kubeconfig: kubeconfig.clone(),
+            };
+            self.spawn_connect(spec, tx.clone());
+        }
+    }
+
+    /// A fleet of clients already built (tests, and the headless paths that build their own).
+    pub fn of_clients(clients: Vec<(ContextName, Client)>, namespaces: &Namespaces) -> Fleet {
+        let first = clients.first().map(|(n, _)| n.clone()).unwrap_or_default();
+        let stopped = CancellationToken::new();
+        Fleet {
+            inner: Arc::new(Mutex::new(Inner {
+                namespaces: namespaces.clone(),
+                watches: stopped.child_token(),
+                clients: clients.into_iter().collect(),
+                failures: BTreeMap::new(),
+            })),
+            first,
+            stopped,
+            kubeconfig: None,
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Connects one context until it answers, then starts its watches.
+    async fn connect<M: From<ClusterMsg> + Send + 'static>(
+        &self,
+        spec: ClusterSpec,
+        tx: mpsc::Sender<M>,
+    ) {
+        let sender = Sender::new(tx.clone(), spec.name.clone());
+        let mut backoff = Backoff::default();
+        loop {
+            let reason = match connect_context((*spec.kubeconfig).clone(), &spec.name).await {
+                Ok(conn) => match probe(&conn.client).await {
+                    Ok(()) => {
+                        let mut inner = self.lock();
+                        inner.failures.remove(&spec.name);
+                        let token = inner.watches.child_token();
+                        spawn_watches(&conn.client, &spec.name, &inner.namespaces, tx, &token);
+                        inner.clients.insert(spec.name.clone(), conn.client);
+                        return;
+                    }
+                    Err(why) => format!("{why} ({})", conn.cluster_url.trim_end_matches('/')),
+                },
+                Err(why) => why,
+            };
+            let retry_in = backoff.next_delay();
+            tracing::warn!(context = %spec.name, reason, "context unreachable");
+            let namespaces = {
+                let mut inner = self.lock();
+                inner.failures.insert(spec.name.clone(), reason.clone());
+                inner.namespaces.clone()
+            };
+            // Every watch the context would have is stale, with the reason.
+            for (resource, scope) in expected(&namespaces) {
+                let event = SourceEvent::Failed {
+                    reason: reason.clone(),
+                    retry_in: Some(retry_in),
+                };
+                if !sender.send(resource, &scope, event).await {
+                    return;
+                }
+            }
+            tokio::time::sleep(retry_in).await;
+        }
+    }
+
+    /// The client of `context` ("" is the first), or why there is none.
+    pub fn client(&self, context: &str) -> Result<Client, String> {
+        let name = if context.is_empty() {
+            self.first.clone()
+        } else {
+            ContextName::new(context)
+        };
+        let inner = self.lock();
+        if let Some(c) = inner.clients.get(&name) {
+            return Ok(c.clone());
+        }
+        Err(match inner.failures.get(&name) {
+            Some(why) => format!("context {name} is unreachable: {why}"),
+            None if inner.failures.is_empty() && inner.clients.is_empty() => {
+                format!("context {name} is still connecting")
+            }
+            None => format!("context {name} is not connected yet"),
+        })
+    }
+
+    pub fn first(&self) -> &ContextName {
+        &self.first
+    }
+
+    /// Watches other namespaces from now on, in every connected context.
+    pub fn rewatch<M: From<ClusterMsg> + Send + 'static>(
+        &self,
+        namespaces: &Namespaces,
+        tx: &mpsc::Sender<M>,
+    ) {
+        let mut inner = self.lock();
+        inner.watches.cancel();
+        inner.watches = self.stopped.child_token();
+        inner.namespaces = namespaces.clone();
+        for (name, client) in &inner.clients {
+            spawn_watches(client, name, namespaces, tx.clone(), &inner.watches);
+        }
+    }
+
+    /// Stops every watch and every context still connecting.
+    pub fn stop(&self) {
+        self.stopped.cancel();
+    }
+}
+
+/// A reachable server says its version; one that accepts the connection and never answers,
+/// or refuses who we are, is said here rather than by watches hanging for minutes.
+async fn probe(client: &Client) -> Result<(), String> {
+    match tokio::time::timeout(PROBE_TIMEOUT, client.apiserver_version()).await {
+        Err(_) => Err(format!("no answer in {} s", PROBE_TIMEOUT.as_secs())),
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(kube::Error::Api(status))) if status.code == 401 => {
+            Err(format!("unauthorized (expired token?): {}", status.message))
+        }
+        // Some clusters refuse /version to the anonymous or the narrow: the watches then say
+        // what they may see.
+        Ok(Err(kube::Error::Api(status))) if status.code == 403 => Ok(()),
+        Ok(Err(e)) => Err(crate::cluster::source::short_cause(&e)),
+    }
+}
