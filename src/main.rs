@@ -12,7 +12,7 @@ use opsdeck::app::session::{Options, Session};
 use opsdeck::app::{self, terminal};
 use opsdeck::config::Config;
 use opsdeck::incident;
-use opsdeck::sim::fleet::{ScenarioPick, SimFleet};
+use opsdeck::sim::fleet::{ScenarioPick, ScenarioPickParser, SimFleet};
 use opsdeck::sim::{self, SimOptions};
 
 #[derive(Parser, Debug)]
@@ -62,7 +62,7 @@ enum Command {
     Demo {
         /// An incident for the platform to play: NAME in every cluster, or CLUSTER:NAME in
         /// one (`sim-2:bad-rollout`). Repeatable.
-        #[arg(long, value_name = "[CLUSTER:]NAME")]
+        #[arg(long, value_name = "[CLUSTER:]NAME", value_parser = ScenarioPickParser)]
         scenario: Vec<ScenarioPick>,
         /// Simulate this many clusters, shown together (contexts sim-1 .. sim-N).
         #[arg(long, default_value = "1")]
@@ -80,7 +80,7 @@ enum Command {
         listen: std::net::SocketAddr,
         /// An incident for the platform to play: NAME in every cluster, or CLUSTER:NAME in
         /// one (`sim-2:bad-rollout`). Repeatable.
-        #[arg(long, value_name = "[CLUSTER:]NAME")]
+        #[arg(long, value_name = "[CLUSTER:]NAME", value_parser = ScenarioPickParser)]
         scenario: Vec<ScenarioPick>,
         /// Serve this many clusters, each with its own world and port; the kubeconfig names
         /// them sim-1 .. sim-N.

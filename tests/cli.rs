@@ -287,7 +287,9 @@ fn snapshot_of_a_dead_server_says_why_and_exits_2() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("NOT SYNCED"), "{text}");
     assert!(
-        text.contains("stale pods contentgen: connection refused, retrying in"),
+        text.contains(&format!(
+            "stale pods contentgen: connection refused (http://127.0.0.1:{port}), retrying in"
+        )),
         "{text}"
     );
 }

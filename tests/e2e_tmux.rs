@@ -657,3 +657,87 @@ fn two_consoles_share_one_incident_through_the_cluster() {
     sim.stop();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Two sims in this process (their request logs are what the test reads), as contexts of one
+/// kubeconfig; sim-1 read-only in the config.
+#[test]
+fn two_clusters_actions_go_to_the_named_context_and_a_readonly_one_refuses() {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let start = || {
+        rt.block_on(opsdeck::sim::start(opsdeck::sim::SimOptions::default()))
+            .expect("sim")
+    };
+    let (sim1, sim2) = (start(), start());
+    let dir = std::env::temp_dir().join(format!("opsdeck-e2e-ctx-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let kubeconfig = dir.join("kubeconfig");
+    let yaml = opsdeck::sim::SimHandle::kubeconfig_of(&[("sim-1", &sim1), ("sim-2", &sim2)]);
+    std::fs::write(&kubeconfig, yaml).expect("kubeconfig");
+    let config = dir.join("config.toml");
+    std::fs::write(
+        &config,
+        "[kubernetes]\nnamespaces = [\"contentgen\"]\n\n\
+         [[kubernetes.context]]\nname = \"sim-1\"\nreadonly = true\n\n\
+         [[kubernetes.context]]\nname = \"sim-2\"\n",
+    )
+    .expect("config");
+    let args = [
+        format!("--kubeconfig={}", kubeconfig.display()),
+        format!("--config={}", config.display()),
+        format!("--audit-log={}", dir.join("audit.jsonl").display()),
+    ];
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let t = Tmux::start("contexts", 100, 30, &args, &[]);
+    let screen = t.wait_for("both contexts in sync", STARTUP, |s| {
+        s.contains("sim-1 ok") && s.contains("sim-2 ok")
+    });
+    assert!(screen.contains("CONTEXT"), "{screen}");
+
+    // sim-2: planned, confirmed and executed there.
+    t.literal(":scale deploy/contentgen/publisher 3 --context sim-2");
+    t.keys(&["Enter"]);
+    t.wait_for("the plan, in sim-2", STARTUP, |s| {
+        s.contains("Confirm scale in sim-2")
+    });
+    t.literal("y");
+    t.keys(&["Enter"]);
+    t.wait_for("the scale to finish", Duration::from_secs(60), |s| {
+        s.contains("succeeded") || s.contains("done")
+    });
+    let scaled = |sim: &opsdeck::sim::SimHandle| {
+        sim.requests()
+            .iter()
+            .filter(|r| r.is_mutating() && !r.query.contains("dryRun"))
+            .filter(|r| r.path.contains("/deployments/publisher"))
+            .count()
+    };
+    assert_eq!(scaled(&sim2), 1, "{:#?}", sim2.requests());
+
+    // sim-1 is read-only: refused before anything is asked of it.
+    t.keys(&["Escape"]);
+    t.literal(":scale deploy/contentgen/publisher 3 --context sim-1");
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("the read-only refusal", STARTUP, |s| {
+        s.contains("read-only")
+    });
+    assert!(screen.contains("sim-1"), "{screen}");
+    assert!(
+        sim1.requests().iter().all(|r| !r.is_mutating()),
+        "sim-1 got a mutating request: {:#?}",
+        sim1.requests()
+    );
+
+    // The audit log names the context the action went to.
+    let audit = std::fs::read_to_string(dir.join("audit.jsonl")).expect("audit log");
+    assert!(audit.contains("\"context\":\"sim-2\""), "{audit}");
+
+    t.keys(&["Escape"]);
+    t.literal(":q");
+    t.keys(&["Enter"]);
+    t.wait_dead(Duration::from_secs(10));
+    rt.block_on(async {
+        sim1.stop().await;
+        sim2.stop().await;
+    });
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -45,6 +45,23 @@ fn overview() {
 }
 
 #[test]
+fn two_contexts_overview() {
+    snapshot_view("two_contexts_overview", with_second_context);
+}
+
+#[test]
+fn two_contexts_pods_and_nodes() {
+    snapshot_view("two_contexts_pods", |s| {
+        with_second_context(s);
+        keys(s, vec![key('2')]);
+    });
+    snapshot_view("two_contexts_nodes", |s| {
+        with_second_context(s);
+        keys(s, vec![key('3')]);
+    });
+}
+
+#[test]
 fn workloads() {
     snapshot_view("workloads", |s| {
         keys(s, vec![key('1')]);

@@ -17,10 +17,10 @@ use crate::actions::cli::find_runbook;
 use crate::actions::executor::Executor;
 use crate::actions::runbook::Runbook;
 use crate::actions::runbook::headless::evaluate;
-use crate::cluster::context::ContextName;
 use crate::cluster::logs::{LogEvent, LogMsg, spawn_log_follow};
 use crate::config::Config;
 use crate::core::msg::{Effect, Msg};
+use crate::k8s::context::ContextName;
 use std::time::Duration;
 
 use crate::clients::prometheus::Prometheus;
@@ -235,7 +235,7 @@ impl Runner {
     fn record(&self, id: String, entries: Vec<Entry>, share: bool) {
         let tx = self.tx.clone();
         let store = self.incidents.clone();
-        let cluster = self.share.get().cloned().filter(|_| share);
+        let cluster = share.then(|| self.share.clone());
         tokio::spawn(async move {
             let local = {
                 let (id, entries) = (id.clone(), entries.clone());
@@ -250,6 +250,11 @@ impl Runner {
                 let _ = tx.send(IncidentMsg::Failed(why).into()).await;
             }
             if let Some(cluster) = cluster {
+                let Some(cluster) = shared(&cluster).await else {
+                    let reason = "not shared: the cluster did not answer in 30 s".to_string();
+                    let _ = tx.send(SharedMsg::Failed { reason }.into()).await;
+                    return;
+                };
                 let said = match cluster.append(&id, &entries).await {
                     Ok(()) => return,
                     Err(ShareError::Forbidden(why)) => {
@@ -337,4 +342,16 @@ impl Runner {
             t.cancel();
         }
     }
+}
+
+/// The incidents' ConfigMaps, once the first context has answered (an incident started in the
+/// first second waits for it), or None after 30 s.
+async fn shared(share: &OnceLock<Share>) -> Option<Share> {
+    for _ in 0..300 {
+        if let Some(s) = share.get() {
+            return Some(s.clone());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    None
 }

@@ -13,10 +13,10 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::cluster::connect::connect_context;
-use crate::cluster::context::ContextName;
 use crate::cluster::model::{ClusterMsg, SourceEvent};
 use crate::cluster::snapshot::expected;
 use crate::cluster::source::{Namespaces, Sender, spawn_watches};
+use crate::k8s::context::ContextName;
 use crate::status::Backoff;
 
 /// How long a reachable API server takes at most to say its version.

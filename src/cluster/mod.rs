@@ -2,7 +2,6 @@
 //! pane that offers them to the console.
 
 pub mod connect;
-pub mod context;
 pub mod exec;
 pub mod logs;
 pub mod model;

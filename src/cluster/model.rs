@@ -3,10 +3,10 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::context::{ContextName, workload_key};
 use super::rows::{EventRow, HpaRow, LastExit, NodeRow, PodRow, WorkloadRow};
 use super::store::{Keyed, Store};
 use crate::k8s::WorkloadKind;
+use crate::k8s::context::{ContextName, workload_key};
 use crate::status::LoadState;
 
 /// The resources opsdeck watches; each has its own watch task(s) and load state.

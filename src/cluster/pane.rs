@@ -6,13 +6,13 @@ use std::collections::BTreeMap;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
-use super::context::ContextName;
 use super::logs::{LogMsg, LogsView};
 use super::model::{ClusterModel, ClusterMsg, Resource, Rows, SourceEvent};
 use super::source::Namespaces;
 use super::store::Keyed;
 use super::view::{self, Events, Hpas, Nodes, Pods, Shown, Workloads};
 use super::{snapshot, tables};
+use crate::k8s::context::ContextName;
 use crate::k8s::hpa::Scaler;
 use crate::k8s::{ObjectKind, ObjectRef, WorkloadKind};
 use crate::status::{Health, LoadState};
@@ -386,10 +386,10 @@ impl ClusterPane {
     /// health in the header, worst news first.
     fn context_badge(&self, name: &ContextName, ctx: &Ctx) -> Badge {
         let c = &self.model;
-        let load = c.load_state_in(
-            name,
-            &[Resource::Nodes, Resource::Pods, Resource::Deployments],
-        );
+        // Each must have listed: one listed resource is not a synced context.
+        let each = [Resource::Nodes, Resource::Pods, Resource::Deployments]
+            .map(|r| c.load_state_in(name, &[r]));
+        let load = LoadState::worst(each.iter());
         let not_ready = c
             .nodes
             .iter()

@@ -5,7 +5,7 @@
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
 
-use super::context::ContextName;
+use crate::k8s::context::ContextName;
 use crate::status::Health;
 
 use crate::k8s::WorkloadKind;

@@ -4,10 +4,10 @@
 
 use serde_json::Map;
 
-use super::context::ContextName;
 use super::model::{ClusterModel, Resource};
 use super::rows::{EventRow, HpaRow, NodeRow, PodRow, WorkloadRow};
 use super::source::Namespaces;
+use crate::k8s::context::ContextName;
 use crate::status::LoadState;
 use crate::ui::snapshot::{PaneSnapshot, Source, json};
 

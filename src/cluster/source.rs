@@ -14,9 +14,9 @@ use tokio_util::sync::CancellationToken;
 
 use crate::status::Backoff;
 
-use super::context::ContextName;
 use super::model::{ClusterMsg, Resource, Rows, SourceEvent};
 use super::rows::{EventRow, HpaRow, NodeRow, PodRow, WorkloadRow};
+use crate::k8s::context::ContextName;
 use crate::k8s::wire::{
     DeploymentWire, EventWire, HpaWire, NamespaceWire, NodeWire, PodWire, StatefulSetWire,
 };

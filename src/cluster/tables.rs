@@ -4,10 +4,10 @@
 
 use std::cmp::Ordering;
 
-use super::context::{ContextName, workload_key};
 use super::model::ClusterModel;
 use super::rows::{PodRow, WorkloadRow};
 use super::store::{Keyed, Store};
+use crate::k8s::context::{ContextName, workload_key};
 use crate::ui::pane::Scope;
 use crate::ui::table_state::{TableState, matches};
 

@@ -7,9 +7,9 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::context::{ContextName, workload_key};
 use super::logs::LogsView;
 use super::model::{ClusterModel, Resource};
+use crate::k8s::context::{ContextName, workload_key};
 use std::collections::BTreeMap;
 
 use super::rows::{HpaRow, LastExit, PodRow, WorkloadRow};
@@ -84,7 +84,7 @@ impl Shown<'_> {
 /// before names do.
 fn context_column(shown: &Shown, columns: &mut Vec<Column>) {
     if shown.many_contexts {
-        columns.push(give("CONTEXT", 4, 14));
+        columns.push(give("CONTEXT", 7, 14));
     }
 }
 

@@ -9,8 +9,8 @@ use super::state::{Mode, State};
 use super::update::nav::{goto, logs_of_selected, rewatch, set_filter};
 use super::update::{actions, incident, picker, runbook};
 use crate::actions::verbs::VERBS;
-use crate::cluster::context::ContextName;
 use crate::cluster::source::Namespaces;
+use crate::k8s::context::ContextName;
 
 /// The console's own command words (views and verbs are the registry's).
 pub const BUILTINS: &[&str] = &[

@@ -1,7 +1,7 @@
 //! A reference to one Kubernetes object a row shows: what `d` (describe) and `y` (YAML) fetch.
 
 use super::WorkloadKind;
-use crate::cluster::context::ContextName;
+use super::context::ContextName;
 
 /// The kinds a console row can be about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

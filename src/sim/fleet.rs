@@ -27,6 +27,43 @@ impl FromStr for ScenarioPick {
     }
 }
 
+/// Reads `--scenario [CLUSTER:]NAME` for clap: `--help` lists every scenario with its line, a
+/// wrong name is refused naming the valid ones.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ScenarioPickParser;
+
+impl clap::builder::TypedValueParser for ScenarioPickParser {
+    type Value = ScenarioPick;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<ScenarioPick, clap::Error> {
+        let text = value.to_string_lossy();
+        let (cluster, name) = match text.split_once(':') {
+            Some((c, n)) => (Some(c.to_string()), n),
+            None => (None, text.as_ref()),
+        };
+        let scenario = clap::builder::EnumValueParser::<Scenario>::new().parse_ref(
+            cmd,
+            arg,
+            std::ffi::OsStr::new(name),
+        )?;
+        Ok(ScenarioPick { cluster, scenario })
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        use clap::ValueEnum;
+        Some(Box::new(
+            Scenario::ALL.iter().filter_map(|s| s.to_possible_value()),
+        ))
+    }
+}
+
 /// The name of the i-th cluster (from 1).
 pub fn cluster_name(i: usize) -> String {
     format!("sim-{i}")

@@ -7,7 +7,7 @@
 //! the namespaces watched. A pane also reports its sources and its part of `opsdeck
 //! snapshot` (`sources`, `snapshot`).
 
-use crate::cluster::context::ContextName;
+use crate::k8s::context::ContextName;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Span;

@@ -255,6 +255,68 @@ pub fn platform() -> State {
     state
 }
 
+/// One list of `resource` in `context`, as its watch sends it.
+pub fn listed_in(context: &str, resource: Resource, rows: Rows) -> Vec<Msg> {
+    let at = |event| {
+        Msg::from(ClusterMsg {
+            context: context.into(),
+            resource,
+            scope: String::new(),
+            event,
+        })
+    };
+    vec![
+        at(SourceEvent::ListStarted),
+        at(SourceEvent::Applied(rows)),
+        at(SourceEvent::ListDone),
+    ]
+}
+
+/// A second cluster watched beside the platform's: `prod-us`, where api is rolling out a
+/// new revision, one node of two is NotReady, and publisher's pods are all ready.
+pub fn with_second_context(state: &mut State) {
+    state.panes.cluster.contexts.push("prod-us".into());
+    let mut msgs = vec![];
+    msgs.extend(listed_in(
+        "prod-us",
+        Resource::Deployments,
+        Rows::Workloads(vec![
+            deployment("api", 3, 2, 1, 8),
+            deployment("publisher", 2, 2, 2, 4),
+        ]),
+    ));
+    msgs.extend(listed_in(
+        "prod-us",
+        Resource::StatefulSets,
+        Rows::Workloads(vec![]),
+    ));
+    msgs.extend(listed_in(
+        "prod-us",
+        Resource::Pods,
+        Rows::Pods(vec![
+            pod("api", "u1v2w", "us-general-1", "Running", 0),
+            pod("api", "x3y4z", "us-general-2", "Running", 1),
+            pod("publisher", "p9q8r", "us-general-1", "Running", 0),
+        ]),
+    ));
+    msgs.extend(listed_in(
+        "prod-us",
+        Resource::Nodes,
+        Rows::Nodes(vec![
+            node("us-general-1", true),
+            node("us-general-2", false),
+        ]),
+    ));
+    for r in [Resource::Hpas, Resource::Events] {
+        let empty = match r {
+            Resource::Hpas => Rows::Hpas(vec![]),
+            _ => Rows::Events(vec![]),
+        };
+        msgs.extend(listed_in("prod-us", r, empty));
+    }
+    feed(state, msgs);
+}
+
 pub fn feed(state: &mut State, msgs: Vec<Msg>) -> Vec<Effect> {
     let mut effects = Vec::new();
     for m in msgs {

@@ -12,7 +12,7 @@
 //! +--------------------------------------------------+
 //! ```
 
-mod header;
+pub mod header;
 mod overlays;
 
 use ratatui::Frame;
