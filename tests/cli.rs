@@ -324,3 +324,69 @@ fn demo_and_sim_help_list_every_scenario_with_its_line() {
         "{err}"
     );
 }
+
+/// `snapshot --context all`: every context of the kubeconfig, rows saying theirs; one that
+/// cannot be reached is named, and the exit is 2 after at most the timeout.
+#[test]
+fn snapshot_of_every_context_names_the_one_that_did_not_sync() {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let start = || {
+        rt.block_on(opsdeck::sim::start(opsdeck::sim::SimOptions::default()))
+            .expect("sim")
+    };
+    let (one, two) = (start(), start());
+    let dir = std::env::temp_dir().join(format!("opsdeck-cli-ctx-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("free port");
+    let dead = listener.local_addr().expect("addr").port();
+    drop(listener);
+    let yaml = opsdeck::sim::SimHandle::kubeconfig_of(&[("eu", &one), ("us", &two)]);
+    let yaml = yaml.replace(
+        "contexts:\n",
+        &format!(
+            "- name: dead\n  cluster:\n    server: http://127.0.0.1:{dead}\ncontexts:\n\
+             - name: dead\n  context:\n    cluster: dead\n    user: eu-sim-admin\n    namespace: contentgen\n"
+        ),
+    );
+    let kubeconfig = dir.join("kubeconfig");
+    std::fs::write(&kubeconfig, yaml).expect("kubeconfig");
+    let started = std::time::Instant::now();
+    let out = opsdeck()
+        .arg("--kubeconfig")
+        .arg(&kubeconfig)
+        .args([
+            "--context",
+            "all",
+            "-n",
+            "contentgen",
+            "snapshot",
+            "--timeout",
+            "4",
+        ])
+        .output()
+        .expect("runs");
+    let (text, err) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert_eq!(out.status.code(), Some(2), "{err}\n{text}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(8));
+    assert!(err.contains("contexts not in sync: dead"), "{err}");
+    assert!(
+        err.contains("dead: Kubernetes pods in contentgen: connection refused"),
+        "{err}"
+    );
+    assert!(text.contains("CLUSTER  contexts dead,eu,us"), "{text}");
+    for context in ["eu", "us"] {
+        let rows = text
+            .lines()
+            .filter(|l| l.starts_with(&format!("{context:<12} contentgen")))
+            .count();
+        assert!(rows > 20, "{context}: {rows} rows\n{text}");
+    }
+    rt.block_on(async {
+        one.stop().await;
+        two.stop().await;
+    });
+    let _ = std::fs::remove_dir_all(&dir);
+}

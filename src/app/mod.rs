@@ -128,36 +128,33 @@ async fn event_loop(
     );
     let mut last_frame = Instant::now() - FRAME_GAP;
     let mut first_rows_logged = false;
+    // The oldest key not yet answered by a frame (the benchmark's keystroke latency).
+    let mut key_waiting: Option<Instant> = None;
 
     loop {
-        let frame_due = tokio::time::Instant::from_std(last_frame + FRAME_GAP);
+        // A key is answered by the next frame at once; source updates at most every FRAME_GAP.
+        let frame_due = match key_waiting {
+            Some(_) => tokio::time::Instant::now(),
+            None => tokio::time::Instant::from_std(last_frame + FRAME_GAP),
+        };
         let mut msgs = Vec::new();
+        // Biased: signals, then keys and the frame they wait for, before a flood of source
+        // messages (which are drained DRAIN_LIMIT at a time).
         tokio::select! {
+            biased;
+            _ = hangup.recv() => break,
+            _ = terminate.recv() => break,
+            _ = interrupt.recv() => break,
             ev = keys.next() => match ev {
-                Some(Ok(Event::Key(k))) => msgs.push(Msg::Key(k)),
+                Some(Ok(Event::Key(k))) => {
+                    key_waiting.get_or_insert_with(Instant::now);
+                    msgs.push(Msg::Key(k));
+                }
                 Some(Ok(Event::Resize(w, h))) => msgs.push(Msg::Resized { width: w, height: h }),
                 Some(Ok(_)) => {}
                 // The terminal is gone (SSH dropped): leave at once, never linger as an orphan.
                 Some(Err(_)) | None => break,
             },
-            Some(msg) = rx.recv() => {
-                msgs.push(msg);
-                while msgs.len() < DRAIN_LIMIT {
-                    match rx.try_recv() {
-                        Ok(m) => msgs.push(m),
-                        Err(_) => break,
-                    }
-                }
-            }
-            _ = tick.tick() => {
-                msgs.push(Msg::Ticked(unix_now()));
-                // tmux can resize without telling us: the tick re-reads the size.
-                if let Ok(s) = terminal.terminal.size()
-                    && (s.width, s.height) != (state.width, state.height)
-                {
-                    msgs.push(Msg::Resized { width: s.width, height: s.height });
-                }
-            }
             _ = tokio::time::sleep_until(frame_due), if state.dirty => {
                 prepare(state);
                 let frame = terminal::draw(&mut terminal.terminal, &terminal.frames, |f| {
@@ -174,10 +171,28 @@ async fn event_loop(
                     log_timing(look, "first_pod_rows_drawn", started.elapsed(), rows);
                 }
                 log_timing(look, "frame", started.elapsed(), rows);
+                if let Some(at) = key_waiting.take() {
+                    log_timing(look, "key_to_frame", at.elapsed(), rows);
+                }
             }
-            _ = hangup.recv() => break,
-            _ = terminate.recv() => break,
-            _ = interrupt.recv() => break,
+            _ = tick.tick() => {
+                msgs.push(Msg::Ticked(unix_now()));
+                // tmux can resize without telling us: the tick re-reads the size.
+                if let Ok(s) = terminal.terminal.size()
+                    && (s.width, s.height) != (state.width, state.height)
+                {
+                    msgs.push(Msg::Resized { width: s.width, height: s.height });
+                }
+            }
+            Some(msg) = rx.recv() => {
+                msgs.push(msg);
+                while msgs.len() < DRAIN_LIMIT {
+                    match rx.try_recv() {
+                        Ok(m) => msgs.push(m),
+                        Err(_) => break,
+                    }
+                }
+            }
         }
         let mut quit = false;
         for msg in msgs {
@@ -187,6 +202,9 @@ async fn event_loop(
         }
         if quit {
             break;
+        }
+        if !state.dirty {
+            key_waiting = None; // a key that changed nothing waits for no frame
         }
     }
     runner.stop();

@@ -55,7 +55,12 @@ pub struct Unanswered {
 pub async fn run(opts: &Options, json: bool, timeout: Duration) -> Result<ExitCode> {
     let session = Session::connect(opts).await?;
     let (theme, symbols) = look(opts)?;
-    let context = session.connection.context.clone();
+    let names: Vec<String> = session
+        .clusters
+        .iter()
+        .map(|c| c.name.to_string())
+        .collect();
+    let context = names.join(",");
     let (panes, timing) = gather(session, timeout).await;
     let now = unix_now();
     let ctx = Ctx {
@@ -78,6 +83,21 @@ pub async fn run(opts: &Options, json: bool, timeout: Duration) -> Result<ExitCo
         "opsdeck: not every source answered (waited up to {}s):",
         timeout.as_secs()
     );
+    if names.len() > 1 {
+        let unsynced: Vec<&str> = names
+            .iter()
+            .map(String::as_str)
+            .filter(|n| {
+                let on = format!("{n}: ");
+                missing
+                    .iter()
+                    .any(|m| m.pane == "cluster" && m.source.starts_with(&on))
+            })
+            .collect();
+        if !unsynced.is_empty() {
+            eprintln!("  contexts not in sync: {}", unsynced.join(", "));
+        }
+    }
     for m in &missing {
         eprintln!("  {}", m.line());
     }
