@@ -621,12 +621,18 @@ async fn run_sim(
     };
     if let Some(path) = config_out {
         let slo_dir = write_example_slos(path)?;
-        let names: Vec<&str> = if many {
-            fleet.sims.iter().map(|(n, _)| n.as_str()).collect()
+        // The first cluster's sources are the config's global ones; the others name theirs.
+        let contexts: Vec<opsdeck::config::ContextConfig> = if many {
+            fleet
+                .sims
+                .iter()
+                .enumerate()
+                .map(|(i, (n, s))| s.context_config(n, i > 0))
+                .collect()
         } else {
-            vec!["opsdeck-sim"]
+            vec![sim.context_config("opsdeck-sim", false)]
         };
-        std::fs::write(path, sim_config_toml(sim, &names, &slo_dir))?;
+        std::fs::write(path, sim_config_toml(sim, &contexts, &slo_dir))?;
     }
     // Whoever started the sim may have stopped reading: printing must never kill it.
     let say = |line: String| {
@@ -688,17 +694,28 @@ fn write_example_slos(config: &Path) -> Result<PathBuf> {
 /// The opsdeck config for a running sim: Kubernetes, the platform API, Prometheus, OpenCost,
 /// the queues it serves over the network (RabbitMQ's management API; with --redis, the Redis
 /// queues), its Alertmanager and every service's health endpoints.
-fn sim_config_toml(sim: &sim::SimHandle, contexts: &[&str], slo_dir: &Path) -> String {
-    let mut out = String::from(
-        "# Written by `opsdeck sim --config-out`.\n\
-         [kubernetes]\n\
-         namespaces = [\"all\"]\n",
-    );
-    for name in contexts {
-        out.push_str(&format!(
-            "\n[[kubernetes.context]]\nname = \"{name}\"\nproduction = false\nreadonly = false\n"
-        ));
+fn sim_config_toml(
+    sim: &sim::SimHandle,
+    contexts: &[opsdeck::config::ContextConfig],
+    slo_dir: &Path,
+) -> String {
+    #[derive(serde::Serialize)]
+    struct Kubernetes<'a> {
+        namespaces: [&'a str; 1],
+        context: &'a [opsdeck::config::ContextConfig],
     }
+    #[derive(serde::Serialize)]
+    struct Head<'a> {
+        kubernetes: Kubernetes<'a>,
+    }
+    let head = Head {
+        kubernetes: Kubernetes {
+            namespaces: ["all"],
+            context: contexts,
+        },
+    };
+    let mut out = String::from("# Written by `opsdeck sim --config-out`.\n");
+    out.push_str(&toml::to_string(&head).unwrap_or_default());
     out.push_str(&format!("\n[platform]\nurl = \"{}\"\n", sim.platform_url()));
     out.push_str(&format!(
         "\n[prometheus]\nurl = \"{}\"\n\n[opencost]\nurl = \"{}\"\n\n[slo]\npaths = [{:?}]\n\n\

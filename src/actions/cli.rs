@@ -92,7 +92,7 @@ pub fn executor_config(
         readonly: session.readonly || ctx.is_some_and(|c| c.readonly),
         production: ctx.is_some_and(|c| c.production),
         platform_url: platform_url
-            .or_else(|| session.config.platform.as_ref().map(|p| p.url.clone())),
+            .or_else(|| session.config.platform_of(context).map(|p| p.url.clone())),
         audit_path,
         verify_timeout: session.verify_timeout,
         operator: super::lock::operator(),

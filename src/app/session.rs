@@ -66,7 +66,7 @@ impl Session {
         let names = resolve_contexts(&kubeconfig, opts.context.as_deref(), &configured)?;
         let session = Session::of(kubeconfig, &names, opts, None)?;
         Ok(Session {
-            feeds: Feeds::from_config(&opts.config).map_err(|e| eyre!(e))?,
+            feeds: Feeds::from_config(&opts.config, &names).map_err(|e| eyre!(e))?,
             ..session
         })
     }

@@ -31,11 +31,14 @@ const PANE_KEYS: [&str; 3] = ["state", "sources", "rows"];
 const DRAIN_LIMIT: usize = 256;
 
 /// How long the sync took (the README's whole-process figures read these).
-#[derive(Clone, Copy, Debug, Default, serde::Serialize)]
+#[derive(Clone, Debug, Default, serde::Serialize)]
 pub struct Timing {
     pub first_pod_rows_ms: Option<u128>,
     /// Every source answered or failed for good (None: the timeout came first).
     pub full_sync_ms: Option<u128>,
+    /// When each context's watches had all listed (or failed for good); a context missing
+    /// never did within the timeout.
+    pub contexts_synced_ms: std::collections::BTreeMap<String, u128>,
 }
 
 /// One pane's part, with its sources.
@@ -133,6 +136,12 @@ async fn gather(session: Session, timeout: Duration) -> (Panes, Timing) {
         }
         if timing.first_pod_rows_ms.is_none() && !panes.cluster.model.pods.is_empty() {
             timing.first_pod_rows_ms = Some(started.elapsed().as_millis());
+        }
+        for c in &panes.cluster.contexts {
+            if !timing.contexts_synced_ms.contains_key(c.as_str()) && panes.cluster.synced(c) {
+                let ms = started.elapsed().as_millis();
+                timing.contexts_synced_ms.insert(c.to_string(), ms);
+            }
         }
     }
     if settled(&panes) {

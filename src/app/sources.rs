@@ -52,11 +52,17 @@ const HEALTH_INTERVAL: Duration = Duration::from_secs(5);
 pub struct Feeds {
     /// The queues the pane shows (whichever broker holds them).
     pub queues: Vec<QueueConfig>,
+    /// Contexts with queues of their own, when several are watched: shown as
+    /// `context/name`.
+    pub context_queues: Vec<(String, Vec<QueueConfig>)>,
     /// The demo's Redis-backed queues, read in process.
     pub in_process: Option<InProcessQueues>,
     /// Prometheus: SLO burn rates and LLM counters.
     pub prometheus: Option<Prometheus>,
     pub slos: Vec<Slo>,
+    /// Contexts with a Prometheus of their own, when several are watched: the same SLOs read
+    /// there, named `context/name`.
+    pub context_slos: Vec<(Prometheus, Vec<Slo>)>,
     pub opencost: Option<OpenCost>,
     pub budgets: Option<BudgetConfig>,
     pub alertmanagers: Vec<Alertmanager>,
@@ -69,7 +75,10 @@ pub struct Feeds {
 impl Feeds {
     /// The sources a config names. Bad SLO files stop the start with every error listed
     /// (file:line:col); SLOs without a Prometheus are an error too.
-    pub fn from_config(config: &Config) -> Result<Feeds, String> {
+    pub fn from_config(config: &Config, contexts: &[String]) -> Result<Feeds, String> {
+        let context_prometheus = config.context_prometheus(contexts);
+        let config_queues = config.context_queues(contexts);
+        let config = &config.for_contexts(contexts);
         let slos = match &config.slo {
             Some(paths) => crate::slo::load_paths(&paths.paths).map_err(slo_errors)?,
             None => vec![],
@@ -82,11 +91,26 @@ impl Feeds {
             ));
         }
         let opencost = opencost_of(config)?;
+        let mut context_slos = vec![];
+        for (context, endpoint) in context_prometheus {
+            let prom = Prometheus::new(&endpoint.url, endpoint.token_env.as_deref(), TIMEOUT)
+                .map_err(|e| e.to_string())?;
+            let named = slos
+                .iter()
+                .map(|s| Slo {
+                    name: format!("{context}/{}", s.name),
+                    ..s.clone()
+                })
+                .collect();
+            context_slos.push((prom, named));
+        }
         Ok(Feeds {
             queues: config.queues.clone(),
+            context_queues: config_queues,
             in_process: None,
             prometheus,
             slos,
+            context_slos,
             opencost,
             budgets: config.budget.clone(),
             alertmanagers: alertmanagers_of(config)?,
@@ -101,9 +125,11 @@ impl Feeds {
         let http = |e: crate::clients::prometheus::PromError| e.to_string();
         Ok(Feeds {
             queues: sim.queue_configs(),
+            context_queues: vec![],
             in_process: Some(Arc::new(sim.queue_sampler())),
             prometheus: Some(Prometheus::new(&sim.prometheus_url(), None, TIMEOUT).map_err(http)?),
             slos: crate::slo::examples().map_err(slo_errors)?,
+            context_slos: vec![],
             opencost: Some(
                 OpenCost::new(&sim.opencost_url(), None, TIMEOUT).map_err(|e| e.to_string())?,
             ),
@@ -119,6 +145,27 @@ impl Feeds {
             runbooks: crate::actions::runbook::names(config),
             health: sim.health_configs(),
         })
+    }
+
+    /// Every queue shown: the global ones, then each context's as `context/name`.
+    fn shown_queues(&self) -> Vec<QueueConfig> {
+        let mut all = self.queues.clone();
+        for (context, queues) in &self.context_queues {
+            all.extend(queues.iter().map(|q| QueueConfig {
+                name: format!("{context}/{}", q.name),
+                ..q.clone()
+            }));
+        }
+        all
+    }
+
+    /// The global SLOs, then each context's own reading of them.
+    fn every_slo(&self) -> Vec<Slo> {
+        let mut all = self.slos.clone();
+        for (_, slos) in &self.context_slos {
+            all.extend(slos.iter().cloned());
+        }
+        all
     }
 
     /// What runbook conditions read: the same sources, asked once.
@@ -152,13 +199,13 @@ impl Feeds {
             CostModel::new(self.budgets.as_ref(), sources)
         };
         let prometheus = self.prometheus.as_ref().map(Prometheus::url);
-        let queues = QueuePane::new(&self.queues, default_namespace);
+        let queues = QueuePane::new(&self.shown_queues(), default_namespace);
         let mut cluster = ClusterPane::new(namespaces, contexts);
         cluster.queues_of = queues.queues_by_consumer();
         Panes {
             cluster,
             queues,
-            slo: SloPane::new(SloModel::new(&self.slos)).reading(prometheus),
+            slo: SloPane::new(SloModel::new(&self.every_slo())).reading(prometheus),
             cost: CostPane::new(cost)
                 .reading(prometheus, self.opencost.as_ref().map(OpenCost::url)),
             alerts: AlertsPane {
@@ -211,6 +258,18 @@ impl Feeds {
             spawn_rabbitmq_queues(&brokers, QUEUE_INTERVAL, tx.clone(), token.clone());
             spawn_redis_queues(brokers, QUEUE_INTERVAL, tx.clone(), token.clone());
         }
+        for (context, queues) in self.context_queues {
+            spawn_context_queues(context, queues, tx, token);
+        }
+        for (prometheus, slos) in self.context_slos {
+            crate::slo::source::spawn_slo_source(
+                prometheus,
+                slos,
+                SLO_INTERVAL,
+                tx.clone(),
+                token.clone(),
+            );
+        }
         if let Some(prometheus) = self.prometheus.clone()
             && !self.slos.is_empty()
         {
@@ -243,6 +302,27 @@ impl Feeds {
             token.clone(),
         );
     }
+}
+
+/// A context's own queues: read by their names on their brokers, each message renamed to
+/// `context/name` on its way to the console.
+fn spawn_context_queues(
+    context: String,
+    queues: Vec<QueueConfig>,
+    tx: &mpsc::Sender<Msg>,
+    token: &CancellationToken,
+) {
+    let (inner_tx, mut inner_rx) = mpsc::channel::<QueueMsg>(64);
+    spawn_rabbitmq_queues(&queues, QUEUE_INTERVAL, inner_tx.clone(), token.clone());
+    spawn_redis_queues(queues, QUEUE_INTERVAL, inner_tx, token.clone());
+    let tx = tx.clone();
+    tokio::spawn(async move {
+        while let Some(msg) = inner_rx.recv().await {
+            if tx.send(Msg::from(msg.prefixed(&context))).await.is_err() {
+                return;
+            }
+        }
+    });
 }
 
 fn slo_errors(errors: Vec<crate::slo::SloFileError>) -> String {

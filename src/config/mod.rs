@@ -46,6 +46,15 @@ pub struct ContextConfig {
     pub production: bool,
     #[serde(default)]
     pub readonly: bool,
+    /// The context's own sources; what it does not name, it reads from the global ones.
+    pub prometheus: Option<Endpoint>,
+    pub platform: Option<Endpoint>,
+    #[serde(default, rename = "alertmanager", skip_serializing_if = "Vec::is_empty")]
+    pub alertmanagers: Vec<AlertmanagerConfig>,
+    #[serde(default, rename = "health", skip_serializing_if = "Vec::is_empty")]
+    pub health: Vec<HealthConfig>,
+    #[serde(default, rename = "queue", skip_serializing_if = "Vec::is_empty")]
+    pub queues: Vec<QueueConfig>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
@@ -279,6 +288,81 @@ impl Config {
     /// Settings for one context, if the file names it.
     pub fn context(&self, name: &str) -> Option<&ContextConfig> {
         self.kubernetes.contexts.iter().find(|c| c.name == name)
+    }
+
+    /// The sources to read when watching `contexts`. Watching one, its own sources replace
+    /// the global ones of their kind. Watching several, the global ones serve every context
+    /// that names none, and each context's own are added, named `context/name`.
+    pub fn for_contexts(&self, contexts: &[String]) -> Config {
+        let mut out = self.clone();
+        let own: Vec<&ContextConfig> = contexts.iter().filter_map(|n| self.context(n)).collect();
+        if let ([one], [_]) = (own.as_slice(), contexts) {
+            if one.prometheus.is_some() {
+                out.prometheus = one.prometheus.clone();
+            }
+            if one.platform.is_some() {
+                out.platform = one.platform.clone();
+            }
+            if !one.alertmanagers.is_empty() {
+                out.alertmanagers = one.alertmanagers.clone();
+            }
+            if !one.health.is_empty() {
+                out.health = one.health.clone();
+            }
+            if !one.queues.is_empty() {
+                out.queues = one.queues.clone();
+            }
+            return out;
+        }
+        for c in own {
+            let named = |name: &str| format!("{}/{name}", c.name);
+            out.alertmanagers
+                .extend(c.alertmanagers.iter().map(|a| AlertmanagerConfig {
+                    name: named(&a.name),
+                    ..a.clone()
+                }));
+            out.health.extend(c.health.iter().map(|h| HealthConfig {
+                name: named(&h.name),
+                ..h.clone()
+            }));
+        }
+        out
+    }
+
+    /// Each of `contexts` (when several) that names its own queues, with them: they are read
+    /// by their names on their brokers and shown as `context/name`.
+    pub fn context_queues(&self, contexts: &[String]) -> Vec<(String, Vec<QueueConfig>)> {
+        if contexts.len() < 2 {
+            return vec![];
+        }
+        contexts
+            .iter()
+            .filter_map(|n| self.context(n))
+            .filter(|c| !c.queues.is_empty())
+            .map(|c| (c.name.clone(), c.queues.clone()))
+            .collect()
+    }
+
+    /// Each of `contexts` (when several) that names its own Prometheus: their SLOs are read
+    /// there too.
+    pub fn context_prometheus(&self, contexts: &[String]) -> Vec<(String, Endpoint)> {
+        if contexts.len() < 2 {
+            return vec![];
+        }
+        contexts
+            .iter()
+            .filter_map(|n| {
+                let p = self.context(n)?.prometheus.clone()?;
+                Some((n.clone(), p))
+            })
+            .collect()
+    }
+
+    /// The platform API `context`'s actions go to: its own, else the global one.
+    pub fn platform_of(&self, context: &str) -> Option<&Endpoint> {
+        self.context(context)
+            .and_then(|c| c.platform.as_ref())
+            .or(self.platform.as_ref())
     }
 }
 

@@ -27,3 +27,33 @@ pub enum QueueMsg {
         retry_in: Option<Duration>,
     },
 }
+
+impl QueueMsg {
+    /// The same message about queues shown as `prefix/name` (a context's own queues, read by
+    /// their names on their broker).
+    pub fn prefixed(self, prefix: &str) -> QueueMsg {
+        let named = |n: String| format!("{prefix}/{n}");
+        match self {
+            QueueMsg::Sampled(samples) => QueueMsg::Sampled(
+                samples
+                    .into_iter()
+                    .map(|s| QueueSample {
+                        name: named(s.name),
+                        ..s
+                    })
+                    .collect(),
+            ),
+            QueueMsg::Failed {
+                url_redacted,
+                queues,
+                reason,
+                retry_in,
+            } => QueueMsg::Failed {
+                url_redacted,
+                queues: queues.into_iter().map(named).collect(),
+                reason,
+                retry_in,
+            },
+        }
+    }
+}

@@ -144,6 +144,34 @@ impl SimHandle {
         toml::to_string(&Queues { queue }).unwrap_or_default()
     }
 
+    /// The `[[kubernetes.context]]` entry of a config watching this sim as context `name`,
+    /// with its own sources (`own`: its Prometheus, platform API, Alertmanager, health
+    /// endpoints and network-readable queues), or none (they are the config's global ones).
+    pub fn context_config(&self, name: &str, own: bool) -> crate::config::ContextConfig {
+        let endpoint = |url: String| crate::config::Endpoint {
+            url,
+            token_env: None,
+        };
+        let mut c = crate::config::ContextConfig {
+            name: name.into(),
+            ..Default::default()
+        };
+        if own {
+            c.prometheus = Some(endpoint(self.prometheus_url()));
+            c.platform = Some(endpoint(self.platform_url()));
+            c.alertmanagers = self.alertmanager_configs();
+            c.health = self.health_configs();
+            c.queues = self
+                .queue_configs()
+                .into_iter()
+                .filter(|q| {
+                    q.kind == crate::config::QueueKind::Rabbitmq || self.redis_url.is_some()
+                })
+                .collect();
+        }
+        c
+    }
+
     /// The OpenCost allocation API over the sim's workloads, served beside the platform API.
     pub fn opencost_url(&self) -> String {
         self.platform_url()
