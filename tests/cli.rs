@@ -390,3 +390,34 @@ fn snapshot_of_every_context_names_the_one_that_did_not_sync() {
     });
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A runbook acts in one context: `run --context a,b` is refused before anything is asked.
+#[test]
+fn run_refuses_several_contexts() {
+    let dir = std::env::temp_dir().join(format!("opsdeck-cli-two-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let kubeconfig = dir.join("kubeconfig");
+    std::fs::write(
+        &kubeconfig,
+        "apiVersion: v1\nkind: Config\ncurrent-context: a\n\
+         clusters: [{name: c, cluster: {server: \"http://127.0.0.1:1\"}}]\n\
+         users: [{name: u, user: {token: t}}]\n\
+         contexts: [{name: a, context: {cluster: c, user: u}}, {name: b, context: {cluster: c, user: u}}]\n",
+    )
+    .expect("kubeconfig");
+    let out = opsdeck()
+        .arg("--kubeconfig")
+        .arg(&kubeconfig)
+        .args(["--context", "a,b", "--audit-log"])
+        .arg(dir.join("audit.jsonl"))
+        .args(["run", "runbooks/crashloop.toml", "--yes"])
+        .output()
+        .expect("runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("acts on one context, not a,b: pass --context NAME"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -218,3 +218,89 @@ async fn each_context_fails_alone_and_the_others_stay_live() {
         s.stop().await;
     }
 }
+
+/// An HTTP proxy that only tunnels (CONNECT), counting the tunnels it opened.
+async fn connect_proxy() -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let tunnels = std::sync::Arc::new(AtomicUsize::new(0));
+    let count = tunnels.clone();
+    tokio::spawn(async move {
+        while let Ok((client, _)) = listener.accept().await {
+            let count = count.clone();
+            tokio::spawn(async move {
+                let mut client = BufReader::new(client);
+                let mut line = String::new();
+                if client.read_line(&mut line).await.is_err() {
+                    return;
+                }
+                let Some(target) = line
+                    .strip_prefix("CONNECT ")
+                    .and_then(|r| r.split(' ').next())
+                else {
+                    return;
+                };
+                let target = target.to_string();
+                // The rest of the request head.
+                loop {
+                    let mut header = String::new();
+                    match client.read_line(&mut header).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(_) if header == "\r\n" => break,
+                        Ok(_) => {}
+                    }
+                }
+                let Ok(mut upstream) = tokio::net::TcpStream::connect(&target).await else {
+                    return;
+                };
+                count.fetch_add(1, Ordering::SeqCst);
+                let mut client = client.into_inner();
+                if client
+                    .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                    .await
+                    .is_err()
+                {
+                    return;
+                }
+                let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
+            });
+        }
+    });
+    (port, tunnels)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_contexts_proxy_url_is_honoured() {
+    let sim = sim_with(&[]).await;
+    let (proxy, tunnels) = connect_proxy().await;
+    let yaml = SimHandle::kubeconfig_of(&[("behind-proxy", &sim)]).replace(
+        "    server: ",
+        &format!("    proxy-url: http://127.0.0.1:{proxy}\n    server: "),
+    );
+    let kubeconfig = std::sync::Arc::new(Kubeconfig::from_yaml(&yaml).expect("kubeconfig"));
+    let specs = [ClusterSpec {
+        name: ContextName::new("behind-proxy"),
+        kubeconfig,
+    }];
+    let (tx, mut rx) = mpsc::channel::<ClusterMsg>(1024);
+    let fleet = Fleet::start(&specs, &Namespaces::Only(vec!["contentgen".into()]), tx);
+    let mut model = ClusterModel::default();
+    drain_until(
+        &mut rx,
+        &mut model,
+        10,
+        "the context behind the proxy",
+        |m| state_of(m, "behind-proxy").is_live(),
+    )
+    .await;
+    assert!(
+        tunnels.load(std::sync::atomic::Ordering::SeqCst) > 0,
+        "nothing went through the proxy"
+    );
+    fleet.stop();
+    sim.stop().await;
+}

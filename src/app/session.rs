@@ -2,6 +2,7 @@
 //! header says, the namespaces, the sources, the executor, the keymap and the look; decided
 //! before the terminal is touched, so a bad config or kubeconfig is a plain error.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -48,7 +49,8 @@ pub struct Session {
     pub connection: Connection,
     pub namespaces: Namespaces,
     /// Overrides the config's `[platform] url` (the demo's own sim).
-    pub platform_url: Option<String>,
+    /// The demo's platform APIs, one per sim, by context (else the config's `[platform]`).
+    pub platform_urls: BTreeMap<ContextName, String>,
     pub feeds: Feeds,
 }
 
@@ -103,7 +105,7 @@ impl Session {
                         .all(|n| settings(n).is_some_and(|c| c.readonly)),
                 default_namespace,
             },
-            platform_url: None,
+            platform_urls: BTreeMap::new(),
             feeds: Feeds::default(),
         })
     }
@@ -126,9 +128,16 @@ impl Session {
             .map(Namespaces::parse)
             .unwrap_or(Namespaces::All);
         let session = Session::of(kubeconfig, &names, opts, Some(namespaces))?;
+        // The first sim's sources are the console's own; the others' are added per context.
+        let feeds = Feeds::from_sim(first, &opts.config)
+            .and_then(|f| f.with_other_sims(sims.get(1..).unwrap_or_default()))
+            .map_err(|e| eyre!(e))?;
         Ok(Session {
-            platform_url: Some(first.platform_url()),
-            feeds: Feeds::from_sim(first, &opts.config).map_err(|e| eyre!(e))?,
+            platform_urls: sims
+                .iter()
+                .map(|(name, sim)| (ContextName::new(name), sim.platform_url()))
+                .collect(),
+            feeds,
             ..session
         })
     }
@@ -137,7 +146,7 @@ impl Session {
     /// is shown when an action is asked for, not at start.
     pub fn executors(&self, opts: &Options) -> ExecutorFactory {
         let probes = self.feeds.probes();
-        let platform_url = self.platform_url.clone();
+        let platform_urls = self.platform_urls.clone();
         let kubeconfig = self.clusters.first().map(|c| c.kubeconfig.clone());
         let opts = opts.clone();
         Arc::new(move |context: &ContextName, client: Client| {
@@ -158,7 +167,7 @@ impl Session {
                 context,
                 &url,
                 user,
-                platform_url.clone(),
+                platform_urls.get(context).cloned(),
             )?;
             Executor::new(client, config)
                 .map(|ex| Arc::new(ex.with_probes(probes.clone())))

@@ -91,19 +91,7 @@ impl Feeds {
             ));
         }
         let opencost = opencost_of(config)?;
-        let mut context_slos = vec![];
-        for (context, endpoint) in context_prometheus {
-            let prom = Prometheus::new(&endpoint.url, endpoint.token_env.as_deref(), TIMEOUT)
-                .map_err(|e| e.to_string())?;
-            let named = slos
-                .iter()
-                .map(|s| Slo {
-                    name: format!("{context}/{}", s.name),
-                    ..s.clone()
-                })
-                .collect();
-            context_slos.push((prom, named));
-        }
+        let context_slos = slos_in_contexts(&slos, context_prometheus)?;
         Ok(Feeds {
             queues: config.queues.clone(),
             context_queues: config_queues,
@@ -145,6 +133,35 @@ impl Feeds {
             runbooks: crate::actions::runbook::names(config),
             health: sim.health_configs(),
         })
+    }
+
+    /// The demo's other clusters (`demo --clusters N`): each one's Alertmanager, health
+    /// endpoints, RabbitMQ queues and SLOs (on its own Prometheus) beside the first one's.
+    pub fn with_other_sims(
+        mut self,
+        sims: &[(String, &crate::sim::SimHandle)],
+    ) -> Result<Feeds, String> {
+        let contexts: Vec<crate::config::ContextConfig> = sims
+            .iter()
+            .map(|(name, sim)| sim.context_config(name, true))
+            .collect();
+        let names: Vec<String> = contexts.iter().map(|c| c.name.clone()).collect();
+        let mut config = Config::default();
+        config.kubernetes.contexts = contexts;
+        let merged = config.for_contexts(&names);
+        for a in &merged.alertmanagers {
+            self.alertmanagers
+                .push(Alertmanager::new(a, TIMEOUT).map_err(|e| e.to_string())?);
+        }
+        self.health.extend(merged.health);
+        self.context_queues
+            .extend(config.context_queues(&names).into_iter().map(|(c, qs)| {
+                let network = qs.into_iter().filter(|q| q.kind == QueueKind::Rabbitmq);
+                (c, network.collect())
+            }));
+        let slos = slos_in_contexts(&self.slos, config.context_prometheus(&names))?;
+        self.context_slos.extend(slos);
+        Ok(self)
     }
 
     /// Every queue shown: the global ones, then each context's as `context/name`.
@@ -302,6 +319,28 @@ impl Feeds {
             token.clone(),
         );
     }
+}
+
+/// The SLOs read again on each context's own Prometheus, named `context/name`.
+fn slos_in_contexts(
+    slos: &[Slo],
+    prometheus: Vec<(String, crate::config::Endpoint)>,
+) -> Result<Vec<(Prometheus, Vec<Slo>)>, String> {
+    prometheus
+        .into_iter()
+        .map(|(context, endpoint)| {
+            let prom = Prometheus::new(&endpoint.url, endpoint.token_env.as_deref(), TIMEOUT)
+                .map_err(|e| e.to_string())?;
+            let named = slos
+                .iter()
+                .map(|s| Slo {
+                    name: format!("{context}/{}", s.name),
+                    ..s.clone()
+                })
+                .collect();
+            Ok((prom, named))
+        })
+        .collect()
 }
 
 /// A context's own queues: read by their names on their brokers, each message renamed to

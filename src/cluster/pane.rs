@@ -299,10 +299,12 @@ impl ClusterPane {
 
     /// Every watch of `context` has listed, or failed for good.
     pub fn synced(&self, context: &ContextName) -> bool {
-        snapshot::expected(&self.namespaces).into_iter().all(|(r, scope)| {
-            let key = (context.clone(), r, scope);
-            self.model.sources.get(&key).is_some_and(LoadState::settled)
-        })
+        snapshot::expected(&self.namespaces)
+            .into_iter()
+            .all(|(r, scope)| {
+                let key = (context.clone(), r, scope);
+                self.model.sources.get(&key).is_some_and(LoadState::settled)
+            })
     }
 
     /// Whether the tables show rows of `context` (`:ctx`).

@@ -49,7 +49,11 @@ pub struct ContextConfig {
     /// The context's own sources; what it does not name, it reads from the global ones.
     pub prometheus: Option<Endpoint>,
     pub platform: Option<Endpoint>,
-    #[serde(default, rename = "alertmanager", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        rename = "alertmanager",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub alertmanagers: Vec<AlertmanagerConfig>,
     #[serde(default, rename = "health", skip_serializing_if = "Vec::is_empty")]
     pub health: Vec<HealthConfig>,
