@@ -88,7 +88,7 @@ for i in $(seq 1200); do
   sleep 0.05
   if [ $((i % 10)) = 0 ] && [ -z "$synced_at" ]; then
     header=$(tmux -L "$sock" capture-pane -p -t 0 | head -1)
-    oks=$(grep -o 'sim-[0-9]* ok' <<<"$header" | wc -l)
+    oks=$( (grep -o 'sim-[0-9]* ok' <<<"$header" || true) | wc -l)
     if [ "$oks" -ge "$N" ]; then synced_at=$(now); break; fi
   fi
 done

@@ -131,7 +131,7 @@ impl Pane for AlertsPane {
         }
     }
 
-    fn prepare(&mut self, _scope: Option<&Scope>) {
+    fn prepare(&mut self, _view: ViewId, _scope: Option<&Scope>, _now: i64) {
         self.alerts.cover(self.model.alerts().len());
         self.silences.cover(self.model.silences().len());
     }

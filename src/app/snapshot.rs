@@ -150,7 +150,7 @@ async fn gather(session: Session, timeout: Duration) -> (Panes, Timing) {
     token.cancel();
     fleet.stop();
     for pane in panes.all_mut() {
-        pane.prepare(None);
+        pane.prepare(OVERVIEW, None, unix_now());
     }
     (panes, timing)
 }

@@ -218,7 +218,13 @@ pub struct ClusterModel {
     /// Moves when `last_exit_by_workload` changes (the overview's order follows it).
     pub exits_revision: u64,
     derived_at: u64,
+    /// When (state seconds) the derived figures were last computed.
+    derived_when: Option<i64>,
 }
+
+/// From this many pods, the figures across them are recomputed at most once a second: one
+/// pass over 500,000 pods takes about 100 ms, too long for every frame of a sync.
+const DERIVE_EVERY_FRAME_BELOW: usize = 20_000;
 
 impl ClusterModel {
     /// Applies one source message.
@@ -316,6 +322,28 @@ impl ClusterModel {
         self.hpas.clear();
         self.events.clear();
         self.sources.clear();
+    }
+
+    /// As `refresh_derived`, at most once per second of `now` for a big store.
+    pub fn refresh_derived_at(&mut self, now: i64) {
+        let big = self.pods.len() >= DERIVE_EVERY_FRAME_BELOW;
+        if big && self.derived_when == Some(now) {
+            return;
+        }
+        if self.derived_at != self.pods.revision {
+            self.derived_when = Some(now);
+        }
+        self.refresh_derived();
+    }
+
+    /// The pods' revision the figures across them were computed at.
+    pub fn derived_revision(&self) -> u64 {
+        self.derived_at
+    }
+
+    /// The pods moved since the figures across them were computed.
+    pub fn derived_behind(&self) -> bool {
+        self.derived_at != self.pods.revision
     }
 
     /// Recomputes the cross-resource figures when pods changed since the last call.

@@ -27,8 +27,9 @@ pub struct Store<R> {
     slots: Vec<Option<(R, u64)>>,
     free: Vec<usize>,
     index: HashMap<String, usize>,
-    /// Current list generation per (tag, context, scope); scope "" = a cluster-wide watch.
-    generations: HashMap<(&'static str, String, String), u64>,
+    /// Current list generation per tag, context and scope (scope "" = a cluster-wide watch);
+    /// nested so a lookup by `&str` allocates nothing (it happens for every row applied).
+    generations: HashMap<&'static str, HashMap<String, HashMap<String, u64>>>,
     next_generation: u64,
     /// Bumped whenever rows are added or removed (orderings must be rebuilt).
     pub membership: u64,
@@ -76,10 +77,12 @@ impl<R: Keyed> Store<R> {
     }
 
     fn generation_for(&self, tag: &'static str, context: &str, scope: &str) -> u64 {
-        let at = |scope: &str| (tag, context.to_string(), scope.to_string());
-        self.generations
-            .get(&at(scope))
-            .or_else(|| self.generations.get(&at("")))
+        let Some(scopes) = self.generations.get(tag).and_then(|c| c.get(context)) else {
+            return 0;
+        };
+        scopes
+            .get(scope)
+            .or_else(|| scopes.get(""))
             .copied()
             .unwrap_or(0)
     }
@@ -120,7 +123,11 @@ impl<R: Keyed> Store<R> {
         let generation = self.next_generation;
         self.next_generation += 1;
         self.generations
-            .insert((tag, context.to_string(), scope.to_string()), generation);
+            .entry(tag)
+            .or_default()
+            .entry(context.to_string())
+            .or_default()
+            .insert(scope.to_string(), generation);
     }
 
     /// The list of `scope` is complete: rows it did not re-send are gone.

@@ -434,6 +434,83 @@ namespace = "contentgen"
         );
     }
 
+    const TWO_CONTEXTS: &str = r#"
+[[alertmanager]]
+name = "am"
+url = "http://am:9093"
+[[health]]
+name = "api"
+url = "http://api/health/ready"
+[platform]
+url = "http://platform"
+[[kubernetes.context]]
+name = "eu"
+[[kubernetes.context]]
+name = "us"
+[kubernetes.context.prometheus]
+url = "http://prom-us:9090"
+[kubernetes.context.platform]
+url = "http://platform-us"
+[[kubernetes.context.alertmanager]]
+name = "am"
+url = "http://am-us:9093"
+[[kubernetes.context.queue]]
+name = "articles"
+kind = "rabbitmq"
+url = "http://rabbit-us:15672"
+"#;
+
+    #[test]
+    fn a_context_alone_reads_its_own_sources_instead_of_the_global_ones() {
+        let config = Config::parse(TWO_CONTEXTS, "f.toml").expect("parses");
+        let us = config.for_contexts(&["us".into()]);
+        let names: Vec<&str> = us.alertmanagers.iter().map(|a| a.url.as_str()).collect();
+        assert_eq!(names, ["http://am-us:9093"]);
+        assert_eq!(us.queues.len(), 1);
+        assert_eq!(us.health.len(), 1, "health it does not name stays global");
+        assert_eq!(
+            us.prometheus.as_ref().map(|p| p.url.as_str()),
+            Some("http://prom-us:9090")
+        );
+        let eu = config.for_contexts(&["eu".into()]);
+        assert_eq!(eu.alertmanagers[0].url, "http://am:9093");
+        assert_eq!(
+            config.platform_of("us").map(|p| p.url.as_str()),
+            Some("http://platform-us")
+        );
+        assert_eq!(
+            config.platform_of("eu").map(|p| p.url.as_str()),
+            Some("http://platform")
+        );
+    }
+
+    #[test]
+    fn several_contexts_add_their_own_sources_named_by_context() {
+        let config = Config::parse(TWO_CONTEXTS, "f.toml").expect("parses");
+        let both = ["eu".to_string(), "us".to_string()];
+        let merged = config.for_contexts(&both);
+        let names: Vec<&str> = merged
+            .alertmanagers
+            .iter()
+            .map(|a| a.name.as_str())
+            .collect();
+        assert_eq!(names, ["am", "us/am"]);
+        assert!(
+            merged.queues.is_empty(),
+            "a context's queues are read apart"
+        );
+        let queues = config.context_queues(&both);
+        assert_eq!(queues.len(), 1);
+        assert_eq!(queues[0].0, "us");
+        assert_eq!(
+            queues[0].1[0].name, "articles",
+            "read by its name on its broker"
+        );
+        let prometheus = config.context_prometheus(&both);
+        assert_eq!(prometheus.len(), 1);
+        assert_eq!(prometheus[0].1.url, "http://prom-us:9090");
+    }
+
     #[test]
     fn an_unknown_incident_key_is_refused() {
         let text = "[incident]\nnamespaces = \"contentgen\"\n";

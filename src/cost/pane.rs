@@ -70,7 +70,7 @@ impl Pane for CostPane {
         view::split(body, self.model.budgets().len()).budgets
     }
 
-    fn prepare(&mut self, _scope: Option<&Scope>) {
+    fn prepare(&mut self, _view: ViewId, _scope: Option<&Scope>, _now: i64) {
         self.table.cover(self.model.budgets().len());
     }
 

@@ -73,7 +73,7 @@ impl Pane for HealthPane {
         view::split(body, self.model.rows().len()).table
     }
 
-    fn prepare(&mut self, _scope: Option<&Scope>) {
+    fn prepare(&mut self, _view: ViewId, _scope: Option<&Scope>, _now: i64) {
         self.table.cover(self.model.rows().len());
     }
 

@@ -390,10 +390,11 @@ impl Observer {
         if !model.load_state_in(ctx, &[Resource::Pods]).is_live() {
             return vec![];
         }
-        if !self.moved("pods", model.pods.revision) && self.crashlooping.is_some() {
+        // At most once a second over a big store: the figures are read when they moved.
+        model.refresh_derived_at(now.div_euclid(1000));
+        if !self.moved("derived", model.derived_revision()) && self.crashlooping.is_some() {
             return vec![];
         }
-        model.refresh_derived();
         // Derived figures are keyed "context/namespace/name": this context's, by "ns/name".
         let prefix = format!("{ctx}/");
         let seen: BTreeMap<String, usize> = model

@@ -200,7 +200,7 @@ impl Pane for IncidentPane {
         (view == INCIDENT).then_some(&mut self.table)
     }
 
-    fn prepare(&mut self, _scope: Option<&Scope>) {
+    fn prepare(&mut self, _view: ViewId, _scope: Option<&Scope>, _now: i64) {
         let Some(inc) = &self.incident else {
             self.table.set_rows(vec![]);
             return;

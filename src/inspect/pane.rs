@@ -118,7 +118,7 @@ impl Pane for InspectPane {
         None
     }
 
-    fn prepare(&mut self, _scope: Option<&Scope>) {}
+    fn prepare(&mut self, _view: ViewId, _scope: Option<&Scope>, _now: i64) {}
 
     fn draw(&self, v: ViewId, frame: &mut Frame, area: Rect, _scope: Option<&Scope>, ctx: &Ctx) {
         if let (Some(doc), Some(face)) = (&self.doc, face(v)) {

@@ -140,7 +140,7 @@ impl Pane for QueuePane {
         (view == QUEUES).then_some(&mut self.table)
     }
 
-    fn prepare(&mut self, _scope: Option<&Scope>) {
+    fn prepare(&mut self, _view: ViewId, _scope: Option<&Scope>, _now: i64) {
         self.table.cover(self.model.rows().len());
     }
 

@@ -177,8 +177,9 @@ pub trait Pane {
         body
     }
 
-    /// Brings display orders up to date (filter, scope, sort); cheap when nothing changed.
-    fn prepare(&mut self, scope: Option<&Scope>);
+    /// Brings display orders up to date (filter, scope, sort) for `view`, the one on screen;
+    /// cheap when nothing changed. `now` is the state's clock (seconds).
+    fn prepare(&mut self, view: ViewId, scope: Option<&Scope>, now: i64);
 
     fn draw(&self, view: ViewId, frame: &mut Frame, area: Rect, scope: Option<&Scope>, ctx: &Ctx);
 

@@ -127,8 +127,9 @@ fn domain_of(m: &PaneMsg) -> Option<Domain> {
 /// table scrolled so its selection shows. Cheap when nothing changed.
 pub fn prepare(state: &mut State) {
     let scope = state.screen().scope.clone();
+    let (view, now) = (state.view(), state.now);
     for pane in state.panes.all_mut() {
-        pane.prepare(scope.as_ref());
+        pane.prepare(view, scope.as_ref(), now);
     }
     let (w, h) = (state.width, state.height);
     let pages: Vec<_> = state
