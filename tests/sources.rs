@@ -68,9 +68,14 @@ async fn watches_fill_the_model_and_recover_after_the_server_comes_back() {
     model.refresh_derived();
     assert!(model.pods.len() >= 20, "pods: {}", model.pods.len());
     assert_eq!(model.nodes.len(), 4);
-    assert!(model.workloads.find("deploy/contentgen/api").is_some());
-    assert!(model.workloads.find("sts/contentgen/redis").is_some());
-    assert!(model.hpas.find("contentgen/article-generator").is_some());
+    assert!(model.workloads.find("sim/deploy/contentgen/api").is_some());
+    assert!(model.workloads.find("sim/sts/contentgen/redis").is_some());
+    assert!(
+        model
+            .hpas
+            .find("sim/contentgen/article-generator")
+            .is_some()
+    );
 
     sim.stop().await;
     until(&mut rx, &mut model, 20, "pods stale", |m| {
