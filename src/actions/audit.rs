@@ -140,6 +140,39 @@ impl AuditLog {
         &self.session
     }
 
+    /// Can a line be appended here? Asked before an action is offered, so an audit path that
+    /// cannot be written refuses the action with the reason before anything is planned.
+    pub fn check_writable(&self) -> Result<(), AuditError> {
+        let path = &self.path;
+        if path.exists() {
+            return OpenOptions::new()
+                .append(true)
+                .open(path)
+                .map(drop)
+                .map_err(|e| io_err(path, e));
+        }
+        // No log yet: it is created by the first line, so only its directory is tried.
+        let dir = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        // create_dir_all says "File exists" of a file in the way: name it instead.
+        if let Some(file) = dir.ancestors().find(|d| d.is_file()) {
+            return Err(io_err(
+                path,
+                format!("{} is a file, not a directory", file.display()),
+            ));
+        }
+        std::fs::create_dir_all(dir).map_err(|e| io_err(path, e))?;
+        let probe = dir.join(format!(".opsdeck-audit-probe-{}", std::process::id()));
+        OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&probe)
+            .map_err(|e| io_err(path, e))?;
+        std::fs::remove_file(&probe).map_err(|e| io_err(path, e))
+    }
+
     /// Appends one record; returns its hash once it is on disk.
     pub fn append(&self, record: &Record) -> Result<String, AuditError> {
         let path = &self.path;
@@ -198,7 +231,62 @@ impl AuditLog {
         file.write_all(line.as_bytes())
             .map_err(|e| io_err(path, e))?;
         file.sync_data().map_err(|e| io_err(path, e))?;
+        write_head(path, tail.seq + 1, &hash).map_err(|e| io_err(&head_path(path), e))?;
         Ok(hash)
+    }
+}
+
+/// The sidecar holding the log's head (`audit.jsonl.head`): the last line's seq and hash,
+/// so a log whose tail was cut off is told from a log that simply ends there.
+pub fn head_path(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".head");
+    PathBuf::from(name)
+}
+
+/// The last line on record, as the sidecar has it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Head {
+    pub seq: u64,
+    pub hash: String,
+}
+
+/// Written after the line is on disk (a crash in between leaves the head one line behind,
+/// which verify accepts), atomically: a temporary file, fsynced, renamed over the old head.
+fn write_head(path: &Path, seq: u64, hash: &str) -> std::io::Result<()> {
+    let head = head_path(path);
+    let mut tmp = head.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
+    let line = serde_json::to_string(&Head {
+        seq,
+        hash: hash.into(),
+    })?;
+    let mut f = OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&tmp)?;
+    f.write_all(line.as_bytes())?;
+    f.write_all(b"\n")?;
+    f.sync_data()?;
+    std::fs::rename(&tmp, &head)
+}
+
+/// The log's head as its sidecar records it (None: no sidecar yet).
+pub fn head(path: &Path) -> Result<Option<Head>, AuditError> {
+    read_head(path)
+}
+
+fn read_head(path: &Path) -> Result<Option<Head>, AuditError> {
+    let head = head_path(path);
+    match std::fs::read_to_string(&head) {
+        Ok(text) => serde_json::from_str(text.trim())
+            .map(Some)
+            .map_err(|e| io_err(&head, format!("unreadable head: {e}"))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(io_err(&head, e)),
     }
 }
 
@@ -224,7 +312,8 @@ fn read_tail(file: &mut File) -> std::io::Result<Tail> {
     let start = len.saturating_sub(WINDOW);
     file.seek(SeekFrom::Start(start))?;
     let mut buf = Vec::new();
-    file.read_to_end(&mut buf)?;
+    // Bounded: a device (a full disk's stand-in, /dev/full) reads forever.
+    file.take(len - start).read_to_end(&mut buf)?;
     let text = String::from_utf8_lossy(&buf);
     let torn = !text.is_empty() && !text.ends_with('\n');
     let complete = if torn {
@@ -269,6 +358,8 @@ pub struct VerifyReport {
     pub torn: Vec<usize>,
     pub unfinished: Vec<Unfinished>,
     pub last_hash: Option<String>,
+    /// The head sidecar was found and matches a line of the log.
+    pub head: bool,
 }
 
 /// Checks every line's hash and its link to the previous one.
@@ -285,6 +376,8 @@ pub fn verify(path: &Path) -> Result<VerifyReport, AuditError> {
     let mut prev_line = 0usize;
     let mut last_seq = 0u64;
     let mut open: BTreeMap<String, Unfinished> = BTreeMap::new();
+    let head = read_head(path)?;
+    let mut head_seen = false;
     for (i, raw) in text.split('\n').enumerate() {
         let n = i + 1;
         if raw.is_empty() {
@@ -322,12 +415,40 @@ pub fn verify(path: &Path) -> Result<VerifyReport, AuditError> {
                 format!("seq {seq} follows {last_seq}: lines are missing"),
             ));
         }
+        if let Some(h) = head.as_ref().filter(|h| h.seq == seq) {
+            if h.hash != stated {
+                return Err(broken(
+                    n,
+                    format!(
+                        "seq {seq} does not have the hash its head ({}) records: the line was replaced",
+                        head_path(path).display()
+                    ),
+                ));
+            }
+            head_seen = true;
+        }
         track(&mut open, &entry, n);
         last_seq = seq;
         prev = stated.to_string();
         prev_line = n;
         report.entries += 1;
     }
+    // The head is at most one line behind the log (a crash between the two writes), never
+    // ahead of it: lines after the last one here were cut off.
+    if let Some(h) = head.filter(|_| !head_seen)
+        && h.seq > last_seq
+    {
+        return Err(broken(
+            text.split('\n').count(),
+            format!(
+                "the log ends at seq {last_seq} but its head ({}) records seq {}: the last {} line(s) were cut off",
+                head_path(path).display(),
+                h.seq,
+                h.seq - last_seq
+            ),
+        ));
+    }
+    report.head = head_seen;
     // A torn line is tolerated only where a crash can leave one: nowhere but right before an
     // append that continued the chain, or at the very end.
     report.last_hash = (!prev.is_empty()).then_some(prev);
@@ -366,10 +487,71 @@ fn track(open: &mut BTreeMap<String, Unfinished>, entry: &Value, line: usize) {
     }
 }
 
+impl Unfinished {
+    /// What the next start says: "unfinished action from 07:20:11 UTC: check deployment
+    /// contentgen/api (restart: started, no result on record)".
+    pub fn notice(&self) -> String {
+        let when = self.time.parse::<jiff::Timestamp>().map_or_else(
+            |_| self.time.clone(),
+            |t| t.strftime("%Y-%m-%d %H:%M:%S UTC").to_string(),
+        );
+        let state = if self.last_phase == "intent" {
+            "started, no result on record"
+        } else {
+            "sent, not verified"
+        };
+        format!(
+            "unfinished action from {when}: check {} ({}: {state})",
+            self.target, self.action
+        )
+    }
+}
+
+/// The actions started in the last `within` and never finished (a crash, a kill), for the
+/// next start to name; an unreadable or broken log says so instead.
+pub fn recent_unfinished(
+    path: &Path,
+    within: std::time::Duration,
+) -> Result<Vec<Unfinished>, AuditError> {
+    if !path.exists() {
+        return Ok(vec![]);
+    }
+    let since = jiff::Timestamp::now()
+        .checked_sub(jiff::SignedDuration::try_from(within).unwrap_or_default())
+        .unwrap_or(jiff::Timestamp::MIN);
+    let report = verify(path)?;
+    Ok(report
+        .unfinished
+        .into_iter()
+        .filter(|u| u.time.parse::<jiff::Timestamp>().is_ok_and(|t| t >= since))
+        .collect())
+}
+
+/// One line for the footer or stderr: the newest unfinished action, and how many more.
+pub fn unfinished_notice(path: &Path) -> Option<String> {
+    const WITHIN: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+    match recent_unfinished(path, WITHIN) {
+        Ok(open) => {
+            let newest = open.last()?;
+            let more = match open.len() - 1 {
+                0 => String::new(),
+                n => format!("; {n} more: opsdeck audit verify"),
+            };
+            Some(format!("{}{more}", newest.notice()))
+        }
+        Err(e) => Some(format!("{e}: opsdeck audit verify")),
+    }
+}
+
 impl VerifyReport {
     /// What `opsdeck audit verify` prints.
     pub fn lines(&self) -> Vec<String> {
-        let mut out = vec![format!("{} entries, hash chain intact", self.entries)];
+        let head = if self.head {
+            ", head matches"
+        } else {
+            ", no head on record"
+        };
+        let mut out = vec![format!("{} entries, hash chain intact{head}", self.entries)];
         for t in &self.torn {
             out.push(format!(
                 "line {t}: torn (a write cut short by a crash); the chain continues past it"
@@ -511,5 +693,48 @@ mod tests {
                 .iter()
                 .any(|l| l.contains("no result on record"))
         );
+    }
+
+    #[test]
+    fn a_cut_tail_is_told_by_the_head() {
+        let path = temp("head-cut");
+        write_three(&path);
+        assert!(verify(&path).expect("whole").head);
+        let text = std::fs::read_to_string(&path).expect("read");
+        let kept: Vec<&str> = text.lines().take(2).collect();
+        std::fs::write(&path, kept.join("\n") + "\n").expect("cut the last line");
+        let err = verify(&path).expect_err("cut");
+        let said = err.to_string();
+        assert!(said.contains("ends at seq 2"), "{said}");
+        assert!(said.contains("records seq 3"), "{said}");
+        assert!(said.contains("cut off"), "{said}");
+    }
+
+    #[test]
+    fn a_head_one_line_behind_is_a_crash_between_two_writes() {
+        let path = temp("head-behind");
+        write_three(&path);
+        let lines: Vec<Value> = std::fs::read_to_string(&path)
+            .expect("read")
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("json"))
+            .collect();
+        let second = lines[1]["hash"].as_str().expect("hash");
+        write_head(&path, 2, second).expect("head");
+        let report = verify(&path).expect("a lagging head is tolerated");
+        assert!(report.head);
+        write_head(&path, 2, "0000").expect("head");
+        let err = verify(&path).expect_err("a replaced line");
+        assert!(err.to_string().contains("replaced"), "{err}");
+    }
+
+    #[test]
+    fn a_full_disk_refuses_the_line_with_the_reason() {
+        let log = AuditLog::new(PathBuf::from("/dev/full"));
+        log.check_writable().expect("the device opens");
+        let err = log
+            .append(&rec(Phase::Intent, "p1", None))
+            .expect_err("nothing fits");
+        assert!(err.to_string().contains("No space left on device"), "{err}");
     }
 }

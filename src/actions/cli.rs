@@ -161,6 +161,10 @@ pub async fn run_command(session: &Session, args: &RunArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // A crash or a kill during an earlier action is said before anything else is done.
+    if let Some(notice) = audit::unfinished_notice(&executor.config().audit_path) {
+        eprintln!("opsdeck run: {notice}");
+    }
     let recorder = match &args.incident {
         None => None,
         Some(id) => {

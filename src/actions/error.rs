@@ -21,7 +21,8 @@ pub enum ActionError {
     Api(String),
     #[error("verification failed: {0}")]
     Verify(String),
-    #[error("audit log: {0}")]
+    /// The audit log could not take the line (its words name the log): nothing was sent.
+    #[error("{0}; nothing was sent")]
     Audit(String),
     #[error("not confirmed: {0}")]
     Confirmation(String),

@@ -232,7 +232,10 @@ impl Runner {
 
     /// Appends and fsyncs each entry off the UI thread, then (`share`) appends them to the
     /// incident's ConfigMaps; a failure is said in the view.
-    fn record(&self, id: String, entries: Vec<Entry>, share: bool) {
+    fn record(&self, id: String, mut entries: Vec<Entry>, share: bool) {
+        if let Some(store) = &self.incidents {
+            store.stamp(&mut entries);
+        }
         let tx = self.tx.clone();
         let store = self.incidents.clone();
         let cluster = share.then(|| self.share.clone());

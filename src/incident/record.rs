@@ -73,7 +73,8 @@ impl Recorder {
 
     /// Local first (fsynced), then the cluster; only the local record failing is an error (a
     /// cluster that refuses is said on stderr).
-    async fn write(&self, e: Entry) -> Result<(), String> {
+    async fn write(&self, mut e: Entry) -> Result<(), String> {
+        self.store.stamp(std::slice::from_mut(&mut e));
         self.store.append(&self.id, &e)?;
         if let Some(share) = &self.share
             && let Err(why) = share.append(&self.id, &[e]).await

@@ -6,24 +6,45 @@ use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
-use super::entry::Entry;
+use super::entry::{Entry, Kind};
 use super::model::Incident;
 
 #[derive(Clone, Debug)]
 pub struct Store {
     dir: PathBuf,
+    /// The audit log this store is beside: its head goes on every action entry.
+    audit: Option<PathBuf>,
 }
 
 impl Store {
     /// Incidents live in `dir` (beside the audit log: `.../opsdeck/incidents`).
     pub fn new(dir: PathBuf) -> Store {
-        Store { dir }
+        Store { dir, audit: None }
     }
 
     /// The store beside an audit log file.
     pub fn beside(audit_log: &Path) -> Store {
         let parent = audit_log.parent().unwrap_or(Path::new("."));
-        Store::new(parent.join("incidents"))
+        Store {
+            dir: parent.join("incidents"),
+            audit: Some(audit_log.to_path_buf()),
+        }
+    }
+
+    /// Puts the audit log's head (seq and hash, from its sidecar) on each action entry, so the
+    /// incident's record (and its ConfigMap) can tell a log whose tail was cut off.
+    pub fn stamp(&self, entries: &mut [Entry]) {
+        let Some(audit) = &self.audit else { return };
+        for e in entries.iter_mut().filter(|e| e.kind == Kind::Action) {
+            if let (Ok(Some(head)), Some(data)) =
+                (crate::actions::audit::head(audit), e.data.as_object_mut())
+            {
+                data.insert(
+                    "audit_head".into(),
+                    serde_json::json!({"log": audit, "seq": head.seq, "hash": head.hash}),
+                );
+            }
+        }
     }
 
     pub fn dir(&self) -> &Path {

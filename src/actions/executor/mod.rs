@@ -19,7 +19,12 @@ use super::signals::Watch;
 use super::verb::Cx;
 use super::verbs::ActionRequest;
 
+mod issued;
 mod locking;
+mod pause;
+
+use issued::Issued;
+use pause::Step;
 
 #[derive(Clone, Debug)]
 pub struct ExecutorConfig {
@@ -46,6 +51,8 @@ pub struct Executor {
     audit: AuditLog,
     /// Queue, SLO and budget readers for runbook conditions.
     probes: Probes,
+    /// The plans made here and not yet run: nothing else runs.
+    issued: Issued,
 }
 
 impl std::fmt::Debug for Executor {
@@ -69,6 +76,7 @@ impl Executor {
             config,
             audit,
             probes: Probes::default(),
+            issued: Issued::default(),
         })
     }
 
@@ -117,6 +125,10 @@ impl Executor {
     pub async fn plan(&self, request: &ActionRequest) -> Result<Plan, ActionError> {
         let verb = request.as_verb();
         self.check_writable(verb.verb())?;
+        // An action that could not be put on record is not offered.
+        self.audit
+            .check_writable()
+            .map_err(|e| ActionError::Audit(e.to_string()))?;
         // Permission first: a denied operator learns it before anything else is asked.
         let permission = match verb.review() {
             Some(review) => self.permission(&review).await?,
@@ -139,6 +151,7 @@ impl Executor {
             // Acting over another console's lock is typed out, whatever the verb.
             plan.confirm_phrase = format!("{} --force", verb.confirm_name());
         }
+        self.issued.record(&plan);
         Ok(plan)
     }
 
@@ -237,6 +250,8 @@ impl Executor {
                 plan.context, self.config.context
             )));
         }
+        // Only a plan made here, as it was made, runs: its fields are trusted from then on.
+        self.issued.check(plan)?;
         if confirmation.trim() != plan.confirm_phrase {
             if plan.held() {
                 let then = format!("type {:?} to take the lock over", plan.confirm_phrase);
@@ -249,9 +264,14 @@ impl Executor {
                 plan.target
             )));
         }
+        // Whatever the plan says, the cluster is asked again.
         if !plan.permission.allowed {
             return Err(ActionError::Forbidden(plan.permission.reason.clone()));
         }
+        if let Some(review) = plan.request.as_verb().review() {
+            self.permission(&review).await?;
+        }
+        self.issued.spend(plan)?;
         let started = Instant::now();
         if let Some(why) = &plan.noop {
             return Ok(Outcome {
@@ -272,6 +292,7 @@ impl Executor {
             guard.release().await;
             return Err(e);
         }
+        pause::after(Step::Intent).await;
         let sent = match guard.hold(self.send(plan), progress).await {
             Ok(s) => s,
             Err(e) => {
@@ -284,6 +305,7 @@ impl Executor {
                 return Err(e);
             }
         };
+        pause::after(Step::Sent).await;
         let logged = self.log(&base, Phase::Result, |r| {
             r.outcome = Some("ok".into());
             r.http_status = Some(sent.0);
@@ -299,6 +321,7 @@ impl Executor {
         let _ = progress.send(Progress::Requested { status: sent.0 }).await;
         let verify = self.verify(plan, watch, started, progress);
         let verified = guard.hold(verify, progress).await;
+        pause::after(Step::Verified).await;
         let released = guard.release().await;
         self.log(&base, Phase::Verify, |r| {
             r.outcome = Some(if verified.is_ok() {
