@@ -67,6 +67,14 @@ pub async fn console(session: Session, opts: &Options) -> Result<()> {
     if !warnings.is_empty() {
         state.flash = Some(format!("keymap: {}", warnings.join("; ")));
     }
+    // An action a crash or a kill left unfinished is the first thing to check.
+    let audit = crate::actions::cli::audit_path(opts.audit_log.as_deref(), &opts.config);
+    if let Some(notice) = audit
+        .as_deref()
+        .and_then(crate::actions::audit::unfinished_notice)
+    {
+        state.flash = Some(notice);
+    }
     let look = Look {
         theme,
         symbols,
@@ -130,6 +138,8 @@ async fn event_loop(
     );
     let mut last_frame = Instant::now() - FRAME_GAP;
     let mut first_rows_logged = false;
+    // The exit tests' panic: the terminal must come back from a panic as from a signal.
+    let test_panic = std::env::var_os("OPSDECK_TEST_PANIC").is_some();
     // The oldest key not yet answered by a frame (the benchmark's keystroke latency).
     let mut key_waiting: Option<Instant> = None;
     // Source messages received and not yet applied.
@@ -173,6 +183,9 @@ async fn event_loop(
                 if !first_rows_logged && rows > 0 {
                     first_rows_logged = true;
                     log_timing(look, "first_pod_rows_drawn", started.elapsed(), rows);
+                    if test_panic {
+                        panic!("OPSDECK_TEST_PANIC: a panic once pod rows are on screen");
+                    }
                 }
                 log_timing(look, "frame", started.elapsed(), rows);
                 if let Some(at) = key_waiting.take() {
