@@ -247,7 +247,13 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let result = runtime.block_on(dispatch(cli));
+    let run = std::panic::AssertUnwindSafe(|| runtime.block_on(dispatch(cli)));
+    let Ok(result) = std::panic::catch_unwind(run) else {
+        // The panic hook has restored the terminal and said why: end now, as a panic does
+        // (101), without waiting for what was in flight.
+        runtime.shutdown_background();
+        return ExitCode::from(101);
+    };
     // Watches and log streams may still be in flight; do not wait for them.
     runtime.shutdown_timeout(Duration::from_millis(200));
     match result {
