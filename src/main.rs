@@ -106,6 +106,13 @@ enum Command {
         /// those keys. --config-out then points opsdeck at them.
         #[arg(long, value_name = "URL")]
         redis: Option<String>,
+        /// Put a fault in front of a source from the start, e.g. `prometheus=5xx`, `kube=gone`
+        /// (repeatable; each cluster has its own). Sources: kube, logs, prometheus, opencost,
+        /// rabbitmq, alertmanager, health, platform. Faults: refused, silent, slow, 5xx, 401,
+        /// 403, 429, truncated, malformed, wrong-shape, midstream, gone. At run time:
+        /// POST /_sim/fault {"source":..,"kind":..} on the platform port, DELETE /_sim/fault/SOURCE.
+        #[arg(long, value_name = "SOURCE=KIND")]
+        fault: Vec<sim::fault::FaultSpec>,
         #[command(flatten)]
         outputs: Box<SimOutputs>,
     },
@@ -281,6 +288,7 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             platform_listen,
             start_at,
             redis,
+            fault,
             outputs,
         }) => {
             let opts = SimOptions {
@@ -292,6 +300,7 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
                 user: user.clone(),
                 start_at: *start_at,
                 redis: redis.clone(),
+                faults: fault.clone(),
             };
             run_sim(opts, scenario, *clusters, outputs).await?;
             Ok(ExitCode::SUCCESS)
