@@ -389,7 +389,14 @@ pub fn describe_client(err: &kube::Error) -> String {
                 _ => "the stream was cut short".into(),
             }
         }
-        e => short_cause(e),
+        e => match short_cause(e).as_str() {
+            "connection reset" => "the connection was reset".into(),
+            c if c.contains("before message length") || c.contains("incomplete") => {
+                "the response was cut short".into()
+            }
+            "timed out" => "timed out".into(),
+            other => other.to_string(),
+        },
     }
 }
 
