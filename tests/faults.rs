@@ -4,6 +4,8 @@
 //! the log follower and the Redis queue source (through the TCP fault proxy, in front of a
 //! real redis-server) say what happened and recover.
 
+#[path = "common/rabbitmq_server.rs"]
+mod rabbitmq_server;
 #[path = "common/redis_server.rs"]
 mod redis_server;
 #[path = "common/sim_process.rs"]
@@ -18,12 +20,14 @@ use opsdeck::cluster::model::{ClusterModel, ClusterMsg, Resource};
 use opsdeck::cluster::source::{Namespaces, spawn_watches};
 use opsdeck::config::{QueueConfig, QueueKind};
 use opsdeck::queues::QueueMsg;
+use opsdeck::queues::rabbitmq::spawn_rabbitmq_queues;
 use opsdeck::queues::redis::spawn_redis_queues;
 use opsdeck::sim::fault::FaultSpec;
 use opsdeck::sim::fault::proxy::{FaultProxy, ProxyFault};
 use opsdeck::sim::{self, Scenario, SimOptions};
 use opsdeck::status::LoadState;
 use opsdeck::ui::pane::LogTarget;
+use rabbitmq_server::RabbitServer;
 use redis_server::RedisServer;
 use serde_json::Value;
 use sim_process::{SimProcess, opsdeck};
@@ -529,4 +533,68 @@ async fn the_redis_source_through_the_fault_proxy() {
     assert_eq!(err.kind(), std::io::ErrorKind::ConnectionRefused);
     token.cancel();
     proxy.stop().await;
+}
+
+/// The next sample (`failed` false) or transport failure (a queue the broker lacks aside).
+async fn next_rabbit_msg(rx: &mut mpsc::Receiver<QueueMsg>, failed: bool) -> QueueMsg {
+    loop {
+        let msg = tokio::time::timeout(Duration::from_secs(20), rx.recv())
+            .await
+            .expect("the queue source says something")
+            .expect("channel open");
+        let transport =
+            matches!(&msg, QueueMsg::Failed { reason, .. } if !reason.contains("no such queue"));
+        if (failed && transport) || (!failed && matches!(msg, QueueMsg::Sampled(_))) {
+            return msg;
+        }
+    }
+}
+
+const RABBIT_PASSWORD_ENV: &str = "OPSDECK_TEST_FAULTS_RABBITMQ_PASSWORD";
+
+/// A real rabbitmq-server's management API behind the fault proxy: the queue source names each
+/// fault and samples again once it is lifted.
+#[tokio::test]
+async fn the_rabbitmq_source_through_the_fault_proxy() {
+    let server = tokio::task::spawn_blocking(RabbitServer::start)
+        .await
+        .expect("rabbitmq-server starts");
+    let proxy = FaultProxy::start(
+        "127.0.0.1:0".parse().expect("addr"),
+        format!("127.0.0.1:{}", server.management_port),
+    )
+    .await
+    .expect("proxy");
+    // SAFETY: set once, before any task of this test reads the environment.
+    unsafe { std::env::set_var(RABBIT_PASSWORD_ENV, "guest") };
+    let mut queue = celery_queue(&format!("http://guest@{}", proxy.addr()));
+    queue.kind = QueueKind::Rabbitmq;
+    queue.password_env = Some(RABBIT_PASSWORD_ENV.into());
+    let (tx, mut rx) = mpsc::channel::<QueueMsg>(256);
+    let token = CancellationToken::new();
+    spawn_rabbitmq_queues(&[queue], Duration::from_millis(300), tx, token.clone());
+    next_rabbit_msg(&mut rx, false).await;
+    for (fault, want) in [
+        (ProxyFault::Silent, &["timed out after 1 s"][..]),
+        (ProxyFault::Slow, &["timed out after 1 s"][..]),
+        (ProxyFault::Cut, &["cut short", "was reset"][..]),
+        (
+            ProxyFault::Refused,
+            &["connection refused", "was reset"][..],
+        ),
+    ] {
+        proxy.set(Some(fault));
+        let QueueMsg::Failed { reason, .. } = next_rabbit_msg(&mut rx, true).await else {
+            unreachable!()
+        };
+        assert!(
+            want.iter().any(|w| reason.contains(w)),
+            "{fault:?}: {reason}"
+        );
+        proxy.set(None);
+        next_rabbit_msg(&mut rx, false).await;
+    }
+    token.cancel();
+    proxy.stop().await;
+    drop(server);
 }
