@@ -113,6 +113,11 @@ enum Command {
         /// POST /_sim/fault {"source":..,"kind":..} on the platform port, DELETE /_sim/fault/SOURCE.
         #[arg(long, value_name = "SOURCE=KIND")]
         fault: Vec<sim::fault::FaultSpec>,
+        /// A TCP proxy in front of a real server (redis-server, rabbitmq-server), e.g.
+        /// `redis=127.0.0.1:7000->127.0.0.1:6379`; POST /_sim/fault {"source":"redis",
+        /// "kind":"silent"} makes it refuse, go silent, trickle or cut (truncated) replies.
+        #[arg(long, value_name = "NAME=LISTEN->TARGET")]
+        fault_proxy: Vec<sim::fault::proxy::ProxySpec>,
         #[command(flatten)]
         outputs: Box<SimOutputs>,
     },
@@ -289,6 +294,7 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             start_at,
             redis,
             fault,
+            fault_proxy,
             outputs,
         }) => {
             let opts = SimOptions {
@@ -301,6 +307,7 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
                 start_at: *start_at,
                 redis: redis.clone(),
                 faults: fault.clone(),
+                proxies: fault_proxy.clone(),
             };
             run_sim(opts, scenario, *clusters, outputs).await?;
             Ok(ExitCode::SUCCESS)
@@ -603,6 +610,7 @@ async fn run_sim(
         openmetrics_out,
         rules_out,
     } = outputs;
+    let proxies = opts.proxies.clone();
     let fleet = SimFleet::start(clusters, picks, opts).await?;
     let Some((_, sim)) = fleet.sims.first() else {
         return Err(eyre!("no cluster to serve"));
@@ -658,6 +666,12 @@ async fn run_sim(
     }
     say(format!("platform API on {}", sim.platform_url()));
     say(format!("Prometheus API on {}", sim.prometheus_url()));
+    for p in &proxies {
+        say(format!(
+            "fault proxy {} on {} -> {} (POST /_sim/fault {{\"source\":\"{}\",\"kind\":..}})",
+            p.name, p.listen, p.target, p.name
+        ));
+    }
     if let Some(path) = openmetrics_out {
         say(format!(
             "OpenMetrics history: {} (promtool tsdb create-blocks-from openmetrics {} DIR)",

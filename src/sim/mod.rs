@@ -53,6 +53,9 @@ pub struct SimOptions {
     pub redis: Option<String>,
     /// Faults in force from the start (`--fault SOURCE=KIND`); the control endpoint changes them.
     pub faults: Vec<fault::FaultSpec>,
+    /// TCP fault proxies in front of real servers (`--fault-proxy`), set through the control
+    /// endpoint by name.
+    pub proxies: Vec<fault::proxy::ProxySpec>,
 }
 
 impl Default for SimOptions {
@@ -67,6 +70,7 @@ impl Default for SimOptions {
             start_at: None,
             redis: None,
             faults: vec![],
+            proxies: vec![],
         }
     }
 }
@@ -84,6 +88,7 @@ pub struct SimHandle {
     redis_url: Option<String>,
     redis_writer: Option<JoinHandle<()>>,
     faults: Arc<fault::Faults>,
+    proxies: Vec<fault::proxy::FaultProxy>,
 }
 
 impl Drop for SimHandle {
@@ -342,6 +347,9 @@ impl SimHandle {
                 abort.abort();
             }
         }
+        for proxy in std::mem::take(&mut self.proxies) {
+            proxy.stop().await;
+        }
         for task in [self.ticker.take(), self.redis_writer.take()]
             .into_iter()
             .flatten()
@@ -390,6 +398,11 @@ pub async fn start(opts: SimOptions) -> std::io::Result<SimHandle> {
         .clone()
         .map(|url| redis::spawn(shared.clone(), url));
     let faults = faults_of(&shared, &opts.faults);
+    let mut proxies = vec![];
+    for p in &opts.proxies {
+        let proxy = fault::proxy::FaultProxy::start(p.listen, p.target.clone()).await?;
+        proxies.push((p.name.clone(), proxy));
+    }
     let ctx = |port| fault::layer::FaultCtx {
         faults: faults.clone(),
         port,
@@ -407,7 +420,13 @@ pub async fn start(opts: SimOptions) -> std::io::Result<SimHandle> {
         .merge(health::router(shared.clone()))
         .merge(metrics::http::router(shared.clone()));
     let platform_routes = fault::layer::wrap(platform_routes, ctx(fault::layer::Port::Platform))
-        .merge(fault::control::router(faults.clone()));
+        .merge(fault::control::router(Arc::new(fault::control::Control {
+            faults: faults.clone(),
+            proxies: proxies
+                .iter()
+                .map(|(n, p)| (n.clone(), p.handle()))
+                .collect(),
+        })));
     let platform = serve(platform_listener, platform_routes, &cancel, "platform");
     Ok(SimHandle {
         addr,
@@ -421,6 +440,7 @@ pub async fn start(opts: SimOptions) -> std::io::Result<SimHandle> {
         redis_url: opts.redis,
         redis_writer,
         faults,
+        proxies: proxies.into_iter().map(|(_, p)| p).collect(),
     })
 }
 

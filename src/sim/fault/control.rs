@@ -1,7 +1,9 @@
 //! The control endpoint on the platform port: `GET /_sim/fault` lists the faults in force,
 //! `POST /_sim/fault` with `{"source": "prometheus", "kind": "5xx"}` sets one (`"clear"`
-//! clears it), `DELETE /_sim/fault/{source}` clears one.
+//! clears it), `DELETE /_sim/fault/{source}` clears one. A source may also be the name of a
+//! TCP fault proxy (`--fault-proxy NAME=...`): refused, silent, slow, truncated apply to it.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::extract::{Path, State};
@@ -10,7 +12,42 @@ use axum::routing::{delete, get};
 use axum::{Json, Router};
 use serde::Deserialize;
 
-use super::{FaultSpec, Faults};
+use super::proxy::{ProxyFault, ProxyHandle};
+use super::{FaultSpec, Faults, Kind};
+
+/// What the endpoint changes: the sim's faults and its proxies'.
+pub struct Control {
+    pub faults: Arc<Faults>,
+    pub proxies: BTreeMap<String, ProxyHandle>,
+}
+
+impl Control {
+    fn set(&self, source: &str, kind: &str) -> Result<(), String> {
+        let Some(proxy) = self.proxies.get(source) else {
+            self.faults.set(FaultSpec::new(source, kind)?);
+            return Ok(());
+        };
+        let fault = match kind {
+            "clear" => None,
+            k => Some(
+                ProxyFault::of(k.parse::<Kind>()?)
+                    .ok_or_else(|| format!("{k} does not apply to a TCP proxy"))?,
+            ),
+        };
+        proxy.set(fault);
+        Ok(())
+    }
+
+    fn list(&self) -> BTreeMap<String, String> {
+        let mut all = self.faults.list();
+        for (name, p) in &self.proxies {
+            if let Some(f) = p.get() {
+                all.insert(name.clone(), f.name().to_string());
+            }
+        }
+        all
+    }
+}
 
 #[derive(Deserialize)]
 struct SetFault {
@@ -18,17 +55,17 @@ struct SetFault {
     kind: String,
 }
 
-pub fn router(faults: Arc<Faults>) -> Router {
+pub fn router(control: Arc<Control>) -> Router {
     Router::new()
         .route("/_sim/fault", get(list).post(set))
         .route("/_sim/fault/{source}", delete(clear))
-        .with_state(faults)
+        .with_state(control)
 }
 
 type Answer = (StatusCode, Json<serde_json::Value>);
 
-fn listed(faults: &Faults, status: StatusCode) -> Answer {
-    (status, Json(serde_json::json!({"faults": faults.list()})))
+fn listed(control: &Control, status: StatusCode) -> Answer {
+    (status, Json(serde_json::json!({"faults": control.list()})))
 }
 
 fn refused(why: String) -> Answer {
@@ -38,26 +75,20 @@ fn refused(why: String) -> Answer {
     )
 }
 
-async fn list(State(faults): State<Arc<Faults>>) -> Answer {
-    listed(&faults, StatusCode::OK)
+async fn list(State(control): State<Arc<Control>>) -> Answer {
+    listed(&control, StatusCode::OK)
 }
 
-async fn set(State(faults): State<Arc<Faults>>, Json(body): Json<SetFault>) -> Answer {
-    match FaultSpec::new(&body.source, &body.kind) {
-        Ok(spec) => {
-            faults.set(spec);
-            listed(&faults, StatusCode::OK)
-        }
+async fn set(State(control): State<Arc<Control>>, Json(body): Json<SetFault>) -> Answer {
+    match control.set(&body.source, &body.kind) {
+        Ok(()) => listed(&control, StatusCode::OK),
         Err(why) => refused(why),
     }
 }
 
-async fn clear(State(faults): State<Arc<Faults>>, Path(source): Path<String>) -> Answer {
-    match FaultSpec::new(&source, "clear") {
-        Ok(spec) => {
-            faults.set(spec);
-            listed(&faults, StatusCode::OK)
-        }
+async fn clear(State(control): State<Arc<Control>>, Path(source): Path<String>) -> Answer {
+    match control.set(&source, "clear") {
+        Ok(()) => listed(&control, StatusCode::OK),
         Err(why) => refused(why),
     }
 }

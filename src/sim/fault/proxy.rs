@@ -27,6 +27,73 @@ pub enum ProxyFault {
     Cut,
 }
 
+impl ProxyFault {
+    /// The proxy's form of a sim fault kind (`truncated` and `midstream` cut the reply); None
+    /// for kinds a byte pipe cannot show (status codes, bodies).
+    pub fn of(kind: super::Kind) -> Option<ProxyFault> {
+        use super::Kind;
+        match kind {
+            Kind::Refused => Some(ProxyFault::Refused),
+            Kind::Silent => Some(ProxyFault::Silent),
+            Kind::Slow => Some(ProxyFault::Slow),
+            Kind::Truncated | Kind::Midstream => Some(ProxyFault::Cut),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ProxyFault::Refused => "refused",
+            ProxyFault::Silent => "silent",
+            ProxyFault::Slow => "slow",
+            ProxyFault::Cut => "truncated",
+        }
+    }
+}
+
+/// `--fault-proxy NAME=LISTEN->TARGET`, e.g. `redis=127.0.0.1:7000->127.0.0.1:6379`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProxySpec {
+    pub name: String,
+    pub listen: SocketAddr,
+    pub target: String,
+}
+
+impl std::str::FromStr for ProxySpec {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let bad = || {
+            format!(
+                "{s:?}: expected NAME=LISTEN->TARGET, e.g. redis=127.0.0.1:7000->127.0.0.1:6379"
+            )
+        };
+        let (name, rest) = s.split_once('=').ok_or_else(bad)?;
+        let (listen, target) = rest.split_once("->").ok_or_else(bad)?;
+        if name.is_empty() || target.is_empty() || name.parse::<super::Source>().is_ok() {
+            return Err(format!("{}; NAME must not be a sim source", bad()));
+        }
+        Ok(ProxySpec {
+            name: name.to_string(),
+            listen: listen.parse().map_err(|e| format!("{}: {e}", bad()))?,
+            target: target.to_string(),
+        })
+    }
+}
+
+/// Sets a running proxy's fault from elsewhere (the sim's control endpoint).
+#[derive(Clone)]
+pub struct ProxyHandle(watch::Sender<Option<ProxyFault>>);
+
+impl ProxyHandle {
+    pub fn set(&self, fault: Option<ProxyFault>) {
+        self.0.send_replace(fault);
+    }
+
+    pub fn get(&self) -> Option<ProxyFault> {
+        *self.0.borrow()
+    }
+}
+
 type Faults = watch::Receiver<Option<ProxyFault>>;
 
 pub struct FaultProxy {
@@ -59,6 +126,10 @@ impl FaultProxy {
     /// Sets the fault; None lets bytes pass again.
     pub fn set(&self, fault: Option<ProxyFault>) {
         self.fault.send_replace(fault);
+    }
+
+    pub fn handle(&self) -> ProxyHandle {
+        ProxyHandle(self.fault.clone())
     }
 
     pub async fn stop(self) {

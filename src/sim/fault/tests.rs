@@ -53,7 +53,11 @@ async fn serve(port: Port) -> Served {
         port,
         cancel: cancel.clone(),
     };
-    let app = wrap(router, ctx).merge(control::router(faults.clone()));
+    let control = Arc::new(control::Control {
+        faults: faults.clone(),
+        proxies: Default::default(),
+    });
+    let app = wrap(router, ctx).merge(control::router(control));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -116,6 +120,19 @@ fn paths_are_sources_and_specs_parse() {
     assert!("prometheus=gone".parse::<FaultSpec>().is_err());
     assert!("redis=5xx".parse::<FaultSpec>().is_err());
     assert!("kube".parse::<FaultSpec>().is_err());
+    let proxy: proxy::ProxySpec = "redis=127.0.0.1:7000->127.0.0.1:6379"
+        .parse()
+        .expect("spec");
+    assert_eq!(
+        (proxy.name.as_str(), proxy.target.as_str()),
+        ("redis", "127.0.0.1:6379")
+    );
+    assert!(
+        "kube=127.0.0.1:7000->127.0.0.1:6379"
+            .parse::<proxy::ProxySpec>()
+            .is_err()
+    );
+    assert!("redis=127.0.0.1:7000".parse::<proxy::ProxySpec>().is_err());
 }
 
 #[tokio::test]
