@@ -806,6 +806,7 @@ fn a_fault_at_run_time_stales_one_pane_with_its_reason_and_it_recovers() {
         "the cluster stays: {screen}"
     );
     // Keys are answered while the source fails: the help opens and closes at once.
+    let mut took_all = vec![];
     for _ in 0..3 {
         let asked = Instant::now();
         t.keys(&["?"]);
@@ -818,6 +819,8 @@ fn a_fault_at_run_time_stales_one_pane_with_its_reason_and_it_recovers() {
             std::thread::sleep(Duration::from_millis(5));
         }
         let took = seen.unwrap_or_else(|| panic!("no help within 2 s:\n{}", t.screen()));
+        eprintln!("help answered in {took:?} while Prometheus fails");
+        took_all.push(took);
         // capture-pane itself takes a few ms: the bound is loose, the figure is what counts.
         assert!(took < Duration::from_millis(300), "help took {took:?}");
         t.keys(&["Escape"]);
@@ -825,6 +828,10 @@ fn a_fault_at_run_time_stales_one_pane_with_its_reason_and_it_recovers() {
             !s.contains("Keys")
         });
     }
+
+    // The median, measured through capture-pane (a few ms of its own), within 100 ms.
+    took_all.sort();
+    assert!(took_all[1] < Duration::from_millis(100), "{took_all:?}");
 
     fault(r#"{"source":"prometheus","kind":"clear"}"#);
     let cleared = Instant::now();
