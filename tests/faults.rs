@@ -598,3 +598,44 @@ async fn the_rabbitmq_source_through_the_fault_proxy() {
     proxy.stop().await;
     drop(server);
 }
+
+async fn status_of(url: String) -> u16 {
+    let http = opsdeck::clients::http::client(Duration::from_secs(5)).expect("client");
+    http.get(url)
+        .send()
+        .await
+        .expect("answers")
+        .status()
+        .as_u16()
+}
+
+/// The platform's own API is a source like the others, and each cluster of a fleet has its
+/// own faults: clearing one cluster's leaves the other's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_platform_api_faults_and_each_cluster_keeps_its_own() {
+    let base = SimOptions {
+        faults: vec![
+            "platform=5xx".parse().expect("spec"),
+            "prometheus=429".parse().expect("spec"),
+        ],
+        ..SimOptions::default()
+    };
+    let fleet = opsdeck::sim::fleet::SimFleet::start(2, &[], base)
+        .await
+        .expect("fleet");
+    let (one, two) = (&fleet.sims[0].1, &fleet.sims[1].1);
+    two.faults()
+        .set(FaultSpec::new("prometheus", "clear").expect("spec"));
+    let query = |s: &sim::SimHandle| format!("{}/api/v1/query?query=up", s.prometheus_url());
+    assert_eq!(
+        status_of(format!("{}/pipelines", one.platform_url())).await,
+        503
+    );
+    assert_eq!(status_of(query(one)).await, 429);
+    assert_eq!(status_of(query(two)).await, 200);
+    assert_eq!(
+        status_of(format!("{}/pipelines", two.platform_url())).await,
+        503
+    );
+    fleet.stop().await;
+}
