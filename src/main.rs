@@ -106,6 +106,18 @@ enum Command {
         /// those keys. --config-out then points opsdeck at them.
         #[arg(long, value_name = "URL")]
         redis: Option<String>,
+        /// Put a fault in front of a source from the start, e.g. `prometheus=5xx`, `kube=gone`
+        /// (repeatable; each cluster has its own). Sources: kube, logs, prometheus, opencost,
+        /// rabbitmq, alertmanager, health, platform. Faults: refused, silent, slow, 5xx, 401,
+        /// 403, 429, truncated, malformed, wrong-shape, midstream, gone. At run time:
+        /// POST /_sim/fault {"source":..,"kind":..} on the platform port, DELETE /_sim/fault/SOURCE.
+        #[arg(long, value_name = "SOURCE=KIND")]
+        fault: Vec<sim::fault::FaultSpec>,
+        /// A TCP proxy in front of a real server (redis-server, rabbitmq-server), e.g.
+        /// `redis=127.0.0.1:7000->127.0.0.1:6379`; POST /_sim/fault {"source":"redis",
+        /// "kind":"silent"} makes it refuse, go silent, trickle or cut (truncated) replies.
+        #[arg(long, value_name = "NAME=LISTEN->TARGET")]
+        fault_proxy: Vec<sim::fault::proxy::ProxySpec>,
         #[command(flatten)]
         outputs: Box<SimOutputs>,
     },
@@ -287,6 +299,8 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             platform_listen,
             start_at,
             redis,
+            fault,
+            fault_proxy,
             outputs,
         }) => {
             let opts = SimOptions {
@@ -298,6 +312,8 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
                 user: user.clone(),
                 start_at: *start_at,
                 redis: redis.clone(),
+                faults: fault.clone(),
+                proxies: fault_proxy.clone(),
             };
             run_sim(opts, scenario, *clusters, outputs).await?;
             Ok(ExitCode::SUCCESS)
@@ -600,6 +616,7 @@ async fn run_sim(
         openmetrics_out,
         rules_out,
     } = outputs;
+    let proxies = opts.proxies.clone();
     let fleet = SimFleet::start(clusters, picks, opts).await?;
     let Some((_, sim)) = fleet.sims.first() else {
         return Err(eyre!("no cluster to serve"));
@@ -655,6 +672,12 @@ async fn run_sim(
     }
     say(format!("platform API on {}", sim.platform_url()));
     say(format!("Prometheus API on {}", sim.prometheus_url()));
+    for p in &proxies {
+        say(format!(
+            "fault proxy {} on {} -> {} (POST /_sim/fault {{\"source\":\"{}\",\"kind\":..}})",
+            p.name, p.listen, p.target, p.name
+        ));
+    }
     if let Some(path) = openmetrics_out {
         say(format!(
             "OpenMetrics history: {} (promtool tsdb create-blocks-from openmetrics {} DIR)",

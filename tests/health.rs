@@ -231,7 +231,11 @@ async fn every_shape_dead_slow_and_garbage_endpoints_each_read_for_what_they_are
     );
 
     // Slow and dead: no answer, the reason, and a backoff that grows.
-    for (name, reason) in [("slow", "timed out"), ("dead", "connection refused")] {
+    let timed_out = format!(
+        "timed out after {}",
+        opsdeck::clients::http::seconds(TIMEOUT)
+    );
+    for (name, reason) in [("slow", timed_out.as_str()), ("dead", "connection refused")] {
         let msgs = &seen[name];
         assert_eq!(msgs[0].ready, Probe::Unreachable(reason.into()), "{name}");
         let delays: Vec<Option<Duration>> = msgs.iter().map(|m| m.retry_in).collect();
@@ -274,7 +278,7 @@ async fn every_shape_dead_slow_and_garbage_endpoints_each_read_for_what_they_are
     );
     let slow = model.row("slow").expect("slow");
     assert!(
-        matches!(&slow.load, LoadState::Stale { reason, .. } if reason.starts_with("timed out, retrying in")),
+        matches!(&slow.load, LoadState::Stale { reason, .. } if reason.starts_with("timed out after ") && reason.contains(", retrying in")),
         "{:?}",
         slow.load
     );

@@ -6,7 +6,7 @@ use std::time::Duration;
 use reqwest::{Method, StatusCode};
 
 use super::wire::{Alert, AlertGroup, AmStatus, Matcher, Silence, SilenceCreated};
-use crate::clients::http::{BasicAuthUrl, client, describe};
+use crate::clients::http::{BasicAuthUrl, body_reason, client, describe_within, status_reason};
 use crate::config::AlertmanagerConfig;
 
 /// Why a request to an Alertmanager failed, in words for a pane title (never the url).
@@ -16,11 +16,13 @@ pub enum AmError {
     Config(String),
     #[error("authentication failed (HTTP {0}): check the user in the url and password_env")]
     Auth(u16),
-    #[error("HTTP {0}: {1}")]
+    /// Not 2xx: the code, and the reason in words ("HTTP 503: ...", "answered 429 ...").
+    #[error("{1}")]
     Status(u16, String),
     #[error("{0}")]
     Transport(String),
-    #[error("unexpected response: {0}")]
+    /// A 2xx body that is not Alertmanager's JSON, in words.
+    #[error("{0}")]
     Decode(String),
 }
 
@@ -37,6 +39,7 @@ pub struct Alertmanager {
     readonly: bool,
     url: BasicAuthUrl,
     http: reqwest::Client,
+    timeout: Duration,
 }
 
 impl Alertmanager {
@@ -49,6 +52,7 @@ impl Alertmanager {
             readonly: config.readonly,
             url,
             http,
+            timeout,
         })
     }
 
@@ -95,7 +99,7 @@ impl Alertmanager {
     pub async fn post_silence(&self, body: &str) -> Result<(u16, String), AmError> {
         let (status, text) = self.send(Method::POST, &["silences"], Some(body)).await?;
         let created: SilenceCreated =
-            serde_json::from_str(&text).map_err(|e| AmError::Decode(e.to_string()))?;
+            serde_json::from_str(&text).map_err(|e| decode_error(&text, &e))?;
         Ok((status, created.silence_id))
     }
 
@@ -130,7 +134,7 @@ impl Alertmanager {
             url.query_pairs_mut().append_pair("filter", f);
         }
         let (_, text) = self.call(Method::GET, url, None).await?;
-        serde_json::from_str(&text).map_err(|e| AmError::Decode(e.to_string()))
+        serde_json::from_str(&text).map_err(|e| decode_error(&text, &e))
     }
 
     async fn send(
@@ -160,23 +164,32 @@ impl Alertmanager {
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
                 .body(body.to_string());
         }
-        let resp = req
-            .send()
-            .await
-            .map_err(|e| AmError::Transport(describe(&e)))?;
+        let transport = |e: reqwest::Error| AmError::Transport(describe_within(&e, self.timeout));
+        let resp = req.send().await.map_err(transport)?;
         let status = resp.status();
-        let text = resp
-            .text()
-            .await
-            .map_err(|e| AmError::Transport(describe(&e)))?;
+        let retry_after = resp
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let text = resp.text().await.map_err(transport)?;
         if matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) {
             return Err(AmError::Auth(status.as_u16()));
         }
         if !status.is_success() {
-            return Err(AmError::Status(status.as_u16(), error_text(&text)));
+            let why = status_reason(
+                status.as_u16(),
+                retry_after.as_deref(),
+                error_text(&text).as_bytes(),
+            );
+            return Err(AmError::Status(status.as_u16(), why));
         }
         Ok((status.as_u16(), text))
     }
+}
+
+fn decode_error(text: &str, e: &serde_json::Error) -> AmError {
+    AmError::Decode(body_reason("Alertmanager", None, text.as_bytes(), e))
 }
 
 /// Alertmanager answers errors as a bare JSON string ("silence not found") or plain text.

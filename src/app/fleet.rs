@@ -232,6 +232,6 @@ async fn probe(client: &Client) -> Result<(), String> {
         // Some clusters refuse /version to the anonymous or the narrow: the watches then say
         // what they may see.
         Ok(Err(kube::Error::Api(status))) if status.code == 403 => Ok(()),
-        Ok(Err(e)) => Err(crate::cluster::source::short_cause(&e)),
+        Ok(Err(e)) => Err(crate::cluster::source::describe_client(&e)),
     }
 }

@@ -15,17 +15,87 @@ pub fn client(timeout: Duration) -> Result<reqwest::Client, reqwest::Error> {
 
 /// A short reason for a pane title: what went wrong, never the url (it may carry a user).
 pub fn describe(err: &reqwest::Error) -> String {
+    let chain = format!("{err:?}");
     if err.is_timeout() {
         "timed out".into()
     } else if err.is_connect() {
-        let chain = format!("{err:?}");
         if chain.contains("Connection refused") || chain.contains("ConnectionRefused") {
             "connection refused".into()
         } else {
             "cannot connect".into()
         }
+    } else if chain.contains("ConnectionReset") || chain.contains("reset by peer") {
+        "the connection was reset".into()
+    } else if err.is_body() || err.is_decode() || chain.contains("IncompleteMessage") {
+        "the response was cut short".into()
     } else {
         "connection lost".into()
+    }
+}
+
+/// [`describe`], saying how long a request was given when it timed out.
+pub fn describe_within(err: &reqwest::Error, timeout: Duration) -> String {
+    if err.is_timeout() {
+        format!("timed out after {}", seconds(timeout))
+    } else {
+        describe(err)
+    }
+}
+
+/// "5 s", "1.5 s", "500 ms".
+pub fn seconds(d: Duration) -> String {
+    match d.as_millis() {
+        ms if ms < 1000 => format!("{ms} ms"),
+        ms if ms % 1000 == 0 => format!("{} s", ms / 1000),
+        ms => format!("{:.1} s", ms as f64 / 1000.0),
+    }
+}
+
+/// Why an answer that is not 2xx cannot be used: "HTTP 503", "HTTP 401: not authorized",
+/// "answered 429 (too many requests), retry after 5 s"; `body` adds the server's words when
+/// they are short plain text.
+pub fn status_reason(code: u16, retry_after: Option<&str>, body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let text = text.trim();
+    if code == 429 {
+        return match retry_after.and_then(|s| s.trim().parse::<u64>().ok()) {
+            Some(secs) => format!("answered 429 (too many requests), retry after {secs} s"),
+            None => "answered 429 (too many requests)".into(),
+        };
+    }
+    let words = match code {
+        401 => Some("not authorized"),
+        403 => Some("forbidden"),
+        _ => None,
+    };
+    let html = text.starts_with('<');
+    match (words, text.is_empty() || html || text.len() > 120) {
+        (Some(w), _) => format!("HTTP {code}: {w}"),
+        (None, true) => format!("HTTP {code}"),
+        (None, false) => format!("HTTP {code}: {text}"),
+    }
+}
+
+/// Why a 2xx body could not be read as `what` (Prometheus, OpenCost...) would send it: an
+/// HTML page, a cut body, or JSON of another shape.
+pub fn body_reason(
+    what: &str,
+    content_type: Option<&str>,
+    body: &[u8],
+    err: &serde_json::Error,
+) -> String {
+    let html = content_type.is_some_and(|c| c.contains("html"))
+        || body.trim_ascii_start().starts_with(b"<");
+    if html {
+        format!("{what} answered HTML, not JSON")
+    } else if err.is_eof() {
+        "the response was cut short".into()
+    } else if err.is_syntax() {
+        format!("{what} answered something that is not JSON")
+    } else {
+        let detail = err.to_string();
+        let detail = detail.split(" at line ").next().unwrap_or_default();
+        format!("unexpected JSON shape: {detail}")
     }
 }
 
@@ -139,5 +209,40 @@ mod tests {
                 .is_err_and(|e| e.contains("OPSDECK_TEST_UNSET_VAR"))
         );
         assert!(BasicAuthUrl::parse("ftp://am", None).is_err());
+    }
+
+    #[test]
+    fn answers_are_told_in_words() {
+        assert_eq!(
+            status_reason(503, None, b"upstream unavailable\n"),
+            "HTTP 503: upstream unavailable"
+        );
+        assert_eq!(status_reason(502, None, b"<html>..</html>"), "HTTP 502");
+        assert_eq!(status_reason(401, None, b"x"), "HTTP 401: not authorized");
+        assert_eq!(
+            status_reason(429, Some("5"), b""),
+            "answered 429 (too many requests), retry after 5 s"
+        );
+        let err = |body: &[u8]| serde_json::from_slice::<serde_json::Value>(body).expect_err("bad");
+        assert_eq!(
+            body_reason("Prometheus", Some("text/html"), b"<html>", &err(b"<html>")),
+            "Prometheus answered HTML, not JSON"
+        );
+        assert_eq!(
+            body_reason("Prometheus", None, b"{\"a\": [1,", &err(b"{\"a\": [1,")),
+            "the response was cut short"
+        );
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Shape {
+            status: String,
+        }
+        let shape = serde_json::from_slice::<Shape>(b"{}").expect_err("shape");
+        assert_eq!(
+            body_reason("Prometheus", None, b"{}", &shape),
+            "unexpected JSON shape: missing field `status`"
+        );
+        assert_eq!(seconds(Duration::from_secs(5)), "5 s");
+        assert_eq!(seconds(Duration::from_millis(1500)), "1.5 s");
     }
 }

@@ -63,9 +63,11 @@ pub enum PromError {
     Api { kind: ErrorType, message: String },
     #[error("{0}")]
     Transport(String),
-    #[error("HTTP {0}: {1}")]
+    /// Not 2xx: the code, and the reason in words ("HTTP 503", "answered 429 ...").
+    #[error("{1}")]
     Status(u16, String),
-    #[error("unexpected response: {0}")]
+    /// A 2xx body that is not Prometheus's JSON, in words.
+    #[error("{0}")]
     Decode(String),
     #[error("not a Prometheus url: {0}")]
     BadUrl(String),
@@ -223,10 +225,28 @@ impl Prometheus {
         if let Some(token) = &self.token {
             req = req.bearer_auth(token);
         }
-        let resp = req.send().await.map_err(|e| transport(&e))?;
+        let resp = req.send().await.map_err(|e| self.transport(&e))?;
         let status = resp.status();
-        let body = resp.bytes().await.map_err(|e| transport(&e))?;
-        decode(status, &body)
+        let header = |name| {
+            resp.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let (content_type, retry_after) = (
+            header(reqwest::header::CONTENT_TYPE),
+            header(reqwest::header::RETRY_AFTER),
+        );
+        let body = resp.bytes().await.map_err(|e| self.transport(&e))?;
+        let headers = Headers {
+            content_type: content_type.as_deref(),
+            retry_after: retry_after.as_deref(),
+        };
+        decode_with(status, headers, &body)
+    }
+
+    fn transport(&self, err: &reqwest::Error) -> PromError {
+        PromError::Transport(crate::clients::http::describe_within(err, self.timeout))
     }
 }
 
@@ -234,8 +254,11 @@ fn format_time(t: f64) -> String {
     format!("{t:.3}")
 }
 
-fn transport(err: &reqwest::Error) -> PromError {
-    PromError::Transport(crate::clients::http::describe(err))
+/// The headers an answer is judged by besides its status.
+#[derive(Clone, Copy, Default)]
+struct Headers<'a> {
+    content_type: Option<&'a str>,
+    retry_after: Option<&'a str>,
 }
 
 #[derive(Deserialize)]
@@ -258,14 +281,23 @@ struct Data {
 
 /// Turns any answer into a result or a typed error. Prometheus sends its error envelope with
 /// 400, 422 and 503; a proxy in front may send anything.
+#[cfg(test)]
 fn decode(status: StatusCode, body: &[u8]) -> Result<QueryResult, PromError> {
+    decode_with(status, Headers::default(), body)
+}
+
+fn decode_with(status: StatusCode, h: Headers, body: &[u8]) -> Result<QueryResult, PromError> {
+    use crate::clients::http::{body_reason, status_reason};
     let envelope: Envelope = match serde_json::from_slice(body) {
         Ok(e) => e,
         Err(_) if !status.is_success() => {
-            let text: String = String::from_utf8_lossy(body).chars().take(120).collect();
-            return Err(PromError::Status(status.as_u16(), text.trim().to_string()));
+            let why = status_reason(status.as_u16(), h.retry_after, body);
+            return Err(PromError::Status(status.as_u16(), why));
         }
-        Err(e) => return Err(PromError::Decode(e.to_string())),
+        Err(e) => {
+            let why = body_reason("Prometheus", h.content_type, body, &e);
+            return Err(PromError::Decode(why));
+        }
     };
     if envelope.status != "success" {
         return Err(PromError::Api {
@@ -275,8 +307,9 @@ fn decode(status: StatusCode, body: &[u8]) -> Result<QueryResult, PromError> {
     }
     let data = envelope
         .data
-        .ok_or_else(|| PromError::Decode("success without data".into()))?;
-    parse_result(&data.result_type, data.result).map_err(PromError::Decode)
+        .ok_or_else(|| PromError::Decode("unexpected JSON shape: success without data".into()))?;
+    parse_result(&data.result_type, data.result)
+        .map_err(|e| PromError::Decode(format!("unexpected JSON shape: {e}")))
 }
 
 fn parse_result(kind: &str, result: Json) -> Result<QueryResult, String> {
@@ -429,10 +462,7 @@ mod tests {
     #[test]
     fn a_proxy_page_is_a_status_error_and_garbage_is_a_decode_error() {
         let err = decode(StatusCode::BAD_GATEWAY, b"<html>502 Bad Gateway</html>").expect_err("e");
-        assert_eq!(
-            err,
-            PromError::Status(502, "<html>502 Bad Gateway</html>".into())
-        );
+        assert_eq!(err, PromError::Status(502, "HTTP 502".into()));
         assert!(err.is_transient());
         assert!(matches!(
             decode(StatusCode::OK, b"{}"),

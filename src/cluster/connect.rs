@@ -165,6 +165,9 @@ pub async fn connect_context(kubeconfig: Kubeconfig, context: &str) -> Result<Co
     .map_err(|_| "reading its kubeconfig took too long".to_string())?
     .map_err(|e| format!("kubeconfig: {e}"))?;
     config.connect_timeout = Some(CONNECT_TIMEOUT);
+    // kube's own retry of 429/503/504 backs off up to 15 times, for minutes, saying nothing:
+    // the watches retry with our backoff instead, and the pane says why meanwhile.
+    config.default_retry = false;
     let cluster_url = config.cluster_url.to_string();
     let default_namespace = config.default_namespace.clone();
     // Building the client runs the exec plugin again, synchronously: never on a UI thread.
@@ -203,9 +206,11 @@ pub async fn connect(target: &KubeTarget) -> Result<Connection, ConnectError> {
 pub async fn client_from_yaml(kubeconfig: &str) -> Result<Client, ConnectError> {
     let kubeconfig =
         Kubeconfig::from_yaml(kubeconfig).map_err(|e| ConnectError::Invalid(e.to_string()))?;
-    let config = Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
+    let mut config = Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
         .await
         .map_err(|e| ConnectError::Invalid(e.to_string()))?;
+    // As in `connect_context`: our backoff, with the reason shown, rather than kube's silent one.
+    config.default_retry = false;
     Client::try_from(config).map_err(|e| ConnectError::Invalid(e.to_string()))
 }
 

@@ -281,7 +281,12 @@ async fn follow<M: From<LogMsg>>(
                         match next {
                             Ok(line) => batch.push(line),
                             Err(e) => {
-                                failure = Some(e.to_string());
+                                failure = Some(match crate::cluster::source::short_cause(&e) {
+                                    c if c == "connection reset" => {
+                                        "the connection was reset".into()
+                                    }
+                                    _ => "the log stream was cut short".to_string(),
+                                });
                                 break;
                             }
                         }
@@ -300,8 +305,7 @@ async fn follow<M: From<LogMsg>>(
                     }
                 }
             }
-            Err(kube::Error::Api(status)) => status.message.clone(),
-            Err(e) => e.to_string(),
+            Err(e) => crate::cluster::source::describe_client(&e),
         };
         let retry_in = backoff.next_delay();
         if send(LogEvent::Failed { reason, retry_in }).await.is_err() {

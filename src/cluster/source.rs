@@ -333,6 +333,9 @@ pub fn describe(err: &watcher::Error) -> (String, bool) {
         watcher::Error::InitialListFailed(e)
         | watcher::Error::WatchStartFailed(e)
         | watcher::Error::WatchFailed(e) => Some(e),
+        watcher::Error::WatchError(status) if status.code == 410 => {
+            return ("the watch expired (410 Gone): listing again".into(), false);
+        }
         watcher::Error::WatchError(status) => {
             return (status.message.clone(), status.is_forbidden());
         }
@@ -341,17 +344,59 @@ pub fn describe(err: &watcher::Error) -> (String, bool) {
     match client_err {
         Some(kube::Error::Api(status)) => {
             let fatal = status.is_forbidden() || status.code == 401;
-            let reason = if status.code == 401 {
-                format!("unauthorized: {}", status.message)
-            } else if status.message.is_empty() {
-                format!("{} {}", status.code, status.reason)
-            } else {
-                status.message.clone()
-            };
-            (reason, fatal)
+            (api_reason(status), fatal)
         }
-        Some(e) => (short_cause(e), false),
+        Some(e) => (describe_client(e), false),
         None => (err.to_string(), false),
+    }
+}
+
+/// What the API server said, in words: its message, with the code when that is what matters.
+fn api_reason(status: &kube::core::Status) -> String {
+    match status.code {
+        401 => format!("unauthorized: {}", status.message),
+        403 if !status.message.is_empty() => status.message.clone(),
+        429 => "answered 429 (too many requests)".into(),
+        code if status.message.is_empty() => format!("HTTP {code} {}", status.reason),
+        code if code >= 500 || status.message.starts_with('<') => {
+            let text = status.message.trim();
+            if text.starts_with('<') || text.len() > 120 {
+                format!("HTTP {code}")
+            } else {
+                format!("HTTP {code}: {text}")
+            }
+        }
+        _ => status.message.clone(),
+    }
+}
+
+/// A client error (list, watch, log stream) in words.
+pub fn describe_client(err: &kube::Error) -> String {
+    match err {
+        kube::Error::Api(status) => api_reason(status),
+        kube::Error::SerdeError(e) if e.is_eof() => "the response was cut short".into(),
+        kube::Error::SerdeError(e) if e.is_syntax() => {
+            "the Kubernetes API did not answer JSON".into()
+        }
+        kube::Error::SerdeError(e) => {
+            let detail = e.to_string();
+            let detail = detail.split(" at line ").next().unwrap_or_default();
+            format!("unexpected JSON shape: {detail}")
+        }
+        kube::Error::ReadEvents(_) | kube::Error::LinesCodecMaxLineLengthExceeded => {
+            match short_cause(err).as_str() {
+                "connection reset" => "the connection was reset".into(),
+                _ => "the stream was cut short".into(),
+            }
+        }
+        e => match short_cause(e).as_str() {
+            "connection reset" => "the connection was reset".into(),
+            c if c.contains("before message length") || c.contains("incomplete") => {
+                "the response was cut short".into()
+            }
+            "timed out" => "timed out".into(),
+            other => other.to_string(),
+        },
     }
 }
 

@@ -14,9 +14,14 @@ use super::model::{InfraReading, WorkloadCost};
 pub enum OpenCostError {
     #[error("{0}")]
     Transport(String),
+    /// OpenCost's own error envelope: its code and message.
     #[error("HTTP {0}: {1}")]
     Status(u16, String),
-    #[error("unexpected response: {0}")]
+    /// Not 2xx: the code, and the reason in words ("HTTP 503", "answered 429 ...").
+    #[error("{1}")]
+    Http(u16, String),
+    /// A 2xx body that is not OpenCost's JSON, in words.
+    #[error("{0}")]
     Decode(String),
     #[error("not an OpenCost url: {0}")]
     BadUrl(String),
@@ -99,24 +104,37 @@ pub struct Properties {
     pub pod: Option<String>,
 }
 
+/// One step of an allocation answer; OpenCost writes null for an empty one.
+type Step = BTreeMap<String, Option<Allocation>>;
+
 #[derive(Deserialize)]
 struct Envelope {
     code: Option<u16>,
-    #[serde(default)]
-    data: Vec<Option<BTreeMap<String, Option<Allocation>>>>,
+    /// Absent only from something that is not OpenCost's answer.
+    data: Option<Vec<Option<Step>>>,
     message: Option<String>,
 }
 
 /// Parses an `/allocation` body: one map per step. Bare `NaN` tokens (older OpenCost builds)
 /// are read as missing values.
 pub fn parse_allocation(body: &[u8]) -> Result<Vec<BTreeMap<String, Allocation>>, OpenCostError> {
+    parse_allocation_as(None, body)
+}
+
+fn parse_allocation_as(
+    content_type: Option<&str>,
+    body: &[u8],
+) -> Result<Vec<BTreeMap<String, Allocation>>, OpenCostError> {
     let envelope: Envelope = match serde_json::from_slice(body) {
         Ok(e) => e,
         Err(first) => {
             let text = String::from_utf8_lossy(body)
                 .replace(":NaN", ":null")
                 .replace(": NaN", ": null");
-            serde_json::from_str(&text).map_err(|_| OpenCostError::Decode(first.to_string()))?
+            serde_json::from_str(&text).map_err(|_| {
+                let why = crate::clients::http::body_reason("OpenCost", content_type, body, &first);
+                OpenCostError::Decode(why)
+            })?
         }
     };
     if let Some(code) = envelope.code.filter(|c| *c != 200) {
@@ -125,8 +143,10 @@ pub fn parse_allocation(body: &[u8]) -> Result<Vec<BTreeMap<String, Allocation>>
             envelope.message.unwrap_or_default(),
         ));
     }
-    Ok(envelope
-        .data
+    let data = envelope.data.ok_or_else(|| {
+        OpenCostError::Decode("unexpected JSON shape: missing field `data`".into())
+    })?;
+    Ok(data
         .into_iter()
         .flatten()
         .map(|step| {
@@ -142,6 +162,7 @@ pub struct OpenCost {
     base: Url,
     token: Option<String>,
     http: reqwest::Client,
+    timeout: Duration,
 }
 
 impl OpenCost {
@@ -155,7 +176,12 @@ impl OpenCost {
             .map_err(OpenCostError::MissingTokenEnv)?;
         let http = crate::clients::http::client(timeout)
             .map_err(|e| OpenCostError::Transport(e.without_url().to_string()))?;
-        Ok(OpenCost { base, token, http })
+        Ok(OpenCost {
+            base,
+            token,
+            http,
+            timeout,
+        })
     }
 
     pub fn url(&self) -> &str {
@@ -181,20 +207,25 @@ impl OpenCost {
         if let Some(t) = &self.token {
             req = req.bearer_auth(t);
         }
-        let resp = req
-            .send()
-            .await
-            .map_err(|e| OpenCostError::Transport(crate::clients::http::describe(&e)))?;
+        use crate::clients::http::{describe_within, status_reason};
+        let transport =
+            |e: reqwest::Error| OpenCostError::Transport(describe_within(&e, self.timeout));
+        let resp = req.send().await.map_err(transport)?;
         let status = resp.status();
-        let body = resp
-            .bytes()
-            .await
-            .map_err(|e| OpenCostError::Transport(crate::clients::http::describe(&e)))?;
+        let header = |name| {
+            resp.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let content_type = header(reqwest::header::CONTENT_TYPE);
+        let retry_after = header(reqwest::header::RETRY_AFTER);
+        let body = resp.bytes().await.map_err(transport)?;
         if !status.is_success() {
-            let text: String = String::from_utf8_lossy(&body).chars().take(120).collect();
-            return Err(OpenCostError::Status(status.as_u16(), text.trim().into()));
+            let why = status_reason(status.as_u16(), retry_after.as_deref(), &body);
+            return Err(OpenCostError::Http(status.as_u16(), why));
         }
-        let mut steps = parse_allocation(&body)?;
+        let mut steps = parse_allocation_as(content_type.as_deref(), &body)?;
         Ok(steps.pop().unwrap_or_default())
     }
 

@@ -55,8 +55,21 @@ pub async fn probe(http: &reqwest::Client, url: &str) -> Probe {
 struct ServiceTask<M> {
     config: HealthConfig,
     http: reqwest::Client,
+    /// What each request is given, for the reason when one times out.
+    timeout: Duration,
     tx: mpsc::Sender<M>,
     backoff: Backoff,
+}
+
+/// "timed out" says how long it was given.
+fn within(p: Probe, timeout: Duration) -> Probe {
+    match p {
+        Probe::Unreachable(r) if r == "timed out" => Probe::Unreachable(format!(
+            "timed out after {}",
+            crate::clients::http::seconds(timeout)
+        )),
+        other => other,
+    }
 }
 
 impl<M: From<HealthMsg> + Send + 'static> Step for ServiceTask<M> {
@@ -68,6 +81,8 @@ impl<M: From<HealthMsg> + Send + 'static> Step for ServiceTask<M> {
             }
         };
         let (ready, live) = tokio::join!(probe(&self.http, &self.config.url), live);
+        let ready = within(ready, self.timeout);
+        let live = live.map(|p| within(p, self.timeout));
         let unanswered = [Some(&ready), live.as_ref()]
             .into_iter()
             .flatten()
@@ -136,6 +151,7 @@ pub fn spawn_health_sources<M: From<HealthMsg> + Send + 'static>(
         let mut task = ServiceTask {
             config,
             http: http.clone(),
+            timeout,
             tx: tx.clone(),
             backoff: Backoff::default(),
         };

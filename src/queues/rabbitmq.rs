@@ -36,9 +36,13 @@ pub enum RabbitError {
     NoVhost(String),
     #[error("HTTP {0}: {1}")]
     Status(u16, String),
+    /// Not 2xx, and not the management API's own error: the reason in words.
+    #[error("{1}")]
+    Http(u16, String),
     #[error("{0}")]
     Transport(String),
-    #[error("unexpected response: {0}")]
+    /// A 2xx body that is not the management API's JSON, in words.
+    #[error("{0}")]
     Decode(String),
 }
 
@@ -127,18 +131,39 @@ impl Broker {
         if status == StatusCode::NOT_FOUND {
             return Err(RabbitError::NoVhost(self.vhost.clone()));
         }
+        let header = |name| {
+            resp.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let content_type = header(reqwest::header::CONTENT_TYPE);
+        let retry_after = header(reqwest::header::RETRY_AFTER);
         let body = resp.bytes().await.map_err(|e| describe_transport(&e))?;
         if !status.is_success() {
-            return Err(RabbitError::Status(status.as_u16(), error_reason(&body)));
+            return Err(match error_reason(&body) {
+                Some(why) => RabbitError::Status(status.as_u16(), why),
+                None => RabbitError::Http(
+                    status.as_u16(),
+                    crate::clients::http::status_reason(
+                        status.as_u16(),
+                        retry_after.as_deref(),
+                        &body,
+                    ),
+                ),
+            });
         }
-        let listed: Vec<ApiQueue> =
-            serde_json::from_slice(&body).map_err(|e| RabbitError::Decode(e.to_string()))?;
+        let listed: Vec<ApiQueue> = serde_json::from_slice(&body).map_err(|e| {
+            let what =
+                crate::clients::http::body_reason("RabbitMQ", content_type.as_deref(), &body, &e);
+            RabbitError::Decode(what)
+        })?;
         Ok(pick(listed, names, now_ms))
     }
 }
 
-/// The management API's own `{"error", "reason"}`, or the start of whatever came back.
-fn error_reason(body: &[u8]) -> String {
+/// The management API's own `{"error", "reason"}`; None for anything else.
+fn error_reason(body: &[u8]) -> Option<String> {
     #[derive(Deserialize)]
     struct ApiError {
         error: Option<String>,
@@ -148,9 +173,22 @@ fn error_reason(body: &[u8]) -> String {
         Ok(ApiError {
             error: Some(e),
             reason: Some(r),
-        }) => format!("{e}: {r}"),
-        Ok(ApiError { error: Some(e), .. }) => e,
-        _ => String::from_utf8_lossy(body).chars().take(120).collect(),
+        }) => Some(format!("{e}: {r}")),
+        Ok(ApiError { error: Some(e), .. }) => Some(e),
+        _ => None,
+    }
+}
+
+impl RabbitError {
+    /// Says how long the request was given, when it timed out.
+    pub fn within(self, timeout: Duration) -> RabbitError {
+        match self {
+            RabbitError::Transport(t) if t == "timed out" => RabbitError::Transport(format!(
+                "timed out after {}",
+                crate::clients::http::seconds(timeout)
+            )),
+            other => other,
+        }
     }
 }
 
@@ -310,6 +348,7 @@ impl BrokerSource {
             http,
             names: self.names,
             interval: self.interval,
+            timeout,
             tx,
             backoff: Backoff::default(),
         };
@@ -322,6 +361,8 @@ struct BrokerTask<M> {
     http: reqwest::Client,
     names: Vec<String>,
     interval: Duration,
+    /// What each request is given, for the reason when one times out.
+    timeout: Duration,
     tx: mpsc::Sender<M>,
     backoff: Backoff,
 }
@@ -335,6 +376,7 @@ impl<M: From<QueueMsg> + Send + 'static> Step for BrokerTask<M> {
                 (listing_msgs(broker, listing, self.interval), Next::Tick)
             }
             Err(err) => {
+                let err = err.within(self.timeout);
                 tracing::warn!(url = %broker.redacted(), %err, "rabbitmq queue source failed");
                 let delay = self.backoff.next_delay();
                 let msg = failed(broker.redacted(), self.names.clone(), &err, Some(delay));
@@ -463,9 +505,9 @@ mod tests {
     #[test]
     fn error_bodies_are_read_for_the_reason() {
         assert_eq!(
-            error_reason(br#"{"error":"bad_request","reason":"no columns"}"#),
+            error_reason(br#"{"error":"bad_request","reason":"no columns"}"#).unwrap_or_default(),
             "bad_request: no columns"
         );
-        assert_eq!(error_reason(b"<html>oops</html>"), "<html>oops</html>");
+        assert_eq!(error_reason(b"<html>oops</html>"), None);
     }
 }

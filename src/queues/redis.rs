@@ -161,6 +161,12 @@ impl UrlSource {
                     (describe_connect(&err), retry)
                 }
             };
+            let reason = if reason == "timed out" {
+                let given = crate::clients::http::seconds(response_timeout);
+                format!("timed out after {given}")
+            } else {
+                reason
+            };
             tracing::warn!(url = %redact_url(&self.url), reason, "redis queue source failed");
             if !self.send_failed(&tx, reason, retry_in).await {
                 return;

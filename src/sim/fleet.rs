@@ -122,6 +122,8 @@ impl SimFleet {
                 scenario: scenario_of(picks, &name),
                 // One Redis holds one cluster's queues.
                 redis: if i == 0 { base.redis.clone() } else { None },
+                // A proxy listens on a fixed address: the first cluster's.
+                proxies: if i == 0 { base.proxies.clone() } else { vec![] },
                 ..base.clone()
             };
             sims.push((name, super::start(opts).await?));

@@ -4,6 +4,7 @@
 pub mod alertmanager_api;
 pub mod alerts;
 pub mod clock;
+pub mod fault;
 pub mod fleet;
 pub mod health;
 pub mod kube_api;
@@ -50,6 +51,11 @@ pub struct SimOptions {
     /// A Redis (`redis://host:port/db`, no password) to write the Celery, RQ and stream queues
     /// into, as the platform's workers would; None keeps them in process only.
     pub redis: Option<String>,
+    /// Faults in force from the start (`--fault SOURCE=KIND`); the control endpoint changes them.
+    pub faults: Vec<fault::FaultSpec>,
+    /// TCP fault proxies in front of real servers (`--fault-proxy`), set through the control
+    /// endpoint by name.
+    pub proxies: Vec<fault::proxy::ProxySpec>,
 }
 
 impl Default for SimOptions {
@@ -63,6 +69,8 @@ impl Default for SimOptions {
             user: None,
             start_at: None,
             redis: None,
+            faults: vec![],
+            proxies: vec![],
         }
     }
 }
@@ -79,6 +87,8 @@ pub struct SimHandle {
     ticker: Option<JoinHandle<()>>,
     redis_url: Option<String>,
     redis_writer: Option<JoinHandle<()>>,
+    faults: Arc<fault::Faults>,
+    proxies: Vec<fault::proxy::FaultProxy>,
 }
 
 impl Drop for SimHandle {
@@ -91,6 +101,11 @@ impl Drop for SimHandle {
 impl SimHandle {
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The faults in force, to set and clear from tests (the control endpoint does the same).
+    pub fn faults(&self) -> &fault::Faults {
+        &self.faults
     }
 
     /// The sim's now (its clock, which need not be the wall clock's).
@@ -332,6 +347,9 @@ impl SimHandle {
                 abort.abort();
             }
         }
+        for proxy in std::mem::take(&mut self.proxies) {
+            proxy.stop().await;
+        }
         for task in [self.ticker.take(), self.redis_writer.take()]
             .into_iter()
             .flatten()
@@ -379,18 +397,37 @@ pub async fn start(opts: SimOptions) -> std::io::Result<SimHandle> {
         .redis
         .clone()
         .map(|url| redis::spawn(shared.clone(), url));
-    let server = serve(listener, kube_api::router(shared.clone()), &cancel, "API");
-    let platform = serve(
-        platform_listener,
-        platform_api::router(shared.clone())
-            .merge(rabbitmq_api::router(shared.clone()))
-            .merge(opencost_api::router(shared.clone()))
-            .merge(alertmanager_api::router(shared.clone()))
-            .merge(health::router(shared.clone()))
-            .merge(metrics::http::router(shared.clone())),
-        &cancel,
-        "platform",
+    let faults = faults_of(&shared, &opts.faults);
+    let mut proxies = vec![];
+    for p in &opts.proxies {
+        let proxy = fault::proxy::FaultProxy::start(p.listen, p.target.clone()).await?;
+        proxies.push((p.name.clone(), proxy));
+    }
+    let ctx = |port| fault::layer::FaultCtx {
+        faults: faults.clone(),
+        port,
+        cancel: cancel.clone(),
+    };
+    let api = fault::layer::wrap(
+        kube_api::router(shared.clone()),
+        ctx(fault::layer::Port::Api),
     );
+    let server = serve(listener, api, &cancel, "API");
+    let platform_routes = platform_api::router(shared.clone())
+        .merge(rabbitmq_api::router(shared.clone()))
+        .merge(opencost_api::router(shared.clone()))
+        .merge(alertmanager_api::router(shared.clone()))
+        .merge(health::router(shared.clone()))
+        .merge(metrics::http::router(shared.clone()));
+    let platform_routes = fault::layer::wrap(platform_routes, ctx(fault::layer::Port::Platform))
+        .merge(fault::control::router(Arc::new(fault::control::Control {
+            faults: faults.clone(),
+            proxies: proxies
+                .iter()
+                .map(|(n, p)| (n.clone(), p.handle()))
+                .collect(),
+        })));
+    let platform = serve(platform_listener, platform_routes, &cancel, "platform");
     Ok(SimHandle {
         addr,
         platform_addr,
@@ -402,7 +439,19 @@ pub async fn start(opts: SimOptions) -> std::io::Result<SimHandle> {
         ticker: Some(ticker),
         redis_url: opts.redis,
         redis_writer,
+        faults,
+        proxies: proxies.into_iter().map(|(_, p)| p).collect(),
     })
+}
+
+/// The sim's faults, those asked for at start in force; `gone` expires what came before now.
+fn faults_of(shared: &Arc<kube_api::Shared>, specs: &[fault::FaultSpec]) -> Arc<fault::Faults> {
+    let world = Arc::clone(shared);
+    let faults = Arc::new(fault::Faults::new(Arc::new(move || world.world().log.rv)));
+    for spec in specs {
+        faults.set(*spec);
+    }
+    faults
 }
 
 /// The sim's Redis URL must parse, and carry no password: the config it writes is read by
@@ -428,6 +477,9 @@ fn serve(
     what: &'static str,
 ) -> JoinHandle<()> {
     let stop = cancel.clone();
+    // Connections carry a handle the fault layer can reset them by (`refused`).
+    let listener = fault::conn::FaultListener(listener);
+    let app = app.into_make_service_with_connect_info::<fault::conn::ConnHandle>();
     tokio::spawn(async move {
         let serve = axum::serve(listener, app).with_graceful_shutdown(stop.cancelled_owned());
         if let Err(e) = serve.await {

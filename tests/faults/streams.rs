@@ -1,0 +1,269 @@
+//! The Kubernetes watch after a 410 and after streams cut mid-event, against kubectl; the log
+//! follower; the platform API and per-cluster faults.
+
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+use opsdeck::cluster::connect::client_from_yaml;
+use opsdeck::cluster::logs::{LogEvent, LogMsg, spawn_log_follow};
+use opsdeck::cluster::model::{ClusterModel, ClusterMsg, Resource};
+use opsdeck::cluster::source::{Namespaces, spawn_watches};
+use opsdeck::sim::fault::FaultSpec;
+use opsdeck::sim::{self, Scenario, SimOptions};
+use opsdeck::status::LoadState;
+use opsdeck::ui::pane::LogTarget;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+async fn until(
+    rx: &mut mpsc::Receiver<ClusterMsg>,
+    model: &mut ClusterModel,
+    secs: u64,
+    what: &str,
+    done: impl Fn(&ClusterModel) -> bool,
+) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    while !done(model) {
+        match tokio::time::timeout_at(deadline, rx.recv()).await {
+            Ok(Some(msg)) => {
+                model.apply(msg, 0);
+            }
+            _ => panic!("timed out waiting for {what}; sources: {:?}", model.sources),
+        }
+    }
+}
+
+fn pods_live(model: &ClusterModel) -> bool {
+    model.load_state(&[Resource::Pods]) == LoadState::Live
+}
+
+fn model_pods(model: &ClusterModel) -> BTreeSet<String> {
+    model
+        .pods
+        .iter()
+        .map(|(_, p)| format!("{}/{}", p.namespace, p.name))
+        .collect()
+}
+
+fn kubectl_pods(kubeconfig: &std::path::Path) -> BTreeSet<String> {
+    let out = std::process::Command::new("kubectl")
+        .arg("--kubeconfig")
+        .arg(kubeconfig)
+        .args(["get", "pods", "-A", "--no-headers", "-o"])
+        .arg("custom-columns=NS:.metadata.namespace,NAME:.metadata.name")
+        .output()
+        .expect("kubectl runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| {
+            let mut w = l.split_whitespace();
+            Some(format!("{}/{}", w.next()?, w.next()?))
+        })
+        .collect()
+}
+
+/// The model and kubectl agree (churn may part them for a moment: they must meet again).
+async fn agrees_with_kubectl(
+    rx: &mut mpsc::Receiver<ClusterMsg>,
+    model: &mut ClusterModel,
+    kubeconfig: &std::path::Path,
+    after: &str,
+) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        while let Ok(msg) = rx.try_recv() {
+            model.apply(msg, 0);
+        }
+        let (ours, theirs) = (model_pods(model), kubectl_pods(kubeconfig));
+        if ours == theirs && pods_live(model) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "after {after}: ghosts {:?}, missing {:?}",
+            ours.difference(&theirs).collect::<Vec<_>>(),
+            theirs.difference(&ours).collect::<Vec<_>>()
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_410_and_streams_cut_mid_event_the_pods_equal_kubectl() {
+    let sim = sim::start(SimOptions {
+        scenario: Some(Scenario::BadRollout),
+        ..SimOptions::default()
+    })
+    .await
+    .expect("sim starts");
+    let dir = std::env::temp_dir().join(format!("opsdeck-faults-watch-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let kubeconfig = dir.join("kubeconfig");
+    std::fs::write(&kubeconfig, sim.kubeconfig_yaml()).expect("kubeconfig");
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let client = client_from_yaml(&sim.kubeconfig_yaml())
+        .await
+        .expect("client");
+    let (tx, mut rx) = mpsc::channel::<ClusterMsg>(4096);
+    let token = CancellationToken::new();
+    spawn_watches(&client, &"sim".into(), &Namespaces::All, tx, &token);
+    let mut model = ClusterModel::default();
+    until(&mut rx, &mut model, 20, "pods live", pods_live).await;
+
+    // 410: the open watches end with the ERROR event, resuming answers it too; a relist.
+    sim.faults()
+        .set("kube=gone".parse::<FaultSpec>().expect("spec"));
+    until(&mut rx, &mut model, 20, "the 410 said", |m| {
+        matches!(m.load_state(&[Resource::Pods]), LoadState::Stale { reason, .. } if reason.contains("410"))
+    })
+    .await;
+    until(
+        &mut rx,
+        &mut model,
+        30,
+        "pods live after the relist",
+        pods_live,
+    )
+    .await;
+    agrees_with_kubectl(&mut rx, &mut model, &kubeconfig, "a 410").await;
+
+    // Every watch cut after its first event, mid-line: resumed each time, nothing lost.
+    sim.faults()
+        .set("kube=midstream".parse::<FaultSpec>().expect("spec"));
+    let churn = Instant::now();
+    while churn.elapsed() < Duration::from_secs(8) {
+        if let Ok(Some(msg)) = tokio::time::timeout(Duration::from_millis(200), rx.recv()).await {
+            model.apply(msg, 0);
+        }
+    }
+    sim.faults()
+        .set("kube=clear".parse::<FaultSpec>().expect("spec"));
+    agrees_with_kubectl(&mut rx, &mut model, &kubeconfig, "streams cut mid-event").await;
+    token.cancel();
+    sim.stop().await;
+}
+
+/// The next failure the log follower reports (lines before it are fine).
+async fn next_log_failure(rx: &mut mpsc::Receiver<LogMsg>, sim: &sim::SimHandle) -> String {
+    loop {
+        let msg = tokio::time::timeout(Duration::from_secs(15), rx.recv())
+            .await
+            .unwrap_or_else(|_| {
+                let asked: Vec<String> = sim
+                    .requests()
+                    .iter()
+                    .map(|r| format!("{} {}?{} {}", r.method, r.path, r.query, r.status))
+                    .collect();
+                panic!("the follower said nothing; the sim was asked {asked:#?}")
+            })
+            .expect("channel open");
+        eprintln!("log follower: {:?}", msg.event);
+        if let LogEvent::Failed { reason, .. } = msg.event {
+            return reason;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_log_follower_says_why_and_follows_again() {
+    let sim = sim::start(SimOptions::default()).await.expect("sim starts");
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let client = client_from_yaml(&sim.kubeconfig_yaml())
+        .await
+        .expect("client");
+    let pod = {
+        let out = kubectl_pods_of(&sim);
+        out.into_iter()
+            .find(|p| p.starts_with("contentgen/article-generator-"))
+            .expect("an article-generator pod")
+    };
+    let (ltx, mut lrx) = mpsc::channel::<LogMsg>(256);
+    let token = CancellationToken::new();
+    let target = LogTarget {
+        context: Default::default(),
+        namespace: "contentgen".into(),
+        pod: pod.trim_start_matches("contentgen/").to_string(),
+        container: None,
+        previous: false,
+    };
+    spawn_log_follow(client, target, 1, ltx, token.clone());
+    for (kind, want) in [
+        ("midstream", "the log stream was cut short"),
+        ("5xx", "HTTP 503"),
+        ("refused", "the connection was reset"),
+    ] {
+        sim.faults()
+            .set(FaultSpec::new("logs", kind).expect("spec"));
+        let reason = next_log_failure(&mut lrx, &sim).await;
+        assert!(reason.contains(want), "logs={kind}: {reason}");
+    }
+    sim.faults()
+        .set(FaultSpec::new("logs", "clear").expect("spec"));
+    let lines = loop {
+        let msg = tokio::time::timeout(Duration::from_secs(20), lrx.recv())
+            .await
+            .expect("lines again")
+            .expect("channel open");
+        if let LogEvent::Lines(lines) = msg.event {
+            break lines;
+        }
+    };
+    assert!(!lines.is_empty());
+    token.cancel();
+    sim.stop().await;
+}
+
+fn kubectl_pods_of(sim: &sim::SimHandle) -> BTreeSet<String> {
+    let path = std::env::temp_dir().join(format!(
+        "opsdeck-faults-logs-{}.kubeconfig",
+        std::process::id()
+    ));
+    std::fs::write(&path, sim.kubeconfig_yaml()).expect("kubeconfig");
+    kubectl_pods(&path)
+}
+
+async fn status_of(url: String) -> u16 {
+    let http = opsdeck::clients::http::client(Duration::from_secs(5)).expect("client");
+    http.get(url)
+        .send()
+        .await
+        .expect("answers")
+        .status()
+        .as_u16()
+}
+
+/// The platform's own API is a source like the others, and each cluster of a fleet has its
+/// own faults: clearing one cluster's leaves the other's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_platform_api_faults_and_each_cluster_keeps_its_own() {
+    let base = SimOptions {
+        faults: vec![
+            "platform=5xx".parse().expect("spec"),
+            "prometheus=429".parse().expect("spec"),
+        ],
+        ..SimOptions::default()
+    };
+    let fleet = opsdeck::sim::fleet::SimFleet::start(2, &[], base)
+        .await
+        .expect("fleet");
+    let (one, two) = (&fleet.sims[0].1, &fleet.sims[1].1);
+    two.faults()
+        .set(FaultSpec::new("prometheus", "clear").expect("spec"));
+    let query = |s: &sim::SimHandle| format!("{}/api/v1/query?query=up", s.prometheus_url());
+    assert_eq!(
+        status_of(format!("{}/pipelines", one.platform_url())).await,
+        503
+    );
+    assert_eq!(status_of(query(one)).await, 429);
+    assert_eq!(status_of(query(two)).await, 200);
+    assert_eq!(
+        status_of(format!("{}/pipelines", two.platform_url())).await,
+        503
+    );
+    fleet.stop().await;
+}
