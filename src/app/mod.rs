@@ -170,7 +170,9 @@ async fn event_loop(
                 Some(Err(_)) | None => break,
             },
             _ = tokio::time::sleep_until(frame_due), if state.dirty => {
+                let preparing = Instant::now();
                 prepare(state);
+                log_slow(look, "slow_prepare", preparing);
                 let frame = terminal::draw(&mut terminal.terminal, &terminal.frames, |f| {
                     draw(f, state, &look.theme, &look.symbols)
                 });
@@ -223,7 +225,13 @@ async fn event_loop(
         // clusters listing 500,000 pods never hold a key back for long.
         let budget = Instant::now() + BUDGET;
         while let Some(msg) = backlog.pop_front() {
-            for effect in update(state, msg) {
+            let applying = Instant::now();
+            let label = look.timings.as_ref().map(|_| label(&msg));
+            let effects = update(state, msg);
+            if let Some(label) = label {
+                log_slow(look, &format!("slow_update {label}"), applying);
+            }
+            for effect in effects {
                 quit |= !runner.run(effect);
             }
             if Instant::now() >= budget {
@@ -240,6 +248,36 @@ async fn event_loop(
     runner.stop();
     sources.cancel();
     Ok(())
+}
+
+/// What a message is, for the benchmark log (never its rows).
+fn label(msg: &Msg) -> String {
+    use crate::cluster::model::SourceEvent;
+    use crate::core::panes::PaneMsg;
+    match msg {
+        Msg::Pane(PaneMsg::Cluster(m)) => {
+            let event = match &m.event {
+                SourceEvent::ListStarted => "list-started".to_string(),
+                SourceEvent::Applied(rows) => format!("applied {}", rows.len()),
+                SourceEvent::Deleted(keys) => format!("deleted {}", keys.len()),
+                SourceEvent::ListDone => "list-done".to_string(),
+                SourceEvent::Failed { .. } => "failed".to_string(),
+            };
+            format!("{}:{}:{event}", m.context.as_str(), m.resource.tag())
+        }
+        Msg::Pane(_) => "pane".into(),
+        _ => "other".into(),
+    }
+}
+
+/// Benchmark log: a step that held the loop for 5 ms or more (a key waited that long).
+fn log_slow(look: &Look, what: &str, since: Instant) {
+    let took = since.elapsed();
+    if took >= Duration::from_millis(5)
+        && let Some(mut file) = look.timings.as_ref()
+    {
+        let _ = writeln!(file, "{what} {:.6}", took.as_secs_f64());
+    }
 }
 
 fn log_timing(look: &Look, what: &str, elapsed: Duration, rows: usize) {

@@ -2,6 +2,7 @@
 //! pane that offers them to the console.
 
 pub mod connect;
+pub mod derive;
 pub mod exec;
 pub mod logs;
 pub mod model;

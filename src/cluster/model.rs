@@ -3,10 +3,11 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use super::derive;
 use super::rows::{EventRow, HpaRow, LastExit, NodeRow, PodRow, WorkloadRow};
 use super::store::{Keyed, Store};
 use crate::k8s::WorkloadKind;
-use crate::k8s::context::{ContextName, workload_key};
+use crate::k8s::context::ContextName;
 use crate::status::LoadState;
 
 /// The resources opsdeck watches; each has its own watch task(s) and load state.
@@ -91,6 +92,21 @@ pub enum Rows {
 }
 
 impl Rows {
+    pub fn len(&self) -> usize {
+        match self {
+            Rows::Workloads(v) => v.len(),
+            Rows::Pods(v) => v.len(),
+            Rows::Nodes(v) => v.len(),
+            Rows::Hpas(v) => v.len(),
+            Rows::Events(v) => v.len(),
+            Rows::Namespaces(v) => v.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     /// Marks every row as coming from `context` (projection knows only the object).
     pub fn stamp(&mut self, context: &ContextName) {
         fn set<R>(rows: &mut [R], field: impl Fn(&mut R) -> &mut ContextName, c: &ContextName) {
@@ -220,10 +236,13 @@ pub struct ClusterModel {
     derived_at: u64,
     /// When (state seconds) the derived figures were last computed.
     derived_when: Option<i64>,
+    /// The figures' pass under way on a big store (`refresh_derived_at`).
+    pass: Option<derive::Pass>,
 }
 
-/// From this many pods, the figures across them are recomputed at most once a second: one
-/// pass over 500,000 pods takes about 100 ms, too long for every frame of a sync.
+/// From this many pods, the figures across them are walked a slice per frame (derive.rs), a
+/// pass begun at most once a second: one pass over 500,000 pods takes ~150 ms, too long for
+/// a frame a key is waiting for.
 const DERIVE_EVERY_FRAME_BELOW: usize = 20_000;
 
 impl ClusterModel {
@@ -324,16 +343,21 @@ impl ClusterModel {
         self.sources.clear();
     }
 
-    /// As `refresh_derived`, at most once per second of `now` for a big store.
+    /// As `refresh_derived`, for a frame: a big store is walked a slice at a time (a pass
+    /// begun at most once per second of `now`), so no frame waits for the whole of it.
     pub fn refresh_derived_at(&mut self, now: i64) {
-        let big = self.pods.len() >= DERIVE_EVERY_FRAME_BELOW;
-        if big && self.derived_when == Some(now) {
+        if self.pods.len() < DERIVE_EVERY_FRAME_BELOW {
+            self.refresh_derived();
             return;
         }
-        if self.derived_at != self.pods.revision {
+        if self.pass.is_none() {
+            if self.derived_at == self.pods.revision || self.derived_when == Some(now) {
+                return;
+            }
             self.derived_when = Some(now);
+            self.pass = Some(derive::Pass::new(self.pods.revision));
         }
-        self.refresh_derived();
+        self.advance_pass(derive::SLICE);
     }
 
     /// The pods' revision the figures across them were computed at.
@@ -346,40 +370,29 @@ impl ClusterModel {
         self.derived_at != self.pods.revision
     }
 
-    /// Recomputes the cross-resource figures when pods changed since the last call.
+    /// Recomputes the cross-resource figures, whole, when pods changed since they were.
     pub fn refresh_derived(&mut self) {
         if self.derived_at == self.pods.revision {
             return;
         }
-        self.derived_at = self.pods.revision;
-        self.restarts_by_workload.clear();
-        self.pods_by_node.clear();
-        let mut exits: HashMap<String, LastExit> = HashMap::new();
-        self.crashlooping_by_workload.clear();
-        for (_, pod) in self.pods.iter() {
-            if let Some(w) = &pod.workload {
-                let key = workload_key(&pod.context, &pod.namespace, w);
-                if let Some(exit) = &pod.last_exit {
-                    let newer = exits.get(&key).is_none_or(|e| e.finished < exit.finished);
-                    if newer {
-                        exits.insert(key.clone(), exit.clone());
-                    }
-                }
-                if pod.status == "CrashLoopBackOff" {
-                    *self
-                        .crashlooping_by_workload
-                        .entry(key.clone())
-                        .or_default() += 1;
-                }
-                *self.restarts_by_workload.entry(key).or_default() += pod.restarts;
-            }
-            if !pod.node.is_empty() {
-                let node = format!("{}/{}", pod.context, pod.node);
-                *self.pods_by_node.entry(node).or_default() += 1;
-            }
-        }
-        if exits != self.last_exit_by_workload {
-            self.last_exit_by_workload = exits;
+        self.pass = Some(derive::Pass::new(self.pods.revision));
+        self.advance_pass(usize::MAX);
+    }
+
+    fn advance_pass(&mut self, slots: usize) {
+        let Some(pass) = self.pass.as_mut() else {
+            return;
+        };
+        let Some(figures) = pass.advance(&self.pods, slots) else {
+            return;
+        };
+        self.derived_at = pass.revision;
+        self.pass = None;
+        self.restarts_by_workload = figures.restarts_by_workload;
+        self.pods_by_node = figures.pods_by_node;
+        self.crashlooping_by_workload = figures.crashlooping_by_workload;
+        if figures.last_exit_by_workload != self.last_exit_by_workload {
+            self.last_exit_by_workload = figures.last_exit_by_workload;
             self.exits_revision += 1;
         }
     }

@@ -60,6 +60,11 @@ impl<R: Keyed> Store<R> {
         self.index.is_empty()
     }
 
+    /// Slots in use or free: a walk over `0..slot_count()` with `get` sees every row.
+    pub fn slot_count(&self) -> usize {
+        self.slots.len()
+    }
+
     pub fn get(&self, slot: usize) -> Option<&R> {
         self.slots.get(slot)?.as_ref().map(|(r, _)| r)
     }
