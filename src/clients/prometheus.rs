@@ -258,7 +258,7 @@ struct Data {
 
 /// Turns any answer into a result or a typed error. Prometheus sends its error envelope with
 /// 400, 422 and 503; a proxy in front may send anything.
-fn decode(status: StatusCode, body: &[u8]) -> Result<QueryResult, PromError> {
+pub fn decode(status: StatusCode, body: &[u8]) -> Result<QueryResult, PromError> {
     let envelope: Envelope = match serde_json::from_slice(body) {
         Ok(e) => e,
         Err(_) if !status.is_success() => {

@@ -131,14 +131,19 @@ impl Broker {
         if !status.is_success() {
             return Err(RabbitError::Status(status.as_u16(), error_reason(&body)));
         }
-        let listed: Vec<ApiQueue> =
-            serde_json::from_slice(&body).map_err(|e| RabbitError::Decode(e.to_string()))?;
-        Ok(pick(listed, names, now_ms))
+        read_listing(&body, names, now_ms)
     }
 }
 
+/// A `/api/queues/{vhost}` body: the named queues as samples, the others left out.
+pub fn read_listing(body: &[u8], names: &[String], now_ms: i64) -> Result<Listing, RabbitError> {
+    let listed: Vec<ApiQueue> =
+        serde_json::from_slice(body).map_err(|e| RabbitError::Decode(e.to_string()))?;
+    Ok(pick(listed, names, now_ms))
+}
+
 /// The management API's own `{"error", "reason"}`, or the start of whatever came back.
-fn error_reason(body: &[u8]) -> String {
+pub fn error_reason(body: &[u8]) -> String {
     #[derive(Deserialize)]
     struct ApiError {
         error: Option<String>,
