@@ -165,7 +165,8 @@ pub async fn connect_context(kubeconfig: Kubeconfig, context: &str) -> Result<Co
     .map_err(|_| "reading its kubeconfig took too long".to_string())?
     .map_err(|e| format!("kubeconfig: {e}"))?;
     config.connect_timeout = Some(CONNECT_TIMEOUT);
-    let cluster_url = config.cluster_url.to_string();
+    // Shown in titles and errors and written to the audit log: never with a password.
+    let cluster_url = crate::clients::http::without_userinfo(&config.cluster_url.to_string());
     let default_namespace = config.default_namespace.clone();
     // Building the client runs the exec plugin again, synchronously: never on a UI thread.
     let build = tokio::task::spawn_blocking(move || Client::try_from(config));
