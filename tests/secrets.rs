@@ -189,40 +189,58 @@ fn no_secret_reaches_any_output() {
     );
     assert_eq!(out.status.code(), Some(2), "{}", output_text(&out));
 
-    // A runbook headless, dry and for real, and the audit log it leaves.
+    // A runbook headless, dry and for real (through a server url with a password: the audit
+    // log names the cluster), and the audit log it leaves.
     let audit = p.dir.join("audit.jsonl");
-    let token = &p.kubeconfigs[0].1;
-    for extra in [&["--dry-run"][..], &["--yes"][..]] {
-        let mut args = vec![
-            "--config".to_string(),
-            s(&p.config_env),
-            "--kubeconfig".into(),
-            s(token),
-            "--audit-log".into(),
-            s(&audit),
-            "run".into(),
-            "runbooks/queue-backlog.toml".into(),
+    let kube = |kind: &str| {
+        let (_, path) = p
+            .kubeconfigs
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .expect("kubeconfig");
+        s(path)
+    };
+    for (kind, extra) in [
+        ("token", "--dry-run"),
+        ("exec", "--dry-run"),
+        ("server-userinfo", "--yes"),
+    ] {
+        let args = [
+            "--config",
+            &s(&p.config_env),
+            "--kubeconfig",
+            &kube(kind),
+            "--audit-log",
+            &s(&audit),
+            "run",
+            "runbooks/queue-backlog.toml",
+            extra,
         ];
-        args.extend(extra.iter().map(|a| a.to_string()));
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let out = run(&p, "run", &args);
-        assert!(out.status.success(), "{}", output_text(&out));
+        assert!(out.status.success(), "{kind}: {}", output_text(&out));
     }
-    assert!(audit.exists(), "the run wrote its audit log");
+    let log = std::fs::read_to_string(&audit).expect("the run wrote its audit log");
+    assert!(
+        log.contains("127.0.0.1"),
+        "the audit log names the cluster:\n{log}"
+    );
     run(
         &p,
         "audit verify",
         &["--audit-log", &s(&audit), "audit", "verify"],
     );
 
-    console(&p, &p.config_env, token);
-    console(&p, &p.config_dead, &p.kubeconfig_dead);
+    console(&p, &p.config_env, Path::new(&kube("server-userinfo")), true);
+    console(&p, &p.config_env, Path::new(&kube("client-key")), true);
+    console(&p, &p.config_userinfo, Path::new(&kube("token")), false);
+    console(&p, &p.config_dead, &p.kubeconfig_dead, true);
     sweep(&p, &p.dir);
     assert_no_leaks();
 }
 
-/// The console in tmux on `config` and `kubeconfig`: every view's screen.
-fn console(p: &Planted, config: &Path, kubeconfig: &Path) {
+/// The console in tmux on `config` and `kubeconfig`: every view's screen; or, when it must
+/// refuse the config (`starts` false), its refusal.
+fn console(p: &Planted, config: &Path, kubeconfig: &Path, starts: bool) {
     let run = p
         .tmux_runs
         .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
@@ -251,8 +269,22 @@ fn console(p: &Planted, config: &Path, kubeconfig: &Path) {
     .map(String::from)
     .into();
     let t = tmux::Tmux::start(&tdir, (200, 50), &args, &env);
-    let first = t.wait_for(Duration::from_secs(20), |s| s.contains("Workloads"));
-    assert!(first.contains("Workloads"), "the console started:\n{first}");
+    let wait = Duration::from_secs(if starts { 20 } else { 3 });
+    let first = t.wait_for(wait, |s| s.contains("Workloads"));
+    let stderr = std::fs::read_to_string(tdir.join("console.stderr")).unwrap_or_default();
+    assert_clean(&p.canaries, "the console's stderr", &stderr);
+    if !starts {
+        assert_clean(&p.canaries, "the console's refusal", &first);
+        assert!(
+            stderr.contains("password_env"),
+            "refused, saying why: {stderr}"
+        );
+        return;
+    }
+    assert!(
+        first.contains("Workloads"),
+        "the console started with {args:?}:\n{first}\nstderr: {stderr}"
+    );
     assert_clean(&p.canaries, "the console's first screen", &first);
     std::thread::sleep(Duration::from_secs(4));
     for view in opsdeck::core::panes::views() {

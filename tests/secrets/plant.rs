@@ -73,7 +73,8 @@ impl Canaries {
 pub struct Planted {
     pub canaries: Canaries,
     pub dir: PathBuf,
-    /// Against the live sim, by kind of credential: token, basic, exec, client-key.
+    /// Against the live sim, by kind of credential: token, basic, exec, client-key, and a
+    /// password in the server's url.
     pub kubeconfigs: Vec<(&'static str, PathBuf)>,
     pub kubeconfig_dead: PathBuf,
     pub config_env: PathBuf,
@@ -130,23 +131,32 @@ pub fn plant(sim: &SimProcess, canaries: Canaries) -> Planted {
         std::fs::write(&path, text).expect("write");
         path
     };
-    let kubeconfigs = variants
+    let mut kubeconfigs: Vec<(&'static str, PathBuf)> = variants
         .iter()
         .map(|(name, block)| (*name, write(&format!("kubeconfig-{name}"), &user(block))))
         .collect();
-    let server = Url::parse(&format!("http://ops:{SERVER_PASSWORD}@127.0.0.1:9")).expect("url");
-    let dead_kube = kube
+    let with_server = |port: u16| {
+        let server = format!("http://ops:{SERVER_PASSWORD}@127.0.0.1:{port}");
+        kube.lines()
+            .map(|l| {
+                if l.trim_start().starts_with("server:") {
+                    format!("    server: {server}")
+                } else {
+                    l.replace("token: sim-admin", &format!("token: {KUBE_TOKEN}"))
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let sim_port = kube
         .lines()
-        .map(|l| {
-            if l.trim_start().starts_with("server:") {
-                format!("    server: {server}")
-            } else {
-                l.replace("token: sim-admin", &format!("token: {KUBE_TOKEN}"))
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("\n");
-    let kubeconfig_dead = write("kubeconfig-dead", &dead_kube);
+        .find_map(|l| Url::parse(l.trim().strip_prefix("server: ")?).ok()?.port())
+        .expect("the sim's port");
+    kubeconfigs.push((
+        "server-userinfo",
+        write("kubeconfig-server-userinfo", &with_server(sim_port)),
+    ));
+    let kubeconfig_dead = write("kubeconfig-dead", &with_server(9));
 
     let sim_config: Table =
         toml::from_str(&std::fs::read_to_string(dir.join("sim.toml")).expect("the sim's config"))
