@@ -212,7 +212,8 @@ fn server_of(kc: &Kubeconfig, name: &str) -> String {
     kc.clusters
         .iter()
         .find(|c| Some(&c.name) == cluster.as_ref())
-        .and_then(|c| c.cluster.as_ref()?.server.clone())
+        .and_then(|c| c.cluster.as_ref()?.server.as_deref())
+        .map(crate::clients::http::without_userinfo)
         .unwrap_or_default()
 }
 

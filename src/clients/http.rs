@@ -120,6 +120,15 @@ pub fn redact(url: &str) -> String {
     }
 }
 
+/// `url` as given, unless it carries a user or password: then without them (a kubeconfig's
+/// `server` is shown in titles, errors and the audit log).
+pub fn without_userinfo(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(u) if !u.username().is_empty() || u.password().is_some() => redact(url),
+        _ => url.to_string(),
+    }
+}
+
 /// An HTTP API's base url and basic-auth credentials: the user from the url
 /// (`http://monitor@host:15672`), the password only from the environment variable a config
 /// names (`password_env`), never inline.
@@ -199,6 +208,14 @@ mod tests {
         assert_eq!(
             ok.join(&["api", "v2", "silence", "a/b"]).as_str(),
             "http://am:9093/api/v2/silence/a%2Fb"
+        );
+        assert_eq!(
+            without_userinfo("https://ops:secret@10.0.0.1:6443"),
+            "https://10.0.0.1:6443/"
+        );
+        assert_eq!(
+            without_userinfo("https://10.0.0.1:6443"),
+            "https://10.0.0.1:6443"
         );
         assert!(
             BasicAuthUrl::parse("http://u:secret@am:9093", None)

@@ -281,8 +281,8 @@ struct Data {
 
 /// Turns any answer into a result or a typed error. Prometheus sends its error envelope with
 /// 400, 422 and 503; a proxy in front may send anything.
-#[cfg(test)]
-fn decode(status: StatusCode, body: &[u8]) -> Result<QueryResult, PromError> {
+/// As `decode_with`, without the headers (the fuzz targets and tests call it bare).
+pub fn decode(status: StatusCode, body: &[u8]) -> Result<QueryResult, PromError> {
     decode_with(status, Headers::default(), body)
 }
 

@@ -168,7 +168,8 @@ pub async fn connect_context(kubeconfig: Kubeconfig, context: &str) -> Result<Co
     // kube's own retry of 429/503/504 backs off up to 15 times, for minutes, saying nothing:
     // the watches retry with our backoff instead, and the pane says why meanwhile.
     config.default_retry = false;
-    let cluster_url = config.cluster_url.to_string();
+    // Shown in titles and errors and written to the audit log: never with a password.
+    let cluster_url = crate::clients::http::without_userinfo(&config.cluster_url.to_string());
     let default_namespace = config.default_namespace.clone();
     // Building the client runs the exec plugin again, synchronously: never on a UI thread.
     let build = tokio::task::spawn_blocking(move || Client::try_from(config));

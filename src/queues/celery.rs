@@ -22,7 +22,8 @@ pub fn message_age_secs(raw: &str, now_ms: i64) -> Option<f64> {
     .into_iter()
     .flatten()
     .find_map(time_ms)?;
-    let age = (now_ms - sent) as f64 / 1000.0;
+    // A timestamp far out of range (-1e300) saturates rather than overflowing.
+    let age = now_ms.saturating_sub(sent) as f64 / 1000.0;
     (age >= 0.0).then_some(age)
 }
 
@@ -141,5 +142,13 @@ mod tests {
             1
         );
         assert_eq!(articles.overdue(3_700_000, 7_200), 0);
+    }
+
+    /// Found by the fuzzer: a timestamp of -1e300 overflowed `now - sent` (a panic in debug).
+    #[test]
+    fn a_timestamp_out_of_range_does_not_overflow() {
+        let msg = r#"{"properties":{"timestamp":-1e300}}"#;
+        let age = message_age_secs(msg, 1_795_608_000_000).expect("an age");
+        assert!(age > 0.0 && age.is_finite(), "{age}");
     }
 }

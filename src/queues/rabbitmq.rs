@@ -153,17 +153,30 @@ impl Broker {
                 ),
             });
         }
-        let listed: Vec<ApiQueue> = serde_json::from_slice(&body).map_err(|e| {
-            let what =
-                crate::clients::http::body_reason("RabbitMQ", content_type.as_deref(), &body, &e);
-            RabbitError::Decode(what)
-        })?;
-        Ok(pick(listed, names, now_ms))
+        read_listing(&body, content_type.as_deref(), names, now_ms)
     }
 }
 
+/// A `/api/queues/{vhost}` body: the named queues as samples, the others left out.
+pub fn read_listing(
+    body: &[u8],
+    content_type: Option<&str>,
+    names: &[String],
+    now_ms: i64,
+) -> Result<Listing, RabbitError> {
+    let listed: Vec<ApiQueue> = serde_json::from_slice(body).map_err(|e| {
+        RabbitError::Decode(crate::clients::http::body_reason(
+            "RabbitMQ",
+            content_type,
+            body,
+            &e,
+        ))
+    })?;
+    Ok(pick(listed, names, now_ms))
+}
+
 /// The management API's own `{"error", "reason"}`; None for anything else.
-fn error_reason(body: &[u8]) -> Option<String> {
+pub fn error_reason(body: &[u8]) -> Option<String> {
     #[derive(Deserialize)]
     struct ApiError {
         error: Option<String>,

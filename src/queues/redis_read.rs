@@ -55,10 +55,53 @@ pub async fn sample_once(
     let (pipe, slots, prefixes, unacked_at) = plan(&queues);
     let replies: Vec<Value> = pipe.query_async(conn).await?;
     check_auth(&replies)?;
+    let (mut samples, followups) =
+        read_trip1(&queues, &slots, &prefixes, unacked_at, &replies, now_ms);
+    let mut round_trips = 1;
+    if !followups.is_empty() {
+        let replies: Vec<Value> = followups.pipeline().query_async(conn).await?;
+        check_auth(&replies)?;
+        followups.apply(&replies, &mut samples, now_ms);
+        round_trips += 1;
+    }
+    Ok(Refresh {
+        samples,
+        round_trips,
+    })
+}
+
+/// Both trips' replies as samples, without a connection: what `sample_once` makes of them.
+/// `trip2` answers the follow-ups trip 1 asked for, in order.
+pub fn read_replies(
+    queues: &[QueueConfig],
+    trip1: &[Value],
+    trip2: &[Value],
+    now_ms: i64,
+) -> Vec<QueueSample> {
+    let queues: Vec<&QueueConfig> = queues
+        .iter()
+        .filter(|q| q.kind != QueueKind::Rabbitmq)
+        .collect();
+    let (_, slots, prefixes, unacked_at) = plan(&queues);
+    let (mut samples, followups) =
+        read_trip1(&queues, &slots, &prefixes, unacked_at, trip1, now_ms);
+    followups.apply(trip2, &mut samples, now_ms);
+    samples
+}
+
+/// Trip 1's replies as one sample per queue, and what trip 2 must read.
+fn read_trip1(
+    queues: &[&QueueConfig],
+    slots: &[Slot],
+    prefixes: &[String],
+    unacked_at: usize,
+    replies: &[Value],
+    now_ms: i64,
+) -> (Vec<QueueSample>, Followups) {
     let mut samples: Vec<QueueSample> = Vec::with_capacity(queues.len());
     let mut followups = Followups::default();
-    let unacked = read_unacked(&replies, &prefixes, unacked_at);
-    for (i, (q, slot)) in queues.iter().zip(&slots).enumerate() {
+    let unacked = read_unacked(replies, prefixes, unacked_at);
+    for (i, (q, slot)) in queues.iter().zip(slots).enumerate() {
         let mut s = QueueSample {
             name: q.name.clone(),
             kind: Some(q.kind),
@@ -92,15 +135,7 @@ pub async fn sample_once(
         }
         samples.push(s);
     }
-    let mut round_trips = 1;
-    if !followups.is_empty() {
-        followups.run(conn, &mut samples, now_ms).await?;
-        round_trips += 1;
-    }
-    Ok(Refresh {
-        samples,
-        round_trips,
-    })
+    (samples, followups)
 }
 
 /// The trip-1 pipeline, where each queue's replies start, the Celery key prefixes, and where
@@ -222,7 +257,10 @@ fn read_celery(
 ) {
     let none = Unacked::default();
     let unacked = unacked.unwrap_or(&none);
-    s.depth = r[..4].iter().filter_map(as_u64).sum();
+    s.depth = r[..4]
+        .iter()
+        .filter_map(as_u64)
+        .fold(0, u64::saturating_add);
     s.unacked = unacked.count;
     s.overdue = Some(unacked.overdue(now_ms, visibility_timeout_secs));
     let pending_age = r[4..8]
@@ -271,7 +309,7 @@ fn read_stream(
         s.depth = lag;
     }
     s.processed_total = read;
-    s.enqueued_total = read.zip(lag).map(|(a, b)| a + b);
+    s.enqueued_total = read.zip(lag).map(|(a, b)| a.saturating_add(b));
     // XPENDING summary: [count, smallest id, greatest id, per-consumer counts].
     let smallest = r
         .get(2)
@@ -287,7 +325,7 @@ fn read_stream(
 }
 
 fn age_secs(now_ms: i64, then_ms: i64) -> f64 {
-    ((now_ms - then_ms) as f64 / 1000.0).max(0.0)
+    (now_ms.saturating_sub(then_ms) as f64 / 1000.0).max(0.0)
 }
 
 fn max_opt(a: Option<f64>, b: Option<f64>) -> Option<f64> {
@@ -310,12 +348,7 @@ impl Followups {
         self.rq_jobs.is_empty() && self.stream_next.is_empty()
     }
 
-    async fn run(
-        &self,
-        conn: &mut MultiplexedConnection,
-        samples: &mut [QueueSample],
-        now_ms: i64,
-    ) -> Result<(), ReadError> {
+    fn pipeline(&self) -> Pipeline {
         let mut pipe = redis::pipe();
         pipe.ignore_errors();
         for (_, id) in &self.rq_jobs {
@@ -331,8 +364,11 @@ impl Followups {
                 .arg("COUNT")
                 .arg(1);
         }
-        let replies: Vec<Value> = pipe.query_async(conn).await?;
-        check_auth(&replies)?;
+        pipe
+    }
+
+    /// Trip 2's replies (in `pipeline`'s order) into the samples' ages.
+    fn apply(&self, replies: &[Value], samples: &mut [QueueSample], now_ms: i64) {
         let (rq, streams) = replies.split_at(self.rq_jobs.len().min(replies.len()));
         for ((i, _), reply) in self.rq_jobs.iter().zip(rq) {
             let enqueued = as_string(reply).and_then(|t| celery::iso_ms(&t));
@@ -353,6 +389,57 @@ impl Followups {
                 s.oldest_age_secs = max_opt(s.oldest_age_secs, age);
             }
         }
-        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn queue(name: &str, kind: QueueKind, group: Option<&str>) -> QueueConfig {
+        QueueConfig {
+            name: name.into(),
+            kind,
+            url: "redis://127.0.0.1:6379/0".into(),
+            consumer: None,
+            password_env: None,
+            group: group.map(String::from),
+            keyprefix: None,
+            visibility_timeout: None,
+            vhost: None,
+        }
+    }
+
+    fn bulk(s: &str) -> Value {
+        Value::BulkString(s.as_bytes().to_vec())
+    }
+
+    /// Found by the fuzzer: huge counts overflowed a sum, far-off times a subtraction
+    /// (panics in debug builds, nonsense in release).
+    #[test]
+    fn huge_counts_and_far_off_times_saturate() {
+        let queues = [
+            queue("generate", QueueKind::Celery, None),
+            queue("events", QueueKind::Stream, Some("workers")),
+        ];
+        let huge = Value::Double(f64::INFINITY);
+        let group = Value::Array(
+            ["name", "workers", "entries-read"]
+                .map(bulk)
+                .into_iter()
+                .chain([huge.clone(), bulk("lag"), huge.clone()])
+                .collect(),
+        );
+        let mut trip1 = vec![huge.clone(), huge.clone(), Value::Int(1), Value::Int(0)];
+        trip1.extend([Value::Nil, Value::Nil, Value::Nil, Value::Nil]);
+        trip1.extend([Value::Int(1), Value::Array(vec![group]), Value::Nil]);
+        let entry =
+            r#"[{"properties":{"delivery_info":{"routing_key":"generate"}}}, "", "generate"]"#;
+        trip1.push(Value::Array(vec![bulk("d1"), bulk(entry)]));
+        trip1.push(Value::Array(vec![bulk("d1"), bulk("-1e300")]));
+        let samples = read_replies(&queues, &trip1, &[], 1_795_608_000_000);
+        assert_eq!(samples[0].depth, u64::MAX);
+        assert!(samples[0].oldest_age_secs.is_some_and(f64::is_finite));
+        assert_eq!(samples[1].enqueued_total, Some(u64::MAX));
     }
 }

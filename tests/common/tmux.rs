@@ -21,7 +21,7 @@ impl Tmux {
         };
         let bin = env!("CARGO_BIN_EXE_opsdeck");
         let mut cmd = format!(
-            "env -u NO_COLOR -u OPSDECK_CONFIG LANG=C.UTF-8 XDG_CONFIG_HOME={}",
+            "env -u NO_COLOR -u OPSDECK_CONFIG -u KUBECONFIG LANG=C.UTF-8 XDG_CONFIG_HOME={}",
             tmux.dir.display()
         );
         for (k, v) in env {
@@ -97,6 +97,18 @@ impl Tmux {
             }
             if Instant::now() > deadline {
                 panic!("timed out waiting for {what}; screen was:\n{screen}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Waits until the screen satisfies `pred`; the last screen either way.
+    pub fn screen_when(&self, timeout: Duration, pred: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let screen = self.screen();
+            if pred(&screen) || Instant::now() > deadline {
+                return screen;
             }
             std::thread::sleep(Duration::from_millis(100));
         }
