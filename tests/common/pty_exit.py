@@ -48,6 +48,8 @@ while wait_for not in seen:
     seen += chunk
 
 cause = time.time()
+# What came after the awaited text in the same read (a panic may follow in the same frame).
+after = seen[seen.index(wait_for) + len(wait_for):]
 if how == "hup":
     os.kill(pid, signal.SIGHUP)
 elif how == "term":
@@ -55,7 +57,6 @@ elif how == "term":
 elif how == "lost":
     os.close(fd)
 
-after = b""
 status = None
 while status is None:
     if how != "lost":
