@@ -131,25 +131,30 @@ impl Metrics {
     /// a series gone from its target. Series stale since before the oldest scrape are dropped.
     pub fn set_gauges(&mut self, t_ms: i64, samples: Vec<GaugeSample>) {
         let mut seen = vec![false; self.series.len()];
+        // Series first reported now, with their values; each key once (the last value wins).
+        let mut fresh: Vec<(GaugeKey, f64)> = vec![];
+        let mut fresh_at: HashMap<GaugeKey, usize> = HashMap::new();
         for g in samples {
             let mut labels = g.labels;
             labels.sort();
             let key = (g.name, labels);
-            let i = match self.gauges.get(&key) {
-                Some(&i) => i,
-                None => {
-                    let i = self.add_gauge(key);
-                    seen.insert(i, false);
-                    i
-                }
-            };
-            seen[i] = true;
-            self.series[i].current = g.value;
+            if let Some(&i) = self.gauges.get(&key) {
+                seen[i] = true;
+                self.series[i].current = g.value;
+            } else if let Some(&j) = fresh_at.get(&key) {
+                fresh[j].1 = g.value;
+            } else {
+                fresh_at.insert(key.clone(), fresh.len());
+                fresh.push((key, g.value));
+            }
         }
         for (s, seen) in self.series.iter_mut().zip(seen) {
             if s.kind == Kind::Gauge && !seen {
                 s.current = STALE;
             }
+        }
+        if !fresh.is_empty() {
+            self.add_gauges(fresh);
         }
         for s in &mut self.series {
             if s.kind == Kind::Gauge {
@@ -159,20 +164,24 @@ impl Metrics {
         self.forget_old_gauges();
     }
 
-    /// A new gauge series, placed after the others of its name (exposition groups a family's
-    /// lines together).
-    fn add_gauge(&mut self, (name, labels): GaugeKey) -> usize {
-        let mut s = Series::new(name, &[], vec![]);
-        s.labels = labels;
-        s.kind = Kind::Gauge;
-        let at = self
-            .series
-            .iter()
-            .rposition(|o| o.name == name)
-            .map_or(self.series.len(), |i| i + 1);
-        self.series.insert(at, s);
+    /// New gauge series, each placed after the others of its name (exposition groups a
+    /// family's lines together). Added in one pass and indexed once: 50,000 pods starting
+    /// at once report 50,000 new series in one scrape.
+    fn add_gauges(&mut self, fresh: Vec<(GaugeKey, f64)>) {
+        for ((name, labels), value) in fresh {
+            let mut s = Series::new(name, &[], vec![]);
+            s.labels = labels;
+            s.kind = Kind::Gauge;
+            s.current = value;
+            self.series.push(s);
+        }
+        let mut first: HashMap<&'static str, usize> = HashMap::new();
+        for (i, s) in self.series.iter().enumerate() {
+            first.entry(s.name).or_insert(i);
+        }
+        // Stable: the series already there keep their order, the new ones theirs.
+        self.series.sort_by_key(|s| first[s.name]);
         self.reindex_gauges();
-        at
     }
 
     fn reindex_gauges(&mut self) {

@@ -289,3 +289,61 @@ fn openmetrics_export_has_types_timestamps_and_eof() {
     assert!(exposition.contains("# TYPE http_requests_total counter\n"));
     assert!(exposition.contains("articles_published_total "));
 }
+
+fn waiting(pod: &str, value: f64) -> super::GaugeSample {
+    super::GaugeSample {
+        name: "kube_pod_container_status_waiting_reason",
+        labels: vec![("pod", pod.to_string()), ("namespace", "contentgen".into())],
+        value,
+    }
+}
+
+fn node_unschedulable(node: &str) -> super::GaugeSample {
+    super::GaugeSample {
+        name: "kube_node_spec_unschedulable",
+        labels: vec![("node", node.to_string())],
+        value: 0.0,
+    }
+}
+
+#[test]
+fn gauges_first_seen_together_join_their_family_once_each() {
+    let mut m = Metrics::new(start());
+    let t = *m.scrapes.back().unwrap();
+    m.set_gauges(t, vec![waiting("a", 1.0), node_unschedulable("n1")]);
+    // A later scrape: many new pods at once, one reported twice (the last value wins), a node.
+    let mut samples: Vec<_> = (0..500).map(|i| waiting(&format!("p{i}"), 1.0)).collect();
+    samples.push(node_unschedulable("n2"));
+    samples.push(waiting("p7", 0.0));
+    samples.push(waiting("a", 1.0));
+    m.set_gauges(t + 5000, samples);
+
+    let names: Vec<&str> = m.series().iter().map(|s| s.name).collect();
+    let family = |name: &str| {
+        let at: Vec<usize> = (0..names.len()).filter(|&i| names[i] == name).collect();
+        assert!(
+            at.windows(2).all(|w| w[1] == w[0] + 1),
+            "{name} is not contiguous"
+        );
+        at
+    };
+    assert_eq!(
+        family("kube_pod_container_status_waiting_reason").len(),
+        501
+    );
+    assert_eq!(family("kube_node_spec_unschedulable").len(), 2);
+    let value = |pod: &str| {
+        let s = m
+            .series()
+            .iter()
+            .find(|s| s.label("pod") == Some(pod))
+            .unwrap();
+        s.current
+    };
+    assert_eq!(value("p7"), 0.0);
+    assert_eq!(value("p499"), 1.0);
+    // The index points at the right series after the move.
+    for (key, &i) in &m.gauges {
+        assert_eq!((m.series[i].name, &m.series[i].labels), (key.0, &key.1));
+    }
+}
