@@ -6,6 +6,9 @@
 
 use std::collections::HashMap;
 
+mod index;
+use index::Index;
+
 pub trait Keyed {
     /// Unique within its store, e.g. "contentgen/api-7d9f8c-x2v9q".
     fn key(&self) -> String;
@@ -26,7 +29,7 @@ pub trait Keyed {
 pub struct Store<R> {
     slots: Vec<Option<(R, u64)>>,
     free: Vec<usize>,
-    index: HashMap<String, usize>,
+    index: Index,
     /// Current list generation per tag, context and scope (scope "" = a cluster-wide watch);
     /// nested so a lookup by `&str` allocates nothing (it happens for every row applied).
     generations: HashMap<&'static str, HashMap<String, HashMap<String, u64>>>,
@@ -42,7 +45,7 @@ impl<R> Default for Store<R> {
         Store {
             slots: Vec::new(),
             free: Vec::new(),
-            index: HashMap::new(),
+            index: Index::default(),
             generations: HashMap::new(),
             next_generation: 1,
             membership: 0,
@@ -57,7 +60,7 @@ impl<R: Keyed> Store<R> {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.index.is_empty()
+        self.index.len() == 0
     }
 
     /// Slots in use or free: a walk over `0..slot_count()` with `get` sees every row.
@@ -70,7 +73,7 @@ impl<R: Keyed> Store<R> {
     }
 
     pub fn find(&self, key: &str) -> Option<&R> {
-        self.index.get(key).and_then(|&s| self.get(s))
+        self.index.get(key).and_then(|s| self.get(s))
     }
 
     /// Every live row with its slot, in slot order.
@@ -96,7 +99,7 @@ impl<R: Keyed> Store<R> {
         let generation = self.generation_for(row.tag(), row.context(), row.scope());
         let key = row.key();
         self.revision += 1;
-        if let Some(&slot) = self.index.get(&key) {
+        if let Some(slot) = self.index.get(&key) {
             self.slots[slot] = Some((row, generation));
             return;
         }
