@@ -1,7 +1,7 @@
 //! The cluster's pane: its model, one table per view, the pod log being read, and what the
 //! console asks of it (which views it has, what enter opens, what a message changes on screen).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -394,22 +394,13 @@ impl ClusterPane {
 
     /// "prod-eu ok", "prod-us ✖ 3 not ready", "staging ✖ connection refused": one context's
     /// health in the header, worst news first.
-    fn context_badge(&self, name: &ContextName, ctx: &Ctx) -> Badge {
+    fn context_badge(&self, name: &ContextName, trouble: Trouble, ctx: &Ctx) -> Badge {
         let c = &self.model;
         // Each must have listed: one listed resource is not a synced context.
         let each = [Resource::Nodes, Resource::Pods, Resource::Deployments]
             .map(|r| c.load_state_in(name, &[r]));
         let load = LoadState::worst(each.iter());
-        let not_ready = c
-            .nodes
-            .iter()
-            .filter(|(_, n)| n.context == *name && n.health != Health::Ok)
-            .count();
-        let failing = c
-            .workloads
-            .iter()
-            .filter(|(_, w)| w.context == *name && w.health == Health::Bad)
-            .count();
+        let Trouble { not_ready, failing } = trouble;
         let bad = ctx.symbols.bad;
         let (health, said) = match &load {
             LoadState::Stale { reason, .. } => (Health::Bad, format!("{bad} {}", short(reason))),
@@ -425,10 +416,31 @@ impl ClusterPane {
         b
     }
 
+    /// Not-ready nodes and failing workloads per context, in one walk of each store (the
+    /// header is drawn every frame; a walk per context cost ten).
+    fn trouble_by_context(&self) -> HashMap<&str, Trouble> {
+        let c = &self.model;
+        let mut out: HashMap<&str, Trouble> = HashMap::new();
+        for (_, n) in c.nodes.iter().filter(|(_, n)| n.health != Health::Ok) {
+            out.entry(n.context.as_str()).or_default().not_ready += 1;
+        }
+        for (_, w) in c.workloads.iter().filter(|(_, w)| w.health == Health::Bad) {
+            out.entry(w.context.as_str()).or_default().failing += 1;
+        }
+        out
+    }
+
     /// `l` (or `:logs`) on the pods view.
     pub fn logs_of_selected(&self, view: ViewId) -> Option<Nav> {
         (view == PODS).then(|| self.selected_pod_logs()).flatten()
     }
+}
+
+/// What the header says is wrong in one context.
+#[derive(Clone, Copy, Debug, Default)]
+struct Trouble {
+    not_ready: usize,
+    failing: usize,
 }
 
 impl Pane for ClusterPane {
@@ -705,9 +717,13 @@ impl Pane for ClusterPane {
             ctx.theme.text
         };
         let mut out = if self.contexts.len() > 1 {
+            let trouble = self.trouble_by_context();
             self.contexts
                 .iter()
-                .map(|name| self.context_badge(name, ctx))
+                .map(|name| {
+                    let t = trouble.get(name.as_str()).copied().unwrap_or_default();
+                    self.context_badge(name, t, ctx)
+                })
                 .collect()
         } else {
             vec![count(
