@@ -4,6 +4,7 @@
 //! text or as JSON (`docs/snapshot.schema.json`). Exit 2 names each source that did not
 //! answer. A new pane takes part by implementing `Pane::sources` and `Pane::snapshot`.
 
+use std::io::Write;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -74,8 +75,12 @@ pub async fn run(opts: &Options, json: bool, timeout: Duration) -> Result<ExitCo
     let parts = parts(&panes, &ctx);
     let missing = unanswered(&parts);
     if json {
-        let report = to_json(&parts, &missing, &context, now, timing);
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        // Written as it is serialized: 500,000 pods make a 250 MB report, never held twice.
+        let report = to_json(parts, &missing, &context, now, timing);
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        serde_json::to_writer_pretty(&mut out, &report)?;
+        writeln!(out)?;
+        out.flush()?;
     } else {
         print!("{}", to_text(&parts, &missing, &context, now));
     }
@@ -225,7 +230,7 @@ fn pane_state(sources: &[Source]) -> &'static str {
 
 /// The JSON report: version, time, context, unanswered, timing, then one object per pane.
 pub fn to_json(
-    parts: &[Part],
+    parts: Vec<Part>,
     missing: &[Unanswered],
     context: &str,
     now: i64,
@@ -242,17 +247,21 @@ pub fn to_json(
     top.insert("unanswered".into(), Value::Array(missing));
     top.insert("timing".into(), json!(timing));
     for part in parts {
-        let snap = &part.snapshot;
+        let key = part.snapshot.key;
         let mut pane = Map::new();
         pane.insert("state".into(), json!(pane_state(&part.sources)));
         let sources = part.sources.iter().map(Source::to_json).collect();
         pane.insert("sources".into(), Value::Array(sources));
-        pane.insert("rows".into(), Value::Array(snap.rows.clone()));
-        for (k, v) in &snap.more {
-            debug_assert!(!PANE_KEYS.contains(&k.as_str()), "{}: {k}", snap.key);
-            pane.insert(k.clone(), v.clone());
+        pane.insert("rows".into(), Value::Array(part.snapshot.rows));
+        for (k, v) in part.snapshot.more {
+            debug_assert!(
+                !PANE_KEYS.contains(&k.as_str()),
+                "{}: {k}",
+                part.snapshot.key
+            );
+            pane.insert(k, v);
         }
-        top.insert(snap.key.into(), Value::Object(pane));
+        top.insert(key.into(), Value::Object(pane));
     }
     Value::Object(top)
 }
@@ -346,7 +355,7 @@ mod tests {
         assert!(text.starts_with("opsdeck snapshot  context prod  2026-11-25T12:00:00Z\n"));
         assert!(text.contains("NOT ANSWERED (7):\n  cluster: Kubernetes deployments"));
         assert!(text.contains("\nSLOS (0)  (not configured)\n"), "{text}");
-        let report = to_json(&parts, &missing, "prod", 1_795_608_000, Timing::default());
+        let report = to_json(parts, &missing, "prod", 1_795_608_000, Timing::default());
         assert_eq!(report["version"], 1);
         assert_eq!(report["slo"]["state"], "unconfigured");
         assert_eq!(report["cluster"]["sources"][0]["state"], "loading");
