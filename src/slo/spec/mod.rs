@@ -234,7 +234,8 @@ struct Header {
 /// What one document turned out to be.
 enum Parsed {
     Slos(Vec<Slo>),
-    OpenSloSli(String, Box<OsloSliSpec>),
+    /// An SLI's name, spec and where its spec starts (its errors are its document's lines).
+    OpenSloSli(String, Box<OsloSliSpec>, Location),
     OpenSloSlo(Box<OsloSloDoc>),
     Skipped,
 }
@@ -250,8 +251,8 @@ pub fn parse_file(text: &str, file: &Path) -> Result<Vec<Slo>, Vec<SloFileError>
     for doc in &docs {
         match parse_document(doc) {
             Ok(Parsed::Slos(s)) => slos.extend(s),
-            Ok(Parsed::OpenSloSli(name, spec)) => {
-                slis.insert(name, *spec);
+            Ok(Parsed::OpenSloSli(name, spec, at)) => {
+                slis.insert(name, (doc, *spec, at));
             }
             Ok(Parsed::OpenSloSlo(slo)) => pending.push((doc, slo)),
             Ok(Parsed::Skipped) => {}
@@ -291,9 +292,8 @@ fn parse_document(doc: &Doc) -> Result<Parsed, Vec<SloFileError>> {
         ("openslo/v1", Some("SLO")) => {
             one(doc.parse(doc.text).map(|s| Parsed::OpenSloSlo(Box::new(s))))
         }
-        ("openslo/v1", Some("SLI")) => {
-            one(openslo_sli_doc(doc).map(|(name, spec)| Parsed::OpenSloSli(name, Box::new(spec))))
-        }
+        ("openslo/v1", Some("SLI")) => one(openslo_sli_doc(doc)
+            .map(|(name, spec, at)| Parsed::OpenSloSli(name, Box::new(spec), at))),
         ("openslo/v1", Some(k)) if OPENSLO_SKIPPED.contains(&k) => Ok(Parsed::Skipped),
         ("pyrra.dev/v1alpha1", Some("ServiceLevelObjective")) => {
             one(pyrra(doc).map(|s| Parsed::Slos(vec![s])))

@@ -111,7 +111,7 @@ struct OsloObjective {
 pub(super) fn openslo_slo(
     doc: &Doc,
     d: OsloSloDoc,
-    slis: &BTreeMap<String, OsloSliSpec>,
+    slis: &BTreeMap<String, (&Doc, OsloSliSpec, Location)>,
 ) -> Result<Slo, SloFileError> {
     let name = d.metadata.name.value.as_str();
     let spec = &d.spec.value;
@@ -132,13 +132,14 @@ pub(super) fn openslo_slo(
     let sli_spec = match (&spec.indicator, &spec.indicator_ref) {
         (Some(i), _) => &i.spec,
         (None, Some(r)) => match slis.get(&r.value) {
-            Some(s) => {
+            // The SLI's errors point into its own document.
+            Some((sli_doc, s, at)) => {
                 return openslo_finish(
                     doc,
                     &d,
                     objective,
                     period,
-                    openslo_sli(doc, name, s, r.referenced)?,
+                    openslo_sli(sli_doc, name, s, *at)?,
                 );
             }
             None => {
@@ -336,10 +337,11 @@ fn openslo_query(
     })
 }
 
-/// A `kind: SLI` document as its name and spec: what an `indicatorRef` looks up.
-pub(super) fn openslo_sli_doc(doc: &Doc) -> Result<(String, OsloSliSpec), SloFileError> {
+/// A `kind: SLI` document as its name, spec and the spec's place: what an `indicatorRef`
+/// looks up.
+pub(super) fn openslo_sli_doc(doc: &Doc) -> Result<(String, OsloSliSpec, Location), SloFileError> {
     let s: OsloSliDoc = doc.parse(doc.text)?;
-    Ok((s.metadata.name.value, s.spec.value))
+    Ok((s.metadata.name.value, s.spec.value, s.spec.referenced))
 }
 
 #[cfg(test)]
@@ -437,5 +439,23 @@ spec:
             "1 - (\n(sum(rate(http_request_duration_seconds_bucket{le=\"1\"}[5m])))\n/\n\
              (sum(rate(http_request_duration_seconds_bucket{le=\"+Inf\"}[5m])))\n)"
         );
+    }
+
+    #[test]
+    fn an_error_in_a_referenced_sli_names_the_sli_documents_line() {
+        // A long SLO first, its SLI after it: the error is in the SLI, at its thresholdMetric.
+        let text = "apiVersion: openslo/v1\nkind: SLO\nmetadata:\n  name: publish\nspec:\n  \
+                    service: pipeline\n  indicatorRef: publish-ratio\n  timeWindow: [{duration: \
+                    30d, isRolling: true}]\n  objectives: [{target: 0.99}]\n  description: a\n  \
+                    budgetingMethod: Occurrences\n---\napiVersion: openslo/v1\nkind: SLI\n\
+                    metadata:\n  name: publish-ratio\nspec:\n  thresholdMetric:\n    \
+                    metricSource: {type: Prometheus}\n";
+        let path = std::path::Path::new("t.yaml");
+        let errors = super::super::parse_file(text, path).expect_err("a threshold SLI is refused");
+        assert_eq!(errors.len(), 1);
+        let e = &errors[0];
+        assert!(e.message.contains("thresholdMetric"), "{}", e.message);
+        assert_eq!(e.line, 18, "{e:?}");
+        assert!(e.line <= text.lines().count());
     }
 }
