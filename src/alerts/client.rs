@@ -167,11 +167,7 @@ impl Alertmanager {
         let transport = |e: reqwest::Error| AmError::Transport(describe_within(&e, self.timeout));
         let resp = req.send().await.map_err(transport)?;
         let status = resp.status();
-        let retry_after = resp
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
+        let retry_after = crate::clients::http::header(&resp, reqwest::header::RETRY_AFTER);
         let text = resp.text().await.map_err(transport)?;
         if matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) {
             return Err(AmError::Auth(status.as_u16()));

@@ -51,6 +51,12 @@ pub fn seconds(d: Duration) -> String {
     }
 }
 
+/// A response header as text (absent, or not text: None), read before the body consumes it.
+pub fn header(resp: &reqwest::Response, name: reqwest::header::HeaderName) -> Option<String> {
+    let value = resp.headers().get(name)?;
+    value.to_str().ok().map(str::to_string)
+}
+
 /// Why an answer that is not 2xx cannot be used: "HTTP 503", "HTTP 401: not authorized",
 /// "answered 429 (too many requests), retry after 5 s"; `body` adds the server's words when
 /// they are short plain text.

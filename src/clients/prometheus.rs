@@ -227,15 +227,9 @@ impl Prometheus {
         }
         let resp = req.send().await.map_err(|e| self.transport(&e))?;
         let status = resp.status();
-        let header = |name| {
-            resp.headers()
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_string)
-        };
         let (content_type, retry_after) = (
-            header(reqwest::header::CONTENT_TYPE),
-            header(reqwest::header::RETRY_AFTER),
+            crate::clients::http::header(&resp, reqwest::header::CONTENT_TYPE),
+            crate::clients::http::header(&resp, reqwest::header::RETRY_AFTER),
         );
         let body = resp.bytes().await.map_err(|e| self.transport(&e))?;
         let headers = Headers {

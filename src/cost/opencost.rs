@@ -212,14 +212,8 @@ impl OpenCost {
             |e: reqwest::Error| OpenCostError::Transport(describe_within(&e, self.timeout));
         let resp = req.send().await.map_err(transport)?;
         let status = resp.status();
-        let header = |name| {
-            resp.headers()
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_string)
-        };
-        let content_type = header(reqwest::header::CONTENT_TYPE);
-        let retry_after = header(reqwest::header::RETRY_AFTER);
+        let content_type = crate::clients::http::header(&resp, reqwest::header::CONTENT_TYPE);
+        let retry_after = crate::clients::http::header(&resp, reqwest::header::RETRY_AFTER);
         let body = resp.bytes().await.map_err(transport)?;
         if !status.is_success() {
             let why = status_reason(status.as_u16(), retry_after.as_deref(), &body);

@@ -131,14 +131,8 @@ impl Broker {
         if status == StatusCode::NOT_FOUND {
             return Err(RabbitError::NoVhost(self.vhost.clone()));
         }
-        let header = |name| {
-            resp.headers()
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_string)
-        };
-        let content_type = header(reqwest::header::CONTENT_TYPE);
-        let retry_after = header(reqwest::header::RETRY_AFTER);
+        let content_type = crate::clients::http::header(&resp, reqwest::header::CONTENT_TYPE);
+        let retry_after = crate::clients::http::header(&resp, reqwest::header::RETRY_AFTER);
         let body = resp.bytes().await.map_err(|e| describe_transport(&e))?;
         if !status.is_success() {
             return Err(match error_reason(&body) {
