@@ -152,7 +152,7 @@ async fn event_loop(
     let mut last_key = started;
 
     loop {
-        // A key is answered by the next frame at once; source updates at most every FRAME_GAP.
+        // A key is answered by the next frame at once; source updates at most every `gap`.
         let gap = if last_key.elapsed() < IDLE_AFTER {
             FRAME_GAP
         } else {
