@@ -141,6 +141,34 @@ fn slo_changes_are_entries_with_their_state() {
     );
 }
 
+/// Ten busy clusters send thousands of updates a second: the cluster is looked at once a
+/// second, and what came later in the second is the next tick's news, not lost.
+#[test]
+fn cluster_news_within_a_second_waits_for_the_tick() {
+    let mut state = platform();
+    started(&mut state);
+    let nodes = |ready| {
+        applied(
+            Resource::Nodes,
+            Rows::Nodes(vec![node("pool-general-2", ready)]),
+        )
+    };
+    feed(&mut state, vec![nodes(true)]);
+    state.now += 5;
+    let first = opsdeck::core::update::update(&mut state, nodes(false));
+    assert_eq!(kinds(&recorded(&first)), vec![Kind::NodeNotReady]);
+    let same_second = opsdeck::core::update::update(&mut state, nodes(true));
+    assert!(
+        recorded(&same_second).is_empty(),
+        "looked twice in one second"
+    );
+    let next = state.now + 1;
+    let tick = opsdeck::core::update::update(&mut state, Msg::Ticked(next));
+    assert_eq!(kinds(&recorded(&tick)), vec![Kind::NodeReady]);
+    let quiet = opsdeck::core::update::update(&mut state, Msg::Ticked(next + 1));
+    assert!(recorded(&quiet).is_empty(), "nothing pending: {quiet:?}");
+}
+
 #[test]
 fn rollouts_scaling_crashloops_and_nodes_become_entries() {
     let mut state = platform();

@@ -58,6 +58,10 @@ pub struct Observer {
     /// The cluster stores' revisions at the last look: a pod's churn does not re-read the
     /// workloads, nodes or HPAs.
     revisions: BTreeMap<&'static str, u64>,
+    /// When the cluster was last looked at (ms), and whether it had news since: ten busy
+    /// clusters send thousands of updates a second, and the timeline's resolution is a second.
+    cluster_looked_at: Option<i64>,
+    cluster_pending: bool,
     /// What was seen in the last 30 minutes, oldest first.
     pub recent: VecDeque<Entry>,
 }
@@ -99,8 +103,25 @@ impl Observer {
         self.revisions.insert(store, revision) != Some(revision)
     }
 
+    /// Whether the cluster, with news at `now` (ms), is to be looked at now: once a second
+    /// at most; news within the second is noted for the next tick (`cluster_pending`).
+    pub fn cluster_due(&mut self, now: i64) -> bool {
+        let due = self.cluster_looked_at.is_none_or(|t| now - t >= 1000);
+        self.cluster_pending = !due;
+        due
+    }
+
+    /// Whether the cluster had news that has not been looked at yet.
+    pub fn cluster_pending(&self) -> bool {
+        self.cluster_pending
+    }
+
     /// Looks at `domain` in `panes` at `now` (ms); returns the new entries (also kept).
     pub fn observe(&mut self, seen: Seen, domain: Domain, now: i64) -> Vec<Entry> {
+        if domain == Domain::Cluster {
+            self.cluster_looked_at = Some(now);
+            self.cluster_pending = false;
+        }
         let entries = match domain {
             Domain::Alerts => self.alerts(seen.alerts, now),
             Domain::Slo => self.slos(seen.slo, now),

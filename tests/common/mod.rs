@@ -317,11 +317,13 @@ pub fn with_second_context(state: &mut State) {
     feed(state, msgs);
 }
 
+/// The messages, then the second's tick (which brings what is looked at once a second).
 pub fn feed(state: &mut State, msgs: Vec<Msg>) -> Vec<Effect> {
     let mut effects = Vec::new();
     for m in msgs {
         effects.extend(update(state, m));
     }
+    effects.extend(update(state, Msg::Ticked(state.now)));
     prepare(state);
     effects
 }

@@ -39,8 +39,27 @@ fn record(state: &State, entries: Vec<Entry>) -> Vec<Effect> {
     }
 }
 
-/// After a source message: what changed in its domain, for the timeline.
+/// After a source message: what changed in its domain, for the timeline. Ten busy clusters
+/// send thousands of updates a second: the cluster is looked at once a second at most, and
+/// the news of the rest of the second at the next tick (`ticked`).
 pub fn observed(state: &mut State, domain: Domain) -> Vec<Effect> {
+    if domain == Domain::Cluster && !state.panes.incident.observer.cluster_due(now_ms(state)) {
+        return vec![];
+    }
+    look(state, domain)
+}
+
+/// Each second: the cluster's news not looked at yet.
+pub fn ticked(state: &mut State) -> Vec<Effect> {
+    if state.panes.incident.observer.cluster_pending() {
+        look(state, Domain::Cluster)
+    } else {
+        vec![]
+    }
+}
+
+/// What changed in `domain` since the observer's last look, as timeline entries.
+fn look(state: &mut State, domain: Domain) -> Vec<Effect> {
     let now = now_ms(state);
     let p = &mut state.panes;
     let seen = Seen {

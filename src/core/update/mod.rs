@@ -61,7 +61,7 @@ fn step(state: &mut State, msg: Msg) -> Vec<Effect> {
                 .into_iter()
                 .any(|p| shows(p) && p.ages_change(view, rows, old, now));
             state.now = now;
-            vec![]
+            incident::ticked(state)
         }
         Msg::Pane(PaneMsg::Incident(crate::incident::pane::IncidentMsg::Shared(m))) => {
             incident::shared(state, m)
