@@ -2,6 +2,7 @@
 //! and the figures derived across resources (restarts per workload, pods per node).
 
 use std::collections::{BTreeMap, HashMap};
+use std::time::{Duration, Instant};
 
 use super::derive;
 use super::rows::{EventRow, HpaRow, LastExit, NodeRow, PodRow, WorkloadRow};
@@ -238,7 +239,13 @@ pub struct ClusterModel {
     derived_when: Option<i64>,
     /// The figures' pass under way on a big store (`refresh_derived_at`).
     pass: Option<derive::Pass>,
+    /// When the pass last walked a slice: a key's own prepares and its frame's come within
+    /// a few milliseconds, and only one of them walks.
+    sliced_at: Option<Instant>,
 }
+
+/// The least time between two slices of a pass: one per frame at 30 frames a second.
+const SLICE_GAP: Duration = Duration::from_millis(30);
 
 /// From this many pods, the figures across them are walked a slice per frame (derive.rs), a
 /// pass begun at most once a second: one pass over 500,000 pods takes ~150 ms, too long for
@@ -357,6 +364,10 @@ impl ClusterModel {
             self.derived_when = Some(now);
             self.pass = Some(derive::Pass::new(self.pods.revision));
         }
+        if self.sliced_at.is_some_and(|t| t.elapsed() < SLICE_GAP) {
+            return;
+        }
+        self.sliced_at = Some(Instant::now());
         self.advance_pass(derive::SLICE);
     }
 
