@@ -2,8 +2,8 @@
 //! source stale with a reason a person understands while every other source answers (here);
 //! the Kubernetes model equals `kubectl get pods -A` after a 410 and after streams cut
 //! mid-event, the log follower and the platform API (`faults/streams.rs`); the Redis and
-//! RabbitMQ queue sources through the TCP fault proxy in front of real servers
-//! (`faults/proxies.rs`).
+//! RabbitMQ queue sources through the TCP fault proxy in front of real servers, and a faulted
+//! Redis in a snapshot beside every other pane (`faults/proxies.rs`).
 
 #[path = "faults/proxies.rs"]
 mod proxies;

@@ -1,5 +1,6 @@
 //! The Redis and RabbitMQ queue sources through the TCP fault proxy, in front of a real
-//! redis-server and a real rabbitmq-server's management API.
+//! redis-server and a real rabbitmq-server's management API; and the sim's own Redis queues
+//! read through its proxy by `opsdeck snapshot`.
 
 use std::time::Duration;
 
@@ -13,6 +14,9 @@ use tokio_util::sync::CancellationToken;
 
 use crate::rabbitmq_server::RabbitServer;
 use crate::redis_server::RedisServer;
+use crate::sim_process::{SimProcess, opsdeck};
+use crate::{platform_url, post_fault, snapshot};
+use serde_json::Value;
 
 fn celery_queue(url: &str) -> QueueConfig {
     QueueConfig {
@@ -148,4 +152,92 @@ async fn the_rabbitmq_source_through_the_fault_proxy() {
     token.cancel();
     proxy.stop().await;
     drop(server);
+}
+
+/// The sim writing its Celery, RQ and stream queues into a real redis-server, and opsdeck
+/// reading them through the sim's fault proxy: in a snapshot, a faulted Redis makes only its
+/// queues stale, with the reason, while every other pane answers; cleared, they answer again.
+#[test]
+fn a_faulted_redis_in_a_snapshot_leaves_every_other_pane_live() {
+    let redis = RedisServer::start(&[]);
+    let proxy_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let dir = std::env::temp_dir().join(format!("opsdeck-faults-redis-{}", std::process::id()));
+    let config = dir.join("opsdeck.toml");
+    let redis_url = redis.url();
+    let proxy = format!("redis=127.0.0.1:{proxy_port}->127.0.0.1:{}", redis.port);
+    let sim = SimProcess::start(
+        opsdeck(&dir),
+        dir.clone(),
+        &[
+            "--config-out",
+            config.to_str().expect("utf-8"),
+            "--redis",
+            &redis_url,
+            "--fault-proxy",
+            &proxy,
+        ],
+    );
+    // opsdeck reads Redis through the proxy; the sim keeps writing to it directly.
+    let written = std::fs::read_to_string(&config).expect("config");
+    assert!(written.contains(&redis_url), "{written}");
+    let through = redis_url.replace(&redis.port.to_string(), &proxy_port.to_string());
+    std::fs::write(&config, written.replace(&redis_url, &through)).expect("config");
+    let platform = platform_url(&sim);
+    let redis_reasons = |report: &Value| -> Vec<String> {
+        report["unanswered"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|u| u.to_string())
+            .collect()
+    };
+    let before = snapshot(&sim, 20);
+    assert_eq!(
+        before["unanswered"],
+        Value::Array(vec![]),
+        "all answer first"
+    );
+    let redis_rows = before["queues"]["rows"].as_array().map_or(0, |rows| {
+        rows.iter()
+            .filter(|q| q.to_string().to_lowercase().contains("celery"))
+            .count()
+    });
+    assert!(
+        redis_rows > 0,
+        "Celery queues read through the proxy: {before}"
+    );
+    let mut failures = vec![];
+    for (kind, want) in [
+        ("silent", "timed out after 2 s"),
+        ("slow", "timed out after 2 s"),
+        ("truncated", "connection lost"),
+        ("refused", "connection refused"),
+    ] {
+        post_fault(&platform, "redis", kind);
+        let report = snapshot(&sim, 9);
+        for pane in ["cluster", "slo", "cost", "alerts", "health"] {
+            if report[pane]["state"] != "live" {
+                failures.push(format!("redis={kind}: {pane} is {}", report[pane]["state"]));
+            }
+        }
+        let said = redis_reasons(&report);
+        if report["queues"]["state"] != "stale" || !said.iter().any(|r| r.contains(want)) {
+            failures.push(format!(
+                "redis={kind}: queues {} and want {want:?} in {said:?}",
+                report["queues"]["state"]
+            ));
+        }
+        if said.iter().any(|r| !r.contains("edis")) {
+            failures.push(format!("redis={kind}: another source unanswered: {said:?}"));
+        }
+        post_fault(&platform, "redis", "clear");
+    }
+    let after = snapshot(&sim, 20);
+    if after["unanswered"] != Value::Array(vec![]) {
+        failures.push(format!("cleared: {}", after["unanswered"]));
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
 }
