@@ -112,6 +112,20 @@ async fn viewer_reads_but_cannot_scale_and_nothing_mutates() {
         log.iter()
             .any(|r| r.user == "viewer" && r.method == "GET" && r.status == 200)
     );
+    // Each access review is on record with what it asked and what the sim answered.
+    let answered = |user: &str| {
+        log.iter()
+            .filter(|r| r.user == user)
+            .filter_map(|r| r.review.as_ref())
+            .find(|a| a.verb == "patch" && a.resource == "deployments")
+            .map(|a| (a.namespace.as_str(), a.allowed))
+    };
+    assert_eq!(answered("viewer"), Some(("contentgen", false)), "{log:#?}");
+    assert_eq!(
+        answered("sim-admin"),
+        Some(("contentgen", true)),
+        "{log:#?}"
+    );
 
     let api = env
         .kubectl_as(

@@ -26,7 +26,7 @@ use jiff::Timestamp;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-pub use kube_api::RequestRecord;
+pub use kube_api::{ArrivalProbe, RequestRecord, ReviewAnswer};
 pub use scenarios::Scenario;
 
 const TICK: Duration = Duration::from_millis(250);
@@ -330,6 +330,17 @@ impl SimHandle {
     /// Every Kubernetes API request answered so far (bounded, oldest first).
     pub fn requests(&self) -> Vec<RequestRecord> {
         self.shared.requests.snapshot()
+    }
+
+    /// Runs `probe` on each Kubernetes API request as it arrives, before it is answered, and
+    /// keeps its answer on the request's record (`RequestRecord::witness`): what a test saw at
+    /// that instant (an audit log's lines, say). Replaces any earlier probe.
+    pub fn on_arrival(&self, probe: ArrivalProbe) {
+        *self
+            .shared
+            .probe
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(probe);
     }
 
     /// Stop serving: watches and log streams end, the world stops, the port is free again.

@@ -27,7 +27,7 @@ use crate::sim::clock::SimClock;
 use crate::sim::util::mix;
 use crate::sim::world::{Kind, World};
 pub use auth::{ADMIN, VIEWER};
-pub use requests::RequestRecord;
+pub use requests::{ArrivalProbe, RequestRecord, ReviewAnswer};
 pub use status::ApiError;
 use status::value_response;
 
@@ -42,6 +42,8 @@ pub struct Shared {
     audit: AtomicU64,
     user: String,
     pub requests: requests::RequestLog,
+    /// Run as each request arrives (tests only; None otherwise).
+    pub probe: Mutex<Option<ArrivalProbe>>,
 }
 
 impl Shared {
@@ -59,6 +61,7 @@ impl Shared {
             audit: AtomicU64::new(0),
             user: ADMIN.to_string(),
             requests: requests::RequestLog::default(),
+            probe: Mutex::new(None),
         }
     }
     /// Requests without a known bearer token act as `user`.
@@ -104,22 +107,30 @@ pub struct Target {
 
 async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
     let audit = shared.audit_id();
-    let user = auth::user_of(req.headers(), &shared.user);
-    let (method, path) = (req.method().to_string(), req.uri().path().to_string());
-    let query = req.uri().query().unwrap_or("").to_string();
-    let mut resp = route(&shared, req, &user)
+    let mut record = RequestRecord {
+        method: req.method().to_string(),
+        path: req.uri().path().to_string(),
+        query: req.uri().query().unwrap_or("").to_string(),
+        user: auth::user_of(req.headers(), &shared.user),
+        status: 0,
+        review: None,
+        witness: None,
+    };
+    let probe = shared
+        .probe
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone();
+    record.witness = probe.and_then(|p| p(&record));
+    let mut resp = route(&shared, req, &record.user)
         .await
         .unwrap_or_else(ApiError::into_response);
     if let Ok(v) = HeaderValue::from_str(&audit) {
         resp.headers_mut().insert("audit-id", v);
     }
-    shared.requests.push(RequestRecord {
-        method,
-        path,
-        query,
-        user,
-        status: resp.status().as_u16(),
-    });
+    record.status = resp.status().as_u16();
+    record.review = resp.extensions_mut().remove::<ReviewAnswer>();
+    shared.requests.push(record);
     resp
 }
 

@@ -1,7 +1,8 @@
-//! A bounded log of every Kubernetes API request the sim answered (for permission tests).
+//! A bounded log of every Kubernetes API request the sim answered (for permission tests), and
+//! the probe a test can run as each request arrives, before it is answered.
 
 use std::collections::VecDeque;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 const CAP: usize = 10_000;
 
@@ -13,7 +14,26 @@ pub struct RequestRecord {
     pub query: String,
     pub user: String,
     pub status: u16,
+    /// What a SelfSubjectAccessReview was asked and answered; None for any other request.
+    pub review: Option<ReviewAnswer>,
+    /// What the arrival probe (`SimHandle::on_arrival`) returned as the request arrived.
+    pub witness: Option<String>,
 }
+
+/// One access review as the sim answered it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReviewAnswer {
+    pub verb: String,
+    pub resource: String,
+    pub subresource: Option<String>,
+    pub namespace: String,
+    pub name: String,
+    pub allowed: bool,
+}
+
+/// Run on each request as it arrives (its status not known yet, 0): what it returns is kept
+/// on the request's record. A test reads here what was already on disk when a request came.
+pub type ArrivalProbe = Arc<dyn Fn(&RequestRecord) -> Option<String> + Send + Sync>;
 
 impl RequestRecord {
     /// Anything but a read (SelfSubjectAccessReviews, which only ask, count as reads).

@@ -269,7 +269,19 @@ pub async fn ssar(shared: &Arc<Shared>, req: Request, user: &str) -> Result<Resp
         "spec": body.get("spec").cloned().unwrap_or(json!({})),
         "status": status,
     });
-    Ok(value_response(StatusCode::CREATED, &out))
+    let attr = |k: &str| attrs.get(k).and_then(Value::as_str).map(str::to_string);
+    let answer = super::ReviewAnswer {
+        verb: verb.to_string(),
+        resource: resource.to_string(),
+        subresource: attr("subresource").filter(|s| !s.is_empty()),
+        namespace: attr("namespace").unwrap_or_default(),
+        name: attr("name").unwrap_or_default(),
+        allowed,
+    };
+    let mut resp = value_response(StatusCode::CREATED, &out);
+    // Not sent: `handle` moves it onto the request's record.
+    resp.extensions_mut().insert(answer);
+    Ok(resp)
 }
 
 #[cfg(test)]
