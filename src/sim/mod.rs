@@ -327,12 +327,13 @@ impl SimHandle {
         out
     }
 
-    /// Every Kubernetes API request answered so far (bounded, oldest first).
+    /// Every Kubernetes API request answered so far, and every platform API request but a
+    /// read (bounded, oldest first).
     pub fn requests(&self) -> Vec<RequestRecord> {
         self.shared.requests.snapshot()
     }
 
-    /// Runs `probe` on each Kubernetes API request as it arrives, before it is answered, and
+    /// Runs `probe` on each Kubernetes API request (and platform API write) as it arrives, before it is answered, and
     /// keeps its answer on the request's record (`RequestRecord::witness`): what a test saw at
     /// that instant (an audit log's lines, say). Replaces any earlier probe.
     pub fn on_arrival(&self, probe: ArrivalProbe) {

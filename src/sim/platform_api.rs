@@ -4,14 +4,15 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{Method, StatusCode};
+use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use jiff::Timestamp;
 use serde_json::{Value, json};
 
-use crate::sim::kube_api::Shared;
+use crate::sim::kube_api::{RequestRecord, Shared};
 use crate::sim::world::World;
 use crate::sim::world::pipelines::{RetryError, Run, STATUSES};
 
@@ -29,7 +30,31 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/pipeline/{id}/retry", post(retry))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(from_fn_with_state(shared.clone(), logged))
         .with_state(shared)
+}
+
+/// Every request but a read joins the Kubernetes API's in the request log (`Sim::requests`,
+/// by its path: `/config/pause-generation`), with the arrival probe's answer: a test sees
+/// what changed the platform, and what was on disk as it came.
+async fn logged(State(shared): S, req: Request, next: Next) -> Response {
+    if matches!(*req.method(), Method::GET | Method::HEAD) {
+        return next.run(req).await;
+    }
+    let mut record = RequestRecord {
+        method: req.method().to_string(),
+        path: req.uri().path().to_string(),
+        query: req.uri().query().unwrap_or("").to_string(),
+        user: "platform".into(),
+        status: 0,
+        review: None,
+        witness: None,
+    };
+    record.witness = shared.probe_arrival(&record);
+    let resp = next.run(req).await;
+    record.status = resp.status().as_u16();
+    shared.requests.push(record);
+    resp
 }
 
 fn reply(code: StatusCode, v: Value) -> Response {

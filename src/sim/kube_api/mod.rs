@@ -47,6 +47,16 @@ pub struct Shared {
 }
 
 impl Shared {
+    /// The test's arrival probe on `record` (`SimHandle::on_arrival`), if one is set.
+    pub fn probe_arrival(&self, record: &RequestRecord) -> Option<String> {
+        let probe = self
+            .probe
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        probe.and_then(|p| p(record))
+    }
+
     pub fn new(
         world: World,
         clock: SimClock,
@@ -116,12 +126,7 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
         review: None,
         witness: None,
     };
-    let probe = shared
-        .probe
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .clone();
-    record.witness = probe.and_then(|p| p(&record));
+    record.witness = shared.probe_arrival(&record);
     let mut resp = route(&shared, req, &record.user)
         .await
         .unwrap_or_else(ApiError::into_response);

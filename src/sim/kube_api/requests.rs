@@ -1,5 +1,6 @@
-//! A bounded log of every Kubernetes API request the sim answered (for permission tests), and
-//! the probe a test can run as each request arrives, before it is answered.
+//! A bounded log of every Kubernetes API request the sim answered and every platform API write
+//! (for permission tests), and the probe a test can run as each request arrives, before it is
+//! answered.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
