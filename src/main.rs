@@ -109,8 +109,10 @@ enum Command {
         /// Put a fault in front of a source from the start, e.g. `prometheus=5xx`, `kube=gone`
         /// (repeatable; each cluster has its own). Sources: kube, logs, prometheus, opencost,
         /// rabbitmq, alertmanager, health, platform. Faults: refused, silent, slow, 5xx, 401,
-        /// 403, 429, truncated, malformed, wrong-shape, midstream, gone. At run time:
-        /// POST /_sim/fault {"source":..,"kind":..} on the platform port, DELETE /_sim/fault/SOURCE.
+        /// 403, 429, truncated, malformed, wrong-shape, midstream, gone. 429 answers with
+        /// `Retry-After: 5`; `429:N` with N seconds. At run time: POST /_sim/fault
+        /// {"source":..,"kind":..} (optional "retry_after":N with "429") on the platform port,
+        /// DELETE /_sim/fault/SOURCE; GET /_sim/fault lists the faults and requests per source.
         #[arg(long, value_name = "SOURCE=KIND")]
         fault: Vec<sim::fault::FaultSpec>,
         /// A TCP proxy in front of a real server (redis-server, rabbitmq-server), e.g.

@@ -80,6 +80,11 @@ pub enum Health {
     Bad,
 }
 
+/// The longest a server may hold a source back (`Retry-After`): ten minutes. Past that a pane
+/// would look dead for no reason a person can see, and a misconfigured proxy answering "retry
+/// in a day" (or a date years ahead) would silence a source until restart.
+pub const MAX_ASKED_WAIT: Duration = Duration::from_secs(600);
+
 /// Exponential backoff: 1, 2, 4 ... 30 s, reset after a success.
 #[derive(Debug, Default)]
 pub struct Backoff {
@@ -91,6 +96,13 @@ impl Backoff {
         let secs = 1u64 << self.failures.min(5);
         self.failures += 1;
         Duration::from_secs(secs.min(30))
+    }
+
+    /// The next delay, but never sooner than the server `asked` (its `Retry-After`), nor
+    /// longer than [`MAX_ASKED_WAIT`] for its asking.
+    pub fn next_delay_asked(&mut self, asked: Option<Duration>) -> Duration {
+        let own = self.next_delay();
+        asked.map_or(own, |a| own.max(a.min(MAX_ASKED_WAIT)))
     }
 
     pub fn reset(&mut self) {
@@ -121,6 +133,26 @@ mod tests {
         assert_eq!(delays, [1, 2, 4, 8, 16, 30, 30]);
         b.reset();
         assert_eq!(b.next_delay().as_secs(), 1);
+    }
+
+    #[test]
+    fn a_server_asking_to_wait_longer_is_obeyed_up_to_ten_minutes() {
+        let mut b = Backoff::default();
+        let secs = |d: Duration| d.as_secs();
+        assert_eq!(secs(b.next_delay_asked(Some(Duration::from_secs(5)))), 5);
+        // Asking for less than the backoff does not hurry it: 2 s is the second step.
+        assert_eq!(secs(b.next_delay_asked(Some(Duration::from_secs(1)))), 2);
+        assert_eq!(secs(b.next_delay_asked(None)), 4);
+        assert_eq!(secs(b.next_delay_asked(Some(Duration::ZERO))), 8);
+        assert_eq!(b.next_delay_asked(Some(Duration::MAX)), MAX_ASKED_WAIT);
+        assert_eq!(
+            b.next_delay_asked(Some(Duration::from_secs(86_400))),
+            MAX_ASKED_WAIT
+        );
+        // A success resets the backoff; the server's word still counts.
+        b.reset();
+        assert_eq!(secs(b.next_delay_asked(Some(Duration::from_secs(3)))), 3);
+        assert_eq!(secs(b.next_delay_asked(None)), 2);
     }
 
     #[test]

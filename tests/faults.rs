@@ -1,7 +1,8 @@
 //! Every source against every fault the sim can inject: `opsdeck snapshot` names the faulted
 //! source stale with a reason a person understands while every other source answers (here);
 //! the Kubernetes model equals `kubectl get pods -A` after a 410 and after streams cut
-//! mid-event, the log follower and the platform API (`faults/streams.rs`); the Redis and
+//! mid-event, the log follower and the platform API (`faults/streams.rs`); every HTTP source
+//! held back as long as a 429's Retry-After asks (`faults/retry_after.rs`); the Redis and
 //! RabbitMQ queue sources through the TCP fault proxy in front of real servers, and a faulted
 //! Redis in a snapshot beside every other pane (`faults/proxies.rs`).
 
@@ -11,6 +12,8 @@ mod proxies;
 mod rabbitmq_server;
 #[path = "common/redis_server.rs"]
 mod redis_server;
+#[path = "faults/retry_after.rs"]
+mod retry_after;
 #[path = "common/sim_process.rs"]
 mod sim_process;
 #[path = "faults/streams.rs"]

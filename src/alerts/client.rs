@@ -6,7 +6,7 @@ use std::time::Duration;
 use reqwest::{Method, StatusCode};
 
 use super::wire::{Alert, AlertGroup, AmStatus, Matcher, Silence, SilenceCreated};
-use crate::clients::http::{BasicAuthUrl, body_reason, client, describe_within, status_reason};
+use crate::clients::http::{BasicAuthUrl, StatusError, body_reason, client, describe_within};
 use crate::config::AlertmanagerConfig;
 
 /// Why a request to an Alertmanager failed, in words for a pane title (never the url).
@@ -16,9 +16,10 @@ pub enum AmError {
     Config(String),
     #[error("authentication failed (HTTP {0}): check the user in the url and password_env")]
     Auth(u16),
-    /// Not 2xx: the code, and the reason in words ("HTTP 503: ...", "answered 429 ...").
-    #[error("{1}")]
-    Status(u16, String),
+    /// Not 2xx: the code, the reason in words ("HTTP 503: ...", "answered 429 ..."), and how
+    /// long the server asked to be left alone.
+    #[error("{0}")]
+    Status(StatusError),
     #[error("{0}")]
     Transport(String),
     /// A 2xx body that is not Alertmanager's JSON, in words.
@@ -30,6 +31,14 @@ impl AmError {
     /// Retrying cannot fix a configuration mistake.
     pub fn is_final(&self) -> bool {
         matches!(self, AmError::Config(_))
+    }
+
+    /// How long the server asked to be left alone (`Retry-After`), if it did.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            AmError::Status(s) => s.retry_after,
+            _ => None,
+        }
     }
 }
 
@@ -173,12 +182,9 @@ impl Alertmanager {
             return Err(AmError::Auth(status.as_u16()));
         }
         if !status.is_success() {
-            let why = status_reason(
-                status.as_u16(),
-                retry_after.as_deref(),
-                error_text(&text).as_bytes(),
-            );
-            return Err(AmError::Status(status.as_u16(), why));
+            let body = error_text(&text);
+            let answer = StatusError::new(status.as_u16(), retry_after.as_deref(), body.as_bytes());
+            return Err(AmError::Status(answer));
         }
         Ok((status.as_u16(), text))
     }

@@ -7,7 +7,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::client::Alertmanager;
+use super::client::{Alertmanager, AmError};
 use super::model::AlertMsg;
 use crate::clients::poll::{self, Next, Step};
 use crate::status::Backoff;
@@ -21,8 +21,12 @@ struct InstanceTask<M> {
 
 /// One refresh of one instance: its groups and silences, or why not.
 pub async fn read(am: &Alertmanager, index: usize) -> Result<AlertMsg, String> {
-    let (groups, silences) =
-        tokio::try_join!(am.groups(), am.silences()).map_err(|e| e.to_string())?;
+    try_read(am, index).await.map_err(|e| e.to_string())
+}
+
+/// [`read`], with the error as it came (it may say how long to leave the server alone).
+async fn try_read(am: &Alertmanager, index: usize) -> Result<AlertMsg, AmError> {
+    let (groups, silences) = tokio::try_join!(am.groups(), am.silences())?;
     Ok(AlertMsg::Read {
         instance: index,
         groups,
@@ -32,17 +36,17 @@ pub async fn read(am: &Alertmanager, index: usize) -> Result<AlertMsg, String> {
 
 impl<M: From<AlertMsg> + Send + 'static> Step for InstanceTask<M> {
     async fn step(&mut self) -> Next {
-        let (msg, next) = match read(&self.am, self.index).await {
+        let (msg, next) = match try_read(&self.am, self.index).await {
             Ok(msg) => {
                 self.backoff.reset();
                 (msg, Next::Tick)
             }
-            Err(reason) => {
-                tracing::warn!(url = %self.am.redacted_url(), %reason, "alertmanager failed");
-                let delay = self.backoff.next_delay();
+            Err(err) => {
+                tracing::warn!(url = %self.am.redacted_url(), %err, "alertmanager failed");
+                let delay = self.backoff.next_delay_asked(err.retry_after());
                 let msg = AlertMsg::Failed {
                     instance: self.index,
-                    reason,
+                    reason: err.to_string(),
                     retry_in: Some(delay),
                 };
                 (msg, Next::RetryIn(delay))

@@ -1,7 +1,9 @@
 //! The one way sources build an HTTP client: rustls with kube's `ring` provider, and timeouts,
 //! so a slow endpoint marks its pane stale instead of hanging it.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
+
+use crate::status::MAX_ASKED_WAIT;
 
 /// A client whose requests give up after `timeout` (connecting included).
 pub fn client(timeout: Duration) -> Result<reqwest::Client, reqwest::Error> {
@@ -57,17 +59,54 @@ pub fn header(resp: &reqwest::Response, name: reqwest::header::HeaderName) -> Op
     value.to_str().ok().map(str::to_string)
 }
 
+/// How long a `Retry-After` value asks a client to wait from `now`: delta-seconds ("120") or
+/// an HTTP-date ("Wed, 21 Oct 2026 07:28:00 GMT"), in whole seconds rounded up, at most
+/// [`MAX_ASKED_WAIT`]; a date already past asks for no wait. None when it is neither form.
+pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+    let value = value.trim();
+    let wait = if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        // Too many digits for a u64 is still a number of seconds: a very long one.
+        value.parse().map_or(MAX_ASKED_WAIT, Duration::from_secs)
+    } else {
+        let at = httpdate::parse_http_date(value).ok()?;
+        let d = at.duration_since(now).unwrap_or(Duration::ZERO);
+        Duration::from_secs(d.as_secs() + u64::from(d.subsec_nanos() > 0))
+    };
+    Some(wait.min(MAX_ASKED_WAIT))
+}
+
+/// A non-2xx answer: its code, why it cannot be used in words ([`status_reason`]), and how
+/// long the server asked to be left alone (`Retry-After`, parsed and capped): the source's
+/// retry loop waits at least that long ([`crate::status::Backoff::next_delay_asked`]).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{reason}")]
+pub struct StatusError {
+    pub code: u16,
+    pub reason: String,
+    pub retry_after: Option<Duration>,
+}
+
+impl StatusError {
+    /// From what the server sent: the code, the `Retry-After` header as text, the body.
+    pub fn new(code: u16, retry_after: Option<&str>, body: &[u8]) -> Self {
+        let retry_after = retry_after.and_then(|v| parse_retry_after(v, SystemTime::now()));
+        StatusError {
+            code,
+            reason: status_reason(code, retry_after, body),
+            retry_after,
+        }
+    }
+}
+
 /// Why an answer that is not 2xx cannot be used: "HTTP 503", "HTTP 401: not authorized",
 /// "answered 429 (too many requests), retry after 5 s"; `body` adds the server's words when
-/// they are short plain text.
-pub fn status_reason(code: u16, retry_after: Option<&str>, body: &[u8]) -> String {
+/// they are short plain text, `retry_after` how long the server asked to be left alone.
+pub fn status_reason(code: u16, retry_after: Option<Duration>, body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
     let text = text.trim();
+    let after = retry_after_words(retry_after).map_or_else(String::new, |a| format!(", {a}"));
     if code == 429 {
-        return match retry_after.and_then(|s| s.trim().parse::<u64>().ok()) {
-            Some(secs) => format!("answered 429 (too many requests), retry after {secs} s"),
-            None => "answered 429 (too many requests)".into(),
-        };
+        return format!("answered 429 (too many requests){after}");
     }
     let words = match code {
         401 => Some("not authorized"),
@@ -75,11 +114,19 @@ pub fn status_reason(code: u16, retry_after: Option<&str>, body: &[u8]) -> Strin
         _ => None,
     };
     let html = text.starts_with('<');
-    match (words, text.is_empty() || html || text.len() > 120) {
+    let reason = match (words, text.is_empty() || html || text.len() > 120) {
         (Some(w), _) => format!("HTTP {code}: {w}"),
         (None, true) => format!("HTTP {code}"),
         (None, false) => format!("HTTP {code}: {text}"),
-    }
+    };
+    reason + &after
+}
+
+/// "retry after 5 s": how long a server asked to be left alone, in a reason; None when it
+/// did not ask (or asked for no wait).
+pub fn retry_after_words(retry_after: Option<Duration>) -> Option<String> {
+    let d = retry_after.filter(|d| !d.is_zero())?;
+    Some(format!("retry after {}", seconds(d)))
 }
 
 /// Why a 2xx body could not be read as `what` (Prometheus, OpenCost...) would send it: an
@@ -243,8 +290,16 @@ mod tests {
         assert_eq!(status_reason(502, None, b"<html>..</html>"), "HTTP 502");
         assert_eq!(status_reason(401, None, b"x"), "HTTP 401: not authorized");
         assert_eq!(
-            status_reason(429, Some("5"), b""),
+            StatusError::new(429, Some("5"), b"").reason,
             "answered 429 (too many requests), retry after 5 s"
+        );
+        assert_eq!(
+            StatusError::new(503, Some("7"), b"upstream unavailable").reason,
+            "HTTP 503: upstream unavailable, retry after 7 s"
+        );
+        assert_eq!(
+            StatusError::new(429, Some("soon"), b"").reason,
+            "answered 429 (too many requests)"
         );
         let err = |body: &[u8]| serde_json::from_slice::<serde_json::Value>(body).expect_err("bad");
         assert_eq!(
@@ -266,6 +321,39 @@ mod tests {
             "unexpected JSON shape: missing field `status`"
         );
         assert_eq!(seconds(Duration::from_secs(5)), "5 s");
+    }
+
+    #[test]
+    fn retry_after_is_read_in_seconds_or_as_a_date_and_capped() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_784_000_000);
+        let parse = |v: &str| parse_retry_after(v, now);
+        assert_eq!(parse("5"), Some(Duration::from_secs(5)));
+        assert_eq!(parse(" 120 "), Some(Duration::from_secs(120)));
+        assert_eq!(parse("0"), Some(Duration::ZERO));
+        // Huge asks are held to ten minutes, even past what a u64 holds.
+        assert_eq!(parse("86400"), Some(MAX_ASKED_WAIT));
+        assert_eq!(parse("99999999999999999999999999"), Some(MAX_ASKED_WAIT));
+        let date =
+            |secs_from_now: u64| httpdate::fmt_http_date(now + Duration::from_secs(secs_from_now));
+        assert_eq!(parse(&date(30)), Some(Duration::from_secs(30)));
+        assert_eq!(parse(&date(7 * 86_400)), Some(MAX_ASKED_WAIT));
+        assert_eq!(
+            parse_retry_after(&date(30), now + Duration::from_millis(500)),
+            Some(Duration::from_secs(30)),
+            "a part second left is waited whole"
+        );
+        assert_eq!(parse("Thu, 01 Jan 1970 00:00:00 GMT"), Some(Duration::ZERO));
+        for garbage in [
+            "",
+            "soon",
+            "-5",
+            "+5",
+            "5.5",
+            "5 s",
+            "Tomorrow, 25:61:00 GMT",
+        ] {
+            assert_eq!(parse(garbage), None, "{garbage:?}");
+        }
         assert_eq!(seconds(Duration::from_millis(1500)), "1.5 s");
     }
 }

@@ -9,6 +9,8 @@ use reqwest::{StatusCode, Url};
 use serde::Deserialize;
 use serde_json::Value as Json;
 
+use crate::clients::http::StatusError;
+
 /// Longer queries go as a form-encoded POST: proxies cut long URLs.
 const MAX_GET_QUERY: usize = 1024;
 
@@ -63,9 +65,10 @@ pub enum PromError {
     Api { kind: ErrorType, message: String },
     #[error("{0}")]
     Transport(String),
-    /// Not 2xx: the code, and the reason in words ("HTTP 503", "answered 429 ...").
-    #[error("{1}")]
-    Status(u16, String),
+    /// Not 2xx: the code, the reason in words ("HTTP 503", "answered 429 ..."), and how long
+    /// the server asked to be left alone.
+    #[error("{0}")]
+    Status(StatusError),
     /// A 2xx body that is not Prometheus's JSON, in words.
     #[error("{0}")]
     Decode(String),
@@ -88,6 +91,14 @@ impl PromError {
             ),
             Self::Transport(_) | Self::Status(..) | Self::Decode(_) => true,
             Self::BadUrl(_) | Self::MissingTokenEnv(_) => false,
+        }
+    }
+
+    /// How long the server asked to be left alone (`Retry-After`), if it did.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Self::Status(s) => s.retry_after,
+            _ => None,
         }
     }
 }
@@ -281,12 +292,12 @@ pub fn decode(status: StatusCode, body: &[u8]) -> Result<QueryResult, PromError>
 }
 
 fn decode_with(status: StatusCode, h: Headers, body: &[u8]) -> Result<QueryResult, PromError> {
-    use crate::clients::http::{body_reason, status_reason};
+    use crate::clients::http::body_reason;
     let envelope: Envelope = match serde_json::from_slice(body) {
         Ok(e) => e,
         Err(_) if !status.is_success() => {
-            let why = status_reason(status.as_u16(), h.retry_after, body);
-            return Err(PromError::Status(status.as_u16(), why));
+            let answer = StatusError::new(status.as_u16(), h.retry_after, body);
+            return Err(PromError::Status(answer));
         }
         Err(e) => {
             let why = body_reason("Prometheus", h.content_type, body, &e);
@@ -456,7 +467,11 @@ mod tests {
     #[test]
     fn a_proxy_page_is_a_status_error_and_garbage_is_a_decode_error() {
         let err = decode(StatusCode::BAD_GATEWAY, b"<html>502 Bad Gateway</html>").expect_err("e");
-        assert_eq!(err, PromError::Status(502, "HTTP 502".into()));
+        assert_eq!(err.to_string(), "HTTP 502");
+        assert!(matches!(
+            err,
+            PromError::Status(StatusError { code: 502, .. })
+        ));
         assert!(err.is_transient());
         assert!(matches!(
             decode(StatusCode::OK, b"{}"),

@@ -12,7 +12,8 @@ use serde::de::DeserializeOwned;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::status::Backoff;
+use crate::clients::http::retry_after_words;
+use crate::status::{Backoff, MAX_ASKED_WAIT};
 
 use super::model::{ClusterMsg, Resource, Rows, SourceEvent};
 use super::rows::{EventRow, HpaRow, NodeRow, PodRow, WorkloadRow};
@@ -239,7 +240,7 @@ async fn watch_loop<W, M>(
         };
         let Some(err) = failure else { return };
         let (reason, fatal) = describe(&err);
-        let retry_in = (!fatal).then(|| backoff.next_delay());
+        let retry_in = (!fatal).then(|| backoff.next_delay_asked(asked_wait(&err)));
         tracing::warn!(?resource, scope, reason, "watch failed");
         let event = SourceEvent::Failed { reason, retry_in };
         if !tx.send(resource, &scope, event).await {
@@ -351,12 +352,33 @@ pub fn describe(err: &watcher::Error) -> (String, bool) {
     }
 }
 
+/// How long the API server asked to be left alone: a 429's `details.retryAfterSeconds` (the
+/// apiserver sets it with the `Retry-After` header; kube-rs keeps only the Status), capped.
+pub fn asked_wait(err: &watcher::Error) -> Option<Duration> {
+    let status = match err {
+        watcher::Error::InitialListFailed(kube::Error::Api(status))
+        | watcher::Error::WatchStartFailed(kube::Error::Api(status))
+        | watcher::Error::WatchFailed(kube::Error::Api(status)) => status,
+        watcher::Error::WatchError(status) => status,
+        _ => return None,
+    };
+    retry_after_seconds(status)
+}
+
+fn retry_after_seconds(status: &kube::core::Status) -> Option<Duration> {
+    let secs = status.details.as_ref()?.retry_after_seconds;
+    (secs > 0).then(|| Duration::from_secs(secs.into()).min(MAX_ASKED_WAIT))
+}
+
 /// What the API server said, in words: its message, with the code when that is what matters.
 fn api_reason(status: &kube::core::Status) -> String {
     match status.code {
         401 => format!("unauthorized: {}", status.message),
         403 if !status.message.is_empty() => status.message.clone(),
-        429 => "answered 429 (too many requests)".into(),
+        429 => match retry_after_words(retry_after_seconds(status)) {
+            Some(after) => format!("answered 429 (too many requests), {after}"),
+            None => "answered 429 (too many requests)".into(),
+        },
         code if status.message.is_empty() => format!("HTTP {code} {}", status.reason),
         code if code >= 500 || status.message.starts_with('<') => {
             let text = status.message.trim();
@@ -435,6 +457,32 @@ mod tests {
         assert_eq!(
             Namespaces::parse("contentgen, monitoring"),
             Namespaces::Only(vec!["contentgen".into(), "monitoring".into()])
+        );
+    }
+
+    #[test]
+    fn a_429_is_waited_out_as_its_status_asks_up_to_ten_minutes() {
+        let throttled = |secs: u64| {
+            let status: kube::core::Status = serde_json::from_value(serde_json::json!({
+                "status": "Failure", "message": "too many requests", "reason": "TooManyRequests",
+                "details": {"retryAfterSeconds": secs}, "code": 429}))
+            .expect("a Status");
+            watcher::Error::InitialListFailed(kube::Error::Api(Box::new(status)))
+        };
+        let err = throttled(3);
+        assert_eq!(
+            describe(&err),
+            (
+                "answered 429 (too many requests), retry after 3 s".into(),
+                false
+            )
+        );
+        assert_eq!(asked_wait(&err), Some(Duration::from_secs(3)));
+        assert_eq!(asked_wait(&throttled(86_400)), Some(MAX_ASKED_WAIT));
+        assert_eq!(asked_wait(&throttled(0)), None);
+        assert_eq!(
+            describe(&throttled(0)).0,
+            "answered 429 (too many requests)"
         );
     }
 

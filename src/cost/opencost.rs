@@ -9,6 +9,7 @@ use reqwest::Url;
 use serde::{Deserialize, Deserializer};
 
 use super::model::{InfraReading, WorkloadCost};
+use crate::clients::http::StatusError;
 
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum OpenCostError {
@@ -17,9 +18,10 @@ pub enum OpenCostError {
     /// OpenCost's own error envelope: its code and message.
     #[error("HTTP {0}: {1}")]
     Status(u16, String),
-    /// Not 2xx: the code, and the reason in words ("HTTP 503", "answered 429 ...").
-    #[error("{1}")]
-    Http(u16, String),
+    /// Not 2xx: the code, the reason in words ("HTTP 503", "answered 429 ..."), and how long
+    /// the server asked to be left alone.
+    #[error("{0}")]
+    Http(StatusError),
     /// A 2xx body that is not OpenCost's JSON, in words.
     #[error("{0}")]
     Decode(String),
@@ -27,6 +29,16 @@ pub enum OpenCostError {
     BadUrl(String),
     #[error("environment variable {0} (token_env) is not set")]
     MissingTokenEnv(String),
+}
+
+impl OpenCostError {
+    /// How long the server asked to be left alone (`Retry-After`), if it did.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Self::Http(s) => s.retry_after,
+            _ => None,
+        }
+    }
 }
 
 /// A number as OpenCost writes it: a JSON number, a string ("NaN", "0.5"), or null/absent.
@@ -207,7 +219,7 @@ impl OpenCost {
         if let Some(t) = &self.token {
             req = req.bearer_auth(t);
         }
-        use crate::clients::http::{describe_within, status_reason};
+        use crate::clients::http::describe_within;
         let transport =
             |e: reqwest::Error| OpenCostError::Transport(describe_within(&e, self.timeout));
         let resp = req.send().await.map_err(transport)?;
@@ -216,8 +228,8 @@ impl OpenCost {
         let retry_after = crate::clients::http::header(&resp, reqwest::header::RETRY_AFTER);
         let body = resp.bytes().await.map_err(transport)?;
         if !status.is_success() {
-            let why = status_reason(status.as_u16(), retry_after.as_deref(), &body);
-            return Err(OpenCostError::Http(status.as_u16(), why));
+            let answer = StatusError::new(status.as_u16(), retry_after.as_deref(), &body);
+            return Err(OpenCostError::Http(answer));
         }
         let mut steps = parse_allocation_as(content_type.as_deref(), &body)?;
         Ok(steps.pop().unwrap_or_default())

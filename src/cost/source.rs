@@ -101,7 +101,8 @@ enum Reader {
 }
 
 impl Reader {
-    async fn read(&self) -> Result<CostMsg, String> {
+    /// A reading, or why not and how long the server asked to be left alone.
+    async fn read(&self) -> Result<CostMsg, (String, Option<Duration>)> {
         let at_ms = now_ms();
         match self {
             Reader::Llm(prom) => read_llm(prom, at_ms)
@@ -110,12 +111,12 @@ impl Reader {
                     at_ms,
                     reading: Box::new(r),
                 })
-                .map_err(|e| e.to_string()),
+                .map_err(|e| (e.to_string(), e.retry_after())),
             Reader::Infra(opencost) => opencost
                 .read()
                 .await
                 .map(|reading| CostMsg::Infra { at_ms, reading })
-                .map_err(|e| e.to_string()),
+                .map_err(|e| (e.to_string(), e.retry_after())),
         }
     }
 
@@ -147,9 +148,9 @@ impl<M: From<CostMsg> + Send + 'static> Step for CostTask<M> {
                 self.backoff.reset();
                 (msg, Next::Tick)
             }
-            Err(reason) => {
+            Err((reason, asked)) => {
                 tracing::warn!(url = %self.reader.url(), %reason, "cost source failed");
-                let delay = self.backoff.next_delay();
+                let delay = self.backoff.next_delay_asked(asked);
                 (
                     self.reader.failed(reason, Some(delay)),
                     Next::RetryIn(delay),

@@ -102,6 +102,8 @@ pub struct Reading {
     /// contradicts, an unreadable body, the service's own output.
     pub note: Option<String>,
     pub elapsed_ms: u64,
+    /// How long the endpoint asked to be left alone (`Retry-After` with 429 or 503).
+    pub retry_after: Option<std::time::Duration>,
 }
 
 /// An endpoint's answer, or why there was none (refused, timed out...).
@@ -177,6 +179,7 @@ pub fn read(code: u16, content_type: Option<&str>, body: &[u8], elapsed_ms: u64)
         checks: vec![],
         note: None,
         elapsed_ms,
+        retry_after: None,
     };
     let mut notes = vec![];
     if looks_json {

@@ -2,15 +2,15 @@
 //! at the same time) every interval, each request within the client's timeout, and sends what
 //! they answered. An endpoint that does not answer is asked again with backoff.
 
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
-use reqwest::header::{ACCEPT, CONTENT_TYPE};
+use reqwest::header::{ACCEPT, CONTENT_TYPE, RETRY_AFTER};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::answer::{self, MAX_BODY, Probe};
 use super::model::HealthMsg;
-use crate::clients::http::describe;
+use crate::clients::http::{describe, header, parse_retry_after, retry_after_words};
 use crate::clients::poll::{self, Next, Step};
 use crate::config::HealthConfig;
 use crate::status::{Backoff, now_ms};
@@ -29,11 +29,8 @@ pub async fn probe(http: &reqwest::Client, url: &str) -> Probe {
         Err(e) => return Probe::Unreachable(describe(&e)),
     };
     let code = response.status().as_u16();
-    let content_type = response
-        .headers()
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
+    let content_type = header(&response, CONTENT_TYPE);
+    let retry_after = header(&response, RETRY_AFTER);
     let mut body = Vec::new();
     // Past MAX_BODY the rest is not read: the cut body reads as unreadable.
     while body.len() <= MAX_BODY {
@@ -44,17 +41,27 @@ pub async fn probe(http: &reqwest::Client, url: &str) -> Probe {
         }
     }
     let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-    Probe::Answered(answer::read(
-        code,
-        content_type.as_deref(),
-        &body,
-        elapsed_ms,
-    ))
+    let mut reading = answer::read(code, content_type.as_deref(), &body, elapsed_ms);
+    // Only a busy or unavailable endpoint's Retry-After asks anything of us.
+    let asked = retry_after
+        .filter(|_| matches!(code, 429 | 503))
+        .and_then(|v| parse_retry_after(&v, SystemTime::now()));
+    if let Some(after) = retry_after_words(asked) {
+        reading.note = Some(match reading.note.take() {
+            Some(note) => format!("{note}, {after}"),
+            None => after,
+        });
+    }
+    reading.retry_after = asked;
+    Probe::Answered(reading)
 }
 
 struct ServiceTask<M> {
     config: HealthConfig,
     http: reqwest::Client,
+    /// How often it is asked: an endpoint asking for less (Retry-After) is still asked no
+    /// more often.
+    interval: Duration,
     /// What each request is given, for the reason when one times out.
     timeout: Duration,
     tx: mpsc::Sender<M>,
@@ -83,24 +90,31 @@ impl<M: From<HealthMsg> + Send + 'static> Step for ServiceTask<M> {
         let (ready, live) = tokio::join!(probe(&self.http, &self.config.url), live);
         let ready = within(ready, self.timeout);
         let live = live.map(|p| within(p, self.timeout));
-        let unanswered = [Some(&ready), live.as_ref()]
-            .into_iter()
-            .flatten()
-            .find_map(|p| match p {
-                Probe::Unreachable(reason) => Some(reason.clone()),
-                Probe::Answered(_) => None,
-            });
+        let probes = || [Some(&ready), live.as_ref()].into_iter().flatten();
+        let unanswered = probes().find_map(|p| match p {
+            Probe::Unreachable(reason) => Some(reason.clone()),
+            Probe::Answered(_) => None,
+        });
+        let asked = probes()
+            .filter_map(|p| match p {
+                Probe::Answered(r) => r.retry_after,
+                Probe::Unreachable(_) => None,
+            })
+            .max();
         let retry_in = match unanswered {
             Some(reason) => {
                 // The url is not logged: it may carry a token.
                 tracing::warn!(service = %self.config.name, %reason, "health endpoint did not answer");
-                Some(self.backoff.next_delay())
+                Some(self.backoff.next_delay_asked(asked))
             }
             None => {
                 self.backoff.reset();
                 None
             }
         };
+        // An endpoint that answered but asked for time is left alone that long, then polled
+        // as before.
+        let wait = retry_in.or(asked.map(|a| a.max(self.interval)));
         let msg = HealthMsg {
             service: self.config.name.clone(),
             at_ms: now_ms(),
@@ -110,7 +124,7 @@ impl<M: From<HealthMsg> + Send + 'static> Step for ServiceTask<M> {
         };
         match self.tx.send(M::from(msg)).await {
             Err(_) => Next::Stop,
-            Ok(()) => retry_in.map_or(Next::Tick, Next::RetryIn),
+            Ok(()) => wait.map_or(Next::Tick, Next::RetryIn),
         }
     }
 }
@@ -151,6 +165,7 @@ pub fn spawn_health_sources<M: From<HealthMsg> + Send + 'static>(
         let mut task = ServiceTask {
             config,
             http: http.clone(),
+            interval,
             timeout,
             tx: tx.clone(),
             backoff: Backoff::default(),

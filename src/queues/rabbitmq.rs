@@ -12,6 +12,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::QueueMsg;
 use super::model::{BrokerRates, QueueSample};
+use crate::clients::http::StatusError;
 use crate::clients::poll::{self, Next, Step};
 use crate::config::{QueueConfig, QueueKind};
 use crate::status::Backoff;
@@ -36,9 +37,10 @@ pub enum RabbitError {
     NoVhost(String),
     #[error("HTTP {0}: {1}")]
     Status(u16, String),
-    /// Not 2xx, and not the management API's own error: the reason in words.
-    #[error("{1}")]
-    Http(u16, String),
+    /// Not 2xx: the reason in words (the management API's own when it gave one), and how long
+    /// the server asked to be left alone.
+    #[error("{0}")]
+    Http(StatusError),
     #[error("{0}")]
     Transport(String),
     /// A 2xx body that is not the management API's JSON, in words.
@@ -53,6 +55,14 @@ impl RabbitError {
             self,
             Self::InlinePassword | Self::MissingPasswordEnv(_) | Self::BadUrl(_)
         )
+    }
+
+    /// How long the server asked to be left alone (`Retry-After`), if it did.
+    fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Self::Http(s) => s.retry_after,
+            _ => None,
+        }
     }
 }
 
@@ -135,17 +145,11 @@ impl Broker {
         let retry_after = crate::clients::http::header(&resp, reqwest::header::RETRY_AFTER);
         let body = resp.bytes().await.map_err(|e| describe_transport(&e))?;
         if !status.is_success() {
-            return Err(match error_reason(&body) {
-                Some(why) => RabbitError::Status(status.as_u16(), why),
-                None => RabbitError::Http(
-                    status.as_u16(),
-                    crate::clients::http::status_reason(
-                        status.as_u16(),
-                        retry_after.as_deref(),
-                        &body,
-                    ),
-                ),
-            });
+            // The management API's own words when it gave them, else what the body says.
+            let words = error_reason(&body);
+            let said = words.as_deref().map_or(&body[..], str::as_bytes);
+            let answer = StatusError::new(status.as_u16(), retry_after.as_deref(), said);
+            return Err(RabbitError::Http(answer));
         }
         read_listing(&body, content_type.as_deref(), names, now_ms)
     }
@@ -385,7 +389,7 @@ impl<M: From<QueueMsg> + Send + 'static> Step for BrokerTask<M> {
             Err(err) => {
                 let err = err.within(self.timeout);
                 tracing::warn!(url = %broker.redacted(), %err, "rabbitmq queue source failed");
-                let delay = self.backoff.next_delay();
+                let delay = self.backoff.next_delay_asked(err.retry_after());
                 let msg = failed(broker.redacted(), self.names.clone(), &err, Some(delay));
                 (vec![msg], Next::RetryIn(delay))
             }

@@ -414,7 +414,7 @@ impl<M: From<SloMsg> + Send + 'static> Step for SloTask<M> {
             Err(err) => {
                 // Only an unreachable Prometheus fails a whole refresh: always worth a retry.
                 tracing::warn!(url = %self.source.prom.url(), %err, "prometheus failed");
-                let delay = self.backoff.next_delay();
+                let delay = self.backoff.next_delay_asked(err.retry_after());
                 let msg = SloMsg::Failed {
                     reason: err.to_string(),
                     retry_in: Some(delay),

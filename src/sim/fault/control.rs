@@ -1,6 +1,7 @@
-//! The control endpoint on the platform port: `GET /_sim/fault` lists the faults in force,
-//! `POST /_sim/fault` with `{"source": "prometheus", "kind": "5xx"}` sets one (`"clear"`
-//! clears it), `DELETE /_sim/fault/{source}` clears one. A source may also be the name of a
+//! The control endpoint on the platform port: `GET /_sim/fault` lists the faults in force and
+//! the requests each source has sent (`hits`), `POST /_sim/fault` with `{"source":
+//! "prometheus", "kind": "5xx"}` sets one (`"clear"` clears it; `"retry_after": N` with
+//! `"429"` sends `Retry-After: N`), `DELETE /_sim/fault/{source}` clears one. A source may also be the name of a
 //! TCP fault proxy (`--fault-proxy NAME=...`): refused, silent, slow, truncated apply to it.
 
 use std::collections::BTreeMap;
@@ -53,6 +54,9 @@ impl Control {
 struct SetFault {
     source: String,
     kind: String,
+    /// Seconds a `429` asks for (as `429:N` does).
+    #[serde(default)]
+    retry_after: Option<u64>,
 }
 
 pub fn router(control: Arc<Control>) -> Router {
@@ -65,7 +69,11 @@ pub fn router(control: Arc<Control>) -> Router {
 type Answer = (StatusCode, Json<serde_json::Value>);
 
 fn listed(control: &Control, status: StatusCode) -> Answer {
-    (status, Json(serde_json::json!({"faults": control.list()})))
+    let hits = control.faults.all_hits();
+    (
+        status,
+        Json(serde_json::json!({"faults": control.list(), "hits": hits})),
+    )
 }
 
 fn refused(why: String) -> Answer {
@@ -80,7 +88,11 @@ async fn list(State(control): State<Arc<Control>>) -> Answer {
 }
 
 async fn set(State(control): State<Arc<Control>>, Json(body): Json<SetFault>) -> Answer {
-    match control.set(&body.source, &body.kind) {
+    let kind = match body.retry_after {
+        Some(secs) => format!("{}:{secs}", body.kind),
+        None => body.kind,
+    };
+    match control.set(&body.source, &kind) {
         Ok(()) => listed(&control, StatusCode::OK),
         Err(why) => refused(why),
     }

@@ -70,6 +70,7 @@ async fn apply(State(ctx): State<FaultCtx>, req: Request, next: Next) -> Respons
     let Some(source) = source else {
         return next.run(req).await;
     };
+    ctx.faults.hit(source);
     let query = req.uri().query().unwrap_or("").to_string();
     let stream = is_stream(&query);
     let Some(active) = ctx.faults.get(source) else {
@@ -94,12 +95,7 @@ async fn apply(State(ctx): State<FaultCtx>, req: Request, next: Next) -> Respons
         ),
         Kind::Unauthorized => error(source, StatusCode::UNAUTHORIZED, "Unauthorized"),
         Kind::Forbidden => error(source, StatusCode::FORBIDDEN, "forbidden"),
-        Kind::TooMany => {
-            let mut r = error(source, StatusCode::TOO_MANY_REQUESTS, "too many requests");
-            r.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
-            r
-        }
+        Kind::TooMany => too_many(source, active.retry_after.unwrap_or(super::RETRY_AFTER)),
         Kind::Malformed => with_type(StatusCode::OK, "text/html", HTML_PAGE.into()),
         Kind::WrongShape => {
             let text = if stream {
@@ -155,11 +151,24 @@ fn with_type(status: StatusCode, content_type: &'static str, body: Body) -> Resp
 /// An error as the source's server would send it: a Status object from the Kubernetes API,
 /// plain text from the others.
 fn error(source: Source, status: StatusCode, message: &str) -> Response {
+    error_with(source, status, message, None)
+}
+
+/// [`error`], with the Status `details` the Kubernetes API would add.
+fn error_with(
+    source: Source,
+    status: StatusCode,
+    message: &str,
+    details: Option<serde_json::Value>,
+) -> Response {
     match source {
         Source::Kube | Source::Logs => {
             let reason = status.canonical_reason().unwrap_or("").replace(' ', "");
-            let v = serde_json::json!({"kind": "Status", "apiVersion": "v1", "metadata": {},
+            let mut v = serde_json::json!({"kind": "Status", "apiVersion": "v1", "metadata": {},
                 "status": "Failure", "message": message, "reason": reason, "code": status.as_u16()});
+            if let Some(details) = details {
+                v["details"] = details;
+            }
             with_type(status, "application/json", v.to_string().into())
         }
         _ => with_type(
@@ -168,6 +177,17 @@ fn error(source: Source, status: StatusCode, message: &str) -> Response {
             format!("{message}\n").into(),
         ),
     }
+}
+
+/// 429 with `Retry-After: secs`; the Kubernetes API also says it in its Status, as the
+/// apiserver does (`details.retryAfterSeconds`).
+fn too_many(source: Source, secs: u64) -> Response {
+    let details = serde_json::json!({"retryAfterSeconds": secs});
+    let status = StatusCode::TOO_MANY_REQUESTS;
+    let mut r = error_with(source, status, "too many requests", Some(details));
+    r.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    r
 }
 
 /// The real answer's first half under its full Content-Length, then the connection closed.

@@ -15,6 +15,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
@@ -130,7 +131,7 @@ pub enum Kind {
     Unauthorized,
     #[serde(rename = "403")]
     Forbidden,
-    /// 429 with `Retry-After: 5`.
+    /// 429 with `Retry-After: 5` (`429:N`: N seconds).
     #[serde(rename = "429")]
     TooMany,
     /// The real body cut in the middle, the connection closed.
@@ -218,11 +219,16 @@ fn names<T: fmt::Display>(all: &[T]) -> String {
         .join(", ")
 }
 
-/// `SOURCE=KIND` as `--fault` takes it; KIND `clear` is None.
+/// The `Retry-After` a `429` fault sends when it names none.
+pub const RETRY_AFTER: u64 = 5;
+
+/// `SOURCE=KIND` as `--fault` takes it; KIND `clear` is None. `429:N` asks for N seconds
+/// (`Retry-After: N`) instead of [`RETRY_AFTER`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FaultSpec {
     pub source: Source,
     pub kind: Option<Kind>,
+    pub retry_after: Option<u64>,
 }
 
 impl FromStr for FaultSpec {
@@ -238,6 +244,15 @@ impl FromStr for FaultSpec {
 impl FaultSpec {
     pub fn new(source: &str, kind: &str) -> Result<FaultSpec, String> {
         let source: Source = source.parse()?;
+        let (kind, retry_after) = match kind.split_once(':') {
+            Some((k, secs)) => {
+                let secs = secs
+                    .parse::<u64>()
+                    .map_err(|_| format!("{secs:?}: expected whole seconds, e.g. 429:3"))?;
+                (k, Some(secs))
+            }
+            None => (kind, None),
+        };
         let kind = match kind {
             "clear" => None,
             k => Some(k.parse::<Kind>()?),
@@ -245,16 +260,34 @@ impl FaultSpec {
         if let Some(k) = kind.filter(|k| !k.applies_to(source)) {
             return Err(format!("{k} does not apply to {source}"));
         }
-        Ok(FaultSpec { source, kind })
+        if retry_after.is_some() && kind != Some(Kind::TooMany) {
+            return Err("only 429 takes seconds (429:N, its Retry-After)".into());
+        }
+        Ok(FaultSpec {
+            source,
+            kind,
+            retry_after,
+        })
     }
 }
 
-/// A fault in force: its kind, and for `gone` the resource version below which watches expire.
+/// A fault in force: its kind, for `gone` the resource version below which watches expire,
+/// for `429` the seconds its Retry-After names when not [`RETRY_AFTER`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct Active {
     pub kind: Kind,
     #[serde(skip)]
     pub floor: u64,
+    pub retry_after: Option<u64>,
+}
+
+impl fmt::Display for Active {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.retry_after {
+            Some(secs) => write!(f, "{}:{secs}", self.kind),
+            None => write!(f, "{}", self.kind),
+        }
+    }
 }
 
 /// The faults of one sim. Changes are broadcast so that open streams react to them too.
@@ -262,6 +295,9 @@ pub struct Faults {
     table: watch::Sender<BTreeMap<Source, Active>>,
     /// The sim's current resource version, read when `gone` is set.
     current_rv: Arc<dyn Fn() -> u64 + Send + Sync>,
+    /// Requests seen per source (by `Source as usize`), faulted or not: tests count what a
+    /// source sends while it is told to wait.
+    hits: [AtomicU64; Source::ALL.len()],
 }
 
 impl Default for Faults {
@@ -275,6 +311,7 @@ impl Faults {
         Faults {
             table: watch::Sender::new(BTreeMap::new()),
             current_rv,
+            hits: Default::default(),
         }
     }
 
@@ -284,15 +321,26 @@ impl Faults {
             Some(Kind::Gone) => (self.current_rv)() + 1,
             _ => 0,
         };
+        let retry_after = spec.retry_after;
         self.table.send_modify(|t| match spec.kind {
             Some(kind) => {
-                t.insert(spec.source, Active { kind, floor });
+                let active = Active {
+                    kind,
+                    floor,
+                    retry_after,
+                };
+                t.insert(spec.source, active);
             }
             None => {
                 t.remove(&spec.source);
             }
         });
-        tracing::info!("sim fault: {}={:?}", spec.source, spec.kind);
+        tracing::info!(
+            "sim fault: {}={:?} {:?}",
+            spec.source,
+            spec.kind,
+            retry_after
+        );
     }
 
     pub fn get(&self, source: Source) -> Option<Active> {
@@ -304,7 +352,25 @@ impl Faults {
         self.table
             .borrow()
             .iter()
-            .map(|(s, a)| (s.to_string(), a.kind.to_string()))
+            .map(|(s, a)| (s.to_string(), a.to_string()))
+            .collect()
+    }
+
+    /// Counts one request for `source` (the fault layer calls it for each).
+    pub fn hit(&self, source: Source) {
+        self.hits[source as usize].fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// How many requests `source` has sent so far.
+    pub fn hits(&self, source: Source) -> u64 {
+        self.hits[source as usize].load(Ordering::Relaxed)
+    }
+
+    /// Requests seen so far, by source name.
+    pub fn all_hits(&self) -> BTreeMap<String, u64> {
+        Source::ALL
+            .into_iter()
+            .map(|s| (s.to_string(), self.hits(s)))
             .collect()
     }
 

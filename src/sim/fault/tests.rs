@@ -29,6 +29,8 @@ impl Drop for Served {
 /// A Prometheus-like query endpoint and a watch-like stream (a line every 100 ms), behind
 /// the layer on a "platform" or "api" port.
 async fn serve(port: Port) -> Served {
+    // Some tests build their own reqwest client, which needs the provider installed.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let stream = || async {
         let (tx, rx) = tokio::sync::mpsc::channel(4);
         tokio::spawn(async move {
@@ -99,6 +101,18 @@ async fn query(s: &Served) -> Result<(u16, String, String), reqwest::Error> {
     Ok((status, ctype, resp.text().await?))
 }
 
+/// The Retry-After of a query answered 429.
+async fn too_many(s: &Served) -> String {
+    let resp = client()
+        .get(format!("http://{}/api/v1/query", s.addr))
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(resp.status().as_u16(), 429);
+    let asked = resp.headers().get("retry-after").expect("Retry-After");
+    asked.to_str().expect("text").to_string()
+}
+
 #[test]
 fn paths_are_sources_and_specs_parse() {
     assert_eq!(
@@ -118,6 +132,13 @@ fn paths_are_sources_and_specs_parse() {
     assert_eq!(spec.kind, Some(Kind::Unavailable));
     assert_eq!("kube=clear".parse::<FaultSpec>().map(|s| s.kind), Ok(None));
     assert!("prometheus=gone".parse::<FaultSpec>().is_err());
+    let spec: FaultSpec = "health=429:3".parse().expect("parses");
+    assert_eq!(
+        (spec.kind, spec.retry_after),
+        (Some(Kind::TooMany), Some(3))
+    );
+    assert!("health=5xx:3".parse::<FaultSpec>().is_err());
+    assert!("health=429:soon".parse::<FaultSpec>().is_err());
     assert!("redis=5xx".parse::<FaultSpec>().is_err());
     assert!("kube".parse::<FaultSpec>().is_err());
     let proxy: proxy::ProxySpec = "redis=127.0.0.1:7000->127.0.0.1:6379"
@@ -148,13 +169,9 @@ async fn status_faults_answer_as_a_server_would() {
         assert_eq!(query(&s).await.expect("answers").0, code, "{spec}");
     }
     set(&s, "prometheus=429");
-    let resp = client()
-        .get(format!("http://{}/api/v1/query", s.addr))
-        .send()
-        .await
-        .expect("answers");
-    assert_eq!(resp.status().as_u16(), 429);
-    assert_eq!(resp.headers()["retry-after"], "5");
+    assert_eq!(too_many(&s).await, "5");
+    set(&s, "prometheus=429:2");
+    assert_eq!(too_many(&s).await, "2");
     set(&s, "prometheus=malformed");
     let (code, ctype, body) = query(&s).await.expect("answers");
     assert_eq!((code, ctype.as_str()), (200, "text/html"));
@@ -276,6 +293,17 @@ async fn the_control_endpoint_sets_lists_and_clears() {
         .await
         .expect("json");
     assert_eq!(listed["faults"]["prometheus"], "5xx");
+    assert_eq!(listed["hits"]["prometheus"], 1, "{listed}");
+    assert_eq!(listed["hits"]["opencost"], 0, "{listed}");
+    let resp = http
+        .post(&url)
+        .json(&serde_json::json!({"source": "prometheus", "kind": "429", "retry_after": 2}))
+        .send()
+        .await
+        .expect("answers");
+    let listed: serde_json::Value = resp.json().await.expect("json");
+    assert_eq!(listed["faults"]["prometheus"], "429:2");
+    assert_eq!(too_many(&s).await, "2");
     let bad = http
         .post(&url)
         .json(&serde_json::json!({"source": "opencost", "kind": "gone"}))
