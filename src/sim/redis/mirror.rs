@@ -377,7 +377,7 @@ mod tests {
 
     fn seen(kind: QueueKind, unacked: u64) -> Seen {
         Seen {
-            name: "articles",
+            name: "articles".into(),
             kind,
             app: "article-generator",
             processed: 0,
