@@ -10,6 +10,7 @@
 # BIN=path/to/opsdeck skips the build. Needs tmux and python3. Prints a Markdown table.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. benches/proc.sh
 if [ -z "${BIN:-}" ]; then
   cargo build --release --quiet
   BIN=$PWD/target/release/opsdeck
@@ -17,14 +18,9 @@ fi
 N=${CLUSTERS:-10}
 PODS=${PODS:-50000}
 IDLE=${IDLE:-10}
-HZ=$(getconf CLK_TCK)
 work=$(mktemp -d)
 sock=opsdeck-mc-bench-$$
 trap 'tmux -L $sock kill-server 2>/dev/null || true; kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
-
-now() { python3 -c 'import time; print(f"{time.time():.3f}")'; }
-field() { awk -v k="$1" '$1==k":" {print $2}' "/proc/$2/status"; }
-cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
 
 # The clusters are remote in real life; here the sim shares the 2 cores with the console, at
 # the priority of the console's own decoding threads (nice 10, src/main.rs): what it takes

@@ -5,16 +5,14 @@
 # CPU and redraws while nothing changes. Needs tmux and kubectl. Prints a Markdown table.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. benches/proc.sh
 cargo build --release --quiet
 BIN=$PWD/target/release/opsdeck
 IDLE=${IDLE:-10}
-HZ=$(getconf CLK_TCK)
 work=$(mktemp -d)
 trap 'tmux -L opsdeck-bench kill-server 2>/dev/null || true; kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 
 secs() { python3 -c 'import sys,time; print(f"{time.time():.3f}")'; }
-field() { awk -v k="$1" '$1==k":" {print $2}' "/proc/$2/status"; }
-cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
 
 echo "| pods | first rows on screen | snapshot full sync | kubectl get pods -A -o json | steady RSS | peak RSS | CPU idle | redraws idle (${IDLE}s) |"
 echo "|---|---|---|---|---|---|---|---|"

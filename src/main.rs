@@ -73,6 +73,8 @@ enum Command {
         /// Start the platform's clock at this instant (RFC 3339), e.g. 2026-12-03T06:00:00Z.
         #[arg(long, value_name = "RFC3339")]
         start_at: Option<jiff::Timestamp>,
+        #[command(flatten)]
+        load: LoadArgs,
     },
     /// The simulated platform alone, in the foreground, until SIGINT/SIGTERM.
     Sim {
@@ -120,6 +122,8 @@ enum Command {
         /// "kind":"silent"} makes it refuse, go silent, trickle or cut (truncated) replies.
         #[arg(long, value_name = "NAME=LISTEN->TARGET")]
         fault_proxy: Vec<sim::fault::proxy::ProxySpec>,
+        #[command(flatten)]
+        load: LoadArgs,
         #[command(flatten)]
         outputs: Box<SimOutputs>,
     },
@@ -319,6 +323,7 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             redis,
             fault,
             fault_proxy,
+            load,
             outputs,
         }) => {
             let opts = SimOptions {
@@ -332,6 +337,7 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
                 redis: redis.clone(),
                 faults: fault.clone(),
                 proxies: fault_proxy.clone(),
+                load: load.load(),
             };
             run_sim(opts, scenario, *clusters, outputs).await?;
             Ok(ExitCode::SUCCESS)
@@ -341,12 +347,14 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             clusters,
             pods,
             start_at,
+            load,
         }) => {
             terminal::require_tty().map_err(|e| eyre!(e))?;
             let opts = options(&cli)?;
             let base = SimOptions {
                 pods: *pods,
                 start_at: *start_at,
+                load: load.load(),
                 ..SimOptions::default()
             };
             let fleet = SimFleet::start(*clusters, scenario, base).await?;
@@ -602,6 +610,45 @@ fn check(cli: &Cli, files: &[PathBuf]) -> ExitCode {
     }
 }
 
+/// Load on top of the platform, for benches (`sim::load`); none unless asked for.
+#[derive(clap::Args, Debug)]
+struct LoadArgs {
+    /// Ten times the demo's churn (issue 15's bench): --churn 500 --extra-queues 1000
+    /// --extra-slos 100 --extra-alerts 1000; each of those flags, given, overrides its part.
+    /// Churn wants a bigger world than the natural one, e.g. --pods 10000.
+    #[arg(long)]
+    load: bool,
+    /// Evict this many ready ReplicaSet pods a second; their ReplicaSets replace them.
+    #[arg(long, value_name = "PODS_PER_SEC")]
+    churn: Option<u32>,
+    /// Serve this many more RabbitMQ queues (load-0001..) on the management API.
+    #[arg(long, value_name = "N")]
+    extra_queues: Option<usize>,
+    /// Add this many SLOs (load-001..) over the platform's metrics: a Sloth file, load.yaml,
+    /// beside the platform's SLO files.
+    #[arg(long, value_name = "N")]
+    extra_slos: Option<usize>,
+    /// Keep this many more alerts firing in the sim's Alertmanager.
+    #[arg(long, value_name = "N")]
+    extra_alerts: Option<usize>,
+}
+
+impl LoadArgs {
+    fn load(&self) -> sim::load::Load {
+        let base = if self.load {
+            sim::load::Load::TEN_TIMES
+        } else {
+            sim::load::Load::default()
+        };
+        sim::load::Load {
+            churn_per_sec: self.churn.unwrap_or(base.churn_per_sec),
+            queues: self.extra_queues.unwrap_or(base.queues),
+            slos: self.extra_slos.unwrap_or(base.slos),
+            alerts: self.extra_alerts.unwrap_or(base.alerts),
+        }
+    }
+}
+
 /// Files `opsdeck sim` writes once it is up.
 #[derive(clap::Args, Debug)]
 struct SimOutputs {
@@ -661,7 +708,7 @@ async fn run_sim(
         None => vec![],
     };
     if let Some(path) = config_out {
-        let slo_dir = write_example_slos(path)?;
+        let slo_dir = write_example_slos(path, sim.load())?;
         // The first cluster's sources are the config's global ones; the others name theirs.
         let contexts: Vec<opsdeck::config::ContextConfig> = if many {
             fleet
@@ -726,14 +773,17 @@ async fn run_sim(
 }
 
 /// The platform's SLO files beside the sim's config (`<config>.slos/`), so the config that
-/// points at them works from anywhere.
-fn write_example_slos(config: &Path) -> Result<PathBuf> {
+/// points at them works from anywhere; with the load's extra SLOs, their file too.
+fn write_example_slos(config: &Path, load: sim::load::Load) -> Result<PathBuf> {
     let mut dir = config.as_os_str().to_owned();
     dir.push(".slos");
     let dir = std::path::absolute(PathBuf::from(dir))?;
     std::fs::create_dir_all(&dir)?;
     for (name, text) in opsdeck::slo::EXAMPLES {
         std::fs::write(dir.join(name), text)?;
+    }
+    if let Some(text) = load.slo_file() {
+        std::fs::write(dir.join(sim::load::SLO_FILE), text)?;
     }
     Ok(dir)
 }

@@ -116,7 +116,12 @@ impl Feeds {
             context_queues: vec![],
             in_process: Some(Arc::new(sim.queue_sampler())),
             prometheus: Some(Prometheus::new(&sim.prometheus_url(), None, TIMEOUT).map_err(http)?),
-            slos: crate::slo::examples().map_err(slo_errors)?,
+            slos: crate::slo::examples()
+                .and_then(|mut slos| {
+                    slos.extend(sim.load_slos()?);
+                    Ok(slos)
+                })
+                .map_err(slo_errors)?,
             context_slos: vec![],
             opencost: Some(
                 OpenCost::new(&sim.opencost_url(), None, TIMEOUT).map_err(|e| e.to_string())?,

@@ -8,6 +8,7 @@ pub mod fault;
 pub mod fleet;
 pub mod health;
 pub mod kube_api;
+pub mod load;
 pub mod metrics;
 pub mod opencost_api;
 pub mod platform_api;
@@ -56,6 +57,8 @@ pub struct SimOptions {
     /// TCP fault proxies in front of real servers (`--fault-proxy`), set through the control
     /// endpoint by name.
     pub proxies: Vec<fault::proxy::ProxySpec>,
+    /// Load on top of the platform (`--load`, `--churn`, `--extra-*`); off by default.
+    pub load: load::Load,
 }
 
 impl Default for SimOptions {
@@ -71,6 +74,7 @@ impl Default for SimOptions {
             redis: None,
             faults: vec![],
             proxies: vec![],
+            load: load::Load::default(),
         }
     }
 }
@@ -89,6 +93,7 @@ pub struct SimHandle {
     redis_writer: Option<JoinHandle<()>>,
     faults: Arc<fault::Faults>,
     proxies: Vec<fault::proxy::FaultProxy>,
+    load: load::Load,
 }
 
 impl Drop for SimHandle {
@@ -185,6 +190,19 @@ impl SimHandle {
                 .collect();
         }
         c
+    }
+
+    /// The load on top of the platform (`SimOptions::load`).
+    pub fn load(&self) -> load::Load {
+        self.load
+    }
+
+    /// The extra SLOs of the load (`--extra-slos`), as the file `--config-out` writes.
+    pub fn load_slos(&self) -> Result<Vec<crate::slo::Slo>, Vec<crate::slo::SloFileError>> {
+        match self.load.slo_file() {
+            Some(text) => crate::slo::parse_file(&text, std::path::Path::new(load::SLO_FILE)),
+            None => Ok(vec![]),
+        }
     }
 
     /// The OpenCost allocation API over the sim's workloads, served beside the platform API.
@@ -389,12 +407,14 @@ pub async fn start(opts: SimOptions) -> std::io::Result<SimHandle> {
         .clone()
         .unwrap_or_else(|| kube_api::ADMIN.to_string());
     let cancel = CancellationToken::new();
-    let (scenario, pods) = (opts.scenario, opts.pods);
+    let (scenario, pods, load) = (opts.scenario, opts.pods, opts.load);
     let clock = clock::SimClock::starting_at(opts.start_at);
     // Building a 50k-pod world takes a moment: keep it off the async workers.
-    let world = tokio::task::spawn_blocking(move || world::World::new(scenario, pods, clock.now()))
-        .await
-        .map_err(std::io::Error::other)?;
+    let world = tokio::task::spawn_blocking(move || {
+        world::World::new(scenario, pods, clock.now()).with_load(load)
+    })
+    .await
+    .map_err(std::io::Error::other)?;
     let shared = Arc::new(
         kube_api::Shared::new(world, clock, opts.forbidden.clone(), cancel.clone())
             .with_default_user(&user),
@@ -453,6 +473,7 @@ pub async fn start(opts: SimOptions) -> std::io::Result<SimHandle> {
         redis_writer,
         faults,
         proxies: proxies.into_iter().map(|(_, p)| p).collect(),
+        load,
     })
 }
 

@@ -108,11 +108,11 @@ impl Writer {
         };
         let mut pipe = redis::pipe();
         for s in &seen {
-            for key in mirror::owned_keys(s.kind, s.name) {
+            for key in mirror::owned_keys(s.kind, &s.name) {
                 pipe.cmd("DEL").arg(key).ignore();
             }
             if s.kind == QueueKind::Stream {
-                wire::stream_group(&mut pipe, s.name, STREAM_GROUP);
+                wire::stream_group(&mut pipe, &s.name, STREAM_GROUP);
             }
         }
         self.query(&pipe).await?;

@@ -25,6 +25,7 @@ impl World {
         self.tick_kubelets();
         self.tick_pipelines();
         self.tick_queues(previous);
+        self.tick_churn(previous);
         self.sync_dirty();
         self.tick_metrics();
     }

@@ -56,6 +56,7 @@ impl World {
             let gauges = self.exporter_gauges();
             self.metrics.set_gauges(t_ms, gauges);
             self.alerts.evaluate(&self.metrics, self.now);
+            self.send_load_alerts();
         }
     }
 }

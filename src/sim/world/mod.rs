@@ -1,6 +1,7 @@
 //! The simulated platform's state: compact objects per kind, one resourceVersion, a change ring.
 
 mod changes;
+mod churn;
 pub mod columns;
 pub mod configmaps;
 mod controller;
@@ -95,6 +96,9 @@ pub struct World {
     ip_counter: u64,
     correlator: events::Correlator,
     cluster_ns: Arc<str>,
+    /// Load on top of the platform (`crate::sim::load`), and the churn's progress.
+    load: crate::sim::load::Load,
+    churn: churn::Churn,
     /// Serialized pod specs by template (the Arc keeps the address from being reused).
     spec_cache: HashMap<usize, (Arc<k8s_openapi::api::core::v1::PodTemplateSpec>, Arc<[u8]>)>,
 }
@@ -136,6 +140,8 @@ impl World {
             ip_counter: 0,
             correlator: events::Correlator::default(),
             cluster_ns: Arc::from(""),
+            load: crate::sim::load::Load::default(),
+            churn: churn::Churn::default(),
             spec_cache: HashMap::new(),
         };
         w.log.quiet = true;

@@ -3,6 +3,7 @@
 //! queue-backlog scenario all show in depth, unacked, rates and oldest age. Messages leave in
 //! the order they came (FIFO), so the oldest waiting one's age is known exactly.
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 
 use crate::config::QueueKind;
@@ -11,7 +12,7 @@ use crate::queues::QueueSample;
 /// One simulated queue.
 #[derive(Clone, Debug)]
 pub struct SimQueue {
-    pub name: &'static str,
+    pub name: Cow<'static, str>,
     pub kind: QueueKind,
     /// "namespace/deployment" that drains it.
     pub consumer: &'static str,
@@ -58,23 +59,7 @@ const fn queue(
     base_rate: f64,
     per_worker: f64,
 ) -> SimQueue {
-    SimQueue {
-        name,
-        kind,
-        consumer,
-        base_rate,
-        per_worker,
-        depth: 0.0,
-        unacked: 0,
-        enqueued: 0.0,
-        processed: 0.0,
-        failed: 0,
-        consumers: 0,
-        oldest_secs: 0.0,
-        arrivals: VecDeque::new(),
-        in_rate: 0.0,
-        out_rate: 0.0,
-    }
+    SimQueue::new(Cow::Borrowed(name), kind, consumer, base_rate, per_worker)
 }
 
 impl Default for SimQueues {
@@ -213,6 +198,33 @@ impl SimQueues {
 const MAX_ARRIVAL_MARKS: usize = 16_384;
 
 impl SimQueue {
+    /// An empty queue fed at `base_rate` a second, each ready consumer pod taking `per_worker`.
+    pub const fn new(
+        name: Cow<'static, str>,
+        kind: QueueKind,
+        consumer: &'static str,
+        base_rate: f64,
+        per_worker: f64,
+    ) -> SimQueue {
+        SimQueue {
+            name,
+            kind,
+            consumer,
+            base_rate,
+            per_worker,
+            depth: 0.0,
+            unacked: 0,
+            enqueued: 0.0,
+            processed: 0.0,
+            failed: 0,
+            consumers: 0,
+            oldest_secs: 0.0,
+            arrivals: VecDeque::new(),
+            in_rate: 0.0,
+            out_rate: 0.0,
+        }
+    }
+
     /// Messages waiting (not yet taken by a worker).
     pub fn depth(&self) -> f64 {
         self.depth

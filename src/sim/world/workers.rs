@@ -1,5 +1,6 @@
 //! Feeds the pipeline model the article-generator pods: which run, which hang.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::World;
@@ -55,17 +56,18 @@ impl World {
             ns: Arc::from(NS),
             name: String::new(),
         };
-        let pods: Vec<(String, bool, bool)> = self
-            .pods
-            .range(from..)
-            .take_while(|(k, _)| &*k.ns == NS)
-            .map(|(_, p)| (p.app().to_string(), p.ready, p.stuck_since.is_some()))
-            .collect();
+        // (ready, hung) pods per app, counted once: many queues share a consumer (the load's).
+        let mut workers: HashMap<&str, (u32, u32)> = HashMap::new();
+        for (_, p) in self.pods.range(from..).take_while(|(k, _)| &*k.ns == NS) {
+            if p.ready {
+                let (r, h) = workers.entry(p.app()).or_default();
+                *r += 1;
+                *h += u32::from(p.stuck_since.is_some());
+            }
+        }
         self.queues.tick(drive, |consumer| {
             let app = consumer.rsplit('/').next().unwrap_or(consumer);
-            pods.iter()
-                .filter(|(a, ready, _)| a == app && *ready)
-                .fold((0, 0), |(r, h), (_, _, hung)| (r + 1, h + u32::from(*hung)))
+            workers.get(app).copied().unwrap_or_default()
         });
     }
 }
