@@ -71,16 +71,19 @@ shown() {
   tmux -L "$sock" capture-pane -p -t 0 > "$work/screen-$1"
 }
 for v in 2 6 7 9; do shown "$v"; done
+# What the world holds, for the pods pane's count to be checked against (the churn goes on:
+# a tick's replacements either way).
+world_pods=$(kubectl --kubeconfig "$work/kc" get pods -A --no-headers 2>/dev/null | wc -l)
 tmux -L "$sock" kill-server
 kill "$sim"; wait "$sim" 2>/dev/null || true
 [ -n "${TIMINGS_OUT:-}" ] && cp "$work/timings" "$TIMINGS_OUT"
 [ -n "${SCREENS_OUT:-}" ] && mkdir -p "$SCREENS_OUT" && cp "$work"/screen-* "$SCREENS_OUT"/
 
 python3 - "$work" "$warm_frames" "$warm_keys" "$WARMUP" \
-  "$c_warm" "$c_end" "$s_warm" "$s_end" "$t_warm" "$t_end" "$HZ" "$hwm" "$DURATION" "$PODS" <<'EOF'
+  "$c_warm" "$c_end" "$s_warm" "$s_end" "$t_warm" "$t_end" "$HZ" "$hwm" "$DURATION" "$PODS" "$world_pods" <<'EOF'
 import re, sys
 (work, warm_frames, warm_keys, warmup, c0, c1, s0, s1, t0, t1, hz, hwm, duration,
- pods) = sys.argv[1:]
+ pods, world_pods) = sys.argv[1:]
 warm_frames, warm_keys, warmup = int(warm_frames), int(warm_keys), int(warmup)
 lines = open(f"{work}/timings").read().splitlines()
 # "frame_took SECONDS ROWS": one frame's prepare and draw; "key_to_frame SECONDS ROWS": a
@@ -119,4 +122,5 @@ print(f"| key to frame after {warmup} s, p50 / p99 ({len(ks)} keys) | {pct(ks, 5
 print(f"| console CPU after {warmup} s / the sim's (nice 10) | {cpu(c0, c1)} / {cpu(s0, s1)} |")
 for v, name in [("2", "pods"), ("6", "queues"), ("7", "SLOs"), ("9", "alerts")]:
     print(f"| {name} pane at the end | {title(v)} |")
+print(f"| pods the world holds then (`kubectl get pods -A`) | {world_pods} |")
 EOF

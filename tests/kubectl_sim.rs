@@ -621,3 +621,74 @@ async fn a_stale_resource_version_in_a_scale_patch_is_a_conflict() {
     assert_eq!(replicas.trim(), "5", "a current precondition passes");
     env.stop().await;
 }
+
+/// A paged list reports its first page's resource version on every page, as kube-apiserver
+/// does: a pod deleted after page one was served reaches a watch from the list's version as
+/// DELETED, so a client's store drops it (without this, rows of pods long gone stayed on
+/// screen under churn).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pod_deleted_between_pages_reaches_the_watch_from_the_lists_version() {
+    use futures::StreamExt;
+    use k8s_openapi::api::core::v1::Pod;
+    use kube::api::{Api, DeleteParams, ListParams, WatchEvent, WatchParams};
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let env = Env::start(SimOptions {
+        pods: Some(2000),
+        ..Default::default()
+    })
+    .await;
+    let kc = kube::config::Kubeconfig::from_yaml(&env.sim.kubeconfig_yaml()).unwrap();
+    let cfg = kube::Config::from_custom_kubeconfig(kc, &Default::default())
+        .await
+        .unwrap();
+    let client = kube::Client::try_from(cfg).unwrap();
+    let pods: Api<Pod> = Api::all(client.clone());
+    let first = pods.list(&ListParams::default().limit(500)).await.unwrap();
+    let list_rv = first.metadata.resource_version.clone().unwrap();
+    let victim = &first.items[0];
+    let (ns, name) = (
+        victim.metadata.namespace.clone().unwrap(),
+        victim.metadata.name.clone().unwrap(),
+    );
+    Api::<Pod>::namespaced(client.clone(), &ns)
+        .delete(&name, &DeleteParams::default().grace_period(0))
+        .await
+        .unwrap();
+    let mut token = first.metadata.continue_.clone().unwrap();
+    let mut pages = 1;
+    while !token.is_empty() {
+        let page = pods
+            .list(&ListParams::default().limit(500).continue_token(&token))
+            .await
+            .unwrap();
+        assert_eq!(
+            page.metadata.resource_version.as_deref(),
+            Some(list_rv.as_str()),
+            "page {pages} is served at another version than the list's first page"
+        );
+        pages += 1;
+        token = page.metadata.continue_.unwrap_or_default();
+    }
+    assert!(pages >= 4, "{pages} pages");
+    let mut events = pods
+        .watch(&WatchParams::default().timeout(20), &list_rv)
+        .await
+        .unwrap()
+        .boxed();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut deleted = false;
+    while !deleted && Instant::now() < deadline {
+        match tokio::time::timeout(Duration::from_secs(6), events.next()).await {
+            Ok(Some(Ok(WatchEvent::Deleted(p)))) => {
+                deleted = p.metadata.name.as_deref() == Some(&name)
+            }
+            Ok(Some(Ok(_))) => {}
+            other => panic!("the watch ended before {name}'s deletion: {other:?}"),
+        }
+    }
+    assert!(
+        deleted,
+        "no DELETED for {ns}/{name} from the list's version"
+    );
+    env.stop().await;
+}

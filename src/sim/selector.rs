@@ -138,13 +138,14 @@ impl FieldSelector {
     }
 }
 
-/// An opaque continue token: the last key served, hex-encoded.
+/// An opaque continue token: the list's resource version and the last key served, hex-encoded.
 pub fn encode_continue(rv: u64, key: &Key) -> String {
     let raw = format!("{rv}\u{0}{}\u{0}{}", key.ns, key.name);
     raw.bytes().map(|b| format!("{b:02x}")).collect()
 }
 
-pub fn decode_continue(token: &str) -> Option<Key> {
+/// The list's resource version and the last key served, from a continue token.
+pub fn decode_continue(token: &str) -> Option<(u64, Key)> {
     if !token.len().is_multiple_of(2) {
         return None;
     }
@@ -154,13 +155,14 @@ pub fn decode_continue(token: &str) -> Option<Key> {
         .collect();
     let s = String::from_utf8(bytes?).ok()?;
     let mut parts = s.split('\u{0}');
-    let _rv = parts.next()?.parse::<u64>().ok()?;
+    let rv = parts.next()?.parse::<u64>().ok()?;
     let ns = parts.next()?;
     let name = parts.next()?;
-    Some(Key {
+    let key = Key {
         ns: Arc::from(ns),
         name: name.to_string(),
-    })
+    };
+    Some((rv, key))
 }
 
 #[cfg(test)]
@@ -219,7 +221,7 @@ mod tests {
             name: "api-x".into(),
         };
         let t = encode_continue(42, &k);
-        assert_eq!(decode_continue(&t), Some(k));
+        assert_eq!(decode_continue(&t), Some((42, k)));
         assert_eq!(decode_continue("zz"), None);
         assert_eq!(decode_continue("abc"), None);
     }

@@ -129,11 +129,21 @@ pub fn list(
         .and_then(|l| l.parse().ok())
         .filter(|l| *l > 0)
         .unwrap_or(usize::MAX);
-    let mut after = match p.get("continue").filter(|c| !c.is_empty()) {
-        Some(c) => Some(decode_continue(c).ok_or_else(|| {
-            ApiError::bad_request("continue key is not valid: invalid continue token")
-        })?),
-        None => None,
+    // Every page of a list, and every chunk of a page, reports the resource version its first
+    // page was served at, as kube-apiserver's paged lists do: a client then watches from there
+    // and is sent every change after it, the deletion of a pod it was served on page one
+    // included (the world itself is read live, page by page; the watch makes up the rest).
+    let (mut after, continued_rv) = match p.get("continue").filter(|c| !c.is_empty()) {
+        Some(c) => {
+            let (rv, key) = decode_continue(c).ok_or_else(|| {
+                ApiError::bad_request("continue key is not valid: invalid continue token")
+            })?;
+            if rv < shared.world().log.floor {
+                return Err(ApiError::continue_expired());
+            }
+            (Some(key), Some(rv))
+        }
+        None => (None, None),
     };
     let inc = include_object(p);
     // One buffer for the whole body; metadata goes last, once the continue token is known.
@@ -148,14 +158,14 @@ pub fn list(
     );
     let mut rows: Vec<Value> = vec![];
     let mut remaining = limit;
-    let mut rv;
+    let mut rv = continued_rv;
     let mut next = None;
     let mut first = true;
     // Serve in chunks so one huge list never holds the world lock for long.
     loop {
         let chunk = remaining.min(1000);
         let w = shared.world();
-        rv = w.log.rv;
+        let rv = *rv.get_or_insert(w.log.rv);
         let now = shared.clock.now();
         let (objs, last) = page(&w, t.kind, &f, after.as_ref(), chunk);
         for o in &objs {
@@ -180,6 +190,7 @@ pub fn list(
             None => break,
         }
     }
+    let rv = rv.unwrap_or_default();
     let mut meta = json!({"resourceVersion": rv.to_string()});
     if let Some(c) = next {
         meta["continue"] = json!(c);

@@ -163,6 +163,16 @@ impl ApiError {
             format!("too old resource version: {rv} ({floor})"),
         )
     }
+    /// A continue token from before the retained window (kube-apiserver's words, shortened).
+    pub fn continue_expired() -> ApiError {
+        ApiError::new(
+            410,
+            "Expired",
+            "The provided continue parameter is too old to display a consistent list result. \
+             You can start a new list without the continue parameter."
+                .to_string(),
+        )
+    }
     /// The 403 for `user`, naming the object when the request named one, like kube-apiserver:
     /// `deployments.apps "api" is forbidden: User "viewer" cannot patch resource ...`.
     pub fn forbidden_as(
