@@ -32,6 +32,8 @@ for _ in $(seq 600); do grep -q "listening" "$work/sim.log" 2>/dev/null && break
 
 tmux -L "$sock" -f /dev/null new-session -d -x 200 -y 50 \
   "env OPSDECK_TIMINGS=$work/timings LANG=C.UTF-8 $BIN --config $work/config.toml --kubeconfig $work/kc -n all --audit-log $work/audit.jsonl"
+# A console that ends keeps its pane: what it printed is the bench's answer then.
+tmux -L "$sock" set-option -g remain-on-exit on
 pid=""
 for _ in $(seq 100); do pid=$(tmux -L "$sock" display-message -p '#{pane_pid}' 2>/dev/null) && [ -n "$pid" ] && break; sleep 0.05; done
 
@@ -48,6 +50,11 @@ while [ "$(secs)" -lt "$DURATION" ]; do
   if [ $((i % 16)) = 0 ]; then
     key=${views[$(((i / 16) % ${#views[@]}))]}
   elif [ $((i % 2)) = 0 ]; then key=j; else key=k; fi
+  if [ "$(tmux -L "$sock" display-message -p -t 0 '#{pane_dead}')" = 1 ]; then
+    echo "the console ended after $(secs) s (exit $(tmux -L "$sock" display-message -p -t 0 '#{pane_dead_status}')):" >&2
+    tmux -L "$sock" capture-pane -p -t 0 -S -50 >&2
+    exit 1
+  fi
   tmux -L "$sock" send-keys -t 0 "$key"
   if [ $((i % 40)) = 0 ]; then
     echo "$(secs) $(field VmRSS "$pid")" >> "$rss_log"
@@ -73,8 +80,9 @@ shown() {
 for v in 2 6 7 9; do shown "$v"; done
 # What the world holds, for the pods pane's count to be checked against (the churn goes on:
 # a tick's replacements either way).
-world_pods=$(kubectl --kubeconfig "$work/kc" get pods -A --no-headers 2>/dev/null | wc -l)
-tmux -L "$sock" kill-server
+world_pods=$(kubectl --kubeconfig "$work/kc" get pods -A --no-headers 2>"$work/kubectl.err" | wc -l) ||
+  world_pods="kubectl failed: $(tail -1 "$work/kubectl.err")"
+tmux -L "$sock" kill-server 2>/dev/null || true
 kill "$sim"; wait "$sim" 2>/dev/null || true
 [ -n "${TIMINGS_OUT:-}" ] && cp "$work/timings" "$TIMINGS_OUT"
 [ -n "${SCREENS_OUT:-}" ] && mkdir -p "$SCREENS_OUT" && cp "$work"/screen-* "$SCREENS_OUT"/

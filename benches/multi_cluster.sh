@@ -105,7 +105,7 @@ for i in $(seq 200); do
 done
 sleep 1
 hwm=$(field VmHWM "$pid")
-tmux -L "$sock" kill-server
+tmux -L "$sock" kill-server 2>/dev/null || true
 [ -n "${TIMINGS_OUT:-}" ] && cp "$work/timings" "$TIMINGS_OUT"
 first_drawn=$(awk '$1=="first_pod_rows_drawn" {printf "%.2f s", $2}' "$work/timings")
 console_sync=$(python3 -c "print(f'{${synced_at:-0}-$t0:.1f} s' if '${synced_at}' else 'not in 60 s')")

@@ -150,7 +150,7 @@ pub fn push_and_take(pipe: &mut Pipeline, s: &Seen, c: &mut Cursor) -> bool {
     match s.kind {
         QueueKind::Celery => {
             pipe.cmd("RPOP")
-                .arg(wire::celery_list("", &*s.name, 0))
+                .arg(wire::celery_list("", &s.name, 0))
                 .arg(n);
         }
         QueueKind::Rq => {
@@ -158,7 +158,7 @@ pub fn push_and_take(pipe: &mut Pipeline, s: &Seen, c: &mut Cursor) -> bool {
         }
         QueueKind::Stream if c.consumers > 0 => {
             let usize_n = usize::try_from(n).unwrap_or(usize::MAX);
-            wire::stream_read(pipe, &*s.name, STREAM_GROUP, &s.consumer_name(0), usize_n);
+            wire::stream_read(pipe, &s.name, STREAM_GROUP, &s.consumer_name(0), usize_n);
         }
         QueueKind::Stream | QueueKind::Rabbitmq => return false,
     }
@@ -168,30 +168,30 @@ pub fn push_and_take(pipe: &mut Pipeline, s: &Seen, c: &mut Cursor) -> bool {
 fn push(pipe: &mut Pipeline, s: &Seen, c: &mut Cursor) {
     for &at_ms in &s.arrivals_ms {
         c.pushed += 1;
-        let id = c.message_id(&*s.name, c.pushed);
+        let id = c.message_id(&s.name, c.pushed);
         match s.kind {
             QueueKind::Celery => {
                 let sent = celery_time(at_ms);
                 let msg = wire::CeleryMessage {
                     id: &id,
-                    task: celery_task(&*s.name),
-                    queue: &*s.name,
+                    task: celery_task(&s.name),
+                    queue: &s.name,
                     priority: 0,
                     eta: None,
                     sent_at: Some(&sent),
-                    delivery_tag: Some(&c.delivery_tag(&*s.name, c.pushed)),
+                    delivery_tag: Some(&c.delivery_tag(&s.name, c.pushed)),
                 };
-                wire::celery_publish(pipe, "", &*s.name, 0, &msg.to_json());
+                wire::celery_publish(pipe, "", &s.name, 0, &msg.to_json());
             }
             QueueKind::Rq => {
-                wire::rq_enqueue(pipe, &*s.name, &id, at_ms);
+                wire::rq_enqueue(pipe, &s.name, &id, at_ms);
                 pipe.cmd("EXPIRE")
                     .arg(format!("rq:job:{id}"))
                     .arg(86_400)
                     .ignore();
             }
             QueueKind::Stream => {
-                wire::stream_add(pipe, &*s.name, &format!("{at_ms}-*"), Some(STREAM_MAXLEN));
+                wire::stream_add(pipe, &s.name, &format!("{at_ms}-*"), Some(STREAM_MAXLEN));
             }
             QueueKind::Rabbitmq => {}
         }
@@ -204,7 +204,7 @@ fn register_consumers(pipe: &mut Pipeline, s: &Seen, c: &mut Cursor) {
         QueueKind::Rq => {
             for i in 0..s.consumers {
                 let name = s.consumer_name(i);
-                wire::rq_worker(pipe, &*s.name, &name);
+                wire::rq_worker(pipe, &s.name, &name);
                 pipe.cmd("EXPIRE")
                     .arg(format!("rq:worker:{name}"))
                     .arg(RQ_WORKER_TTL)
@@ -261,14 +261,14 @@ pub fn deliver(pipe: &mut Pipeline, s: &Seen, c: &mut Cursor, reply: &Value) {
                 let Some(tag) = wire::celery_delivery_tag(&raw) else {
                     continue;
                 };
-                wire::celery_unacked(pipe, "", &tag, &raw, &*s.name, s.now_secs());
+                wire::celery_unacked(pipe, "", &tag, &raw, &s.name, s.now_secs());
                 c.in_flight.push_back(tag);
             }
         }
         QueueKind::Rq => {
             for id in as_items(reply).iter().filter_map(as_string) {
                 let score = s.now_secs() + RQ_STARTED_TTL;
-                wire::rq_registry(pipe, "wip", &*s.name, &id, score);
+                wire::rq_registry(pipe, "wip", &s.name, &id, score);
                 pipe.cmd("HSET")
                     .arg(format!("rq:job:{id}"))
                     .arg("status")
@@ -330,7 +330,7 @@ fn finish_job(pipe: &mut Pipeline, s: &Seen, c: &mut Cursor, id: &str) {
     let ended = wire::rq_time(s.now_ms);
     if c.failed < s.failed {
         c.failed += 1;
-        wire::rq_registry(pipe, "failed", &*s.name, id, s.now_secs() + RQ_FAILURE_TTL);
+        wire::rq_registry(pipe, "failed", &s.name, id, s.now_secs() + RQ_FAILURE_TTL);
         pipe.cmd("HSET")
             .arg(&job)
             .arg("status")
@@ -343,7 +343,7 @@ fn finish_job(pipe: &mut Pipeline, s: &Seen, c: &mut Cursor, id: &str) {
         return;
     }
     let expires = s.now_secs() + RQ_RESULT_TTL as f64;
-    wire::rq_registry(pipe, "finished", &*s.name, id, expires);
+    wire::rq_registry(pipe, "finished", &s.name, id, expires);
     pipe.cmd("HSET")
         .arg(&job)
         .arg("status")

@@ -2,6 +2,7 @@
 
 use std::collections::VecDeque;
 use std::sync::Arc;
+use std::time::Instant;
 
 use axum::body::Bytes;
 use tokio::sync::broadcast;
@@ -9,11 +10,15 @@ use tokio::sync::broadcast;
 use super::model::{Kind, Labels};
 use super::render::SimObject;
 
-/// Retained changes for watch resumption (~2-3 KB each).
+/// Retained changes for watch resumption (~2-3 KB each): at least this many...
 const RING_CAP: usize = 10_000;
+/// ...and every change of the last 30 s: a paged list reports its first page's version, so a
+/// client listing 10,000 pods in 20 pages while `--load` makes 7,500 changes a second must
+/// still be able to watch from there (kube-apiserver keeps minutes, until etcd compacts).
+const RING_KEEP: std::time::Duration = std::time::Duration::from_secs(30);
 /// And at most this many bytes of them: a ConfigMap near 1 MiB, rewritten for every entry
 /// appended to it, would otherwise keep gigabytes of old copies. Older resumes get 410.
-const RING_BYTES: usize = 64 << 20;
+const RING_BYTES: usize = 256 << 20;
 
 /// One change, serialized once and shared by every watcher.
 #[derive(Debug)]
@@ -43,6 +48,8 @@ pub struct ChangeLog {
     /// Watches must start at or after this resourceVersion; older ones get 410.
     pub floor: u64,
     pub ring: VecDeque<Arc<Change>>,
+    /// When each change in the ring was recorded (wall time: what a client's list takes).
+    times: VecDeque<Instant>,
     /// The watch lines the ring holds, in bytes.
     bytes: usize,
     pub tx: broadcast::Sender<Arc<Change>>,
@@ -57,6 +64,7 @@ impl ChangeLog {
             rv: base_rv,
             floor: base_rv,
             ring: VecDeque::new(),
+            times: VecDeque::new(),
             bytes: 0,
             tx,
             quiet: false,
@@ -94,7 +102,14 @@ impl ChangeLog {
         });
         self.bytes += change.line.len();
         self.ring.push_back(change.clone());
-        while self.ring.len() > RING_CAP || (self.bytes > RING_BYTES && self.ring.len() > 1) {
+        self.times.push_back(Instant::now());
+        while let Some(at) = self.times.front() {
+            let too_many = self.ring.len() > RING_CAP && at.elapsed() > RING_KEEP;
+            let too_big = self.bytes > RING_BYTES && self.ring.len() > 1;
+            if !(too_many || too_big) {
+                break;
+            }
+            self.times.pop_front();
             if let Some(old) = self.ring.pop_front() {
                 self.bytes -= old.line.len();
                 self.floor = old.rv;
