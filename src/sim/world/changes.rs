@@ -18,7 +18,7 @@ const RING_CAP: usize = 10_000;
 const RING_KEEP: std::time::Duration = std::time::Duration::from_secs(30);
 /// And at most this many bytes of them: a ConfigMap near 1 MiB, rewritten for every entry
 /// appended to it, would otherwise keep gigabytes of old copies. Older resumes get 410.
-const RING_BYTES: usize = 256 << 20;
+pub(super) const RING_BYTES: usize = 256 << 20;
 
 /// One change, serialized once and shared by every watcher.
 #[derive(Debug)]
