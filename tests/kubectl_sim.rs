@@ -464,11 +464,9 @@ async fn kube_rs_lists_pages_and_streams_watch_lists() {
         ..Default::default()
     })
     .await;
-    let kc = kube::config::Kubeconfig::from_yaml(&env.sim.kubeconfig_yaml()).unwrap();
-    let cfg = kube::Config::from_custom_kubeconfig(kc, &Default::default())
+    let client = opsdeck::cluster::connect::client_from_yaml(&env.sim.kubeconfig_yaml())
         .await
-        .unwrap();
-    let client = kube::Client::try_from(cfg).unwrap();
+        .expect("a client for the sim");
     let pods: Api<Pod> = Api::all(client.clone());
     let mut seen = std::collections::HashSet::new();
     let mut lp = ListParams::default().limit(500);
@@ -637,11 +635,9 @@ async fn a_pod_deleted_between_pages_reaches_the_watch_from_the_lists_version() 
         ..Default::default()
     })
     .await;
-    let kc = kube::config::Kubeconfig::from_yaml(&env.sim.kubeconfig_yaml()).unwrap();
-    let cfg = kube::Config::from_custom_kubeconfig(kc, &Default::default())
+    let client = opsdeck::cluster::connect::client_from_yaml(&env.sim.kubeconfig_yaml())
         .await
-        .unwrap();
-    let client = kube::Client::try_from(cfg).unwrap();
+        .expect("a client for the sim");
     let pods: Api<Pod> = Api::all(client.clone());
     let first = pods.list(&ListParams::default().limit(500)).await.unwrap();
     let list_rv = first.metadata.resource_version.clone().unwrap();

@@ -351,8 +351,8 @@ impl SimHandle {
         self.shared.requests.snapshot()
     }
 
-    /// Runs `probe` on each Kubernetes API request (and platform API write) as it arrives, before it is answered, and
-    /// keeps its answer on the request's record (`RequestRecord::witness`): what a test saw at
+    /// Runs `probe` on each Kubernetes API request (and platform API write) as it arrives,
+    /// before it is answered, and keeps its answer on the request's record (`RequestRecord::witness`): what a test saw at
     /// that instant (an audit log's lines, say). Replaces any earlier probe.
     pub fn on_arrival(&self, probe: ArrivalProbe) {
         *self

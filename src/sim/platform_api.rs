@@ -12,7 +12,7 @@ use axum::routing::{get, post};
 use jiff::Timestamp;
 use serde_json::{Value, json};
 
-use crate::sim::kube_api::{RequestRecord, Shared};
+use crate::sim::kube_api::Shared;
 use crate::sim::world::World;
 use crate::sim::world::pipelines::{RetryError, Run, STATUSES};
 
@@ -41,16 +41,7 @@ async fn logged(State(shared): S, req: Request, next: Next) -> Response {
     if matches!(*req.method(), Method::GET | Method::HEAD) {
         return next.run(req).await;
     }
-    let mut record = RequestRecord {
-        method: req.method().to_string(),
-        path: req.uri().path().to_string(),
-        query: req.uri().query().unwrap_or("").to_string(),
-        user: "platform".into(),
-        status: 0,
-        review: None,
-        witness: None,
-    };
-    record.witness = shared.probe_arrival(&record);
+    let mut record = shared.arrived(&req, "platform".into());
     let resp = next.run(req).await;
     record.status = resp.status().as_u16();
     shared.requests.push(record);

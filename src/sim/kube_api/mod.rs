@@ -47,14 +47,25 @@ pub struct Shared {
 }
 
 impl Shared {
-    /// The test's arrival probe on `record` (`SimHandle::on_arrival`), if one is set.
-    pub fn probe_arrival(&self, record: &RequestRecord) -> Option<String> {
+    /// `req` as it arrives from `user`, with the test's arrival probe's answer on it
+    /// (`SimHandle::on_arrival`): its status, 0 until then, is set once it is answered.
+    pub fn arrived(&self, req: &Request, user: String) -> RequestRecord {
+        let mut record = RequestRecord {
+            method: req.method().to_string(),
+            path: req.uri().path().to_string(),
+            query: req.uri().query().unwrap_or("").to_string(),
+            user,
+            status: 0,
+            review: None,
+            witness: None,
+        };
         let probe = self
             .probe
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .clone();
-        probe.and_then(|p| p(record))
+        record.witness = probe.and_then(|p| p(&record));
+        record
     }
 
     pub fn new(
@@ -117,16 +128,7 @@ pub struct Target {
 
 async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
     let audit = shared.audit_id();
-    let mut record = RequestRecord {
-        method: req.method().to_string(),
-        path: req.uri().path().to_string(),
-        query: req.uri().query().unwrap_or("").to_string(),
-        user: auth::user_of(req.headers(), &shared.user),
-        status: 0,
-        review: None,
-        witness: None,
-    };
-    record.witness = shared.probe_arrival(&record);
+    let mut record = shared.arrived(&req, auth::user_of(req.headers(), &shared.user));
     let mut resp = route(&shared, req, &record.user)
         .await
         .unwrap_or_else(ApiError::into_response);

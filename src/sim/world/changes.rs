@@ -32,6 +32,8 @@ pub struct Change {
     pub fields: Vec<(&'static str, String)>,
     /// `{"type":"MODIFIED","object":{...}}\n`
     pub line: Bytes,
+    /// When it was recorded (wall time: what a client's paged list takes).
+    pub at: Instant,
 }
 
 impl Change {
@@ -48,8 +50,6 @@ pub struct ChangeLog {
     /// Watches must start at or after this resourceVersion; older ones get 410.
     pub floor: u64,
     pub ring: VecDeque<Arc<Change>>,
-    /// When each change in the ring was recorded (wall time: what a client's list takes).
-    times: VecDeque<Instant>,
     /// The watch lines the ring holds, in bytes.
     bytes: usize,
     pub tx: broadcast::Sender<Arc<Change>>,
@@ -64,7 +64,6 @@ impl ChangeLog {
             rv: base_rv,
             floor: base_rv,
             ring: VecDeque::new(),
-            times: VecDeque::new(),
             bytes: 0,
             tx,
             quiet: false,
@@ -99,21 +98,19 @@ impl ChangeLog {
             labels: obj.meta().labels.clone(),
             fields,
             line: Bytes::from(buf),
+            at: Instant::now(),
         });
         self.bytes += change.line.len();
         self.ring.push_back(change.clone());
-        self.times.push_back(Instant::now());
-        while let Some(at) = self.times.front() {
-            let too_many = self.ring.len() > RING_CAP && at.elapsed() > RING_KEEP;
+        while let Some(oldest) = self.ring.front() {
+            let too_many = self.ring.len() > RING_CAP && oldest.at.elapsed() > RING_KEEP;
             let too_big = self.bytes > RING_BYTES && self.ring.len() > 1;
             if !(too_many || too_big) {
                 break;
             }
-            self.times.pop_front();
-            if let Some(old) = self.ring.pop_front() {
-                self.bytes -= old.line.len();
-                self.floor = old.rv;
-            }
+            self.bytes -= oldest.line.len();
+            self.floor = oldest.rv;
+            self.ring.pop_front();
         }
         // No receivers is fine: nobody is watching.
         let _ = self.tx.send(change);
