@@ -46,9 +46,17 @@ struct Inner {
     namespaces: Namespaces,
     /// Cancels every watch (a new child of `stopped` per rewatch).
     watches: CancellationToken,
-    clients: BTreeMap<ContextName, Client>,
+    clients: BTreeMap<ContextName, Clients>,
     /// Why a context has no client yet.
     failures: BTreeMap<ContextName, String>,
+}
+
+/// A connected context's clients (see `connect::Connection`): one for requests and watches,
+/// one with no read timeout for log follows.
+#[derive(Clone)]
+struct Clients {
+    api: Client,
+    follow: Client,
 }
 
 impl Fleet {
@@ -118,7 +126,16 @@ impl Fleet {
             inner: Arc::new(Mutex::new(Inner {
                 namespaces: namespaces.clone(),
                 watches: stopped.child_token(),
-                clients: clients.into_iter().collect(),
+                clients: clients
+                    .into_iter()
+                    .map(|(name, c)| {
+                        let both = Clients {
+                            api: c.clone(),
+                            follow: c,
+                        };
+                        (name, both)
+                    })
+                    .collect(),
                 failures: BTreeMap::new(),
             })),
             first,
@@ -147,7 +164,11 @@ impl Fleet {
                         inner.failures.remove(&spec.name);
                         let token = inner.watches.child_token();
                         spawn_watches(&conn.client, &spec.name, &inner.namespaces, tx, &token);
-                        inner.clients.insert(spec.name.clone(), conn.client);
+                        let both = Clients {
+                            api: conn.client,
+                            follow: conn.follow_client,
+                        };
+                        inner.clients.insert(spec.name.clone(), both);
                         return;
                     }
                     Err(why) => format!("{why} ({})", conn.cluster_url.trim_end_matches('/')),
@@ -177,6 +198,15 @@ impl Fleet {
 
     /// The client of `context` ("" is the first), or why there is none.
     pub fn client(&self, context: &str) -> Result<Client, String> {
+        self.clients(context).map(|c| c.api)
+    }
+
+    /// The client for following a log in `context`: it has no read timeout.
+    pub fn follow_client(&self, context: &str) -> Result<Client, String> {
+        self.clients(context).map(|c| c.follow)
+    }
+
+    fn clients(&self, context: &str) -> Result<Clients, String> {
         let name = if context.is_empty() {
             self.first.clone()
         } else {
@@ -209,8 +239,8 @@ impl Fleet {
         inner.watches.cancel();
         inner.watches = self.stopped.child_token();
         inner.namespaces = namespaces.clone();
-        for (name, client) in &inner.clients {
-            spawn_watches(client, name, namespaces, tx.clone(), &inner.watches);
+        for (name, clients) in &inner.clients {
+            spawn_watches(&clients.api, name, namespaces, tx.clone(), &inner.watches);
         }
     }
 

@@ -16,7 +16,11 @@ pub struct KubeTarget {
 /// A client and what the header and the audit log say about it.
 #[derive(Clone)]
 pub struct Connection {
+    /// Every request is answered within [`READ_TIMEOUT`] or fails: a server that goes silent
+    /// after connecting is noticed.
     pub client: Client,
+    /// No read timeout: a pod's log follow may rightly stay quiet for hours.
+    pub follow_client: Client,
     pub context: String,
     pub cluster_url: String,
     pub default_namespace: String,
@@ -143,7 +147,30 @@ pub fn resolve_contexts(
 /// How long a context may take to give a client (its exec plugin aside).
 const BUILD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
 /// A server that accepts no connection is given up on after this (kube's default is 30 s).
-const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+pub const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+/// A connection that says nothing for this long is given up on (kube's default is never). The
+/// watches ask the server to end them sooner (`source::WATCH_SECONDS`), so a quiet, healthy
+/// watch never reaches it.
+pub const READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The settings every client of ours shares: our timeouts, and our backoff, with the reason
+/// shown, rather than kube's retry of 429/503/504, which backs off up to 15 times, for
+/// minutes, saying nothing.
+fn bounded(mut config: Config) -> Config {
+    config.connect_timeout = Some(CONNECT_TIMEOUT);
+    config.read_timeout = Some(READ_TIMEOUT);
+    // The timeout counts from each request sent, not from when its pooled connection went idle.
+    config.reset_reader_on_write = true;
+    config.default_retry = false;
+    config
+}
+
+/// The two clients of a context (see [`Connection`]).
+fn clients(config: Config) -> Result<(Client, Client), kube::Error> {
+    let mut follow = config.clone();
+    follow.read_timeout = None;
+    Ok((Client::try_from(config)?, Client::try_from(follow)?))
+}
 
 /// Builds one context's client: its exec plugin first, bounded (see `exec`), then the client
 /// off the async threads, bounded too. The error says why, for the context's stale rows.
@@ -157,30 +184,28 @@ pub async fn connect_context(kubeconfig: Kubeconfig, context: &str) -> Result<Co
         context: Some(context.to_string()),
         ..KubeConfigOptions::default()
     };
-    let mut config = tokio::time::timeout(
+    let config = tokio::time::timeout(
         BUILD_TIMEOUT,
         Config::from_custom_kubeconfig(kubeconfig, &options),
     )
     .await
     .map_err(|_| "reading its kubeconfig took too long".to_string())?
     .map_err(|e| format!("kubeconfig: {e}"))?;
-    config.connect_timeout = Some(CONNECT_TIMEOUT);
-    // kube's own retry of 429/503/504 backs off up to 15 times, for minutes, saying nothing:
-    // the watches retry with our backoff instead, and the pane says why meanwhile.
-    config.default_retry = false;
+    let config = bounded(config);
     // Shown in titles and errors and written to the audit log: never with a password.
     let cluster_url = crate::clients::http::without_userinfo(&config.cluster_url.to_string());
     let default_namespace = config.default_namespace.clone();
     // Building the client runs the exec plugin again, synchronously: never on a UI thread.
-    let build = tokio::task::spawn_blocking(move || Client::try_from(config));
-    let client = match tokio::time::timeout(BUILD_TIMEOUT, build).await {
+    let build = tokio::task::spawn_blocking(move || clients(config));
+    let (client, follow_client) = match tokio::time::timeout(BUILD_TIMEOUT, build).await {
         Err(_) => return Err("its credentials did not come in 15 s".into()),
         Ok(Err(e)) => return Err(format!("building its client: {e}")),
         Ok(Ok(Err(e))) => return Err(format!("building its client: {e}")),
-        Ok(Ok(Ok(client))) => client,
+        Ok(Ok(Ok(both))) => both,
     };
     Ok(Connection {
         client,
+        follow_client,
         context: context.to_string(),
         cluster_url,
         default_namespace,
@@ -202,17 +227,15 @@ pub async fn connect(target: &KubeTarget) -> Result<Connection, ConnectError> {
         .map_err(ConnectError::Invalid)
 }
 
-/// A client for a kubeconfig given as text, on its current context (the demo's in-process sim,
-/// and tests).
+/// A client for a kubeconfig given as text, on its current context, with the timeouts of
+/// [`Connection::client`] (tests).
 pub async fn client_from_yaml(kubeconfig: &str) -> Result<Client, ConnectError> {
     let kubeconfig =
         Kubeconfig::from_yaml(kubeconfig).map_err(|e| ConnectError::Invalid(e.to_string()))?;
-    let mut config = Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
+    let config = Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
         .await
         .map_err(|e| ConnectError::Invalid(e.to_string()))?;
-    // As in `connect_context`: our backoff, with the reason shown, rather than kube's silent one.
-    config.default_retry = false;
-    Client::try_from(config).map_err(|e| ConnectError::Invalid(e.to_string()))
+    Client::try_from(bounded(config)).map_err(|e| ConnectError::Invalid(e.to_string()))
 }
 
 #[cfg(test)]

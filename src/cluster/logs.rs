@@ -14,6 +14,7 @@ use kube::{Api, Client};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use crate::cluster::connect::READ_TIMEOUT;
 use crate::status::Backoff;
 
 /// Lines kept per stream: a 10k-line burst fits whole.
@@ -262,8 +263,11 @@ async fn follow<M: From<LogMsg>>(
             since_time: since_reconnect,
             ..LogParams::default()
         };
-        let reason = match api.log_stream(&target.pod, &params).await {
-            Ok(reader) => {
+        // The follow client has no read timeout (a quiet pod is no fault); the request has one.
+        let opened = tokio::time::timeout(READ_TIMEOUT, api.log_stream(&target.pod, &params));
+        let reason = match opened.await {
+            Err(_) => format!("no answer in {} s", READ_TIMEOUT.as_secs()),
+            Ok(Ok(reader)) => {
                 let mut lines = std::pin::pin!(reader.lines());
                 loop {
                     let Some(first) = lines.next().await else {
@@ -305,7 +309,7 @@ async fn follow<M: From<LogMsg>>(
                     }
                 }
             }
-            Err(e) => crate::cluster::source::describe_client(&e),
+            Ok(Err(e)) => crate::cluster::source::describe_client(&e),
         };
         let retry_in = backoff.next_delay();
         if send(LogEvent::Failed { reason, retry_in }).await.is_err() {

@@ -15,6 +15,7 @@ use tokio_util::sync::CancellationToken;
 use crate::clients::http::retry_after_words;
 use crate::status::{Backoff, MAX_ASKED_WAIT};
 
+use super::connect;
 use super::model::{ClusterMsg, Resource, Rows, SourceEvent};
 use super::rows::{EventRow, HpaRow, NodeRow, PodRow, WorkloadRow};
 use crate::k8s::context::ContextName;
@@ -175,6 +176,17 @@ impl<M: From<ClusterMsg>> Sender<M> {
     }
 }
 
+/// How long the server is asked to keep a watch open before ending it (kube's default is
+/// 290 s): under the client's read timeout, so a quiet, healthy watch ends and resumes before
+/// silence counts as a dead server.
+pub const WATCH_SECONDS: u32 = 20;
+const _: () = assert!((WATCH_SECONDS as u64) < connect::READ_TIMEOUT.as_secs());
+
+/// The watcher settings of every watch of ours.
+pub fn watcher_config() -> watcher::Config {
+    watcher::Config::default().timeout(WATCH_SECONDS)
+}
+
 fn spawn<W, M>(
     api: Api<W>,
     (resource, scope): (Resource, String),
@@ -186,7 +198,7 @@ fn spawn<W, M>(
     M: From<ClusterMsg> + Send + 'static,
 {
     let tx = tx.clone();
-    let mut config = watcher::Config::default().page_size(PAGE_SIZE);
+    let mut config = watcher_config().page_size(PAGE_SIZE);
     if resource == Resource::Events {
         // On-call cares about warnings; Normal events are most of the volume.
         config = config.fields("type=Warning");
@@ -416,7 +428,12 @@ pub fn describe_client(err: &kube::Error) -> String {
             c if c.contains("before message length") || c.contains("incomplete") => {
                 "the response was cut short".into()
             }
-            "timed out" => "timed out".into(),
+            // hyper-timeout's read timeout says "timed out", its connect timeout tokio's
+            // "deadline has elapsed".
+            "timed out" => format!("no answer in {} s", connect::READ_TIMEOUT.as_secs()),
+            "deadline has elapsed" => {
+                format!("no connection in {} s", connect::CONNECT_TIMEOUT.as_secs())
+            }
             other => other.to_string(),
         },
     }

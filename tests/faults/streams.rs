@@ -4,10 +4,10 @@
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use opsdeck::cluster::connect::client_from_yaml;
+use opsdeck::cluster::connect::{READ_TIMEOUT, client_from_yaml};
 use opsdeck::cluster::logs::{LogEvent, LogMsg, spawn_log_follow};
 use opsdeck::cluster::model::{ClusterModel, ClusterMsg, Resource};
-use opsdeck::cluster::source::{Namespaces, spawn_watches};
+use opsdeck::cluster::source::{Namespaces, WATCH_SECONDS, spawn_watches};
 use opsdeck::sim::fault::FaultSpec;
 use opsdeck::sim::{self, Scenario, SimOptions};
 use opsdeck::status::LoadState;
@@ -144,6 +144,48 @@ async fn after_a_410_and_streams_cut_mid_event_the_pods_equal_kubectl() {
     sim.faults()
         .set("kube=clear".parse::<FaultSpec>().expect("spec"));
     agrees_with_kubectl(&mut rx, &mut model, &kubeconfig, "streams cut mid-event").await;
+    token.cancel();
+    sim.stop().await;
+}
+
+/// A Kubernetes API that goes silent once the watches have synced (connections kept, nothing
+/// said): the pods go stale within the read timeout plus one watch's length, saying so, and
+/// are live again once it answers. kube-rs's client waits for ever by default.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kubernetes_api_that_goes_silent_after_sync_is_said_within_a_minute() {
+    let sim = sim::start(SimOptions::default()).await.expect("sim starts");
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let client = client_from_yaml(&sim.kubeconfig_yaml())
+        .await
+        .expect("client");
+    let (tx, mut rx) = mpsc::channel::<ClusterMsg>(4096);
+    let token = CancellationToken::new();
+    spawn_watches(&client, &"sim".into(), &Namespaces::All, tx, &token);
+    let mut model = ClusterModel::default();
+    until(&mut rx, &mut model, 20, "pods live", pods_live).await;
+
+    sim.faults()
+        .set("kube=silent".parse::<FaultSpec>().expect("spec"));
+    let silent = Instant::now();
+    let within = READ_TIMEOUT + Duration::from_secs(u64::from(WATCH_SECONDS) + 5);
+    let said = format!("no answer in {} s", READ_TIMEOUT.as_secs());
+    until(
+        &mut rx,
+        &mut model,
+        within.as_secs() + 10,
+        "the silence said",
+        |m| matches!(m.load_state(&[Resource::Pods]), LoadState::Stale { reason, .. } if reason.contains(&said)),
+    )
+    .await;
+    assert!(
+        silent.elapsed() <= within,
+        "said after {:?}, not within {within:?}",
+        silent.elapsed()
+    );
+
+    sim.faults()
+        .set("kube=clear".parse::<FaultSpec>().expect("spec"));
+    until(&mut rx, &mut model, 20, "pods live again", pods_live).await;
     token.cancel();
     sim.stop().await;
 }

@@ -10,14 +10,14 @@ use kube::runtime::watcher;
 use tokio::sync::mpsc;
 
 use super::{INCIDENT_LABEL, SharedMsg, entries_of};
-use crate::cluster::source::describe;
+use crate::cluster::source::{describe, watcher_config};
 use crate::status::Backoff;
 
 pub async fn run<M>(api: Api<ConfigMap>, tx: mpsc::Sender<M>)
 where
     M: From<SharedMsg> + Send + 'static,
 {
-    let config = watcher::Config::default().labels(INCIDENT_LABEL);
+    let config = watcher_config().labels(INCIDENT_LABEL);
     let mut backoff = Backoff::default();
     loop {
         // A fresh watcher after a failure re-lists: nothing written meanwhile is missed.

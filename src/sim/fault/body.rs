@@ -126,13 +126,13 @@ pub fn gone_event(floor: u64) -> Bytes {
 
 /// An open stream (watch, log follow) that reacts when a fault is set for its source while it
 /// runs: `gone` ends it with the 410 event, `silent` stops it talking, `slow` leaves it, any
-/// other cuts it (the server went away; reconnects meet the fault).
+/// other cuts it (the server went away; reconnects meet the fault). `faults` has seen the
+/// fault the request was answered under; only later changes count.
 pub fn watched(
     body: Body,
     source: Source,
     mut faults: watch::Receiver<BTreeMap<Source, Active>>,
 ) -> Body {
-    faults.mark_unchanged();
     channel_body(move |tx| {
         Box::pin(async move {
             let mut data = body.into_data_stream();

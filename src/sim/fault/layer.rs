@@ -73,10 +73,14 @@ async fn apply(State(ctx): State<FaultCtx>, req: Request, next: Next) -> Respons
     ctx.faults.hit(source);
     let query = req.uri().query().unwrap_or("").to_string();
     let stream = is_stream(&query);
-    let Some(active) = ctx.faults.get(source) else {
+    // The fault is read from the stream's own subscription, so that any later change reaches
+    // the stream and none falls between the reading and the subscribing.
+    let mut changes = ctx.faults.subscribe();
+    let active = changes.borrow_and_update().get(&source).copied();
+    let Some(active) = active else {
         let resp = next.run(req).await;
         return if stream {
-            resp.map(|b| body::watched(b, source, ctx.faults.subscribe()))
+            resp.map(|b| body::watched(b, source, changes))
         } else {
             resp
         };
@@ -120,7 +124,7 @@ async fn apply(State(ctx): State<FaultCtx>, req: Request, next: Next) -> Respons
         Kind::Midstream | Kind::Gone => {
             let resp = next.run(req).await;
             if stream {
-                resp.map(|b| body::watched(b, source, ctx.faults.subscribe()))
+                resp.map(|b| body::watched(b, source, changes))
             } else {
                 resp
             }
