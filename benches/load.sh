@@ -94,9 +94,10 @@ import re, sys
  pods, world_pods) = sys.argv[1:]
 warm_frames, warm_keys, warmup = int(warm_frames), int(warm_keys), int(warmup)
 lines = open(f"{work}/timings").read().splitlines()
-# "frame_took SECONDS ROWS": one frame's prepare and draw; "key_to_frame SECONDS ROWS": a
-# key's wait for its frame (app/mod.rs).
-took = [1000 * float(l.split()[1]) for l in lines if l.startswith("frame_took ")]
+# "frame_took SECONDS ROWS PREPARE_SECONDS VIEW": one frame's prepare and draw;
+# "key_to_frame SECONDS ROWS": a key's wait for its frame (app/mod.rs).
+frames = [l.split() for l in lines if l.startswith("frame_took ")]
+took = [1000 * float(f[1]) for f in frames]
 keys = [1000 * float(l.split()[1]) for l in lines if l.startswith("key_to_frame ")]
 def pct(v, p):
     v = sorted(v)
@@ -128,6 +129,16 @@ print(f"| frames in the first {warmup} s over 16 ms / all, worst | {len(over_all
 print(f"| frame time after {warmup} s, p50 / p99 | {pct(steady, 50):.1f} ms / {pct(steady, 99):.1f} ms |")
 print(f"| key to frame after {warmup} s, p50 / p99 ({len(ks)} keys) | {pct(ks, 50):.1f} ms / {pct(ks, 99):.1f} ms |")
 print(f"| console CPU after {warmup} s / the sim's (nice 10) | {cpu(c0, c1)} / {cpu(s0, s1)} |")
+# Where the slow frames were: by view, and how much of them was the prepare (sorting, the
+# figures across pods) rather than the drawing and writing.
+by_view = {}
+for f in frames[warm_frames:]:
+    if 1000 * float(f[1]) > 16:
+        n, prep = by_view.get(f[4], (0, 0.0))
+        by_view[f[4]] = (n + 1, prep + float(f[3]) / float(f[1]))
+slow = ", ".join(f"{v.replace('_', ' ')} {n} ({100 * p / n:.0f} % prepare)"
+                 for v, (n, p) in sorted(by_view.items(), key=lambda i: -i[1][0]))
+print(f"| frames over 16 ms after {warmup} s, by view | {slow or 'none'} |")
 for v, name in [("2", "pods"), ("6", "queues"), ("7", "SLOs"), ("9", "alerts")]:
     print(f"| {name} pane at the end | {title(v)} |")
 print(f"| pods the world holds then (`kubectl get pods -A`) | {world_pods} |")

@@ -46,6 +46,7 @@ fn overview_lists_the_worst_workload_first() {
             .panes
             .cluster
             .model
+            .figures
             .restarts_by_workload
             .get("opsdeck-sim/contentgen/fact-checker"),
         Some(&11)
@@ -237,6 +238,7 @@ fn a_failing_source_goes_stale_with_its_reason_and_recovers_after_a_relist() {
             .panes
             .cluster
             .model
+            .figures
             .restarts_by_workload
             .get("opsdeck-sim/contentgen/fact-checker"),
         None

@@ -65,7 +65,6 @@ async fn watches_fill_the_model_and_recover_after_the_server_comes_back() {
         Resource::ALL.iter().all(|r| live(m, *r))
     })
     .await;
-    model.refresh_derived();
     assert!(model.pods.len() >= 20, "pods: {}", model.pods.len());
     assert_eq!(model.nodes.len(), 4);
     assert!(model.workloads.find("sim/deploy/contentgen/api").is_some());

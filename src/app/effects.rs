@@ -121,7 +121,10 @@ impl Runner {
                     t.cancel();
                 }
             }
-            Effect::FollowLogs { target, session } => match self.fleet.follow_client(&target.context) {
+            Effect::FollowLogs { target, session } => match self
+                .fleet
+                .follow_client(&target.context)
+            {
                 Ok(client) => {
                     let token = CancellationToken::new();
                     spawn_log_follow(client, target, session, self.tx.clone(), token.clone());

@@ -1,11 +1,10 @@
 //! The cluster's projected state and its reducer: rows per resource, each source's load state,
 //! and the figures derived across resources (restarts per workload, pods per node).
 
-use std::collections::{BTreeMap, HashMap};
-use std::time::{Duration, Instant};
+use std::collections::BTreeMap;
 
-use super::derive;
-use super::rows::{EventRow, HpaRow, LastExit, NodeRow, PodRow, WorkloadRow};
+use super::derive::Figures;
+use super::rows::{EventRow, HpaRow, NodeRow, PodRow, WorkloadRow};
 use super::store::{Keyed, Store};
 use crate::k8s::WorkloadKind;
 use crate::k8s::context::ContextName;
@@ -224,33 +223,10 @@ pub struct ClusterModel {
     pub namespaces: Vec<String>,
     /// Load state per (context, resource, scope).
     pub sources: BTreeMap<(ContextName, Resource, String), LoadState>,
-    /// Derived: restarts summed over each workload's pods, keyed by `workload_key`.
-    pub restarts_by_workload: HashMap<String, u32>,
-    /// Derived: pods per node ("context/node").
-    pub pods_by_node: HashMap<String, usize>,
-    /// Derived: each workload's newest container death among its pods (`workload_key`).
-    pub last_exit_by_workload: HashMap<String, LastExit>,
-    /// Derived: pods in CrashLoopBackOff per workload (only those with some).
-    pub crashlooping_by_workload: HashMap<String, usize>,
-    /// Moves when `last_exit_by_workload` changes (the overview's order follows it).
-    pub exits_revision: u64,
-    derived_at: u64,
-    /// When (state seconds) the derived figures were last computed.
-    derived_when: Option<i64>,
-    /// The figures' pass under way on a big store (`refresh_derived_at`).
-    pass: Option<derive::Pass>,
-    /// When the pass last walked a slice: a key's own prepares and its frame's come within
-    /// a few milliseconds, and only one of them walks.
-    sliced_at: Option<Instant>,
+    /// The figures across pods (restarts and crashloops per workload, deaths, pods per
+    /// node), kept as pods are applied.
+    pub figures: Figures,
 }
-
-/// The least time between two slices of a pass: one per frame at 30 frames a second.
-const SLICE_GAP: Duration = Duration::from_millis(30);
-
-/// From this many pods, the figures across them are walked a slice per frame (derive.rs), a
-/// pass begun at most once a second: one pass over 500,000 pods takes ~150 ms, too long for
-/// a frame a key is waiting for.
-const DERIVE_EVERY_FRAME_BELOW: usize = 20_000;
 
 impl ClusterModel {
     /// Applies one source message.
@@ -268,7 +244,13 @@ impl ClusterModel {
             }
             SourceEvent::ListDone => {
                 let tag = resource.tag();
-                self.for_store(resource, |s| s.end_list(tag, &context, &scope));
+                if resource == Resource::Pods {
+                    for gone in self.pods.end_list(tag, &context, &scope) {
+                        self.figures.remove(&gone);
+                    }
+                } else {
+                    self.for_store(resource, |s| s.end_list(tag, &context, &scope));
+                }
                 self.sources
                     .insert((context, resource, scope), LoadState::Live);
             }
@@ -284,7 +266,13 @@ impl ClusterModel {
             }
             SourceEvent::Deleted(keys) => {
                 for key in keys {
-                    self.for_store(resource, |s| s.remove(&key));
+                    if resource == Resource::Pods {
+                        if let Some(gone) = self.pods.remove(&key) {
+                            self.figures.remove(&gone);
+                        }
+                    } else {
+                        self.for_store(resource, |s| s.remove(&key));
+                    }
                 }
             }
             SourceEvent::Failed { reason, retry_in } => {
@@ -297,7 +285,17 @@ impl ClusterModel {
     fn apply_rows(&mut self, rows: Rows) {
         match rows {
             Rows::Workloads(v) => v.into_iter().for_each(|r| self.workloads.upsert(r)),
-            Rows::Pods(v) => v.into_iter().for_each(|r| self.pods.upsert(r)),
+            Rows::Pods(v) => {
+                for row in v {
+                    let (slot, old) = self.pods.replace(row);
+                    if let Some(old) = old {
+                        self.figures.remove(&old);
+                    }
+                    if let Some(new) = self.pods.get(slot) {
+                        self.figures.add(new);
+                    }
+                }
+            }
             Rows::Nodes(v) => v.into_iter().for_each(|r| self.nodes.upsert(r)),
             Rows::Hpas(v) => v.into_iter().for_each(|r| self.hpas.upsert(r)),
             Rows::Events(v) => {
@@ -345,67 +343,10 @@ impl ClusterModel {
     pub fn reset(&mut self) {
         self.workloads.clear();
         self.pods.clear();
+        self.figures.clear();
         self.hpas.clear();
         self.events.clear();
         self.sources.clear();
-    }
-
-    /// As `refresh_derived`, for a frame: a big store is walked a slice at a time (a pass
-    /// begun at most once per second of `now`), so no frame waits for the whole of it.
-    pub fn refresh_derived_at(&mut self, now: i64) {
-        if self.pods.len() < DERIVE_EVERY_FRAME_BELOW {
-            self.refresh_derived();
-            return;
-        }
-        if self.pass.is_none() {
-            if self.derived_at == self.pods.revision || self.derived_when == Some(now) {
-                return;
-            }
-            self.derived_when = Some(now);
-            self.pass = Some(derive::Pass::new(self.pods.revision));
-        }
-        if self.sliced_at.is_some_and(|t| t.elapsed() < SLICE_GAP) {
-            return;
-        }
-        self.sliced_at = Some(Instant::now());
-        self.advance_pass(derive::SLICE);
-    }
-
-    /// The pods' revision the figures across them were computed at.
-    pub fn derived_revision(&self) -> u64 {
-        self.derived_at
-    }
-
-    /// The pods moved since the figures across them were computed.
-    pub fn derived_behind(&self) -> bool {
-        self.derived_at != self.pods.revision
-    }
-
-    /// Recomputes the cross-resource figures, whole, when pods changed since they were.
-    pub fn refresh_derived(&mut self) {
-        if self.derived_at == self.pods.revision {
-            return;
-        }
-        self.pass = Some(derive::Pass::new(self.pods.revision));
-        self.advance_pass(usize::MAX);
-    }
-
-    fn advance_pass(&mut self, slots: usize) {
-        let Some(pass) = self.pass.as_mut() else {
-            return;
-        };
-        let Some(figures) = pass.advance(&self.pods, slots) else {
-            return;
-        };
-        self.derived_at = pass.revision;
-        self.pass = None;
-        self.restarts_by_workload = figures.restarts_by_workload;
-        self.pods_by_node = figures.pods_by_node;
-        self.crashlooping_by_workload = figures.crashlooping_by_workload;
-        if figures.last_exit_by_workload != self.last_exit_by_workload {
-            self.last_exit_by_workload = figures.last_exit_by_workload;
-            self.exits_revision += 1;
-        }
     }
 
     /// The worst load state among a resource's watches (one per namespace).
@@ -492,9 +433,9 @@ impl<R: Keyed> ListScoped for Store<R> {
         Store::begin_list(self, tag, context, scope)
     }
     fn end_list(&mut self, tag: &'static str, context: &str, scope: &str) {
-        Store::end_list(self, tag, context, scope)
+        Store::end_list(self, tag, context, scope);
     }
     fn remove(&mut self, key: &str) {
-        Store::remove(self, key)
+        Store::remove(self, key);
     }
 }

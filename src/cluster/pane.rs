@@ -472,8 +472,7 @@ impl Pane for ClusterPane {
         })
     }
 
-    fn prepare(&mut self, view: ViewId, scope: Option<&Scope>, now: i64) {
-        self.model.refresh_derived_at(now);
+    fn prepare(&mut self, view: ViewId, scope: Option<&Scope>, _now: i64) {
         let c = tables::Showing {
             model: &self.model,
             contexts: &self.showing,
@@ -777,9 +776,7 @@ impl Pane for ClusterPane {
                 .iter()
                 .any(|&s| c.workloads.get(s).is_some_and(|w| differs(w.created)))
         };
-        // Figures across pods held back while a big store pours in are shown on the tick.
         stale
-            || c.derived_behind()
             || match v {
                 OVERVIEW => workloads(&self.overview) || events(),
                 WORKLOADS => workloads(&self.workloads),

@@ -38,7 +38,8 @@ pub fn overview(table: &mut TableState, s: Showing) {
     // change many times a second while ten clusters sync, and 5,000 workloads sorted with
     // the lookup inside the comparison took 10-30 ms a frame.
     let died = |w: &WorkloadRow| {
-        c.last_exit_by_workload
+        c.figures
+            .last_exit_by_workload
             .get(&workload_key(&w.context, &w.namespace, &w.name))
             .map(|e| e.finished.unwrap_or(0))
     };
@@ -46,7 +47,7 @@ pub fn overview(table: &mut TableState, s: Showing) {
         table,
         &c.workloads,
         c.workloads.revision,
-        format!("exits {} {}", c.exits_revision, s.label()),
+        format!("exits {} {}", c.figures.exits_revision, s.label()),
         |w, f| s.shows(&w.context) && (matches(&w.name, f) || matches(&w.namespace, f)),
         |rows| {
             rows.sort_by_cached_key(|(_, w)| {

@@ -141,6 +141,7 @@ impl TableRows for Workloads<'_> {
 fn workload_cells(ctx: &Ctx, shown: Shown, w: &WorkloadRow, wide: bool) -> Vec<Cell> {
     let restarts = shown
         .model
+        .figures
         .restarts_by_workload
         .get(&workload_key(&w.context, &w.namespace, &w.name))
         .copied()
@@ -172,7 +173,7 @@ fn workload_cells(ctx: &Ctx, shown: Shown, w: &WorkloadRow, wide: bool) -> Vec<C
 /// "6 OOMKilled": the restarts and why its pods last died.
 fn restarts_and_exit(shown: Shown, w: &WorkloadRow, restarts: u32) -> String {
     let key = workload_key(&w.context, &w.namespace, &w.name);
-    match shown.model.last_exit_by_workload.get(&key) {
+    match shown.model.figures.last_exit_by_workload.get(&key) {
         Some(e) if restarts > 0 => format!("{restarts} {}", e.reason),
         _ => restarts.to_string(),
     }
@@ -337,7 +338,7 @@ impl TableRows for Nodes<'_> {
         let c = &self.0.model;
         let n = c.nodes.get(slot)?;
         let at = format!("{}/{}", n.context, n.name);
-        let pods = c.pods_by_node.get(&at).copied().unwrap_or(0);
+        let pods = c.figures.pods_by_node.get(&at).copied().unwrap_or(0);
         let mut cells = vec![];
         context_cell(&self.0, &n.context, &mut cells);
         cells.extend([

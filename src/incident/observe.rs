@@ -411,19 +411,18 @@ impl Observer {
         if !model.load_state_in(ctx, &[Resource::Pods]).is_live() {
             return vec![];
         }
-        // At most once a second over a big store: the figures are read when they moved.
-        model.refresh_derived_at(now.div_euclid(1000));
-        if !self.moved("derived", model.derived_revision()) && self.crashlooping.is_some() {
+        if !self.moved("derived", model.figures.revision) && self.crashlooping.is_some() {
             return vec![];
         }
         // Derived figures are keyed "context/namespace/name": this context's, by "ns/name".
         let prefix = format!("{ctx}/");
         let seen: BTreeMap<String, usize> = model
+            .figures
             .crashlooping_by_workload
             .iter()
             .filter_map(|(k, v)| Some((k.strip_prefix(&prefix)?.to_string(), *v)))
             .collect();
-        let exits = &model.last_exit_by_workload;
+        let exits = &model.figures.last_exit_by_workload;
         let kind_of = |key: &str| {
             model
                 .workloads

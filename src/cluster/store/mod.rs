@@ -96,12 +96,17 @@ impl<R: Keyed> Store<R> {
     }
 
     pub fn upsert(&mut self, row: R) {
+        self.replace(row);
+    }
+
+    /// As `upsert`, saying the row's slot and the row it replaced.
+    pub fn replace(&mut self, row: R) -> (usize, Option<R>) {
         let generation = self.generation_for(row.tag(), row.context(), row.scope());
         let key = row.key();
         self.revision += 1;
         if let Some(slot) = self.index.get(&key) {
-            self.slots[slot] = Some((row, generation));
-            return;
+            let old = self.slots[slot].replace((row, generation));
+            return (slot, old.map(|(r, _)| r));
         }
         let slot = match self.free.pop() {
             Some(s) => {
@@ -115,15 +120,17 @@ impl<R: Keyed> Store<R> {
         };
         self.index.insert(key, slot);
         self.membership += 1;
+        (slot, None)
     }
 
-    pub fn remove(&mut self, key: &str) {
-        if let Some(slot) = self.index.remove(key) {
-            self.slots[slot] = None;
-            self.free.push(slot);
-            self.membership += 1;
-            self.revision += 1;
-        }
+    /// Takes the row out; the row, if there was one.
+    pub fn remove(&mut self, key: &str) -> Option<R> {
+        let slot = self.index.remove(key)?;
+        let gone = self.slots[slot].take();
+        self.free.push(slot);
+        self.membership += 1;
+        self.revision += 1;
+        gone.map(|(r, _)| r)
     }
 
     /// A (re-)list of `scope` begins: rows it re-sends get the new generation.
@@ -138,8 +145,8 @@ impl<R: Keyed> Store<R> {
             .insert(scope.to_string(), generation);
     }
 
-    /// The list of `scope` is complete: rows it did not re-send are gone.
-    pub fn end_list(&mut self, tag: &'static str, context: &str, scope: &str) {
+    /// The list of `scope` is complete: rows it did not re-send are gone (and returned).
+    pub fn end_list(&mut self, tag: &'static str, context: &str, scope: &str) -> Vec<R> {
         let generation = self.generation_for(tag, context, scope);
         let stale: Vec<String> = self
             .slots
@@ -153,9 +160,7 @@ impl<R: Keyed> Store<R> {
             })
             .map(|(r, _)| r.key())
             .collect();
-        for key in stale {
-            self.remove(&key);
-        }
+        stale.iter().filter_map(|key| self.remove(key)).collect()
     }
 
     /// Drop everything (the watched namespaces changed).
