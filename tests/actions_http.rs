@@ -146,3 +146,45 @@ async fn pause_resume_and_retry_go_through_plan_confirm_verify_and_audit() {
     sim.stop().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A platform API that answers an action 429 with Retry-After: the action fails, says when
+/// the server would take it again, and is not retried behind the user's back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_action_answered_429_says_when_to_try_again_and_changes_nothing() {
+    let dir = std::env::temp_dir().join(format!("opsdeck-actions-http-429-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let sim = sim::start(SimOptions::default()).await.expect("sim starts");
+    let ex = executor(&sim, &dir).await;
+    let (tx, _rx) = mpsc::channel(64);
+    let plan = ex
+        .plan(&ActionRequest::PauseGeneration(Default::default()))
+        .await
+        .expect("plan");
+    sim.faults().set(
+        "platform=429:3"
+            .parse::<opsdeck::sim::fault::FaultSpec>()
+            .expect("spec"),
+    );
+    let err = ex
+        .execute(&plan, "generation", &tx)
+        .await
+        .expect_err("refused by the server");
+    let said = err.to_string();
+    assert!(
+        said.contains("HTTP 429") && said.contains("retry after 3 s"),
+        "{said}"
+    );
+    sim.faults().set(
+        "platform=clear"
+            .parse::<opsdeck::sim::fault::FaultSpec>()
+            .expect("spec"),
+    );
+    assert!(!paused(&sim).await, "nothing changed");
+    let posts = sim
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/config/pause-generation")
+        .count();
+    assert!(posts <= 1, "tried once at most: {posts}");
+    sim.stop().await;
+}

@@ -67,8 +67,14 @@ const PLATFORM_ACTIONS: &[&str] = &[
     "retry-pipeline run-7",
     "retry-pipeline run-99999",
 ];
-/// Alertmanager's verbs (none is configured: they fail).
-const OTHER_ACTIONS: &[&str] = &["expire-silence abc", "ack alertname=ApiHighErrorRate"];
+/// Alertmanager's verbs, on the sim's Alertmanager (configured): like the platform's, no
+/// access review; an unknown silence is refused at planning.
+const ALERTMANAGER_ACTIONS: &[&str] = &[
+    "silence alertname=ApiHighErrorRate --for 1h --comment seen by the property test",
+    "silence severity=page --for 30m --comment a second one",
+    "ack alertname=ApiHighErrorRate",
+    "expire-silence abc",
+];
 /// The verbs that act on Kubernetes objects.
 const KUBE_VERBS: &[&str] = &[
     "scale",
@@ -176,7 +182,7 @@ fn action() -> impl Strategy<Value = String> {
         1 => pick(NODES).prop_map(|n| format!("cordon {n}")),
         1 => pick(NODES).prop_map(|n| format!("uncordon {n}")),
         2 => pick(PLATFORM_ACTIONS),
-        1 => mostly(OTHER_ACTIONS, BAD_ACTIONS),
+        1 => mostly(ALERTMANAGER_ACTIONS, BAD_ACTIONS),
     ]
 }
 
@@ -306,6 +312,11 @@ fn is_platform(r: &RequestRecord) -> bool {
     r.is_mutating() && (r.path.starts_with("/config/") || r.path.starts_with("/pipeline/"))
 }
 
+/// A write to Alertmanager's silences (logged too).
+fn is_alertmanager(r: &RequestRecord) -> bool {
+    r.is_mutating() && r.path.starts_with("/api/v2/silence")
+}
+
 /// A write of an action lock.
 fn is_lock(r: &RequestRecord) -> bool {
     r.is_mutating() && r.path.starts_with("/apis/coordination.k8s.io/")
@@ -348,6 +359,9 @@ fn target_of(path: &str) -> Option<String> {
             return Some("platform generation".into());
         }
         ["", "pipeline", id, "retry"] => return Some(format!("pipeline {id}")),
+        // A new silence's matchers are in its body: any intent on alerts (`names`).
+        ["", "api", "v2", "silences"] => return Some("alerts ".into()),
+        ["", "api", "v2", "silence", id] => return Some(format!("silence {id}")),
         _ => {}
     }
     let (ns, plural, name, _) = object(path)?;
@@ -356,6 +370,15 @@ fn target_of(path: &str) -> Option<String> {
         "statefulsets" => Some(format!("statefulset {ns}/{name}")),
         "nodes" => Some(format!("node {name}")),
         _ => None,
+    }
+}
+
+/// Whether an intent names `target` (`target_of`; one ending in a space is a prefix).
+fn names(intent: &Value, target: &str) -> bool {
+    let named = intent["target"].as_str().unwrap_or_default();
+    match target.ends_with(' ') {
+        true => named.starts_with(target),
+        false => named == target,
     }
 }
 
@@ -488,7 +511,8 @@ fn run(rt: &tokio::runtime::Runtime, case: &Case) -> Run {
         &config,
         format!(
             "[kubernetes]\n[[kubernetes.context]]\nname = \"opsdeck-sim\"\nreadonly = {readonly}\n\
-             [platform]\nurl = \"{}\"\n",
+             [platform]\nurl = \"{}\"\n[[alertmanager]]\nname = \"sim\"\nurl = \"{}\"\n",
+            env.sim.platform_url(),
             env.sim.platform_url()
         ),
     )
@@ -572,7 +596,7 @@ fn each_mutation_took_the_whole_path(run: &Run) -> Result<(), TestCaseError> {
         let seen = entries(r.witness.as_deref().unwrap_or_default());
         let answered: Vec<&Value> = phase(&seen, "result").map(|e| &e["plan_id"]).collect();
         let open: Vec<&Value> = phase(&seen, "intent")
-            .filter(|e| e["target"] == target.as_str() && !answered.contains(&&e["plan_id"]))
+            .filter(|e| names(e, &target) && !answered.contains(&&e["plan_id"]))
             .collect();
         prop_assert_eq!(
             open.len(),
@@ -588,8 +612,9 @@ fn each_mutation_took_the_whole_path(run: &Run) -> Result<(), TestCaseError> {
         *sent
             .entry(intent["plan_id"].as_str().unwrap_or_default().to_string())
             .or_default() += 1;
-        if is_platform(r) {
-            // No access review stands for the platform API's (the plan says so).
+        if is_platform(r) || is_alertmanager(r) {
+            // No access review stands for the platform API's or Alertmanager's (the plan says
+            // so): their own auth applies.
             continue;
         }
         prop_assert!(
@@ -627,8 +652,8 @@ fn each_mutation_took_the_whole_path(run: &Run) -> Result<(), TestCaseError> {
     Ok(())
 }
 
-/// Whether an intent's target is served by the sim (Kubernetes objects and the platform; an
-/// Alertmanager's would not be logged).
+/// Whether an intent's target is served by the sim (all are: Kubernetes objects, the platform,
+/// Alertmanager's alerts and silences).
 fn target_in_sim(intent: &Value) -> bool {
     let t = intent["target"].as_str().unwrap_or_default();
     [
@@ -637,6 +662,8 @@ fn target_in_sim(intent: &Value) -> bool {
         "node ",
         "platform ",
         "pipeline ",
+        "alerts ",
+        "silence ",
     ]
     .iter()
     .any(|p| t.starts_with(p))
@@ -754,6 +781,8 @@ struct Tally {
     mutations: usize,
     /// Of the mutations, the platform API's.
     platform: usize,
+    /// Of the mutations, Alertmanager's.
+    alertmanager: usize,
 }
 
 impl Tally {
@@ -774,6 +803,11 @@ impl Tally {
             .mutations()
             .iter()
             .filter(|(_, r)| is_platform(r))
+            .count();
+        self.alertmanager += run
+            .mutations()
+            .iter()
+            .filter(|(_, r)| is_alertmanager(r))
             .count();
     }
 }
@@ -847,6 +881,8 @@ fn the_property_is_not_vacuous_a_runbook_that_acts_is_seen_acting() {
         &[
             "pause-generation",
             "cordon pool-general-2",
+            "silence alertname=ApiHighErrorRate --for 1h --comment seen by the property test",
+            // Last: with no time to verify it fails, and the runbook stops there.
             "scale scheduler 2",
         ],
         admin_yes(),
@@ -861,6 +897,11 @@ fn the_property_is_not_vacuous_a_runbook_that_acts_is_seen_acting() {
         mutations.get(..2).map(|m| m.join(", ")).as_deref(),
         Some("POST /config/pause-generation, PATCH /api/v1/nodes/pool-general-2"),
         "the platform's writes are in the log with the Kubernetes API's: {}",
+        run.say()
+    );
+    assert!(
+        mutations.iter().any(|m| m == "POST /api/v2/silences"),
+        "Alertmanager's silences are in the log too: {}",
         run.say()
     );
     let intents = phase(&entries(&run.audit), "intent").count();

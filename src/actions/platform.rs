@@ -99,6 +99,12 @@ pub async fn send(
         .await
         .map_err(|e| net_err(path, &e.without_url()))?;
     let status = resp.status().as_u16();
+    // An action is not retried behind the user's back: they are told when the server would
+    // take it again.
+    let after = crate::clients::http::header(&resp, reqwest::header::RETRY_AFTER)
+        .and_then(|v| crate::clients::http::parse_retry_after(&v, std::time::SystemTime::now()))
+        .and_then(|d| crate::clients::http::retry_after_words(Some(d)))
+        .map_or_else(String::new, |words| format!(" ({words})"));
     let text = resp
         .text()
         .await
@@ -122,7 +128,7 @@ pub async fn send(
                 current: String::new(),
             },
             _ => ActionError::Api(format!(
-                "platform API {method} {path}: HTTP {status}: {msg}"
+                "platform API {method} {path}: HTTP {status}: {msg}{after}"
             )),
         });
     }

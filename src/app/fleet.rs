@@ -15,7 +15,7 @@ use tokio_util::sync::CancellationToken;
 use crate::cluster::connect::connect_context;
 use crate::cluster::model::{ClusterMsg, SourceEvent};
 use crate::cluster::snapshot::expected;
-use crate::cluster::source::{Namespaces, Sender, spawn_watches};
+use crate::cluster::source::{self, Namespaces, Sender, spawn_watches};
 use crate::k8s::context::ContextName;
 use crate::status::Backoff;
 
@@ -157,25 +157,29 @@ impl Fleet {
         let sender = Sender::new(tx.clone(), spec.name.clone());
         let mut backoff = Backoff::default();
         loop {
-            let reason = match connect_context((*spec.kubeconfig).clone(), &spec.name).await {
-                Ok(conn) => match probe(&conn.client).await {
-                    Ok(()) => {
-                        let mut inner = self.lock();
-                        inner.failures.remove(&spec.name);
-                        let token = inner.watches.child_token();
-                        spawn_watches(&conn.client, &spec.name, &inner.namespaces, tx, &token);
-                        let both = Clients {
-                            api: conn.client,
-                            follow: conn.follow_client,
-                        };
-                        inner.clients.insert(spec.name.clone(), both);
-                        return;
-                    }
-                    Err(why) => format!("{why} ({})", conn.cluster_url.trim_end_matches('/')),
-                },
-                Err(why) => why,
-            };
-            let retry_in = backoff.next_delay();
+            let (reason, asked) =
+                match connect_context((*spec.kubeconfig).clone(), &spec.name).await {
+                    Ok(conn) => match probe(&conn.client).await {
+                        Ok(()) => {
+                            let mut inner = self.lock();
+                            inner.failures.remove(&spec.name);
+                            let token = inner.watches.child_token();
+                            spawn_watches(&conn.client, &spec.name, &inner.namespaces, tx, &token);
+                            let both = Clients {
+                                api: conn.client,
+                                follow: conn.follow_client,
+                            };
+                            inner.clients.insert(spec.name.clone(), both);
+                            return;
+                        }
+                        Err((why, asked)) => {
+                            let url = conn.cluster_url.trim_end_matches('/').to_string();
+                            (format!("{why} ({url})"), asked)
+                        }
+                    },
+                    Err(why) => (why, None),
+                };
+            let retry_in = backoff.next_delay_asked(asked);
             tracing::warn!(context = %spec.name, reason, "context unreachable");
             let namespaces = {
                 let mut inner = self.lock();
@@ -252,16 +256,18 @@ impl Fleet {
 
 /// A reachable server says its version; one that accepts the connection and never answers,
 /// or refuses who we are, is said here rather than by watches hanging for minutes.
-async fn probe(client: &Client) -> Result<(), String> {
+/// The error says why, and how long the server asked to be left alone (a 429's wait).
+async fn probe(client: &Client) -> Result<(), (String, Option<Duration>)> {
     match tokio::time::timeout(PROBE_TIMEOUT, client.apiserver_version()).await {
-        Err(_) => Err(format!("no answer in {} s", PROBE_TIMEOUT.as_secs())),
+        Err(_) => Err((format!("no answer in {} s", PROBE_TIMEOUT.as_secs()), None)),
         Ok(Ok(_)) => Ok(()),
-        Ok(Err(kube::Error::Api(status))) if status.code == 401 => {
-            Err(format!("unauthorized (expired token?): {}", status.message))
-        }
+        Ok(Err(kube::Error::Api(status))) if status.code == 401 => Err((
+            format!("unauthorized (expired token?): {}", status.message),
+            None,
+        )),
         // Some clusters refuse /version to the anonymous or the narrow: the watches then say
         // what they may see.
         Ok(Err(kube::Error::Api(status))) if status.code == 403 => Ok(()),
-        Ok(Err(e)) => Err(crate::cluster::source::describe_client(&e)),
+        Ok(Err(e)) => Err((source::describe_client(&e), source::asked_wait_of(&e))),
     }
 }

@@ -3,7 +3,7 @@
 //! and sample values parsed with Prometheus's spellings of NaN and the infinities.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use reqwest::{StatusCode, Url};
 use serde::Deserialize;
@@ -60,9 +60,13 @@ impl std::fmt::Display for ErrorType {
 
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum PromError {
-    /// Prometheus answered with its error envelope.
+    /// Prometheus answered with its error envelope (a 503 may carry `Retry-After` too).
     #[error("{kind}: {message}")]
-    Api { kind: ErrorType, message: String },
+    Api {
+        kind: ErrorType,
+        message: String,
+        retry_after: Option<Duration>,
+    },
     #[error("{0}")]
     Transport(String),
     /// Not 2xx: the code, the reason in words ("HTTP 503", "answered 429 ..."), and how long
@@ -98,6 +102,7 @@ impl PromError {
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
             Self::Status(s) => s.retry_after,
+            Self::Api { retry_after, .. } => *retry_after,
             _ => None,
         }
     }
@@ -308,6 +313,9 @@ fn decode_with(status: StatusCode, h: Headers, body: &[u8]) -> Result<QueryResul
         return Err(PromError::Api {
             kind: ErrorType::parse(envelope.error_type.as_deref().unwrap_or("")),
             message: envelope.error.unwrap_or_default(),
+            retry_after: h
+                .retry_after
+                .and_then(|v| crate::clients::http::parse_retry_after(v, SystemTime::now())),
         });
     }
     let data = envelope
@@ -451,10 +459,23 @@ mod tests {
                 err,
                 PromError::Api {
                     kind,
-                    message: "boom".into()
+                    message: "boom".into(),
+                    retry_after: None,
                 }
             );
         }
+        // An overloaded Prometheus's 503 envelope with Retry-After: the wait is kept.
+        let busy = decode_with(
+            StatusCode::SERVICE_UNAVAILABLE,
+            Headers {
+                content_type: Some("application/json"),
+                retry_after: Some("7"),
+            },
+            br#"{"status":"error","errorType":"unavailable","error":"too many queries"}"#,
+        )
+        .expect_err("unavailable");
+        assert_eq!(busy.retry_after(), Some(Duration::from_secs(7)));
+        assert!(busy.is_transient());
         let bad = decode(
             StatusCode::BAD_REQUEST,
             br#"{"status":"error","errorType":"bad_data","error":"1:5: parse error"}"#,

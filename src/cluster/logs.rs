@@ -265,6 +265,8 @@ async fn follow<M: From<LogMsg>>(
         };
         // The follow client has no read timeout (a quiet pod is no fault); the request has one.
         let opened = tokio::time::timeout(READ_TIMEOUT, api.log_stream(&target.pod, &params));
+        // A 429's wait, when the server asked for one.
+        let mut asked = None;
         let reason = match opened.await {
             Err(_) => format!("no answer in {} s", READ_TIMEOUT.as_secs()),
             Ok(Ok(reader)) => {
@@ -309,9 +311,12 @@ async fn follow<M: From<LogMsg>>(
                     }
                 }
             }
-            Ok(Err(e)) => crate::cluster::source::describe_client(&e),
+            Ok(Err(e)) => {
+                asked = crate::cluster::source::asked_wait_of(&e);
+                crate::cluster::source::describe_client(&e)
+            }
         };
-        let retry_in = backoff.next_delay();
+        let retry_in = backoff.next_delay_asked(asked);
         if send(LogEvent::Failed { reason, retry_in }).await.is_err() {
             return;
         }

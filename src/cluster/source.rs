@@ -367,14 +367,21 @@ pub fn describe(err: &watcher::Error) -> (String, bool) {
 /// How long the API server asked to be left alone: a 429's `details.retryAfterSeconds` (the
 /// apiserver sets it with the `Retry-After` header; kube-rs keeps only the Status), capped.
 pub fn asked_wait(err: &watcher::Error) -> Option<Duration> {
-    let status = match err {
-        watcher::Error::InitialListFailed(kube::Error::Api(status))
-        | watcher::Error::WatchStartFailed(kube::Error::Api(status))
-        | watcher::Error::WatchFailed(kube::Error::Api(status)) => status,
-        watcher::Error::WatchError(status) => status,
-        _ => return None,
-    };
-    retry_after_seconds(status)
+    match err {
+        watcher::Error::InitialListFailed(e)
+        | watcher::Error::WatchStartFailed(e)
+        | watcher::Error::WatchFailed(e) => asked_wait_of(e),
+        watcher::Error::WatchError(status) => retry_after_seconds(status),
+        watcher::Error::NoResourceVersion => None,
+    }
+}
+
+/// As [`asked_wait`], for one request's error (a log follow, the connect probe).
+pub fn asked_wait_of(err: &kube::Error) -> Option<Duration> {
+    match err {
+        kube::Error::Api(status) => retry_after_seconds(status),
+        _ => None,
+    }
 }
 
 fn retry_after_seconds(status: &kube::core::Status) -> Option<Duration> {

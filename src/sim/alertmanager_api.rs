@@ -9,6 +9,7 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
+use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use jiff::Timestamp;
@@ -20,6 +21,7 @@ use crate::sim::alerts::store::{
     AlertQuery, AlertView, PostedAlert, PostedSilence, RECEIVER, Silence, SilenceError,
 };
 use crate::sim::kube_api::Shared;
+use crate::sim::kube_api::requests::log_writes;
 
 type S = State<Arc<Shared>>;
 
@@ -28,14 +30,21 @@ type S = State<Arc<Shared>>;
 const CONFIG_ORIGINAL: &str = "global:\n  resolve_timeout: 5m\n  http_config:\n    follow_redirects: true\n    enable_http2: true\n  smtp_hello: localhost\n  smtp_require_tls: true\nroute:\n  receiver: opsdeck\n  group_by:\n  - alertname\n  - namespace\n  continue: false\n  group_wait: 1s\n  group_interval: 1s\n  repeat_interval: 1h\nreceivers:\n- name: opsdeck\ntemplates: []\n";
 
 pub fn router(shared: Arc<Shared>) -> Router {
-    Router::new()
-        .route("/api/v2/alerts", get(get_alerts).post(post_alerts))
-        .route("/api/v2/alerts/groups", get(get_groups))
+    // Silences are what a console changes here: their writes join the request log.
+    let silences = Router::new()
         .route("/api/v2/silences", get(get_silences).post(post_silence))
         .route(
             "/api/v2/silence/{id}",
             get(get_silence).delete(delete_silence),
         )
+        .route_layer(from_fn_with_state(
+            (shared.clone(), "alertmanager"),
+            log_writes,
+        ));
+    Router::new()
+        .route("/api/v2/alerts", get(get_alerts).post(post_alerts))
+        .route("/api/v2/alerts/groups", get(get_groups))
+        .merge(silences)
         .route("/api/v2/status", get(status))
         .route("/api/v2/receivers", get(receivers))
         .with_state(shared)

@@ -4,15 +4,16 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Path, Query, Request, State};
-use axum::http::{Method, StatusCode};
-use axum::middleware::{Next, from_fn_with_state};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use jiff::Timestamp;
 use serde_json::{Value, json};
 
 use crate::sim::kube_api::Shared;
+use crate::sim::kube_api::requests::log_writes;
 use crate::sim::world::World;
 use crate::sim::world::pipelines::{RetryError, Run, STATUSES};
 
@@ -30,22 +31,8 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/pipeline/{id}/retry", post(retry))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(from_fn_with_state(shared.clone(), logged))
+        .layer(from_fn_with_state((shared.clone(), "platform"), log_writes))
         .with_state(shared)
-}
-
-/// Every request but a read joins the Kubernetes API's in the request log (`Sim::requests`,
-/// by its path: `/config/pause-generation`), with the arrival probe's answer: a test sees
-/// what changed the platform, and what was on disk as it came.
-async fn logged(State(shared): S, req: Request, next: Next) -> Response {
-    if matches!(*req.method(), Method::GET | Method::HEAD) {
-        return next.run(req).await;
-    }
-    let mut record = shared.arrived(&req, "platform".into());
-    let resp = next.run(req).await;
-    record.status = resp.status().as_u16();
-    shared.requests.push(record);
-    resp
 }
 
 fn reply(code: StatusCode, v: Value) -> Response {

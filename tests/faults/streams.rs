@@ -190,8 +190,11 @@ async fn a_kubernetes_api_that_goes_silent_after_sync_is_said_within_a_minute() 
     sim.stop().await;
 }
 
-/// The next failure the log follower reports (lines before it are fine).
-async fn next_log_failure(rx: &mut mpsc::Receiver<LogMsg>, sim: &sim::SimHandle) -> String {
+/// The next failure the log follower reports, and when it retries (lines before it are fine).
+async fn next_log_failure(
+    rx: &mut mpsc::Receiver<LogMsg>,
+    sim: &sim::SimHandle,
+) -> (String, Duration) {
     loop {
         let msg = tokio::time::timeout(Duration::from_secs(15), rx.recv())
             .await
@@ -205,8 +208,8 @@ async fn next_log_failure(rx: &mut mpsc::Receiver<LogMsg>, sim: &sim::SimHandle)
             })
             .expect("channel open");
         eprintln!("log follower: {:?}", msg.event);
-        if let LogEvent::Failed { reason, .. } = msg.event {
-            return reason;
+        if let LogEvent::Failed { reason, retry_in } = msg.event {
+            return (reason, retry_in);
         }
     }
 }
@@ -238,11 +241,19 @@ async fn the_log_follower_says_why_and_follows_again() {
         ("midstream", "the log stream was cut short"),
         ("5xx", "HTTP 503"),
         ("refused", "the connection was reset"),
+        // Last: the follower then waits the 5 s the server asked for.
+        ("429", "answered 429 (too many requests), retry after 5 s"),
     ] {
         sim.faults()
             .set(FaultSpec::new("logs", kind).expect("spec"));
-        let reason = next_log_failure(&mut lrx, &sim).await;
+        let (reason, retry_in) = next_log_failure(&mut lrx, &sim).await;
         assert!(reason.contains(want), "logs={kind}: {reason}");
+        if kind == "429" {
+            assert!(
+                retry_in >= Duration::from_secs(5),
+                "retrying in {retry_in:?}"
+            );
+        }
     }
     sim.faults()
         .set(FaultSpec::new("logs", "clear").expect("spec"));

@@ -10,7 +10,7 @@ use kube::runtime::watcher;
 use tokio::sync::mpsc;
 
 use super::{INCIDENT_LABEL, SharedMsg, entries_of};
-use crate::cluster::source::{describe, watcher_config};
+use crate::cluster::source::{asked_wait, describe, watcher_config};
 use crate::status::Backoff;
 
 pub async fn run<M>(api: Api<ConfigMap>, tx: mpsc::Sender<M>)
@@ -57,7 +57,7 @@ where
             return;
         }
         tokio::select! {
-            () = tokio::time::sleep(backoff.next_delay()) => {}
+            () = tokio::time::sleep(backoff.next_delay_asked(asked_wait(&failure))) => {}
             () = tx.closed() => return,
         }
     }

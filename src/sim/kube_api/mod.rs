@@ -7,7 +7,7 @@ mod objects;
 mod openapi;
 mod proto;
 mod read;
-mod requests;
+pub(crate) mod requests;
 mod status;
 mod watch;
 mod write;

@@ -1,11 +1,37 @@
-//! A bounded log of every Kubernetes API request the sim answered and every platform API write
-//! (for permission tests), and the probe a test can run as each request arrives, before it is
-//! answered.
+//! A bounded log of every Kubernetes API request the sim answered and every write to the
+//! platform API and to Alertmanager's silences (for permission tests), and the probe a test
+//! can run as each request arrives, before it is answered.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
+use axum::extract::{Request, State};
+use axum::http::Method;
+use axum::middleware::Next;
+use axum::response::Response;
+
+use super::Shared;
+
 const CAP: usize = 10_000;
+
+/// A layer for the sim's other APIs: every request but a read joins the Kubernetes API's in
+/// the request log, by its path (`/config/pause-generation`), as from `api` (its `user`), with
+/// the arrival probe's answer: a test sees what changed the platform, and what was on disk as
+/// it came.
+pub async fn log_writes(
+    State((shared, api)): State<(Arc<Shared>, &'static str)>,
+    req: Request,
+    next: Next,
+) -> Response {
+    if matches!(*req.method(), Method::GET | Method::HEAD) {
+        return next.run(req).await;
+    }
+    let mut record = shared.arrived(&req, api.to_string());
+    let resp = next.run(req).await;
+    record.status = resp.status().as_u16();
+    shared.requests.push(record);
+    resp
+}
 
 /// One request as the server saw it, with the status it answered.
 #[derive(Clone, Debug, PartialEq, Eq)]
