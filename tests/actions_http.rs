@@ -36,6 +36,12 @@ async fn executor(sim: &SimHandle, dir: &std::path::Path) -> Executor {
     .expect("executor")
 }
 
+async fn plan_pause(ex: &Executor) -> opsdeck::actions::plan::Plan {
+    ex.plan(&ActionRequest::PauseGeneration(Default::default()))
+        .await
+        .expect("plan")
+}
+
 async fn get(sim: &SimHandle, path: &str) -> Value {
     reqwest::get(format!("{}{path}", sim.platform_url()))
         .await
@@ -78,10 +84,7 @@ async fn pause_resume_and_retry_go_through_plan_confirm_verify_and_audit() {
     let ex = executor(&sim, &dir).await;
     let (tx, _rx) = mpsc::channel(64);
 
-    let plan = ex
-        .plan(&ActionRequest::PauseGeneration(Default::default()))
-        .await
-        .expect("plan");
+    let plan = plan_pause(&ex).await;
     assert!(plan.destructive);
     assert_eq!(plan.confirm_phrase, "generation");
     assert_eq!(
@@ -156,10 +159,7 @@ async fn an_action_answered_429_says_when_to_try_again_and_changes_nothing() {
     let sim = sim::start(SimOptions::default()).await.expect("sim starts");
     let ex = executor(&sim, &dir).await;
     let (tx, _rx) = mpsc::channel(64);
-    let plan = ex
-        .plan(&ActionRequest::PauseGeneration(Default::default()))
-        .await
-        .expect("plan");
+    let plan = plan_pause(&ex).await;
     sim.faults().set(
         "platform=429:3"
             .parse::<opsdeck::sim::fault::FaultSpec>()
