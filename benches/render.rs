@@ -168,9 +168,41 @@ fn benches(c: &mut Criterion) {
     });
 }
 
+/// One watch message of BATCH (250) changed pods applied to a store of 500,000 (ten clusters of
+/// 50,000): the rows, their slots and the figures across pods kept with them.
+fn apply_benches(c: &mut Criterion) {
+    use opsdeck::cluster::model::ClusterModel;
+    let msg = |event| ClusterMsg {
+        context: "bench".into(),
+        resource: Resource::Pods,
+        scope: String::new(),
+        event,
+    };
+    let mut model = ClusterModel::default();
+    model.apply(msg(SourceEvent::ListStarted), NOW);
+    for chunk in (0..500_000).collect::<Vec<_>>().chunks(10_000) {
+        let rows = chunk.iter().map(|&i| pod(i)).collect();
+        model.apply(msg(SourceEvent::Applied(Rows::Pods(rows))), NOW);
+    }
+    model.apply(msg(SourceEvent::ListDone), NOW);
+    let changed: Vec<PodRow> = (0..250)
+        .map(|i| {
+            let mut p = pod(i * 1_999);
+            p.restarts += 1;
+            p
+        })
+        .collect();
+    c.bench_function("apply_250_changed_pods_on_500k", |b| {
+        b.iter(|| {
+            let rows = Rows::Pods(changed.clone());
+            model.apply(black_box(msg(SourceEvent::Applied(rows))), NOW);
+        })
+    });
+}
+
 criterion_group! {
     name = render;
     config = Criterion::default().sample_size(30);
-    targets = benches
+    targets = benches, apply_benches
 }
 criterion_main!(render);
