@@ -93,6 +93,23 @@ async fn agrees_with_kubectl(
     }
 }
 
+/// Every resource of the sim watched into a model, its pods live: the messages still to come,
+/// the model, and the token that ends the watches.
+async fn watching(
+    sim: &sim::SimHandle,
+) -> (mpsc::Receiver<ClusterMsg>, ClusterModel, CancellationToken) {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let client = client_from_yaml(&sim.kubeconfig_yaml())
+        .await
+        .expect("client");
+    let (tx, mut rx) = mpsc::channel::<ClusterMsg>(4096);
+    let token = CancellationToken::new();
+    spawn_watches(&client, &"sim".into(), &Namespaces::All, tx, &token);
+    let mut model = ClusterModel::default();
+    until(&mut rx, &mut model, 20, "pods live", pods_live).await;
+    (rx, model, token)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn after_a_410_and_streams_cut_mid_event_the_pods_equal_kubectl() {
     let sim = sim::start(SimOptions {
@@ -105,15 +122,7 @@ async fn after_a_410_and_streams_cut_mid_event_the_pods_equal_kubectl() {
     std::fs::create_dir_all(&dir).expect("dir");
     let kubeconfig = dir.join("kubeconfig");
     std::fs::write(&kubeconfig, sim.kubeconfig_yaml()).expect("kubeconfig");
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let client = client_from_yaml(&sim.kubeconfig_yaml())
-        .await
-        .expect("client");
-    let (tx, mut rx) = mpsc::channel::<ClusterMsg>(4096);
-    let token = CancellationToken::new();
-    spawn_watches(&client, &"sim".into(), &Namespaces::All, tx, &token);
-    let mut model = ClusterModel::default();
-    until(&mut rx, &mut model, 20, "pods live", pods_live).await;
+    let (mut rx, mut model, token) = watching(&sim).await;
 
     // 410: the open watches end with the ERROR event, resuming answers it too; a relist.
     sim.faults()
@@ -154,15 +163,7 @@ async fn after_a_410_and_streams_cut_mid_event_the_pods_equal_kubectl() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_kubernetes_api_that_goes_silent_after_sync_is_said_within_a_minute() {
     let sim = sim::start(SimOptions::default()).await.expect("sim starts");
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let client = client_from_yaml(&sim.kubeconfig_yaml())
-        .await
-        .expect("client");
-    let (tx, mut rx) = mpsc::channel::<ClusterMsg>(4096);
-    let token = CancellationToken::new();
-    spawn_watches(&client, &"sim".into(), &Namespaces::All, tx, &token);
-    let mut model = ClusterModel::default();
-    until(&mut rx, &mut model, 20, "pods live", pods_live).await;
+    let (mut rx, mut model, token) = watching(&sim).await;
 
     sim.faults()
         .set("kube=silent".parse::<FaultSpec>().expect("spec"));
