@@ -343,10 +343,6 @@ impl Faults {
         );
     }
 
-    pub fn get(&self, source: Source) -> Option<Active> {
-        self.table.borrow().get(&source).copied()
-    }
-
     /// Every fault in force, by source name.
     pub fn list(&self) -> BTreeMap<String, String> {
         self.table
