@@ -16,6 +16,7 @@ pub mod rabbitmq_api;
 pub mod redis;
 pub mod scenarios;
 mod selector;
+pub mod serve;
 mod util;
 pub mod world;
 
