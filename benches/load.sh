@@ -82,16 +82,24 @@ for v in 2 6 7 9; do shown "$v"; done
 # a tick's replacements either way).
 world_pods=$(kubectl --kubeconfig "$work/kc" get pods -A --no-headers 2>"$work/kubectl.err" | wc -l) ||
   world_pods="kubectl failed: $(tail -1 "$work/kubectl.err")"
+# The churn the console was under, measured from outside: pods new in a second listing taken
+# 10 s after a first, per second between the two (the figures are worth what the load was).
+names() { kubectl --kubeconfig "$work/kc" get pods -A -o name 2>/dev/null | sort; }
+churn_t0=$(now); names > "$work/pods-before"
+sleep 10
+churn_t1=$(now); names > "$work/pods-after"
+churned=$(comm -13 "$work/pods-before" "$work/pods-after" | wc -l)
+churn_rate=$(python3 -c "print(round($churned / ($churn_t1 - $churn_t0)))")
 tmux -L "$sock" kill-server 2>/dev/null || true
 kill "$sim"; wait "$sim" 2>/dev/null || true
 [ -n "${TIMINGS_OUT:-}" ] && cp "$work/timings" "$TIMINGS_OUT"
 [ -n "${SCREENS_OUT:-}" ] && mkdir -p "$SCREENS_OUT" && cp "$work"/screen-* "$SCREENS_OUT"/
 
 python3 - "$work" "$warm_frames" "$warm_keys" "$WARMUP" \
-  "$c_warm" "$c_end" "$s_warm" "$s_end" "$t_warm" "$t_end" "$HZ" "$hwm" "$DURATION" "$PODS" "$world_pods" <<'EOF'
+  "$c_warm" "$c_end" "$s_warm" "$s_end" "$t_warm" "$t_end" "$HZ" "$hwm" "$DURATION" "$PODS" "$world_pods" "$churn_rate" <<'EOF'
 import re, sys
 (work, warm_frames, warm_keys, warmup, c0, c1, s0, s1, t0, t1, hz, hwm, duration,
- pods, world_pods) = sys.argv[1:]
+ pods, world_pods, churn_rate) = sys.argv[1:]
 warm_frames, warm_keys, warmup = int(warm_frames), int(warm_keys), int(warmup)
 lines = open(f"{work}/timings").read().splitlines()
 # "frame_took SECONDS ROWS PREPARE_SECONDS VIEW": one frame's prepare and draw;
@@ -142,4 +150,5 @@ print(f"| frames over 16 ms after {warmup} s, by view | {slow or 'none'} |")
 for v, name in [("2", "pods"), ("6", "queues"), ("7", "SLOs"), ("9", "alerts")]:
     print(f"| {name} pane at the end | {title(v)} |")
 print(f"| pods the world holds then (`kubectl get pods -A`) | {world_pods} |")
+print(f"| pods replaced a second at the end (two listings 10 s apart) | {churn_rate} |")
 EOF
