@@ -13,9 +13,10 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::cluster::connect::connect_context;
+use crate::cluster::failure::{asked_wait_of, describe_client};
 use crate::cluster::model::{ClusterMsg, SourceEvent};
 use crate::cluster::snapshot::expected;
-use crate::cluster::source::{self, Namespaces, Sender, spawn_watches};
+use crate::cluster::source::{Namespaces, Sender, spawn_watches};
 use crate::k8s::context::ContextName;
 use crate::status::Backoff;
 
@@ -268,6 +269,6 @@ async fn probe(client: &Client) -> Result<(), (String, Option<Duration>)> {
         // Some clusters refuse /version to the anonymous or the narrow: the watches then say
         // what they may see.
         Ok(Err(kube::Error::Api(status))) if status.code == 403 => Ok(()),
-        Ok(Err(e)) => Err((source::describe_client(&e), source::asked_wait_of(&e))),
+        Ok(Err(e)) => Err((describe_client(&e), asked_wait_of(&e))),
     }
 }

@@ -15,6 +15,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::cluster::connect::READ_TIMEOUT;
+use crate::cluster::failure::{asked_wait_of, describe_client, short_cause};
 use crate::status::Backoff;
 
 /// Lines kept per stream: a 10k-line burst fits whole.
@@ -287,7 +288,7 @@ async fn follow<M: From<LogMsg>>(
                         match next {
                             Ok(line) => batch.push(line),
                             Err(e) => {
-                                failure = Some(match crate::cluster::source::short_cause(&e) {
+                                failure = Some(match short_cause(&e) {
                                     c if c == "connection reset" => {
                                         "the connection was reset".into()
                                     }
@@ -312,8 +313,8 @@ async fn follow<M: From<LogMsg>>(
                 }
             }
             Ok(Err(e)) => {
-                asked = crate::cluster::source::asked_wait_of(&e);
-                crate::cluster::source::describe_client(&e)
+                asked = asked_wait_of(&e);
+                describe_client(&e)
             }
         };
         let retry_in = backoff.next_delay_asked(asked);

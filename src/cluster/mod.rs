@@ -4,6 +4,7 @@
 pub mod connect;
 pub mod derive;
 pub mod exec;
+pub mod failure;
 pub mod logs;
 pub mod model;
 pub mod pane;

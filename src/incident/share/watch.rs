@@ -10,7 +10,8 @@ use kube::runtime::watcher;
 use tokio::sync::mpsc;
 
 use super::{INCIDENT_LABEL, SharedMsg, entries_of};
-use crate::cluster::source::{asked_wait, describe, watcher_config};
+use crate::cluster::failure::{asked_wait, describe};
+use crate::cluster::source::watcher_config;
 use crate::status::Backoff;
 
 pub async fn run<M>(api: Api<ConfigMap>, tx: mpsc::Sender<M>)
