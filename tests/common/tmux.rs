@@ -9,15 +9,19 @@ use std::time::{Duration, Instant};
 pub struct Tmux {
     pub socket: String,
     pub dir: std::path::PathBuf,
+    /// The server's pid: a test that removes `dir` takes the socket with it, and `kill-server`
+    /// can no longer reach the server (it kept running after CI, one per such test).
+    server: Option<u32>,
 }
 
 impl Tmux {
     pub fn start(name: &str, width: u16, height: u16, args: &[&str], env: &[(&str, &str)]) -> Tmux {
         let dir = std::env::temp_dir().join(format!("opsdeck-e2e-{name}-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("temp dir");
-        let tmux = Tmux {
+        let mut tmux = Tmux {
             socket: format!("opsdeck-{name}-{}", std::process::id()),
             dir,
+            server: None,
         };
         let bin = env!("CARGO_BIN_EXE_opsdeck");
         let mut cmd = format!(
@@ -54,6 +58,7 @@ impl Tmux {
         );
         tmux.run(&["set-option", "-g", "remain-on-exit", "on"]);
         tmux.run(&["set-option", "-g", "escape-time", "0"]);
+        tmux.server = tmux.format("#{pid}").parse().ok();
         tmux
     }
 
@@ -134,6 +139,16 @@ impl Tmux {
 impl Drop for Tmux {
     fn drop(&mut self) {
         self.run(&["kill-server"]);
+        // Whether or not the socket was still there, the server goes (if that pid is still ours).
+        if let Some(pid) = self.server {
+            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+            if String::from_utf8_lossy(&cmdline).contains(&self.socket) {
+                let _ = Command::new("kill")
+                    .arg("-KILL")
+                    .arg(pid.to_string())
+                    .status();
+            }
+        }
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
