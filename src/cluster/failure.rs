@@ -97,10 +97,7 @@ pub fn describe_client(err: &kube::Error) -> String {
             format!("unexpected JSON shape: {detail}")
         }
         kube::Error::ReadEvents(_) | kube::Error::LinesCodecMaxLineLengthExceeded => {
-            match short_cause(err).as_str() {
-                "connection reset" => "the connection was reset".into(),
-                _ => "the stream was cut short".into(),
-            }
+            stream_cut(err, "the stream")
         }
         e => match short_cause(e).as_str() {
             "connection reset" => "the connection was reset".into(),
@@ -115,6 +112,14 @@ pub fn describe_client(err: &kube::Error) -> String {
             }
             other => other.to_string(),
         },
+    }
+}
+
+/// A stream that broke after it had answered, in words; `what` names it ("the log stream").
+pub fn stream_cut(err: &(dyn std::error::Error + 'static), what: &str) -> String {
+    match short_cause(err).as_str() {
+        "connection reset" => "the connection was reset".into(),
+        _ => format!("{what} was cut short"),
     }
 }
 

@@ -15,7 +15,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::cluster::connect::READ_TIMEOUT;
-use crate::cluster::failure::{asked_wait_of, describe_client, short_cause};
+use crate::cluster::failure::{asked_wait_of, describe_client, stream_cut};
 use crate::status::Backoff;
 
 /// Lines kept per stream: a 10k-line burst fits whole.
@@ -288,12 +288,7 @@ async fn follow<M: From<LogMsg>>(
                         match next {
                             Ok(line) => batch.push(line),
                             Err(e) => {
-                                failure = Some(match short_cause(&e) {
-                                    c if c == "connection reset" => {
-                                        "the connection was reset".into()
-                                    }
-                                    _ => "the log stream was cut short".to_string(),
-                                });
+                                failure = Some(stream_cut(&e, "the log stream"));
                                 break;
                             }
                         }
