@@ -2,8 +2,11 @@
 //! all contexts at once, each bounded in time (a hanging exec plugin or a server that never
 //! answers delays nobody else), then asked for its version before its watches start. A context
 //! that cannot be reached marks its rows stale with the reason and is tried again with backoff.
+//! Once watching, a context is asked its version again every [`HEARTBEAT`]: a server that stops
+//! answering with its watches open is said within that and [`PROBE_TIMEOUT`], its watches are
+//! stopped, and they start over (a fresh list) when it answers again.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -21,7 +24,10 @@ use crate::k8s::context::ContextName;
 use crate::status::Backoff;
 
 /// How long a reachable API server takes at most to say its version.
-const PROBE_TIMEOUT: Duration = Duration::from_secs(10);
+pub const PROBE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How often a context being watched is asked its version. Its watches alone notice a silent
+/// server only after their own length, kube's idle margin and the read timeout (55 s).
+pub const HEARTBEAT: Duration = Duration::from_secs(10);
 
 /// One context to watch, and how to reach it.
 #[derive(Clone)]
@@ -47,9 +53,13 @@ struct Inner {
     namespaces: Namespaces,
     /// Cancels every watch (a new child of `stopped` per rewatch).
     watches: CancellationToken,
+    /// Each watched context's own watches (children of `watches`).
+    watching: BTreeMap<ContextName, CancellationToken>,
     clients: BTreeMap<ContextName, Clients>,
     /// Why a context has no client yet.
     failures: BTreeMap<ContextName, String>,
+    /// Connected contexts that stopped answering: not watched until they answer again.
+    silent: BTreeSet<ContextName>,
 }
 
 /// A connected context's clients (see `connect::Connection`): one for requests and watches,
@@ -73,8 +83,10 @@ impl Fleet {
             inner: Arc::new(Mutex::new(Inner {
                 namespaces: namespaces.clone(),
                 watches: stopped.child_token(),
+                watching: BTreeMap::new(),
                 clients: BTreeMap::new(),
                 failures: BTreeMap::new(),
+                silent: BTreeSet::new(),
             })),
             first: specs.first().map(|s| s.name.clone()).unwrap_or_default(),
             stopped,
@@ -138,6 +150,8 @@ impl Fleet {
                     })
                     .collect(),
                 failures: BTreeMap::new(),
+                watching: BTreeMap::new(),
+                silent: BTreeSet::new(),
             })),
             first,
             stopped,
@@ -149,7 +163,7 @@ impl Fleet {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Connects one context until it answers, then starts its watches.
+    /// Connects one context until it answers, starts its watches, then keeps asking it.
     async fn connect<M: From<ClusterMsg> + Send + 'static>(
         &self,
         spec: ClusterSpec,
@@ -157,48 +171,102 @@ impl Fleet {
     ) {
         let sender = Sender::new(tx.clone(), spec.name.clone());
         let mut backoff = Backoff::default();
-        loop {
+        let conn = loop {
             let (reason, asked) =
                 match connect_context((*spec.kubeconfig).clone(), &spec.name).await {
                     Ok(conn) => match probe(&conn.client).await {
-                        Ok(()) => {
-                            let mut inner = self.lock();
-                            inner.failures.remove(&spec.name);
-                            let token = inner.watches.child_token();
-                            spawn_watches(&conn.client, &spec.name, &inner.namespaces, tx, &token);
-                            let both = Clients {
-                                api: conn.client,
-                                follow: conn.follow_client,
-                            };
-                            inner.clients.insert(spec.name.clone(), both);
-                            return;
-                        }
-                        Err((why, asked)) => {
-                            let url = conn.cluster_url.trim_end_matches('/').to_string();
-                            (format!("{why} ({url})"), asked)
-                        }
+                        Ok(()) => break conn,
+                        Err((why, asked)) => (at_url(&why, &conn.cluster_url), asked),
                     },
                     Err(why) => (why, None),
                 };
             let retry_in = backoff.next_delay_asked(asked);
             tracing::warn!(context = %spec.name, reason, "context unreachable");
-            let namespaces = {
-                let mut inner = self.lock();
-                inner.failures.insert(spec.name.clone(), reason.clone());
-                inner.namespaces.clone()
-            };
-            // Every watch the context would have is stale, with the reason.
-            for (resource, scope) in expected(&namespaces) {
-                let event = SourceEvent::Failed {
-                    reason: reason.clone(),
-                    retry_in: Some(retry_in),
-                };
-                if !sender.send(resource, &scope, event).await {
-                    return;
-                }
+            self.lock()
+                .failures
+                .insert(spec.name.clone(), reason.clone());
+            if !self.say_stale(&sender, &reason, retry_in).await {
+                return;
             }
             tokio::time::sleep(retry_in).await;
+        };
+        let client = conn.client.clone();
+        {
+            let mut inner = self.lock();
+            inner.failures.remove(&spec.name);
+            let both = Clients {
+                api: conn.client,
+                follow: conn.follow_client,
+            };
+            inner.clients.insert(spec.name.clone(), both);
+            inner.watch(&spec.name, &tx);
         }
+        self.heartbeat(&spec.name, &client, &conn.cluster_url, &sender, &tx)
+            .await;
+    }
+
+    /// Asks a watched context its version every [`HEARTBEAT`]. One that stops answering goes
+    /// stale with the reason and its watches stop; they start again when it answers.
+    async fn heartbeat<M: From<ClusterMsg> + Send + 'static>(
+        &self,
+        name: &ContextName,
+        client: &Client,
+        cluster_url: &str,
+        sender: &Sender<M>,
+        tx: &mpsc::Sender<M>,
+    ) {
+        let mut backoff = Backoff::default();
+        let mut wait = HEARTBEAT;
+        loop {
+            tokio::time::sleep(wait).await;
+            match probe(client).await {
+                Ok(()) => {
+                    let mut inner = self.lock();
+                    if inner.silent.remove(name) {
+                        tracing::info!(context = %name, "context answers again");
+                        inner.watch(name, tx);
+                        backoff.reset();
+                    }
+                    wait = HEARTBEAT;
+                }
+                Err((why, asked)) => {
+                    let reason = at_url(&why, cluster_url);
+                    wait = backoff.next_delay_asked(asked);
+                    tracing::warn!(context = %name, reason, "context stopped answering");
+                    {
+                        let mut inner = self.lock();
+                        inner.silent.insert(name.clone());
+                        if let Some(watches) = inner.watching.remove(name) {
+                            watches.cancel();
+                        }
+                    }
+                    if !self.say_stale(sender, &reason, wait).await {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Marks every watch the context has (or would have) stale, with the reason. False when
+    /// the UI has gone away.
+    async fn say_stale<M: From<ClusterMsg>>(
+        &self,
+        sender: &Sender<M>,
+        reason: &str,
+        retry_in: Duration,
+    ) -> bool {
+        let namespaces = self.lock().namespaces.clone();
+        for (resource, scope) in expected(&namespaces) {
+            let event = SourceEvent::Failed {
+                reason: reason.to_string(),
+                retry_in: Some(retry_in),
+            };
+            if !sender.send(resource, &scope, event).await {
+                return false;
+            }
+        }
+        true
     }
 
     /// The client of `context` ("" is the first), or why there is none.
@@ -243,9 +311,14 @@ impl Fleet {
         let mut inner = self.lock();
         inner.watches.cancel();
         inner.watches = self.stopped.child_token();
+        inner.watching.clear();
         inner.namespaces = namespaces.clone();
-        for (name, clients) in &inner.clients {
-            spawn_watches(&clients.api, name, namespaces, tx.clone(), &inner.watches);
+        let answering: Vec<ContextName> = (inner.clients.keys())
+            .filter(|name| !inner.silent.contains(*name))
+            .cloned()
+            .collect();
+        for name in &answering {
+            inner.watch(name, tx);
         }
     }
 
@@ -253,6 +326,29 @@ impl Fleet {
     pub fn stop(&self) {
         self.stopped.cancel();
     }
+}
+
+impl Inner {
+    /// Starts the context's watches, in its own token so that they can stop alone.
+    fn watch<M: From<ClusterMsg> + Send + 'static>(
+        &mut self,
+        name: &ContextName,
+        tx: &mpsc::Sender<M>,
+    ) {
+        let Some(clients) = self.clients.get(name) else {
+            return;
+        };
+        let token = self.watches.child_token();
+        spawn_watches(&clients.api, name, &self.namespaces, tx.clone(), &token);
+        if let Some(old) = self.watching.insert(name.clone(), token) {
+            old.cancel();
+        }
+    }
+}
+
+/// A probe's failure, with the server it was asked of (never with a password in it).
+fn at_url(why: &str, cluster_url: &str) -> String {
+    format!("{why} ({})", cluster_url.trim_end_matches('/'))
 }
 
 /// A reachable server says its version; one that accepts the connection and never answers,

@@ -4,6 +4,8 @@
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
+use kube::config::Kubeconfig;
+use opsdeck::app::fleet::{ClusterSpec, Fleet, HEARTBEAT, PROBE_TIMEOUT};
 use opsdeck::cluster::connect::{READ_TIMEOUT, client_from_yaml};
 use opsdeck::cluster::logs::{LogEvent, LogMsg, spawn_log_follow};
 use opsdeck::cluster::model::{ClusterModel, ClusterMsg, Resource};
@@ -45,12 +47,12 @@ fn model_pods(model: &ClusterModel) -> BTreeSet<String> {
         .collect()
 }
 
-fn kubectl_pods(kubeconfig: &std::path::Path) -> BTreeSet<String> {
+/// What kubectl prints, run against `kubeconfig`; it must succeed.
+fn kubectl(kubeconfig: &std::path::Path, args: &[&str]) -> String {
     let out = std::process::Command::new("kubectl")
         .arg("--kubeconfig")
         .arg(kubeconfig)
-        .args(["get", "pods", "-A", "--no-headers", "-o"])
-        .arg("custom-columns=NS:.metadata.namespace,NAME:.metadata.name")
+        .args(args)
         .output()
         .expect("kubectl runs");
     assert!(
@@ -58,13 +60,21 @@ fn kubectl_pods(kubeconfig: &std::path::Path) -> BTreeSet<String> {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| {
-            let mut w = l.split_whitespace();
-            Some(format!("{}/{}", w.next()?, w.next()?))
-        })
-        .collect()
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn kubectl_pods(kubeconfig: &std::path::Path) -> BTreeSet<String> {
+    let columns = "custom-columns=NS:.metadata.namespace,NAME:.metadata.name";
+    kubectl(
+        kubeconfig,
+        &["get", "pods", "-A", "--no-headers", "-o", columns],
+    )
+    .lines()
+    .filter_map(|l| {
+        let mut w = l.split_whitespace();
+        Some(format!("{}/{}", w.next()?, w.next()?))
+    })
+    .collect()
 }
 
 /// The model and kubectl agree (churn may part them for a moment: they must meet again).
@@ -157,17 +167,41 @@ async fn after_a_410_and_streams_cut_mid_event_the_pods_equal_kubectl() {
     sim.stop().await;
 }
 
-/// A Kubernetes API that goes silent once the watches have synced (connections kept, nothing
-/// said): the pods go stale within the read timeout plus one watch's length, saying so, and
-/// are live again once it answers. kube-rs's client waits for ever by default.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_kubernetes_api_that_goes_silent_after_sync_is_said_within_a_minute() {
-    let sim = sim::start(SimOptions::default()).await.expect("sim starts");
-    let (mut rx, mut model, token) = watching(&sim).await;
-
+/// Silences the sim's Kubernetes API; the pods must say `said` within `within`.
+async fn goes_silent(
+    sim: &sim::SimHandle,
+    rx: &mut mpsc::Receiver<ClusterMsg>,
+    model: &mut ClusterModel,
+    within: Duration,
+    said: &str,
+) {
     sim.faults()
         .set("kube=silent".parse::<FaultSpec>().expect("spec"));
     let silent = Instant::now();
+    until(
+        rx,
+        model,
+        within.as_secs() + 10,
+        "the silence said",
+        |m| matches!(m.load_state(&[Resource::Pods]), LoadState::Stale { reason, .. } if reason.contains(said)),
+    )
+    .await;
+    assert!(
+        silent.elapsed() <= within,
+        "said after {:?}, not within {within:?}",
+        silent.elapsed()
+    );
+}
+
+/// A Kubernetes API that goes silent once the watches have synced (connections kept, nothing
+/// said), for the watches alone, without the console's heartbeat (the next test): the pods go
+/// stale within the read timeout plus one watch's length, saying so, and are live again once
+/// it answers. kube-rs's client waits for ever by default.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watches_alone_say_a_kubernetes_api_gone_silent_within_a_minute() {
+    let sim = sim::start(SimOptions::default()).await.expect("sim starts");
+    let (mut rx, mut model, token) = watching(&sim).await;
+
     // The open watches end on kube's idle timeout (the watch's length and its 5 s margin), the
     // watch that follows waits out the read timeout: 55 s on the dot, so a busy machine's
     // scheduling gets 5 s more. A minute, as the README says.
@@ -176,25 +210,72 @@ async fn a_kubernetes_api_that_goes_silent_after_sync_is_said_within_a_minute() 
     let within =
         Duration::from_secs(u64::from(WATCH_SECONDS)) + idle_margin + READ_TIMEOUT + scheduling;
     let said = format!("no answer in {} s", READ_TIMEOUT.as_secs());
-    until(
-        &mut rx,
-        &mut model,
-        within.as_secs() + 10,
-        "the silence said",
-        |m| matches!(m.load_state(&[Resource::Pods]), LoadState::Stale { reason, .. } if reason.contains(&said)),
-    )
-    .await;
-    assert!(
-        silent.elapsed() <= within,
-        "said after {:?}, not within {within:?}",
-        silent.elapsed()
-    );
+    goes_silent(&sim, &mut rx, &mut model, within, &said).await;
 
     sim.faults()
         .set("kube=clear".parse::<FaultSpec>().expect("spec"));
     until(&mut rx, &mut model, 20, "pods live again", pods_live).await;
     token.cancel();
     sim.stop().await;
+}
+
+/// A fleet watching the sim as the console does, its pods live: the messages still to come,
+/// the model, and the fleet (`stop` ends it).
+async fn fleet_watching(sim: &sim::SimHandle) -> (mpsc::Receiver<ClusterMsg>, ClusterModel, Fleet) {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let yaml = sim::SimHandle::kubeconfig_of(&[("sim", sim)]);
+    let spec = ClusterSpec {
+        name: "sim".into(),
+        kubeconfig: std::sync::Arc::new(Kubeconfig::from_yaml(&yaml).expect("kubeconfig")),
+    };
+    let (tx, mut rx) = mpsc::channel::<ClusterMsg>(4096);
+    let fleet = Fleet::start(&[spec], &Namespaces::All, tx);
+    let mut model = ClusterModel::default();
+    until(&mut rx, &mut model, 20, "pods live", pods_live).await;
+    (rx, model, fleet)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_says_a_kubernetes_api_gone_silent_within_its_probe_and_resyncs() {
+    let sim = sim::start(SimOptions::default()).await.expect("sim starts");
+    let dir = std::env::temp_dir().join(format!("opsdeck-faults-heartbeat-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let kubeconfig = dir.join("kubeconfig");
+    std::fs::write(&kubeconfig, sim.kubeconfig_yaml()).expect("kubeconfig");
+    let (mut rx, mut model, fleet) = fleet_watching(&sim).await;
+
+    // The next heartbeat at most HEARTBEAT away, and its PROBE_TIMEOUT; 5 s for a busy machine.
+    let within = HEARTBEAT + PROBE_TIMEOUT + Duration::from_secs(5);
+    let said = format!("no answer in {} s", PROBE_TIMEOUT.as_secs());
+    goes_silent(&sim, &mut rx, &mut model, within, &said).await;
+    // Every pane of the context says it, not only the pods (said together, read in turn).
+    until(&mut rx, &mut model, 2, "every resource stale", |m| {
+        Resource::ALL.iter().all(|r| {
+            matches!(m.load_state(&[*r]), LoadState::Stale { reason, .. } if reason.contains(&said))
+        })
+    })
+    .await;
+
+    // Pods change while nobody is listening; the console lists again when the API answers.
+    sim.faults()
+        .set("kube=clear".parse::<FaultSpec>().expect("spec"));
+    let publishers = "--selector=app=publisher";
+    kubectl(
+        &kubeconfig,
+        &[
+            "delete",
+            "pod",
+            "-n",
+            "contentgen",
+            publishers,
+            "--wait=false",
+        ],
+    );
+    until(&mut rx, &mut model, 20, "pods live again", pods_live).await;
+    agrees_with_kubectl(&mut rx, &mut model, &kubeconfig, "the API answered again").await;
+    fleet.stop();
+    sim.stop().await;
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// The next failure the log follower reports, and when it retries (lines before it are fine).
