@@ -122,11 +122,30 @@ fn dry_run_prints_the_plans_and_changes_nothing() {
         "server dry run: PATCH",
         "dry run: not executed",
         "skipped in a dry run",
+        // No config names the queue the runbook waits on: the preview says so.
+        "warning: step 4 (line 34): queue-below articles 20: no queue \"articles\" in the config (known: none); a real run stops before any action",
+        "a real run stops before any action",
     ] {
         assert!(stdout.contains(needle), "missing {needle:?} in:\n{stdout}");
     }
     assert_eq!(replicas(&sim, "article-generator"), "4");
     assert!(!audit.exists(), "a dry run writes no audit entries");
+
+    // The real run stops there before its first action: nothing is changed, nothing audited.
+    let out = sim
+        .opsdeck(&audit, &["run", "runbooks/queue-backlog.toml", "--yes"])
+        .output()
+        .expect("runs");
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("step 4 (line 34) failed: queue-below articles 20: no queue \"articles\"")
+            && stderr.contains("(nothing was changed)"),
+        "{stderr}"
+    );
+    assert!(!stdout.contains("action: scale"), "{stdout}");
+    assert_eq!(replicas(&sim, "article-generator"), "4");
+    assert!(!audit.exists(), "no action was started");
 
     // --readonly refuses even the plan, before any request.
     let out = sim

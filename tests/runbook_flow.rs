@@ -46,6 +46,15 @@ fn enter(state: &mut State) -> Vec<Effect> {
     keys(state, vec![code(KeyCode::Enter)])
 }
 
+/// What the walk has said so far.
+fn walk_log(state: &State) -> Vec<String> {
+    state
+        .runbook
+        .as_ref()
+        .map(|w| w.log.clone())
+        .unwrap_or_default()
+}
+
 fn phase(state: &State) -> Option<(usize, WalkPhase)> {
     state.runbook.as_ref().map(|w| (w.step, w.phase))
 }
@@ -192,11 +201,7 @@ fn the_bad_rollout_runbook_walks_step_by_step() {
         enter(&mut state).is_empty(),
         "a failed walk runs nothing more"
     );
-    let log = state
-        .runbook
-        .as_ref()
-        .map(|w| w.log.clone())
-        .unwrap_or_default();
+    let log = walk_log(&state);
     assert_eq!(
         log.last().map(String::as_str),
         Some("[5/7] check pods-ready api: FAILED (1/3 pods ready)")
@@ -268,6 +273,37 @@ fn parameters_fill_the_steps() {
         texts.iter().any(|t| t == "retry-pipeline run-7"),
         "{texts:?}"
     );
+}
+
+#[test]
+fn steps_the_config_cannot_read_are_said_before_the_first_step_and_not_after() {
+    let mut state = platform();
+    start(&mut state, "runbook queue-backlog", &[]);
+    let unreadable = "step 4 (line 34): queue-below articles 20: no queue \"articles\" in the config (known: none)";
+    feed(
+        &mut state,
+        vec![Msg::RunbookUnreadable(vec![unreadable.into()])],
+    );
+    let log = walk_log(&state);
+    assert_eq!(
+        log,
+        vec![format!("warning: {unreadable}: the walk will stop there")],
+        "said before anything runs"
+    );
+    assert_eq!(
+        phase(&state),
+        Some((0, WalkPhase::Ready)),
+        "and the walk waits for Enter"
+    );
+
+    // Once a step has run, a late word changes nothing.
+    enter(&mut state);
+    let before = walk_log(&state);
+    feed(
+        &mut state,
+        vec![Msg::RunbookUnreadable(vec![unreadable.into()])],
+    );
+    assert_eq!(walk_log(&state), before);
 }
 
 #[test]

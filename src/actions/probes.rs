@@ -5,6 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::condition::Condition;
 use super::error::ActionError;
 use crate::alerts::client::Alertmanager;
 use crate::alerts::model::{AlertMsg, AlertsModel};
@@ -97,13 +98,7 @@ impl Probes {
 
     /// The service's readiness endpoint, asked once as the health pane asks it.
     pub async fn readiness(&self, service: &str) -> Result<Probe, ActionError> {
-        let Some(h) = self.health.iter().find(|h| h.name == service) else {
-            let known: Vec<&str> = self.health.iter().map(|h| h.name.as_str()).collect();
-            return Err(ActionError::Invalid(format!(
-                "no [[health]] entry named {service:?} in the config (known: {})",
-                known.join(", ")
-            )));
-        };
+        let h = self.health_entry(service)?;
         let http = crate::clients::http::client(TIMEOUT).map_err(unavailable)?;
         Ok(crate::health::source::probe(&http, &h.url).await)
     }
@@ -111,11 +106,7 @@ impl Probes {
     /// Every Alertmanager's alerts and silences, read once and merged as the pane merges
     /// them; with the instances that did not answer, and why.
     pub async fn alerts(&self) -> Result<(AlertsModel, Vec<String>), ActionError> {
-        if self.alertmanagers.is_empty() {
-            return Err(ActionError::Invalid(
-                "no [[alertmanager]] in the config".into(),
-            ));
-        }
+        self.any_alertmanager()?;
         let names: Vec<String> = self
             .alertmanagers
             .iter()
@@ -155,20 +146,10 @@ impl Probes {
 
     /// The queue's current reading, from wherever the console reads it.
     pub async fn queue(&self, name: &str) -> Result<QueueSample, ActionError> {
-        if let Some(sample) = self
-            .in_process
-            .as_ref()
-            .and_then(|read| read().into_iter().find(|s| s.name == name))
-        {
+        if let Some(sample) = self.in_process_queue(name) {
             return Ok(sample);
         }
-        let Some(q) = self.queues.iter().find(|q| q.name == name) else {
-            let known: Vec<&str> = self.queues.iter().map(|q| q.name.as_str()).collect();
-            return Err(ActionError::Invalid(format!(
-                "no queue {name:?} in the config (known: {})",
-                known.join(", ")
-            )));
-        };
+        let q = self.queue_entry(name)?;
         let now = crate::status::now_ms();
         let one = std::slice::from_ref(q);
         let samples = match q.kind {
@@ -203,18 +184,7 @@ impl Probes {
 
     /// The SLO's alert state now, and its burn over the fastest page row's long window.
     pub async fn slo(&self, name: &str) -> Result<(AlertState, Option<f64>), ActionError> {
-        let Some(prom) = &self.prometheus else {
-            return Err(ActionError::Invalid(
-                "no [prometheus] url in the config".into(),
-            ));
-        };
-        let Some(slo) = self.slos.iter().find(|s| s.name == name || s.key() == name) else {
-            let known: Vec<String> = self.slos.iter().map(|s| s.name.clone()).collect();
-            return Err(ActionError::Invalid(format!(
-                "no SLO {name:?} (known: {})",
-                known.join(", ")
-            )));
-        };
+        let (prom, slo) = self.slo_entry(name)?;
         let mut source = SloSource::new(prom.clone(), vec![slo.clone()], TIMEOUT);
         let readings = source.refresh().await.map_err(unavailable)?;
         let ratios = readings
@@ -237,11 +207,7 @@ impl Probes {
 
     /// An SLO's burn over its shortest window (5m for a 30-day SLO) and its alert state.
     pub async fn short_burn(&self, slo: &Slo) -> Result<(AlertState, Option<f64>), ActionError> {
-        let Some(prom) = &self.prometheus else {
-            return Err(ActionError::Invalid(
-                "no [prometheus] url in the config".into(),
-            ));
-        };
+        let prom = self.prometheus_entry()?;
         let mut source = SloSource::new(prom.clone(), vec![slo.clone()], TIMEOUT);
         let readings = source.refresh().await.map_err(unavailable)?;
         let ratios = readings
@@ -256,21 +222,7 @@ impl Probes {
     /// A budget's state now, read as the cost pane reads it (LLM counters, and OpenCost for
     /// the infrastructure budget).
     pub async fn budget(&self, key: &str) -> Result<Budget, ActionError> {
-        let Some(config) = &self.budgets else {
-            return Err(ActionError::Invalid("no [budget] in the config".into()));
-        };
-        let sources = crate::cost::CostSources {
-            llm: self.prometheus.is_some(),
-            infra: self.opencost.is_some(),
-        };
-        let mut model = CostModel::new(Some(config), sources);
-        let known: Vec<String> = model.budgets().iter().map(Budget::key).collect();
-        if !known.iter().any(|k| k == key) {
-            return Err(ActionError::Invalid(format!(
-                "no budget {key:?} (known: {})",
-                known.join(", ")
-            )));
-        }
+        let mut model = self.budget_model(key)?;
         let at_ms = crate::status::now_ms();
         if let Some(prom) = &self.prometheus {
             let reading = crate::cost::source::read_llm(prom, at_ms)
@@ -295,4 +247,119 @@ impl Probes {
             .cloned()
             .ok_or_else(|| ActionError::Invalid(format!("no budget {key:?}")))
     }
+}
+
+/// What the config names, looked up without asking anything: a condition naming a source the
+/// config lacks cannot come true by waiting.
+impl Probes {
+    /// Whether the config names every source `cond` reads, or why not. Kubernetes objects and
+    /// the platform are read live, so only the configured sources are checked here.
+    pub fn names_what_it_reads(&self, cond: &Condition) -> Result<(), ActionError> {
+        match cond {
+            Condition::QueueBelow(name, _) => {
+                if self.in_process_queue(name).is_none() {
+                    self.queue_entry(name)?;
+                }
+            }
+            Condition::SloNotPaging(name) | Condition::SloOk(name) => {
+                self.slo_entry(name)?;
+            }
+            Condition::BudgetOk(key) => {
+                self.budget_model(key)?;
+            }
+            Condition::AlertFiring(_) | Condition::AlertResolved(_) => self.any_alertmanager()?,
+            Condition::HealthReady(service) => {
+                self.health_entry(service)?;
+            }
+            Condition::RolloutComplete(_)
+            | Condition::PodsReady(_)
+            | Condition::GenerationPaused(_)
+            | Condition::NoStuckPipelines
+            | Condition::LastExit(..) => {}
+        }
+        Ok(())
+    }
+
+    fn in_process_queue(&self, name: &str) -> Option<QueueSample> {
+        let read = self.in_process.as_ref()?;
+        read().into_iter().find(|s| s.name == name)
+    }
+
+    fn queue_entry(&self, name: &str) -> Result<&QueueConfig, ActionError> {
+        self.queues.iter().find(|q| q.name == name).ok_or_else(|| {
+            let names = self.queues.iter().map(|q| q.name.as_str());
+            ActionError::Invalid(format!(
+                "no queue {name:?} in the config (known: {})",
+                known(names)
+            ))
+        })
+    }
+
+    fn health_entry(&self, service: &str) -> Result<&HealthConfig, ActionError> {
+        self.health
+            .iter()
+            .find(|h| h.name == service)
+            .ok_or_else(|| {
+                let names = self.health.iter().map(|h| h.name.as_str());
+                ActionError::Invalid(format!(
+                    "no [[health]] entry named {service:?} in the config (known: {})",
+                    known(names)
+                ))
+            })
+    }
+
+    fn any_alertmanager(&self) -> Result<(), ActionError> {
+        if self.alertmanagers.is_empty() {
+            return Err(ActionError::Invalid(
+                "no [[alertmanager]] in the config".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    fn prometheus_entry(&self) -> Result<&Prometheus, ActionError> {
+        self.prometheus
+            .as_ref()
+            .ok_or_else(|| ActionError::Invalid("no [prometheus] url in the config".into()))
+    }
+
+    fn slo_entry(&self, name: &str) -> Result<(&Prometheus, &Slo), ActionError> {
+        let prom = self.prometheus_entry()?;
+        let slo = (self.slos.iter())
+            .find(|s| s.name == name || s.key() == name)
+            .ok_or_else(|| {
+                let names = self.slos.iter().map(|s| s.name.as_str());
+                ActionError::Invalid(format!("no SLO {name:?} (known: {})", known(names)))
+            })?;
+        Ok((prom, slo))
+    }
+
+    /// The cost model a budget is read into, once the config names that budget.
+    fn budget_model(&self, key: &str) -> Result<CostModel, ActionError> {
+        let Some(config) = &self.budgets else {
+            return Err(ActionError::Invalid("no [budget] in the config".into()));
+        };
+        let sources = crate::cost::CostSources {
+            llm: self.prometheus.is_some(),
+            infra: self.opencost.is_some(),
+        };
+        let model = CostModel::new(Some(config), sources);
+        let keys: Vec<String> = model.budgets().iter().map(Budget::key).collect();
+        if !keys.iter().any(|k| k == key) {
+            return Err(ActionError::Invalid(format!(
+                "no budget {key:?} (known: {})",
+                known(keys.iter().map(String::as_str))
+            )));
+        }
+        Ok(model)
+    }
+}
+
+/// The names a config has, for an error naming one it lacks.
+fn known<'a>(names: impl Iterator<Item = &'a str>) -> String {
+    let names: Vec<&str> = names.collect();
+    if names.is_empty() {
+        return "none".into();
+    }
+    names.join(", ")
 }

@@ -17,6 +17,7 @@ use crate::actions::cli::find_runbook;
 use crate::actions::executor::Executor;
 use crate::actions::runbook::Runbook;
 use crate::actions::runbook::headless::evaluate;
+use crate::actions::runbook::preflight::unreadable_steps;
 use crate::cluster::logs::{LogEvent, LogMsg, spawn_log_follow};
 use crate::config::Config;
 use crate::core::msg::{Effect, Msg};
@@ -192,8 +193,19 @@ impl Runner {
                 let loaded = Runbook::load(&path)
                     .map(|r| (Box::new(r), params))
                     .map_err(|e| e.to_string());
+                let unreadable = match (&loaded, self.executor("")) {
+                    (Ok((runbook, params)), Ok(ex)) => {
+                        unreadable_steps(runbook, params, ex.probes())
+                    }
+                    _ => vec![],
+                };
                 let tx = self.tx.clone();
-                tokio::spawn(async move { tx.send(Msg::RunbookLoaded(loaded)).await });
+                tokio::spawn(async move {
+                    let _ = tx.send(Msg::RunbookLoaded(loaded)).await;
+                    if !unreadable.is_empty() {
+                        let _ = tx.send(Msg::RunbookUnreadable(unreadable)).await;
+                    }
+                });
             }
             Effect::EvaluateCondition {
                 condition,

@@ -30,6 +30,8 @@ pub enum Msg {
     ActionFinished(Result<Outcome, ActionError>),
     /// A runbook file was read (with the parameters given on the command line), or why not.
     RunbookLoaded(Result<(Box<Runbook>, BTreeMap<String, String>), String>),
+    /// The loaded runbook's checks and waits the config cannot read ("step 4 (line 34): ...").
+    RunbookUnreadable(Vec<String>),
     /// A runbook check or wait-until was evaluated: (holds, what was seen), or why not.
     ConditionEvaluated(Result<(bool, String), String>),
 }

@@ -9,6 +9,7 @@ use std::io::Write;
 use std::time::{Duration, Instant};
 
 use super::Runbook;
+use super::preflight::unreadable;
 use super::walk::{Driver, Walk, WalkEffect, WalkInput, WalkPhase};
 use crate::actions::condition::Condition;
 use crate::actions::error::{ActionError, Progress};
@@ -83,6 +84,7 @@ pub async fn run(
             ""
         }
     )?;
+    preflight(&walk, executor, dry_run, out)?;
     let mut printed = 0;
     while !walk.finished() {
         let effects = walk.handle(WalkInput::Proceed);
@@ -127,6 +129,31 @@ pub async fn run(
         completed: total,
         dry_run,
     })
+}
+
+/// Every check and wait names what the config has, or the run stops before its first step
+/// (see `preflight`); a dry run says so and goes on, as a preview should.
+fn preflight(
+    walk: &Walk,
+    executor: &Executor,
+    dry_run: bool,
+    out: &mut impl Write,
+) -> Result<(), RunError> {
+    for u in unreadable(walk, executor.probes()) {
+        if !dry_run {
+            return Err(RunError::Step {
+                step: u.step,
+                line: u.line,
+                message: format!("{}: {} (nothing was changed)", u.condition, u.why),
+            });
+        }
+        writeln!(
+            out,
+            "warning: {}; a real run stops before any action",
+            u.said()
+        )?;
+    }
+    Ok(())
 }
 
 /// Prints the walk's lines not printed yet (and records them in the incident); returns how

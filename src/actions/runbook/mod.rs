@@ -3,6 +3,7 @@
 //! them, in the console and headless (`opsdeck run`) alike.
 
 pub mod headless;
+pub mod preflight;
 pub mod walk;
 
 use std::collections::BTreeMap;

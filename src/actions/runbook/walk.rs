@@ -113,6 +113,15 @@ impl Walk {
             .any(|s| matches!(s.kind, StepKind::Action(_)))
     }
 
+    /// The conditions that stop the walk when they fail (checks and waits, not observations):
+    /// the 1-based step, its line in the file and the condition with the parameters filled in.
+    pub fn stopping_conditions(&self) -> Vec<(usize, usize, String)> {
+        (self.runbook.steps.iter().enumerate())
+            .filter(|(_, s)| matches!(s.kind, StepKind::Check(_) | StepKind::WaitUntil { .. }))
+            .map(|(i, s)| (i + 1, s.line, self.text(&s.kind)))
+            .collect()
+    }
+
     fn dry_run(&self) -> bool {
         self.driver == Driver::Headless { dry_run: true }
     }
@@ -137,6 +146,11 @@ impl Walk {
     /// "[2/5] " for the current step.
     fn tag(&self) -> String {
         format!("[{}/{}] ", self.step + 1, self.runbook.steps.len())
+    }
+
+    /// A warning before the walk starts, untagged.
+    pub fn warn(&mut self, line: &str) {
+        self.log.push(format!("warning: {line}"));
     }
 
     fn say(&mut self, line: impl AsRef<str>) {

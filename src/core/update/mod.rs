@@ -20,7 +20,10 @@ use crossterm::event::KeyEventKind;
 
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     let walking = state.runbook.is_some()
-        || matches!(msg, Msg::RunbookLoaded(_) | Msg::ConditionEvaluated(_));
+        || matches!(
+            msg,
+            Msg::RunbookLoaded(_) | Msg::RunbookUnreadable(_) | Msg::ConditionEvaluated(_)
+        );
     let mut effects = step(state, msg);
     if walking {
         effects.extend(incident::runbook_steps(state));
@@ -100,6 +103,11 @@ fn step(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::RunbookLoaded(result) => {
             runbook::on_loaded(state, result);
+            state.dirty = true;
+            vec![]
+        }
+        Msg::RunbookUnreadable(steps) => {
+            runbook::on_unreadable(state, &steps);
             state.dirty = true;
             vec![]
         }

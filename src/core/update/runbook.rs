@@ -70,6 +70,20 @@ pub fn on_loaded(
     }
 }
 
+/// Steps of the runbook just loaded that the config cannot read: said before its first step,
+/// so the operator knows where it will stop before anything is changed.
+pub fn on_unreadable(state: &mut State, steps: &[String]) {
+    let Some(walk) = state.runbook.as_mut() else {
+        return;
+    };
+    if walk.step != 0 || walk.phase != WalkPhase::Ready {
+        return;
+    }
+    for step in steps {
+        walk.warn(&format!("{step}: the walk will stop there"));
+    }
+}
+
 /// Keys while walking: Enter runs the current step, Esc stops the walk (or closes it once
 /// finished).
 pub fn key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
