@@ -6,6 +6,7 @@ use super::error::ActionError;
 use super::executor::Executor;
 use super::kube::{get_workload, pods_of};
 use super::platform;
+use super::probes::Probes;
 use super::target::WorkloadRef;
 use super::verify::pod_problem;
 use crate::alerts::model::AlertState;
@@ -44,6 +45,35 @@ no-stuck-pipelines, queue-below QUEUE N, slo-not-paging SLO, slo-ok SLO, budget-
 alert-resolved ALERTNAME, health-ready SERVICE, last-exit W [REASON]";
 
 impl Condition {
+    /// Whether the config names every source the condition reads, or why not; nothing is
+    /// asked. Kubernetes objects and the platform are read live, so only the configured
+    /// sources are checked: one the config lacks cannot appear by waiting.
+    pub fn names_what_it_reads(&self, probes: &Probes) -> Result<(), ActionError> {
+        match self {
+            Condition::QueueBelow(name, _) => {
+                if probes.in_process_queue(name).is_none() {
+                    probes.queue_entry(name)?;
+                }
+            }
+            Condition::SloNotPaging(name) | Condition::SloOk(name) => {
+                probes.slo_entry(name)?;
+            }
+            Condition::BudgetOk(key) => {
+                probes.budget_model(key)?;
+            }
+            Condition::AlertFiring(_) | Condition::AlertResolved(_) => probes.any_alertmanager()?,
+            Condition::HealthReady(service) => {
+                probes.health_entry(service)?;
+            }
+            Condition::RolloutComplete(_)
+            | Condition::PodsReady(_)
+            | Condition::GenerationPaused(_)
+            | Condition::NoStuckPipelines
+            | Condition::LastExit(..) => {}
+        }
+        Ok(())
+    }
+
     /// "rollout-complete api", "pods-ready contentgen/fact-checker", "generation-paused", ...
     pub fn parse(text: &str, default_namespace: &str) -> Result<Condition, String> {
         let words: Vec<&str> = text.split_whitespace().collect();

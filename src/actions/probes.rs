@@ -5,7 +5,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::condition::Condition;
 use super::error::ActionError;
 use crate::alerts::client::Alertmanager;
 use crate::alerts::model::{AlertMsg, AlertsModel};
@@ -249,43 +248,15 @@ impl Probes {
     }
 }
 
-/// What the config names, looked up without asking anything: a condition naming a source the
-/// config lacks cannot come true by waiting.
+/// What the config names, looked up without asking anything (see
+/// `Condition::names_what_it_reads`): a source the config lacks cannot appear by waiting.
 impl Probes {
-    /// Whether the config names every source `cond` reads, or why not. Kubernetes objects and
-    /// the platform are read live, so only the configured sources are checked here.
-    pub fn names_what_it_reads(&self, cond: &Condition) -> Result<(), ActionError> {
-        match cond {
-            Condition::QueueBelow(name, _) => {
-                if self.in_process_queue(name).is_none() {
-                    self.queue_entry(name)?;
-                }
-            }
-            Condition::SloNotPaging(name) | Condition::SloOk(name) => {
-                self.slo_entry(name)?;
-            }
-            Condition::BudgetOk(key) => {
-                self.budget_model(key)?;
-            }
-            Condition::AlertFiring(_) | Condition::AlertResolved(_) => self.any_alertmanager()?,
-            Condition::HealthReady(service) => {
-                self.health_entry(service)?;
-            }
-            Condition::RolloutComplete(_)
-            | Condition::PodsReady(_)
-            | Condition::GenerationPaused(_)
-            | Condition::NoStuckPipelines
-            | Condition::LastExit(..) => {}
-        }
-        Ok(())
-    }
-
-    fn in_process_queue(&self, name: &str) -> Option<QueueSample> {
+    pub fn in_process_queue(&self, name: &str) -> Option<QueueSample> {
         let read = self.in_process.as_ref()?;
         read().into_iter().find(|s| s.name == name)
     }
 
-    fn queue_entry(&self, name: &str) -> Result<&QueueConfig, ActionError> {
+    pub fn queue_entry(&self, name: &str) -> Result<&QueueConfig, ActionError> {
         self.queues.iter().find(|q| q.name == name).ok_or_else(|| {
             let names = self.queues.iter().map(|q| q.name.as_str());
             ActionError::Invalid(format!(
@@ -295,7 +266,7 @@ impl Probes {
         })
     }
 
-    fn health_entry(&self, service: &str) -> Result<&HealthConfig, ActionError> {
+    pub fn health_entry(&self, service: &str) -> Result<&HealthConfig, ActionError> {
         self.health
             .iter()
             .find(|h| h.name == service)
@@ -308,7 +279,7 @@ impl Probes {
             })
     }
 
-    fn any_alertmanager(&self) -> Result<(), ActionError> {
+    pub fn any_alertmanager(&self) -> Result<(), ActionError> {
         if self.alertmanagers.is_empty() {
             return Err(ActionError::Invalid(
                 "no [[alertmanager]] in the config".into(),
@@ -317,13 +288,13 @@ impl Probes {
         Ok(())
     }
 
-    fn prometheus_entry(&self) -> Result<&Prometheus, ActionError> {
+    pub fn prometheus_entry(&self) -> Result<&Prometheus, ActionError> {
         self.prometheus
             .as_ref()
             .ok_or_else(|| ActionError::Invalid("no [prometheus] url in the config".into()))
     }
 
-    fn slo_entry(&self, name: &str) -> Result<(&Prometheus, &Slo), ActionError> {
+    pub fn slo_entry(&self, name: &str) -> Result<(&Prometheus, &Slo), ActionError> {
         let prom = self.prometheus_entry()?;
         let slo = (self.slos.iter())
             .find(|s| s.name == name || s.key() == name)
@@ -335,7 +306,7 @@ impl Probes {
     }
 
     /// The cost model a budget is read into, once the config names that budget.
-    fn budget_model(&self, key: &str) -> Result<CostModel, ActionError> {
+    pub fn budget_model(&self, key: &str) -> Result<CostModel, ActionError> {
         let Some(config) = &self.budgets else {
             return Err(ActionError::Invalid("no [budget] in the config".into()));
         };

@@ -39,7 +39,7 @@ pub fn unreadable(walk: &Walk, probes: &Probes) -> Vec<Unreadable> {
         .into_iter()
         .filter_map(|(step, line, condition)| {
             let named = Condition::parse(&condition, namespace).and_then(|c| {
-                probes.names_what_it_reads(&c).map_err(|e| match e {
+                c.names_what_it_reads(probes).map_err(|e| match e {
                     ActionError::Invalid(why) => why,
                     other => other.to_string(),
                 })
