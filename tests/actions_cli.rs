@@ -230,6 +230,19 @@ fn a_malformed_runbook_names_file_line_and_what_in_check_and_run() {
             "{args:?}: {stderr}"
         );
     }
+    // A runbook not found says where it was looked for (the console's `:runbook` too).
+    let out = opsdeck(&dir)
+        .args(["run", "no-such-runbook"])
+        .output()
+        .expect("runs");
+    let (_, stderr) = text(&out);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains(
+            "no runbook no-such-runbook (tried no-such-runbook, runbooks/no-such-runbook.toml;"
+        ),
+        "{stderr}"
+    );
     let shipped: Vec<PathBuf> =
         std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("runbooks"))
             .expect("runbooks/")

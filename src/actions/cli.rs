@@ -104,26 +104,36 @@ pub fn executor_config(
     })
 }
 
-/// A path as given, else NAME(.toml) in the config's runbook folders, else in ./runbooks.
-pub fn find_runbook(given: &Path, config: &Config) -> PathBuf {
+/// A path as given, else NAME(.toml) in the config's runbook folders, else in ./runbooks; or
+/// where it was looked for.
+pub fn find_runbook(given: &Path, config: &Config) -> Result<PathBuf, String> {
     if given.exists() {
-        return given.to_path_buf();
+        return Ok(given.to_path_buf());
     }
     let file = if given.extension().is_some() {
         given.to_path_buf()
     } else {
         given.with_extension("toml")
     };
-    let dirs = config
+    let mut dirs = config
         .runbooks
         .as_ref()
         .map(|r| r.paths.clone())
         .unwrap_or_default();
-    dirs.iter()
-        .chain(std::iter::once(&PathBuf::from("runbooks")))
-        .map(|d| d.join(&file))
-        .find(|p| p.exists())
-        .unwrap_or_else(|| given.to_path_buf())
+    dirs.push(PathBuf::from("runbooks"));
+    let candidates: Vec<PathBuf> = dirs.iter().map(|d| d.join(&file)).collect();
+    if let Some(found) = candidates.iter().find(|p| p.exists()) {
+        return Ok(found.clone());
+    }
+    let tried: Vec<String> = std::iter::once(given)
+        .chain(candidates.iter().map(PathBuf::as_path))
+        .map(|p| p.display().to_string())
+        .collect();
+    Err(format!(
+        "no runbook {} (tried {}; [runbooks] paths in the config adds folders)",
+        given.display(),
+        tried.join(", ")
+    ))
 }
 
 fn parse_params(pairs: &[String]) -> Result<BTreeMap<String, String>, String> {
@@ -139,8 +149,8 @@ fn parse_params(pairs: &[String]) -> Result<BTreeMap<String, String>, String> {
 
 /// `opsdeck run RUNBOOK [--param k=v]... [--dry-run] [--yes]`.
 pub async fn run_command(session: &Session, args: &RunArgs) -> ExitCode {
-    let path = find_runbook(&args.runbook, &session.config);
-    let rb = match Runbook::load(&path) {
+    let found = find_runbook(&args.runbook, &session.config);
+    let rb = match found.and_then(|path| Runbook::load(&path).map_err(|e| e.to_string())) {
         Ok(rb) => rb,
         Err(e) => {
             eprintln!("{e}");

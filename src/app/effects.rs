@@ -189,10 +189,9 @@ impl Runner {
                 });
             }
             Effect::LoadRunbook { name, params } => {
-                let path = find_runbook(Path::new(&name), &self.config);
-                let loaded = Runbook::load(&path)
-                    .map(|r| (Box::new(r), params))
-                    .map_err(|e| e.to_string());
+                let loaded = find_runbook(Path::new(&name), &self.config)
+                    .and_then(|path| Runbook::load(&path).map_err(|e| e.to_string()))
+                    .map(|r| (Box::new(r), params));
                 let unreadable = match (&loaded, self.executor("")) {
                     (Ok((runbook, params)), Ok(ex)) => {
                         unreadable_steps(runbook, params, ex.probes())
