@@ -47,6 +47,16 @@ fn model_pods(model: &ClusterModel) -> BTreeSet<String> {
         .collect()
 }
 
+/// The sim's kubeconfig in a file of this test's own, for kubectl.
+fn kubeconfig_file(sim: &sim::SimHandle, test: &str) -> std::path::PathBuf {
+    let path = std::env::temp_dir().join(format!(
+        "opsdeck-faults-{test}-{}.kubeconfig",
+        std::process::id()
+    ));
+    std::fs::write(&path, sim.kubeconfig_yaml()).expect("kubeconfig");
+    path
+}
+
 /// What kubectl prints, run against `kubeconfig`; it must succeed.
 fn kubectl(kubeconfig: &std::path::Path, args: &[&str]) -> String {
     let out = std::process::Command::new("kubectl")
@@ -128,10 +138,7 @@ async fn after_a_410_and_streams_cut_mid_event_the_pods_equal_kubectl() {
     })
     .await
     .expect("sim starts");
-    let dir = std::env::temp_dir().join(format!("opsdeck-faults-watch-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("dir");
-    let kubeconfig = dir.join("kubeconfig");
-    std::fs::write(&kubeconfig, sim.kubeconfig_yaml()).expect("kubeconfig");
+    let kubeconfig = kubeconfig_file(&sim, "watch");
     let (mut rx, mut model, token) = watching(&sim).await;
 
     // 410: the open watches end with the ERROR event, resuming answers it too; a relist.
@@ -238,10 +245,7 @@ async fn fleet_watching(sim: &sim::SimHandle) -> (mpsc::Receiver<ClusterMsg>, Cl
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_console_says_a_kubernetes_api_gone_silent_within_its_probe_and_resyncs() {
     let sim = sim::start(SimOptions::default()).await.expect("sim starts");
-    let dir = std::env::temp_dir().join(format!("opsdeck-faults-heartbeat-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("dir");
-    let kubeconfig = dir.join("kubeconfig");
-    std::fs::write(&kubeconfig, sim.kubeconfig_yaml()).expect("kubeconfig");
+    let kubeconfig = kubeconfig_file(&sim, "heartbeat");
     let (mut rx, mut model, fleet) = fleet_watching(&sim).await;
 
     // The next heartbeat at most HEARTBEAT away, and its PROBE_TIMEOUT; 5 s for a busy machine.
@@ -275,7 +279,7 @@ async fn the_console_says_a_kubernetes_api_gone_silent_within_its_probe_and_resy
     agrees_with_kubectl(&mut rx, &mut model, &kubeconfig, "the API answered again").await;
     fleet.stop();
     sim.stop().await;
-    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_file(&kubeconfig);
 }
 
 /// The next failure the log follower reports, and when it retries (lines before it are fine).
@@ -360,12 +364,7 @@ async fn the_log_follower_says_why_and_follows_again() {
 }
 
 fn kubectl_pods_of(sim: &sim::SimHandle) -> BTreeSet<String> {
-    let path = std::env::temp_dir().join(format!(
-        "opsdeck-faults-logs-{}.kubeconfig",
-        std::process::id()
-    ));
-    std::fs::write(&path, sim.kubeconfig_yaml()).expect("kubeconfig");
-    kubectl_pods(&path)
+    kubectl_pods(&kubeconfig_file(sim, "logs"))
 }
 
 async fn status_of(url: String) -> u16 {
